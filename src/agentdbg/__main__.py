@@ -1,0 +1,5 @@
+"""``python -m agentdbg``."""
+
+from agentdbg.cli import main
+
+main()

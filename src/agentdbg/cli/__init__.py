@@ -1,0 +1,41 @@
+"""The ``agentdbg`` command line: thin typer commands over the library.
+
+Each command lives in its own module under ``cli/`` and registers on ``app``.
+Heavy imports (SDKs, textual) happen inside the commands, so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from agentdbg.errors import AgentdbgError
+
+app = typer.Typer(
+    name="agentdbg",
+    help="Debug failed AI-agent runs: capture, inspect, replay and diagnose agent traces.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+# Command modules register themselves on ``app`` when imported.
+from agentdbg.cli import registry  # noqa: E402
+
+registry.load_command_modules()
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning ``AgentdbgError`` into stderr + exit code."""
+    try:
+        app()
+    except AgentdbgError as exc:  # raised outside a command body (rare)
+        from agentdbg.cli.output import print_error
+
+        print_error(exc)
+        sys.exit(exc.exit_code)
+
+
+__all__ = ["app", "main"]

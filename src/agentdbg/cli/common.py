@@ -1,0 +1,41 @@
+"""Shared CLI plumbing: loading a trace with its problems reported, mapping errors to exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated
+
+import typer
+
+from agentdbg.cli.output import print_error, print_problem, print_warning
+from agentdbg.errors import AgentdbgError
+from agentdbg.model.trace import Trace
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="Force the input format instead of detecting it from content (see `agentdbg formats`)."),
+]
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn ``AgentdbgError`` into a message on stderr and its exit code; never a traceback."""
+    try:
+        yield
+    except AgentdbgError as exc:
+        print_error(exc)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def load(path: str, format: str | None = None, *, report: bool = True, limit: int = 5) -> Trace:
+    """Open a trace (any supported format) and report its read problems on stderr."""
+    from agentdbg.importers import open_trace
+
+    trace = open_trace(path, format=format)
+    if report and trace.problems:
+        for problem in sorted(trace.problems, key=lambda p: p.line)[:limit]:
+            print_problem(problem)
+        if len(trace.problems) > limit:
+            print_warning(f"… and {len(trace.problems) - limit} more problem(s); run `agentdbg validate {path}` for all")
+    return trace

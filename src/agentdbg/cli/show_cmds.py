@@ -1,0 +1,145 @@
+"""``show``, ``validate`` and ``schema``: look at a trace."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from agentdbg.cli import app
+from agentdbg.cli.common import FormatOption, load, user_errors
+from agentdbg.cli.output import print_error, print_json, stdout_console
+from agentdbg.errors import AgentdbgError
+from agentdbg.model.messages import Message
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+
+
+def _message_json(message: Message) -> dict[str, Any]:
+    return message.model_dump(exclude_defaults=True)
+
+
+def step_json(span: Span) -> dict[str, Any]:
+    """One step for ``--json``: its record plus the neutral message view."""
+    data: dict[str, Any] = {
+        "step": span.address,
+        "status": span.status,
+        "duration": span.duration,
+        "record": span.to_record(),
+    }
+    llm = span.llm
+    if llm is not None:
+        data["model"] = llm.model
+        data["api"] = llm.api
+        data["prompt"] = [_message_json(m) for m in llm.prompt]
+        data["response"] = [_message_json(m) for m in llm.answer]
+        data["tools"] = [t.model_dump() for t in llm.tools]
+    tool = span.tool
+    if tool is not None:
+        data["tool"] = tool.model_dump()
+    return data
+
+
+def tree_json(trace: Trace) -> dict[str, Any]:
+    return {
+        "trace_id": trace.header.trace_id,
+        "name": trace.header.name,
+        "source": trace.source,
+        "format": trace.format,
+        "fork_of": trace.header.fork_of.model_dump() if trace.header.fork_of else None,
+        "totals": trace.totals(),
+        "steps": [
+            {
+                "step": span.address,
+                "id": span.id,
+                "parent_id": span.parent_id,
+                "depth": depth,
+                "kind": span.kind,
+                "name": span.name,
+                "duration": span.duration,
+                "input_tokens": span.input_tokens,
+                "output_tokens": span.output_tokens,
+                "status": span.status,
+                "error": span.error.model_dump(exclude_none=True) if span.error else None,
+            }
+            for span, depth in trace.walk()
+        ],
+        "problems": [p.model_dump() for p in trace.problems],
+    }
+
+
+@app.command()
+def show(
+    trace_path: Annotated[str, typer.Argument(metavar="TRACE", help="Trace file (agentdbg JSONL or a supported foreign format).")],
+    step: Annotated[str | None, typer.Option("--step", "-s", help="Show one step whole (step-N or N).")] = None,
+    print_mode: Annotated[bool, typer.Option("--print", "-p", help="Print to stdout instead of opening the TUI.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="TUI: watch a trace that is still being written.")] = False,
+    format: FormatOption = None,
+) -> None:
+    """Show a trace: the TUI on a terminal, the execution tree (or one step with --step) otherwise."""
+    with user_errors():
+        interactive = not print_mode and not as_json and sys.stdout.isatty() and sys.stdin.isatty()
+        if interactive:
+            try:
+                from agentdbg.tui import run_tui
+            except ImportError:
+                run_tui = None
+            if run_tui is not None:
+                run_tui(trace_path, step=step, follow=follow, format=format)
+                return
+        trace = load(trace_path, format)
+        if as_json:
+            print_json(step_json(trace.step(step)) if step else tree_json(trace))
+            return
+        from agentdbg.render import render_step, render_tree
+
+        console = stdout_console()
+        console.print(render_step(trace.step(step)) if step else render_tree(trace))
+
+
+@app.command()
+def validate(
+    traces: Annotated[list[str], typer.Argument(metavar="TRACE...", help="Trace files to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    format: FormatOption = None,
+) -> None:
+    """List every problem in trace files as file:line: reason. Exit 0 clean, 1 problems, 2 unreadable."""
+    problems: list[Any] = []
+    unreadable = False
+    for path in traces:
+        try:
+            trace = load(path, format, report=False)
+        except AgentdbgError as exc:
+            print_error(exc)
+            unreadable = True
+            continue
+        problems.extend(trace.problems)
+    if as_json:
+        print_json([p.model_dump() for p in problems])
+    else:
+        for problem in problems:
+            typer.echo(str(problem).encode("unicode_escape").decode("ascii") if not str(problem).isprintable() else str(problem))
+        if not problems and not unreadable:
+            typer.echo(f"ok: {len(traces)} file(s), no problems", err=True)
+    raise typer.Exit(2 if unreadable else 1 if problems else 0)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of trace file lines (header, span_start, span_end, span)."""
+    from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+
+    defs = {}
+    for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord):
+        defs[model.__name__] = model.model_json_schema()
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "agentdbg trace line (schema version 1)",
+        "description": "Each line of a trace file is one of these records; the first is the header.",
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in defs],
+        "$defs": defs,
+    }
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")

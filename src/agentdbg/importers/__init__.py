@@ -1,0 +1,99 @@
+"""Open any supported trace file: agentdbg's own JSONL or another tool's format.
+
+Each importer module registers an ``Importer`` (name, ``sniff`` on the first
+bytes of the file, ``load`` returning a ``Trace``). Detection is by content,
+never by file name; ``format=`` forces one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentdbg.errors import ImportFormatError, TraceReadError
+from agentdbg.model.trace import Trace
+from agentdbg.store.reader import read_trace
+
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A foreign format: ``sniff(head, path)`` says whether a file looks like it; ``load(path)`` converts it."""
+
+    name: str
+    description: str
+    sniff: Callable[[bytes, Path], bool]
+    load: Callable[[Path], Trace]
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> Importer:
+    IMPORTERS[importer.name] = importer
+    return importer
+
+
+def _native_sniff(head: bytes, path: Path) -> bool:
+    first = head.lstrip()[:4096]
+    return first.startswith(b"{") and (b'"type":"trace"' in first.replace(b" ", b"") or b'"type":"span' in first.replace(b" ", b""))
+
+
+register(Importer("agentdbg", "agentdbg JSONL trace (schema 1)", _native_sniff, lambda path: read_trace(path)))
+
+
+def _load_builtin_importers() -> None:
+    """Import the importer modules so they register themselves (missing ones are skipped)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The name of the format of ``path``, decided from its content."""
+    file_path = Path(path)
+    try:
+        with open(file_path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise TraceReadError(f"cannot open {file_path}: {exc.strerror or exc}") from exc
+    _load_builtin_importers()
+    if _native_sniff(head, file_path):
+        return "agentdbg"
+    for importer in IMPORTERS.values():
+        if importer.name != "agentdbg" and importer.sniff(head, file_path):
+            return importer.name
+    return "agentdbg"  # unknown content: the native reader names every bad line
+
+
+def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace:
+    """Load ``path`` as a ``Trace``, detecting its format unless ``format`` names one.
+
+    Raises:
+        TraceReadError: the file cannot be read.
+        ImportFormatError: ``format`` names no known format.
+    """
+    file_path = Path(path)
+    if not file_path.exists():
+        raise TraceReadError(f"{file_path}: no such file")
+    if file_path.is_dir():
+        raise TraceReadError(f"{file_path} is a directory, not a trace file")
+    _load_builtin_importers()
+    name = format or detect_format(file_path)
+    importer = IMPORTERS.get(name)
+    if importer is None:
+        raise ImportFormatError(f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}")
+    trace = importer.load(file_path)
+    trace.format = name
+    if trace.source is None:
+        trace.source = str(file_path)
+    return trace
+
+
+__all__ = ["IMPORTERS", "Importer", "detect_format", "open_trace", "register"]

@@ -1,0 +1,100 @@
+"""The lines of a trace file (schema version 1), as pydantic models.
+
+A file is a header line followed by ``span_start``/``span_end`` pairs (or single
+``span`` lines holding both halves). Unknown fields are kept (``extra="allow"``)
+so old readers read new files and nothing is lost on a rewrite.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+SpanKind = Literal["llm", "tool", "retrieval", "agent", "custom"]
+SPAN_KINDS: tuple[str, ...] = ("llm", "tool", "retrieval", "agent", "custom")
+Origin = Literal["recorded", "patched", "cached", "live"]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Usage(_Open):
+    """Token counts of one LLM call (provider-neutral names)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+class ErrorInfo(_Open):
+    """What went wrong in a step: exception type, message and, for API errors, HTTP details."""
+
+    type: str = "Error"
+    message: str = ""
+    status_code: int | None = None
+    body: Any = None
+    traceback: str | None = None
+
+
+class ForkOf(_Open):
+    """Where a replayed trace came from."""
+
+    trace_id: str
+    source: str | None = None
+    step: str | None = None
+    patch: Any = None
+
+
+class TraceHeader(_Open):
+    """The first line of a trace file."""
+
+    type: Literal["trace"] = "trace"
+    schema_version: int = SCHEMA_VERSION
+    trace_id: str
+    name: str = ""
+    started_at: float | None = Field(default=None, description="Unix time in seconds.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    fork_of: ForkOf | None = None
+
+
+class SpanStartRecord(_Open):
+    """A step begins. ``input`` is the request as sent (llm) or ``{name, arguments, call_id}`` (tool)."""
+
+    type: Literal["span_start"] = "span_start"
+    id: str
+    parent_id: str | None = None
+    kind: SpanKind = "custom"
+    name: str = ""
+    started_at: float | None = Field(default=None, description="Unix time in seconds.")
+    input: Any = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    origin: Origin | None = None
+
+
+class SpanEndRecord(_Open):
+    """A step ends, with its output, error and usage."""
+
+    type: Literal["span_end"] = "span_end"
+    id: str
+    ended_at: float | None = Field(default=None, description="Unix time in seconds.")
+    output: Any = None
+    error: ErrorInfo | None = None
+    usage: Usage | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class SpanRecord(SpanStartRecord):
+    """A whole step on one line: both halves of a start/end pair."""
+
+    type: Literal["span"] = "span"  # type: ignore[assignment]
+    ended_at: float | None = Field(default=None, description="Unix time in seconds.")
+    output: Any = None
+    error: ErrorInfo | None = None
+    usage: Usage | None = None
