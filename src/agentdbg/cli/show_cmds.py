@@ -83,10 +83,10 @@ def show(
     with user_errors():
         interactive = not print_mode and not as_json and sys.stdout.isatty() and sys.stdin.isatty()
         if interactive:
-            try:
-                from agentdbg.tui import run_tui
-            except ImportError:
-                run_tui = None
+            import importlib
+
+            tui = importlib.import_module("agentdbg.tui")
+            run_tui = getattr(tui, "run_tui", None)
             if run_tui is not None:
                 run_tui(trace_path, step=step, follow=follow, format=format)
                 return

@@ -435,7 +435,8 @@ class LLMView(BaseModel):
         data = span.input if isinstance(span.input, dict) else {}
         provider = data.get("provider")
         api = api_key(provider, data.get("api"))
-        request = data.get("request") if isinstance(data.get("request"), dict) else {}
+        raw_request = data.get("request")
+        request: dict[str, Any] = raw_request if isinstance(raw_request, dict) else {}
         response = span.output
         model = request.get("model") or span.attributes.get("model")
         if isinstance(response, dict) and response.get("model"):

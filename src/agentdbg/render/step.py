@@ -29,7 +29,7 @@ def pretty_json(value: Any) -> str:
 def message_block(message: Message) -> Text:
     """A message with its role heading; tool calls with pretty JSON arguments."""
     text = Text()
-    heading = message.role
+    heading: str = message.role
     if message.role == "tool":
         heading += f" result{f' for {message.tool_call_id}' if message.tool_call_id else ''}"
         if message.is_error:

@@ -101,7 +101,8 @@ class TraceBuilder:
             self.problem(number, reason, field=field)
             return None
         if isinstance(record, TraceHeader):
-            return self._header(number, record)
+            self._header(number, record)
+            return None
         if isinstance(record, SpanEndRecord):
             return self._end(number, record)
         return self._start(number, record)
@@ -109,7 +110,7 @@ class TraceBuilder:
     def _header(self, number: int, header: TraceHeader) -> None:
         if self.header is not None:
             self.problem(number, "a second trace header; ignored", field="type", severity="warning")
-            return None
+            return
         if self.spans:
             self.problem(number, "the header is not the first record", field="type", severity="warning")
         if header.schema_version > SCHEMA_VERSION:
@@ -120,7 +121,6 @@ class TraceBuilder:
                 severity="warning",
             )
         self.header = header
-        return None
 
     def _start(self, number: int, record: SpanStartRecord) -> Span | None:
         if record.id in self.by_id:
