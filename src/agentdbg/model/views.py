@@ -43,8 +43,8 @@ def _json_text(value: Any) -> str:
         return value
     try:
         return json.dumps(value, ensure_ascii=False, indent=2, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        return "(value too deeply nested to show)"
 
 
 def parse_arguments(raw: Any) -> ToolCallRef:

@@ -31,4 +31,7 @@ def fmt_tokens(count: int | None) -> str:
 def fmt_time(epoch: float | None) -> str:
     if epoch is None:
         return "—"
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{epoch:g} (out of range)"

@@ -22,8 +22,18 @@ def pretty_json(value: Any) -> str:
             return value
     try:
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        return "(too deeply nested to pretty-print) " + _flat(value)
+
+
+def _flat(value: Any) -> str:
+    """A compact one-line JSON fallback that tolerates any nesting depth orjson accepts."""
+    import orjson
+
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return "(unprintable value)"
 
 
 def message_block(message: Message) -> Text:

@@ -21,10 +21,12 @@ from agentdbg.errors import TraceReadError
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import (
     SCHEMA_VERSION,
+    SPAN_KINDS,
     SpanEndRecord,
     SpanRecord,
     SpanStartRecord,
     TraceHeader,
+    Usage,
 )
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -37,10 +39,104 @@ _RECORD_TYPES: dict[str, type[Any]] = {
 }
 
 
+_SPAN_KINDS = frozenset(SPAN_KINDS)
+_ORIGINS = frozenset(("recorded", "patched", "cached", "live"))
+_NUMBER = (int, float)
+_USAGE_KEYS = tuple(Usage.model_fields)
+
+
 def _field_of(error: ValidationError) -> tuple[str | None, str]:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first.get("loc", ())) or None
     return field, str(first.get("msg", "invalid value"))
+
+
+def _plain_error(value: Any) -> bool:
+    if value is None:
+        return True
+    if type(value) is not dict:
+        return False
+    kind = value.get("type", "")
+    message = value.get("message", "")
+    status = value.get("status_code")
+    trace = value.get("traceback")
+    return (
+        type(kind) is str
+        and type(message) is str
+        and (status is None or type(status) is int)
+        and (trace is None or type(trace) is str)
+    )
+
+
+def _plain_usage(value: Any) -> bool:
+    if value is None:
+        return True
+    if type(value) is not dict:
+        return False
+    for key in _USAGE_KEYS:
+        count = value.get(key)
+        if count is not None and type(count) is not int:
+            return False
+    return True
+
+
+def is_plain_span_record(kind: str, data: dict[str, Any]) -> bool:
+    """True when ``data`` surely validates as a span record of ``kind`` (no coercion needed).
+
+    A conservative shortcut for hot loops: ``False`` only means "ask pydantic"
+    (``validate_record``), which stays the one authority on what is valid.
+    """
+    if type(data.get("id")) is not str:
+        return False
+    if type(data.get("attributes", {})) is not dict:
+        return False
+    if kind == "span_end":
+        ended = data.get("ended_at")
+        return (ended is None or type(ended) in _NUMBER) and _plain_error(data.get("error")) and _plain_usage(data.get("usage"))
+    parent = data.get("parent_id")
+    started = data.get("started_at")
+    origin = data.get("origin")
+    if not (
+        (parent is None or type(parent) is str)
+        and data.get("kind", "custom") in _SPAN_KINDS
+        and type(data.get("name", "")) is str
+        and (started is None or type(started) in _NUMBER)
+        and (origin is None or origin in _ORIGINS)
+    ):
+        return False
+    if kind == "span":
+        ended = data.get("ended_at")
+        return (ended is None or type(ended) in _NUMBER) and _plain_error(data.get("error")) and _plain_usage(data.get("usage"))
+    return True
+
+
+def validate_record(data: dict[str, Any]) -> tuple[Any, str | None, str]:
+    """Validate one decoded line: ``(record model, None, "")`` or ``(None, field, reason)``."""
+    kind = data.get("type")
+    model = _RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return None, "type", f"unknown record type {kind!r}; expected one of {', '.join(_RECORD_TYPES)}"
+    try:
+        return model.model_validate(data), None, ""
+    except ValidationError as exc:
+        field, reason = _field_of(exc)
+        return None, field, reason
+
+
+def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[Any, str, str]:
+    """Parse one line: ``(dict, "", "")`` or ``(None, problem message, severity)``."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if last and not complete:
+            return None, TRUNCATED_LAST_LINE, "warning"
+        return None, f"not valid JSON: {exc}", "error"
+    if not isinstance(data, dict):
+        return None, f"expected a JSON object, got {type(data).__name__}", "error"
+    return data, "", ""
+
+
+TRUNCATED_LAST_LINE = "truncated last line (the writer was probably killed mid-write); skipped"
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
@@ -75,29 +171,15 @@ class TraceBuilder:
 
     def feed_line(self, number: int, raw: bytes, complete: bool = True, last: bool = False) -> Span | None:
         """Parse and apply one line; returns the span it created or completed, if any."""
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            if last and not complete:
-                self.problem(number, "truncated last line (the writer was probably killed mid-write); skipped", severity="warning")
-            else:
-                self.problem(number, f"not valid JSON: {exc}")
-            return None
-        if not isinstance(data, dict):
-            self.problem(number, f"expected a JSON object, got {type(data).__name__}")
+        data, message, severity = decode_line(raw, complete, last)
+        if data is None:
+            self.problem(number, message, severity=severity)
             return None
         return self.feed_record(number, data)
 
     def feed_record(self, number: int, data: dict[str, Any]) -> Span | None:
-        kind = data.get("type")
-        model = _RECORD_TYPES.get(kind) if isinstance(kind, str) else None
-        if model is None:
-            self.problem(number, f"unknown record type {kind!r}; expected one of {', '.join(_RECORD_TYPES)}", field="type")
-            return None
-        try:
-            record = model.model_validate(data)
-        except ValidationError as exc:
-            field, reason = _field_of(exc)
+        record, field, reason = validate_record(data)
+        if record is None:
             self.problem(number, reason, field=field)
             return None
         if isinstance(record, TraceHeader):
@@ -126,8 +208,12 @@ class TraceBuilder:
         if record.id in self.by_id:
             self.problem(number, f"duplicate span id {record.id!r} (first seen on line {self.by_id[record.id].line}); skipped", field="id")
             return None
-        fields = record.model_dump()
-        fields.pop("type", None)
+        fields = {name: getattr(record, name) for name in type(record).model_fields if name != "type"}
+        for key, value in (record.model_extra or {}).items():
+            if key in Span.model_fields:
+                self.problem(number, f"field {key!r} does not belong in a {record.type} record; ignored", field=key, severity="warning")
+            else:
+                fields[key] = value
         span = Span(**fields, line=number, step=len(self.spans) + 1)
         if isinstance(record, SpanRecord):
             span.ended = True
@@ -153,7 +239,10 @@ class TraceBuilder:
         if record.attributes:
             span.attributes = {**span.attributes, **record.attributes}
         for key, value in (record.model_extra or {}).items():
-            setattr(span, key, value)
+            if key in Span.model_fields:
+                self.problem(number, f"field {key!r} does not belong in a span_end record; ignored", field=key, severity="warning")
+            else:
+                setattr(span, key, value)
         return span
 
     def link(self) -> None:
