@@ -1,0 +1,216 @@
+"""Hand captured steps to an existing OpenTelemetry ``TracerProvider`` (``pip install 'agentdbg[otel]'``).
+
+The JSONL file stays the local default; this bridge is for fleets that already run a collector.
+``OTelSink`` takes the same records ``TraceWriter`` writes (header, ``span_start``, ``span_end``,
+``span``) and mirrors each step as an OTel span with the GenAI semantic-convention attributes
+of ``agentdbg.exporters.genai`` (structured values as JSON strings, the SDK's attribute form).
+A span starts when its step starts, so parents and children link through real OTel contexts.
+
+Wiring: ``enable_otel(provider)`` registers a sink; the capture writer calls
+``mirror_record(record)`` for every record it writes. ``export_trace_to_otel`` sends a whole
+recorded trace, e.g. one loaded from a file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from agentdbg.exporters.genai import SPAN_KIND_CLIENT, span_attributes, span_kind, span_name
+from agentdbg.model.records import ErrorInfo, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+
+SCOPE_NAME = "agentdbg"
+MAX_REMEMBERED_PARENTS = 65536  # span contexts kept so late children still find their parent
+_PRIMITIVES = (str, bool, int, float)
+
+
+def sdk_attribute(value: Any) -> Any:
+    """``value`` in a form the OTel SDK accepts: primitives, homogeneous primitive lists, else JSON text."""
+    if isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, (list, tuple)) and value:
+        first = type(value[0])
+        if first in _PRIMITIVES and all(type(item) is first for item in value):
+            return list(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _nanos(seconds: float | None) -> int | None:
+    return round(seconds * 1_000_000_000) if seconds is not None else None
+
+
+def _span_from(start: SpanStartRecord, end: SpanEndRecord | None, step: int) -> Span:
+    ended = end is not None or isinstance(start, SpanRecord)
+    source: Any = end if end is not None else start
+    return Span(
+        id=start.id,
+        parent_id=start.parent_id,
+        kind=start.kind,
+        name=start.name,
+        step=step,
+        started_at=start.started_at,
+        ended_at=getattr(source, "ended_at", None),
+        input=start.input,
+        output=getattr(source, "output", None),
+        error=getattr(source, "error", None),
+        usage=getattr(source, "usage", None),
+        attributes={**start.attributes, **(end.attributes if end is not None else {})},
+        origin=start.origin,
+        ended=ended,
+    )
+
+
+class OTelSink:
+    """Mirrors trace records onto OTel spans of ``tracer_provider``. Thread-safe; unknown records are ignored."""
+
+    def __init__(self, tracer_provider: Any) -> None:
+        from agentdbg import __version__
+
+        self._tracer = tracer_provider.get_tracer(SCOPE_NAME, __version__)
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[SpanStartRecord, Any, int]] = {}
+        self._contexts: OrderedDict[str, Any] = OrderedDict()  # our span id -> OTel SpanContext
+        self._steps = 0
+        self.header: TraceHeader | None = None
+        self.skipped = 0  # records that did not validate (capture's own bug; never worth failing the agent)
+
+    def write_header(self, header: TraceHeader) -> None:
+        self.write(header.model_dump(mode="json", exclude_none=True))
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Take one record (as written to the JSONL file)."""
+        kind = record.get("type")
+        try:
+            if kind == "trace":
+                with self._lock:
+                    self.header = TraceHeader.model_validate(record)
+                    self._steps = 0
+            elif kind == "span_start":
+                self._start(SpanStartRecord.model_validate(record))
+            elif kind == "span_end":
+                self._end(SpanEndRecord.model_validate(record))
+            elif kind == "span":
+                combined = SpanRecord.model_validate(record)
+                self._start(combined)
+                self._finish(combined, None)
+        except ValueError:  # pydantic's ValidationError: count it, never break the agent being captured
+            self.skipped += 1
+
+    def _start(self, record: SpanStartRecord) -> None:
+        from opentelemetry import trace as otel_trace
+        from opentelemetry.trace import NonRecordingSpan, SpanKind
+
+        with self._lock:
+            self._steps += 1
+            step = self._steps
+            parent = self._contexts.get(record.parent_id) if record.parent_id else None
+            kind = (
+                SpanKind.CLIENT
+                if span_kind(Span(id=record.id, kind=record.kind)) == SPAN_KIND_CLIENT
+                else SpanKind.INTERNAL
+            )
+            context = otel_trace.set_span_in_context(NonRecordingSpan(parent)) if parent is not None else None
+            otel_span = self._tracer.start_span(
+                record.name or record.kind, context=context, kind=kind, start_time=_nanos(record.started_at)
+            )
+            self._open[record.id] = (record, otel_span, step)
+            self._contexts[record.id] = otel_span.get_span_context()
+            while len(self._contexts) > MAX_REMEMBERED_PARENTS:
+                self._contexts.popitem(last=False)
+
+    def _end(self, record: SpanEndRecord) -> None:
+        with self._lock:
+            opened = self._open.get(record.id)
+        if opened is not None:
+            self._finish(opened[0], record)
+
+    def _finish(self, start: SpanStartRecord, end: SpanEndRecord | None) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        with self._lock:
+            opened = self._open.pop(start.id, None)
+        if opened is None:
+            return
+        _, otel_span, step = opened
+        span = _span_from(start, end, step)
+        otel_span.update_name(span_name(span))
+        attributes = span_attributes(span)
+        if self.header is not None:
+            attributes["agentdbg.trace_id"] = self.header.trace_id
+            if self.header.name:
+                attributes["agentdbg.trace_name"] = self.header.name
+        otel_span.set_attributes(
+            {key: sdk_attribute(value) for key, value in attributes.items() if value is not None}
+        )
+        if span.error is not None:
+            _record_error(otel_span, span.error, span.ended_at)
+            otel_span.set_status(Status(StatusCode.ERROR, span.error.message or span.error.type))
+        otel_span.end(end_time=_nanos(span.ended_at if span.ended_at is not None else span.started_at))
+
+    def close(self) -> None:
+        """End the spans still open (their steps never ended), marked ``agentdbg.incomplete``."""
+        with self._lock:
+            pending = [record for record, _, _ in self._open.values()]
+        for record in pending:
+            self._finish(record, None)
+
+
+def _record_error(otel_span: Any, error: ErrorInfo, when: float | None) -> None:
+    attributes = {"exception.type": error.type, "exception.message": error.message}
+    if error.traceback:
+        attributes["exception.stacktrace"] = error.traceback
+    otel_span.add_event("exception", attributes, timestamp=_nanos(when))
+
+
+# ------------------------------------------------------------ capture wiring
+
+_SINKS: list[OTelSink] = []
+_SINKS_LOCK = threading.Lock()
+
+
+def enable_otel(tracer_provider: Any) -> OTelSink:
+    """Send every step captured from now on to ``tracer_provider`` as well as to the trace file.
+
+    Args:
+        tracer_provider: an OpenTelemetry ``TracerProvider`` (the SDK's, or any API-compatible one).
+
+    Returns:
+        The sink; pass it to ``disable_otel`` to stop.
+    """
+    sink = OTelSink(tracer_provider)
+    with _SINKS_LOCK:
+        _SINKS.append(sink)
+    return sink
+
+
+def disable_otel(sink: OTelSink | None = None) -> None:
+    """Stop mirroring to one sink (or to all), ending the spans it still holds open."""
+    with _SINKS_LOCK:
+        removed = [s for s in _SINKS if sink is None or s is sink]
+        _SINKS[:] = [s for s in _SINKS if s not in removed]
+    for item in removed:
+        item.close()
+
+
+def mirror_record(record: dict[str, Any]) -> None:
+    """Called by the capture writer for every record it writes; a no-op when OTel is not enabled."""
+    if not _SINKS:
+        return
+    with _SINKS_LOCK:
+        sinks = list(_SINKS)
+    for sink in sinks:
+        sink.write(record)
+
+
+def export_trace_to_otel(trace: Trace, tracer_provider: Any) -> int:
+    """Send a whole recorded trace to ``tracer_provider``; returns the number of spans sent."""
+    sink = OTelSink(tracer_provider)
+    sink.write_header(trace.header)
+    for span in trace.spans:
+        sink.write(span.to_record())  # a ``span`` line, or ``span_start`` for a step that never ended
+    sink.close()
+    return len(trace.spans)

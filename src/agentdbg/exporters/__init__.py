@@ -1,0 +1,105 @@
+"""Write a trace in another format: OTLP JSON for OpenTelemetry backends, one HTML file for people.
+
+Each exporter turns a ``Trace`` into text; ``export_trace`` writes it to a file (atomically, via
+a temporary file renamed into place) or returns it. Domain code: no rich, no textual.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentdbg.errors import AgentdbgError
+from agentdbg.model.trace import Trace
+
+
+class ExportError(AgentdbgError):
+    """A trace cannot be exported: unknown format, or the output cannot be written."""
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """An output format: ``render(trace)`` gives the whole file as text."""
+
+    name: str
+    description: str
+    suffix: str
+    render: Callable[[Trace], str]
+
+
+def _otlp_json(trace: Trace) -> str:
+    from agentdbg.exporters.otlp_json import to_otlp_json
+
+    return (
+        json.dumps(to_otlp_json(trace), ensure_ascii=False, separators=(",", ":")) + "\n"
+    )  # one line: the OTLP JSON-lines file form
+
+
+def _html(trace: Trace) -> str:
+    from agentdbg.exporters.html import to_html
+
+    return to_html(trace)
+
+
+EXPORTERS: dict[str, Exporter] = {
+    exporter.name: exporter
+    for exporter in (
+        Exporter(
+            "otlp-json",
+            "OTLP JSON (resourceSpans) with OpenTelemetry GenAI semantic conventions",
+            ".json",
+            _otlp_json,
+        ),
+        Exporter(
+            "html", "one self-contained HTML page: execution tree and prompt/response panes", ".html", _html
+        ),
+    )
+}
+
+
+def render_trace(trace: Trace, format: str) -> str:
+    """``trace`` as the text of format ``format``.
+
+    Raises:
+        ExportError: ``format`` names no exporter.
+    """
+    exporter = EXPORTERS.get(format)
+    if exporter is None:
+        raise ExportError(f"unknown export format {format!r}", hint=f"choose one of: {', '.join(EXPORTERS)}")
+    return exporter.render(trace)
+
+
+def export_trace(trace: Trace, format: str, output: str | os.PathLike[str]) -> Path:
+    """Write ``trace`` to ``output`` in ``format``; a reader never sees a half-written file.
+
+    Raises:
+        ExportError: unknown format, or the output cannot be written.
+    """
+    text = render_trace(trace, format)
+    path = Path(output)
+    if path.is_dir():
+        raise ExportError(
+            f"{path} is a directory",
+            hint=f"give a file name, e.g. {path / ('trace' + EXPORTERS[format].suffix)}",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.chmod(temporary, 0o644)  # mkstemp makes 0600; an export is meant to be shared
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+__all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "render_trace"]

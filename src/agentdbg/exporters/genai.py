@@ -1,0 +1,277 @@
+"""A step as OpenTelemetry GenAI semantic-convention attributes (plain Python values).
+
+The ``gen_ai.*`` attributes follow the GenAI span conventions (inference ``chat`` spans,
+``execute_tool`` and ``invoke_agent`` spans; messages in the structured ``parts`` form of
+``gen_ai.input.messages`` / ``gen_ai.output.messages``). The ``agentdbg.*`` attributes carry
+what the conventions lack — our kind, step, ids and the full original input/output as JSON — so
+an importer can rebuild the exact step. Encoders (OTLP JSON, the OTel SDK bridge) turn these
+values into their own attribute form.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentdbg.model.messages import Message
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.model.views import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, LLMView
+
+# OTLP span kinds (opentelemetry.proto.trace.v1.Span.SpanKind).
+SPAN_KIND_INTERNAL = 1
+SPAN_KIND_CLIENT = 3
+
+OPERATION_BY_KIND = {"llm": "chat", "tool": "execute_tool", "agent": "invoke_agent", "retrieval": "retrieval"}
+
+# Request parameters with a semconv name of their own.
+_REQUEST_PARAMS = {
+    "temperature": "gen_ai.request.temperature",
+    "top_p": "gen_ai.request.top_p",
+    "top_k": "gen_ai.request.top_k",
+    "max_tokens": "gen_ai.request.max_tokens",
+    "max_completion_tokens": "gen_ai.request.max_tokens",
+    "max_output_tokens": "gen_ai.request.max_tokens",
+    "frequency_penalty": "gen_ai.request.frequency_penalty",
+    "presence_penalty": "gen_ai.request.presence_penalty",
+    "seed": "gen_ai.request.seed",
+    "n": "gen_ai.request.choice.count",
+    "stop": "gen_ai.request.stop_sequences",
+    "stop_sequences": "gen_ai.request.stop_sequences",
+}
+
+# Provider stop reasons mapped onto the semconv FinishReason values.
+_FINISH_REASON = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "completed": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "incomplete": "length",
+    "tool_calls": "tool_call",
+    "function_call": "tool_call",
+    "tool_use": "tool_call",
+    "content_filter": "content_filter",
+    "refusal": "content_filter",
+    "failed": "error",
+}
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON text of ``value`` (non-JSON values become strings)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def message_parts(message: Message) -> list[dict[str, Any]]:
+    """The semconv ``parts`` of one neutral message: text, reasoning, tool calls, tool results, files."""
+    parts: list[dict[str, Any]] = []
+    for reasoning in message.reasoning:
+        parts.append({"type": "reasoning", "content": reasoning})
+    if message.role == "tool":
+        part: dict[str, Any] = {
+            "type": "tool_call_response",
+            "id": message.tool_call_id,
+            "response": message.text,
+        }
+        if message.tool_name:
+            part["name"] = message.tool_name
+        if message.is_error:
+            part["is_error"] = True
+        parts.append(part)
+    elif message.text:
+        parts.append({"type": "text", "content": message.text})
+    for call in message.tool_calls:
+        arguments = call.arguments if call.arguments_valid_json else call.arguments_raw
+        parts.append({"type": "tool_call", "id": call.id, "name": call.name, "arguments": arguments})
+    for attachment in message.attachments:
+        file_part: dict[str, Any] = {
+            "type": "file_data",
+            "modality": attachment.kind,
+            "mime_type": attachment.media_type,
+        }
+        if attachment.source:
+            file_part["uri"] = attachment.source
+        if attachment.size is not None:
+            file_part["size"] = attachment.size
+        parts.append(file_part)
+    return parts
+
+
+def _split_system(view: LLMView) -> tuple[list[Message], list[Message]]:
+    """(system instructions given apart from the history, the chat history)."""
+    separate = (view.api == ANTHROPIC_MESSAGES and view.request.get("system")) or (
+        view.api == OPENAI_RESPONSES and view.request.get("instructions")
+    )
+    if separate and view.prompt and view.prompt[0].role == "system":
+        return view.prompt[:1], view.prompt[1:]
+    return [], view.prompt
+
+
+def raw_finish_reasons(view: LLMView, span: Span) -> list[str]:
+    """The provider's own stop reasons, one per generation."""
+    response = view.response if isinstance(view.response, dict) else {}
+    if view.api == OPENAI_CHAT or "choices" in response:
+        reasons = [
+            str(c.get("finish_reason"))
+            for c in response.get("choices") or []
+            if isinstance(c, dict) and c.get("finish_reason")
+        ]
+    elif response.get("stop_reason"):
+        reasons = [str(response["stop_reason"])]
+    elif view.api == OPENAI_RESPONSES and response.get("status"):
+        reasons = [str(response["status"])]
+    else:
+        reasons = []
+    if not reasons and span.attributes.get("finish_reason"):
+        reasons = [str(span.attributes["finish_reason"])]
+    return reasons
+
+
+def output_messages(view: LLMView, span: Span) -> list[dict[str, Any]]:
+    """``gen_ai.output.messages``: each answer message with its parts and a semconv finish reason."""
+    reasons = raw_finish_reasons(view, span)
+    out = []
+    for index, message in enumerate(view.answer):
+        raw = reasons[index] if index < len(reasons) else (reasons[-1] if reasons else "")
+        reason = _FINISH_REASON.get(raw, raw or "stop")
+        if message.tool_calls and reason == "stop":
+            reason = "tool_call"
+        out.append({"role": message.role, "parts": message_parts(message), "finish_reason": reason})
+    return out
+
+
+def _llm_attributes(span: Span, attributes: dict[str, Any]) -> None:
+    view = span.llm
+    if view is None:
+        return
+    if view.provider:
+        attributes["gen_ai.provider.name"] = view.provider
+    if view.request.get("model") or view.model:
+        attributes["gen_ai.request.model"] = view.request.get("model") or view.model
+    response = view.response if isinstance(view.response, dict) else {}
+    if response.get("model"):
+        attributes["gen_ai.response.model"] = response["model"]
+    if response.get("id"):
+        attributes["gen_ai.response.id"] = str(response["id"])
+    for param, key in _REQUEST_PARAMS.items():
+        value = view.request.get(param)
+        if value is None:
+            continue
+        if key == "gen_ai.request.stop_sequences":
+            value = [value] if isinstance(value, str) else [str(v) for v in value]
+        attributes.setdefault(key, value)
+    reasons = raw_finish_reasons(view, span)
+    if reasons:
+        attributes["gen_ai.response.finish_reasons"] = reasons
+    system, history = _split_system(view)
+    if system:
+        attributes["gen_ai.system_instructions"] = [part for m in system for part in message_parts(m)]
+    attributes["gen_ai.input.messages"] = [{"role": m.role, "parts": message_parts(m)} for m in history]
+    if view.answer:
+        attributes["gen_ai.output.messages"] = output_messages(view, span)
+    if view.tools:
+        attributes["gen_ai.tool.definitions"] = [
+            {"type": "function", "name": t.name, "description": t.description, "parameters": t.parameters}
+            for t in view.tools
+        ]
+    if span.attributes.get("ttft") is not None:
+        attributes["agentdbg.ttft"] = span.attributes["ttft"]
+
+
+def _tool_attributes(span: Span, attributes: dict[str, Any]) -> None:
+    view = span.tool
+    if view is None:
+        return
+    attributes["gen_ai.tool.name"] = view.name
+    attributes["gen_ai.tool.type"] = "function"
+    if view.call_id:
+        attributes["gen_ai.tool.call.id"] = view.call_id
+    if view.arguments is not None:
+        attributes["gen_ai.tool.call.arguments"] = view.arguments
+    if view.result is not None:
+        attributes["gen_ai.tool.call.result"] = view.result
+
+
+def _usage_attributes(span: Span, attributes: dict[str, Any]) -> None:
+    usage = span.usage
+    if usage is None:
+        return
+    pairs = {
+        "gen_ai.usage.input_tokens": usage.input_tokens,
+        "gen_ai.usage.output_tokens": usage.output_tokens,
+        "gen_ai.usage.cache_read.input_tokens": usage.cached_input_tokens,
+        "gen_ai.usage.cache_creation.input_tokens": usage.cache_creation_input_tokens,
+        "gen_ai.usage.reasoning.output_tokens": usage.reasoning_tokens,
+    }
+    attributes.update({key: value for key, value in pairs.items() if value is not None})
+    attributes["agentdbg.usage"] = to_json(usage.model_dump(exclude_none=True))
+
+
+def span_name(span: Span) -> str:
+    """The semconv span name: ``chat {model}``, ``execute_tool {tool}``, ``invoke_agent {name}``."""
+    if span.kind == "llm":
+        view = span.llm
+        model = view.request.get("model") or view.model if view else None
+        return f"chat {model}" if model else "chat"
+    if span.kind == "tool":
+        tool = span.tool
+        return f"execute_tool {tool.name if tool else span.name}".strip()
+    if span.kind == "agent":
+        return f"invoke_agent {span.name}".strip()
+    return span.name or span.kind
+
+
+def span_kind(span: Span) -> int:
+    """CLIENT for calls leaving the process (model, retrieval), INTERNAL otherwise."""
+    return SPAN_KIND_CLIENT if span.kind in ("llm", "retrieval") else SPAN_KIND_INTERNAL
+
+
+def span_attributes(span: Span) -> dict[str, Any]:
+    """Every attribute of one exported span: ``gen_ai.*`` semconv plus the lossless ``agentdbg.*`` set."""
+    attributes: dict[str, Any] = {}
+    operation = OPERATION_BY_KIND.get(span.kind)
+    if operation:
+        attributes["gen_ai.operation.name"] = operation
+    if span.kind == "llm":
+        _llm_attributes(span, attributes)
+    elif span.kind == "tool":
+        _tool_attributes(span, attributes)
+    elif span.kind == "agent":
+        attributes["gen_ai.agent.name"] = span.name
+    _usage_attributes(span, attributes)
+    if span.error is not None:
+        attributes["error.type"] = span.error.type or "Error"
+        attributes["agentdbg.error"] = to_json(span.error.model_dump(exclude_none=True))
+    attributes["agentdbg.kind"] = span.kind
+    attributes["agentdbg.name"] = span.name
+    attributes["agentdbg.step"] = span.step
+    attributes["agentdbg.span_id"] = span.id
+    if span.parent_id is not None:
+        attributes["agentdbg.parent_id"] = span.parent_id
+    if span.origin:
+        attributes["agentdbg.origin"] = span.origin
+    if not span.ended:
+        attributes["agentdbg.incomplete"] = True
+    attributes["agentdbg.input"] = to_json(span.input)
+    if span.ended:
+        attributes["agentdbg.output"] = to_json(span.output)
+    if span.attributes:
+        attributes["agentdbg.attributes"] = to_json(span.attributes)
+    extra = {k: v for k, v in (span.model_extra or {}).items() if k != "type"}
+    if extra:
+        attributes["agentdbg.extra"] = to_json(extra)
+    return attributes
+
+
+def resource_attributes(header: TraceHeader) -> dict[str, Any]:
+    """Resource attributes naming the run: service name plus the whole trace header as JSON."""
+    service = header.metadata.get("service.name") if isinstance(header.metadata, dict) else None
+    attributes: dict[str, Any] = {
+        "service.name": str(service or "agentdbg"),
+        "agentdbg.trace_id": header.trace_id,
+    }
+    if header.name:
+        attributes["agentdbg.trace_name"] = header.name
+    attributes["agentdbg.trace_header"] = to_json(header.model_dump(mode="json", exclude_none=True))
+    return attributes
