@@ -1,0 +1,153 @@
+"""``anthropic.messages``: assistant ``tool_use`` blocks answered by user ``tool_result`` blocks."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolCall, ToolResult
+
+# Fields of response content blocks that the API accepts back in a request.
+_BLOCK_FIELDS = {
+    "text": ("type", "text", "citations"),
+    "tool_use": ("type", "id", "name", "input"),
+    "thinking": ("type", "thinking", "signature"),
+    "redacted_thinking": ("type", "data"),
+}
+
+
+def _blocks(message: dict[str, Any]) -> list[Any]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return list(content or [])
+
+
+def request_block(block: dict[str, Any]) -> dict[str, Any]:
+    """A response content block trimmed to the fields a request may carry."""
+    fields = _BLOCK_FIELDS.get(str(block.get("type")))
+    if fields is None:
+        return {key: value for key, value in block.items() if value is not None}
+    return {key: block[key] for key in fields if block.get(key) is not None}
+
+
+class AnthropicMessagesAdapter(ProviderAdapter):
+    """The Messages API through ``anthropic.Anthropic().messages.create``."""
+
+    api = "anthropic.messages"
+    provider = "anthropic"
+    key_env = "ANTHROPIC_API_KEY"
+    base_url_env = "ANTHROPIC_BASE_URL"
+
+    def build_client(
+        self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
+    ) -> Any:
+        import anthropic
+
+        return anthropic.Anthropic(
+            api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
+        )
+
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        return client.messages.create(**request)
+
+    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
+        return [
+            ToolCall(block.get("id"), str(block.get("name") or ""), block.get("input"))
+            for block in response.get("content") or []
+            if isinstance(block, dict) and block.get("type") == "tool_use"
+        ]
+
+    def final_text(self, response: dict[str, Any]) -> str:
+        return "\n".join(
+            str(block.get("text", ""))
+            for block in response.get("content") or []
+            if isinstance(block, dict) and block.get("type") == "text"
+        )
+
+    def finish_reason(self, response: dict[str, Any]) -> str | None:
+        return response.get("stop_reason")
+
+    def append_turn(
+        self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]
+    ) -> dict[str, Any]:
+        assistant = {
+            "role": "assistant",
+            "content": [
+                request_block(block) for block in response.get("content") or [] if isinstance(block, dict)
+            ],
+        }
+        messages = [*(request.get("messages") or []), assistant]
+        if results:
+            blocks = []
+            for result in results:
+                block: dict[str, Any] = {
+                    "type": "tool_result",
+                    "tool_use_id": result.call.call_id,
+                    "content": result.content,
+                }
+                if result.is_error:
+                    block["is_error"] = True
+                blocks.append(block)
+            messages.append({"role": "user", "content": blocks})
+        return {**request, "messages": messages}
+
+    def replace_tool_result(
+        self, request: dict[str, Any], call_id: str, content: str
+    ) -> dict[str, Any] | None:
+        messages = copy.deepcopy(request.get("messages") or [])
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content"), list):
+                continue
+            for block in message["content"]:
+                if (
+                    isinstance(block, dict)
+                    and block.get("type") == "tool_result"
+                    and block.get("tool_use_id") == call_id
+                ):
+                    block["content"] = content
+                    block.pop("is_error", None)
+                    return {**request, "messages": messages}
+        return None
+
+    def replace_tool_arguments(
+        self, request: dict[str, Any], call_id: str, arguments: Any
+    ) -> dict[str, Any] | None:
+        messages = copy.deepcopy(request.get("messages") or [])
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content"), list):
+                continue
+            for block in message["content"]:
+                if isinstance(block, dict) and block.get("type") == "tool_use" and block.get("id") == call_id:
+                    block["input"] = arguments
+                    return {**request, "messages": messages}
+        return None
+
+    def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
+        problems: list[SequenceProblem] = []
+        open_calls: dict[str, int] = {}
+        for index, message in enumerate(request.get("messages") or []):
+            if not isinstance(message, dict):
+                continue
+            blocks = [block for block in _blocks(message) if isinstance(block, dict)]
+            answered = {str(b.get("tool_use_id")) for b in blocks if b.get("type") == "tool_result"}
+            if message.get("role") == "user":
+                for call_id in answered - set(open_calls):
+                    problems.append(
+                        SequenceProblem(
+                            index, f"tool_result for {call_id!r} answers no tool_use in the message before"
+                        )
+                    )
+            for call_id, origin in open_calls.items():
+                if call_id not in answered:
+                    problems.append(
+                        SequenceProblem(
+                            origin, f"tool_use {call_id!r} has no tool_result in the next user message"
+                        )
+                    )
+            open_calls = {}
+            if message.get("role") == "assistant":
+                open_calls = {str(b.get("id")): index for b in blocks if b.get("type") == "tool_use"}
+        for call_id, origin in open_calls.items():
+            problems.append(SequenceProblem(origin, f"tool_use {call_id!r} has no tool_result after it"))
+        return problems

@@ -1,0 +1,169 @@
+"""The shape every provider adapter shares: build an SDK client, send a request, continue a tool loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentdbg.errors import MissingApiKeyError
+from agentdbg.model.records import Usage
+from agentdbg.model.views import usage_from_response
+
+# Request keys that only matter for streaming; replay always sends non-streaming.
+STREAM_KEYS = ("stream", "stream_options")
+
+
+@dataclass
+class ToolCall:
+    """One tool call the model asked for: id, name, parsed arguments (raw string kept when invalid)."""
+
+    call_id: str | None
+    name: str
+    arguments: Any
+    arguments_raw: str | None = None
+
+
+@dataclass
+class ToolResult:
+    """The answer to one tool call, as text the model will see, plus whether it is an error."""
+
+    call: ToolCall
+    content: str
+    is_error: bool = False
+
+
+@dataclass
+class SendResult:
+    """What came back from one request: the response dict, neutral usage and the SDK call's latency."""
+
+    response: dict[str, Any]
+    usage: Usage | None
+    latency: float
+    request_id: str | None = None
+
+
+@dataclass
+class SequenceProblem:
+    """Why a request's message sequence is not valid for its API (for a clear error)."""
+
+    index: int
+    reason: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def result_text(value: Any) -> str:
+    """A tool result as the text a model sees: strings as they are, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def parse_json_arguments(raw: Any) -> tuple[Any, str | None]:
+    """(parsed arguments, raw string) from a wire value that is a JSON string or already an object."""
+    if isinstance(raw, str):
+        try:
+            return (json.loads(raw) if raw.strip() else {}), raw
+        except ValueError:
+            return raw, raw
+    return raw, None
+
+
+def drop_none(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``value`` without keys whose value is ``None`` (SDK dumps carry many)."""
+    return {key: item for key, item in value.items() if item is not None}
+
+
+class ProviderAdapter:
+    """One API (``openai.chat.completions``, ``openai.responses``, ``anthropic.messages``).
+
+    Subclasses fill in the wire-format specifics; this base holds the shared flow.
+    """
+
+    api: str = ""
+    provider: str = ""
+    key_env: str = ""
+    base_url_env: str = ""
+
+    # ---------------------------------------------------------------- client
+
+    def api_key(self) -> str:
+        """The key from the environment.
+
+        Raises:
+            MissingApiKeyError: naming the variable, before anything is sent.
+        """
+        key = os.environ.get(self.key_env, "").strip()
+        if not key:
+            raise MissingApiKeyError(
+                f"{self.key_env} is not set: replaying {self.api} needs an API key",
+                hint=f"export {self.key_env}=... (any value works for a local OpenAI-compatible server)",
+            )
+        return key
+
+    def build_client(
+        self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
+    ) -> Any:
+        """The official SDK client, with ``base_url`` overriding the SDK's default."""
+        raise NotImplementedError
+
+    def send(self, client: Any, request: dict[str, Any]) -> SendResult:
+        """Send ``request`` (the SDK keyword arguments) and return the response as a dict."""
+        started = time.perf_counter()
+        raw = self._create(client, request)
+        latency = time.perf_counter() - started
+        response = raw.model_dump(mode="json")
+        request_id = getattr(raw, "_request_id", None)
+        return SendResult(response, usage_from_response(self.api, response), latency, request_id)
+
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    # --------------------------------------------------------------- request
+
+    def prepare(self, request: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """A copy of ``request`` fit for a non-streaming replay, plus notes on what changed."""
+        prepared = dict(request)
+        notes = []
+        if prepared.get("stream"):
+            notes.append("recorded with stream: true; replayed without streaming")
+        for key in STREAM_KEYS:
+            prepared.pop(key, None)
+        return prepared, notes
+
+    # ------------------------------------------------------------- tool loop
+
+    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
+        """The tool calls the response asks for, in order."""
+        raise NotImplementedError
+
+    def final_text(self, response: dict[str, Any]) -> str:
+        """The assistant's text in the response."""
+        raise NotImplementedError
+
+    def finish_reason(self, response: dict[str, Any]) -> str | None:
+        raise NotImplementedError
+
+    def append_turn(
+        self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]
+    ) -> dict[str, Any]:
+        """The next request: ``request`` plus the assistant turn in ``response`` plus the tool results."""
+        raise NotImplementedError
+
+    def replace_tool_result(
+        self, request: dict[str, Any], call_id: str, content: str
+    ) -> dict[str, Any] | None:
+        """A copy of ``request`` with the result of ``call_id`` replaced, or ``None`` if it holds none."""
+        raise NotImplementedError
+
+    def replace_tool_arguments(
+        self, request: dict[str, Any], call_id: str, arguments: Any
+    ) -> dict[str, Any] | None:
+        """A copy of ``request`` with the arguments of the assistant's call ``call_id`` replaced, or ``None``."""
+        raise NotImplementedError
+
+    def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
+        """Every place the message sequence breaks the API's tool-call pairing rules."""
+        raise NotImplementedError

@@ -1,0 +1,147 @@
+"""``openai.chat.completions``: assistant messages with ``tool_calls``, answered by ``tool`` messages."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from agentdbg.providers.base import (
+    ProviderAdapter,
+    SequenceProblem,
+    ToolCall,
+    ToolResult,
+    parse_json_arguments,
+)
+
+
+def _first_message(response: dict[str, Any]) -> dict[str, Any]:
+    choices = response.get("choices") or []
+    if choices and isinstance(choices[0], dict):
+        message = choices[0].get("message")
+        if isinstance(message, dict):
+            return message
+    return {}
+
+
+class OpenAIChatAdapter(ProviderAdapter):
+    """Chat Completions through ``openai.OpenAI().chat.completions.create``."""
+
+    api = "openai.chat.completions"
+    provider = "openai"
+    key_env = "OPENAI_API_KEY"
+    base_url_env = "OPENAI_BASE_URL"
+
+    def build_client(
+        self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
+    ) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
+        )
+
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        return client.chat.completions.create(**request)
+
+    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
+        calls = []
+        for raw in _first_message(response).get("tool_calls") or []:
+            function = raw.get("function") or {}
+            arguments, arguments_raw = parse_json_arguments(function.get("arguments"))
+            calls.append(ToolCall(raw.get("id"), str(function.get("name") or ""), arguments, arguments_raw))
+        return calls
+
+    def final_text(self, response: dict[str, Any]) -> str:
+        content = _first_message(response).get("content")
+        if isinstance(content, list):
+            return "\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+        return str(content or "")
+
+    def finish_reason(self, response: dict[str, Any]) -> str | None:
+        choices = response.get("choices") or []
+        return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+
+    def append_turn(
+        self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]
+    ) -> dict[str, Any]:
+        message = _first_message(response)
+        assistant: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
+        calls = [
+            {
+                "id": call.get("id"),
+                "type": "function",
+                "function": {
+                    "name": (call.get("function") or {}).get("name"),
+                    "arguments": (call.get("function") or {}).get("arguments") or "{}",
+                },
+            }
+            for call in message.get("tool_calls") or []
+        ]
+        if calls:
+            assistant["tool_calls"] = calls
+        following = dict(request)
+        following["messages"] = [*(request.get("messages") or []), assistant] + [
+            {"role": "tool", "tool_call_id": result.call.call_id, "content": result.content}
+            for result in results
+        ]
+        return following
+
+    def replace_tool_result(
+        self, request: dict[str, Any], call_id: str, content: str
+    ) -> dict[str, Any] | None:
+        messages = copy.deepcopy(request.get("messages") or [])
+        for message in messages:
+            if (
+                isinstance(message, dict)
+                and message.get("role") == "tool"
+                and message.get("tool_call_id") == call_id
+            ):
+                message["content"] = content
+                return {**request, "messages": messages}
+        return None
+
+    def replace_tool_arguments(
+        self, request: dict[str, Any], call_id: str, arguments: Any
+    ) -> dict[str, Any] | None:
+        messages = copy.deepcopy(request.get("messages") or [])
+        for message in messages:
+            for call in (message.get("tool_calls") or []) if isinstance(message, dict) else []:
+                if call.get("id") == call_id:
+                    raw = (
+                        arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+                    )
+                    call.setdefault("function", {})["arguments"] = raw
+                    return {**request, "messages": messages}
+        return None
+
+    def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
+        problems: list[SequenceProblem] = []
+        open_calls: dict[str, int] = {}  # call id -> index of the assistant message that made it
+        for index, message in enumerate(request.get("messages") or []):
+            if not isinstance(message, dict):
+                continue
+            role = message.get("role")
+            if role == "tool":
+                call_id = str(message.get("tool_call_id"))
+                if call_id not in open_calls:
+                    problems.append(
+                        SequenceProblem(
+                            index, f"tool message for {call_id!r} answers no preceding assistant tool call"
+                        )
+                    )
+                open_calls.pop(call_id, None)
+                continue
+            for call_id, origin in open_calls.items():
+                problems.append(
+                    SequenceProblem(origin, f"assistant tool call {call_id!r} has no tool message after it")
+                )
+            open_calls = {}
+            if role == "assistant":
+                for call in message.get("tool_calls") or []:
+                    open_calls[str(call.get("id"))] = index
+        for call_id, origin in open_calls.items():
+            problems.append(
+                SequenceProblem(origin, f"assistant tool call {call_id!r} has no tool message after it")
+            )
+        return problems

@@ -1,0 +1,63 @@
+"""Fork a recorded run at any step with an edited input and re-run it against the model.
+
+The Python API (used by the CLI, the TUI and ``verify``/``explain``)::
+
+    from agentdbg.replay import replay, replay_repeat, step_document, select_step
+
+    result = replay("run.jsonl", "step-3", patch=[{"op": "replace", "path": "/system", "value": "..."}])
+    result.status        # "finished" | "needs-tool-result" | "max-steps" | "errored" | "dry-run"
+    result.fork_path     # the fork trace (header ``fork_of``, per-span ``origin``)
+    result.divergence_step, result.old_answer, result.new_answer, result.steps, result.input_tokens
+
+- ``replay(trace, start, *, patch, sets, output, force, model, provider, base_url, tools, max_steps,
+  dry_run, max_retries, on_step) -> ReplayResult`` runs one fork; ``on_step(span)`` reports progress.
+- ``replay_repeat(trace, start, count, **same) -> RepeatResult``: outcome counts, distinct answers, split step.
+- ``step_document(trace, span)``: the editable document (``{model, params, system, messages, tools}`` for an
+  llm step, ``{name, arguments, result}`` for a tool step); ``apply_patch(document, patch)`` edits it;
+  ``select_step(trace, selector)`` resolves ``--from``; ``make_patch(old, new)`` turns an edited document
+  (TUI editor, ``$EDITOR``) into a JSON Patch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonpatch
+
+from agentdbg.replay.document import document_request, request_document, step_document
+from agentdbg.replay.engine import load_source, replay
+from agentdbg.replay.errors import OutputExistsError, ReplayInputError, ToolsSpecError
+from agentdbg.replay.patches import TEMPLATE_PLACEHOLDER, apply_any, apply_patch, load_patch, parse_set
+from agentdbg.replay.repeat import replay_repeat
+from agentdbg.replay.result import NeededTool, RepeatResult, ReplayResult, StepSummary
+from agentdbg.replay.selectors import SELECTOR_HELP, select_step
+
+
+def make_patch(old: Any, new: Any) -> list[dict[str, Any]]:
+    """The RFC 6902 JSON Patch turning document ``old`` into ``new`` (for edits made in an editor)."""
+    return list(jsonpatch.make_patch(old, new))
+
+
+__all__ = [
+    "SELECTOR_HELP",
+    "TEMPLATE_PLACEHOLDER",
+    "NeededTool",
+    "OutputExistsError",
+    "RepeatResult",
+    "ReplayInputError",
+    "ReplayResult",
+    "StepSummary",
+    "ToolsSpecError",
+    "apply_any",
+    "apply_patch",
+    "document_request",
+    "load_patch",
+    "load_source",
+    "make_patch",
+    "parse_set",
+    "replay",
+    "replay_repeat",
+    "request_document",
+    "select_step",
+    "step_document",
+]

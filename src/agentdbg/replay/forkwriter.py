@@ -1,0 +1,114 @@
+"""Writes a fork trace as it runs: header with ``fork_of``, recorded copies, then new steps with their ``origin``."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agentdbg.model.records import ErrorInfo, ForkOf, TraceHeader, Usage
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+from agentdbg.store.writer import TraceWriter
+
+StepCallback = Callable[[Span], None]
+
+
+class ForkWriter:
+    """Appends the fork's records to its file and keeps the written spans in memory (in step order)."""
+
+    def __init__(self, path: Path | None, on_step: StepCallback | None = None) -> None:
+        self.writer = TraceWriter(path, overwrite=True) if path is not None else None
+        self.spans: list[Span] = []
+        self.on_step = on_step
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.writer is not None:
+            self.writer.write(record)
+
+    def header(self, source: Trace, fork_step: str, patch: Any) -> TraceHeader:
+        name = source.header.name or "run"
+        header = TraceHeader(
+            trace_id=uuid.uuid4().hex,
+            name=f"{name} (fork at {fork_step})",
+            started_at=time.time(),
+            metadata={**source.header.metadata, "replay": True},
+            fork_of=ForkOf(
+                trace_id=source.header.trace_id, source=source.source, step=fork_step, patch=patch
+            ),
+        )
+        self._write(header.model_dump(mode="json", exclude_none=True))
+        return header
+
+    def copy_recorded(self, span: Span) -> Span:
+        """Copy an original step before the fork, unchanged but for ``origin: recorded``."""
+        copied = span.model_copy(update={"origin": "recorded", "step": len(self.spans) + 1, "children": []})
+        self._write(copied.to_record())
+        self.spans.append(copied)
+        return copied
+
+    def start(
+        self,
+        kind: str,
+        name: str,
+        input: Any,
+        origin: str,
+        parent_id: str | None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Span:
+        """Begin a new step (``span_start`` written at once, so a crash leaves an incomplete step)."""
+        span = Span(
+            id=uuid.uuid4().hex[:16],
+            parent_id=parent_id,
+            kind=kind,  # type: ignore[arg-type]
+            name=name,
+            step=len(self.spans) + 1,
+            started_at=time.time(),
+            input=input,
+            attributes=dict(attributes or {}),
+            origin=origin,  # type: ignore[arg-type]
+        )
+        record = span.to_record()
+        record["type"] = "span_start"
+        self._write(record)
+        self.spans.append(span)
+        return span
+
+    def end(
+        self,
+        span: Span,
+        output: Any = None,
+        *,
+        error: ErrorInfo | None = None,
+        usage: Usage | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Span:
+        """Finish a step with its output, error, usage and extra attributes."""
+        span.ended = True
+        span.ended_at = time.time()
+        span.output = output
+        span.error = error
+        span.usage = usage
+        record: dict[str, Any] = {
+            "type": "span_end",
+            "id": span.id,
+            "ended_at": span.ended_at,
+            "output": output,
+        }
+        if error is not None:
+            record["error"] = error.model_dump(exclude_none=True)
+        if usage is not None:
+            record["usage"] = usage.model_dump(exclude_none=True)
+        if attributes:
+            span.attributes.update(attributes)
+            record["attributes"] = attributes
+        self._write(record)
+        if self.on_step is not None:
+            self.on_step(span)
+        return span
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

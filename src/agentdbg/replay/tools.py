@@ -1,0 +1,132 @@
+"""Tool-result resolution during replay: recorded results (``cached``), user functions (``live``), or none."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agentdbg.model.trace import Trace
+from agentdbg.providers.base import ToolCall, result_text
+from agentdbg.replay.errors import ToolsSpecError
+
+NEEDS_TOOL_RESULT = "NeedsToolResult"
+
+
+def canonical_arguments(arguments: Any) -> str:
+    """A stable text form of tool arguments, so ``{"a":1,"b":2}`` equals ``{"b":2,"a":1}``."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return arguments
+    return json.dumps(arguments, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def tool_name_of(function: Callable[..., Any]) -> str:
+    """The name a tool function answers to (``@agentdbg.tool(name=...)`` if set, else ``__name__``)."""
+    for attribute in ("agentdbg_tool_name", "tool_name", "name"):
+        value = getattr(function, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(getattr(function, "__name__", repr(function)))
+
+
+def tools_from_value(value: Any, spec: str = "tools") -> dict[str, Callable[..., Any]]:
+    """``{name: callable}`` from a dict, a list of callables, or one callable.
+
+    Raises:
+        ToolsSpecError: for anything else.
+    """
+    if isinstance(value, Mapping):
+        bad = [str(name) for name, function in value.items() if not callable(function)]
+        if bad:
+            raise ToolsSpecError(f"{spec}: these entries are not callable: {', '.join(bad)}")
+        return {str(name): function for name, function in value.items()}
+    if callable(value):
+        return {tool_name_of(value): value}
+    if isinstance(value, list | tuple):
+        tools: dict[str, Callable[..., Any]] = {}
+        for function in value:
+            if not callable(function):
+                raise ToolsSpecError(f"{spec}: {function!r} in the list is not callable")
+            tools[tool_name_of(function)] = function
+        return tools
+    raise ToolsSpecError(
+        f"{spec} is a {type(value).__name__}; expected a dict name→function or a list of functions"
+    )
+
+
+def load_tools(spec: str) -> dict[str, Callable[..., Any]]:
+    """Import ``module:attr`` (the current directory is importable) and return its tools.
+
+    Raises:
+        ToolsSpecError: naming what failed.
+    """
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ToolsSpecError(f"--tools {spec!r}: expected module:attr, e.g. mypkg.tools:TOOLS")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the user's module; report it
+        raise ToolsSpecError(
+            f"--tools {spec!r}: cannot import {module_name}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not hasattr(module, attribute):
+        raise ToolsSpecError(f"--tools {spec!r}: module {module_name} has no attribute {attribute!r}")
+    return tools_from_value(getattr(module, attribute), f"--tools {spec!r}")
+
+
+@dataclass
+class Resolution:
+    """How one tool call was answered: ``cached`` or ``live``, the value, its text, whether it failed."""
+
+    origin: str
+    value: Any
+    content: str
+    is_error: bool = False
+    error_type: str | None = None
+
+
+class ToolResolver:
+    """Answers tool calls from the recorded trace first, then from user functions."""
+
+    def __init__(self, trace: Trace, tools: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self.tools = dict(tools or {})
+        self.recorded: dict[tuple[str, str], Any] = {}
+        for span in trace.tool_spans:
+            view = span.tool
+            if view is None or not span.ended or span.error is not None:
+                continue
+            self.recorded.setdefault((view.name, canonical_arguments(view.arguments)), view.result)
+
+    def remember(self, name: str, arguments: Any, result: Any) -> None:
+        """Make ``result`` the recorded answer to ``name(arguments)`` (a patched tool step)."""
+        self.recorded[(name, canonical_arguments(arguments))] = result
+
+    def resolve(self, call: ToolCall) -> Resolution | None:
+        """The answer to ``call``, or ``None`` when neither the trace nor ``--tools`` has one."""
+        key = (
+            call.name,
+            canonical_arguments(call.arguments if call.arguments_raw is None else call.arguments_raw),
+        )
+        if key in self.recorded:
+            value = self.recorded[key]
+            return Resolution("cached", value, result_text(value))
+        function = self.tools.get(call.name)
+        if function is None:
+            return None
+        try:
+            value = (
+                function(**call.arguments) if isinstance(call.arguments, dict) else function(call.arguments)
+            )
+        except Exception as exc:  # noqa: BLE001 - a failing tool is answered to the model, as agents do
+            message = f"Error: {type(exc).__name__}: {exc}"
+            return Resolution("live", message, message, is_error=True, error_type=type(exc).__name__)
+        return Resolution("live", value, result_text(value))
