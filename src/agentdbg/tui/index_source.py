@@ -1,0 +1,88 @@
+"""Big native traces through ``agentdbg.store.index.TraceIndex``: rows from small fields, payloads on demand.
+
+The scan runs in a thread worker; each ``ScanProgress`` becomes a ``Batch`` of ready-made
+rows, so the UI thread only appends them and paints the first screen after the first batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from agentdbg.model.span import Span
+from agentdbg.tui.loading import Batch
+from agentdbg.tui.steps import StepRow
+
+FIRST_BATCH_BYTES = 1 << 20
+BATCH_BYTES = 4 << 20
+
+
+def row_of_summary(summary: Any) -> StepRow:
+    """A tree row from an index ``SpanSummary``."""
+    return StepRow(
+        step=summary.step,
+        id=summary.id,
+        parent=0,
+        depth=0,
+        kind=summary.kind,
+        name=summary.name,
+        started_at=summary.started_at,
+        ended_at=summary.ended_at,
+        status=summary.status,
+        input_tokens=summary.input_tokens,
+        output_tokens=summary.output_tokens,
+        model=summary.model,
+    )
+
+
+class IndexSource:
+    """Whole spans parsed from the file on demand (the index keeps an LRU of them)."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def span(self, step: int) -> Span:
+        span: Span = self.index.load_span(step - 1)
+        return span
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def open_index(path: str) -> Any | None:
+    """A ``TraceIndex`` on ``path``, or ``None`` when the store has no index module."""
+    try:
+        from agentdbg.store.index import TraceIndex
+    except ImportError:
+        return None
+    return TraceIndex(path)
+
+
+def index_batches(index: Any, cancelled: Callable[[], bool]) -> Iterator[Batch]:
+    """Scan ``index`` and yield batches of rows; the last one carries problems and ``done``.
+
+    The first batch is small so the first screen paints at once; the rest use bigger reads.
+    """
+    source = IndexSource(index)
+    first = True
+    for batch_bytes in (FIRST_BATCH_BYTES, BATCH_BYTES):
+        scan = index.scan_iter(batch_bytes=batch_bytes)
+        try:
+            for progress in scan:
+                batch = Batch(read_bytes=progress.done_bytes, total_bytes=progress.total_bytes)
+                summary = index.summary
+                batch.rows = [(row_of_summary(s), s.parent_id) for s in (summary(p) for p in progress.new)]
+                batch.changed_rows = [row_of_summary(summary(p)) for p in progress.changed]
+                if first:
+                    batch.header, batch.source, first = index.header, source, False
+                yield batch
+                if cancelled():
+                    return
+                if batch_bytes == FIRST_BATCH_BYTES:
+                    break
+        finally:
+            scan.close()  # releases the index's scan lock when we stop early
+    done = Batch(done=True, header=index.header, problems=list(index.problems), read_bytes=1, total_bytes=1)
+    if first:
+        done.source = source
+    yield done

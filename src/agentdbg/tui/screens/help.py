@@ -1,0 +1,71 @@
+"""The help screen: every key, grouped by what it does."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Moving",
+        [
+            ("↑ ↓  k j", "previous / next step"),
+            ("pgup pgdn", "a page up / down"),
+            ("g  G  home end", "first / last step"),
+            ("enter  space", "fold / unfold the selected step's children"),
+            ("← h  → l", "collapse (or go to parent) / expand"),
+            ("e  E", "next / previous failed or incomplete step"),
+            ("tab", "move focus between the tree and the pane"),
+        ],
+    ),
+    (
+        "Panes",
+        [
+            ("1", "Prompt: every message the model saw, context-window gauge"),
+            ("2", "Response: answer, reasoning (foldable), tool calls"),
+            ("3", "Tool: arguments and result, or the calls an LLM asked for"),
+            ("4", "Raw: the step's JSON record"),
+            ("5", "Info: model, parameters, usage, cost, latency, ids, error"),
+        ],
+    ),
+    (
+        "Search and copy",
+        [
+            ("/", "search the text of every step"),
+            ("n  N", "next / previous search hit"),
+            ("y", "copy the selected step as JSON (terminal clipboard, OSC 52)"),
+            ("!", "show lines of the file that were skipped (read problems)"),
+        ],
+    ),
+    ("App", [("?", "this help"), ("q", "quit")]),
+]
+
+
+def help_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold #ffaf5f", no_wrap=True, min_width=16)
+    table.add_column()
+    for group, keys in KEYS:
+        table.add_row(Text(group, style="bold underline"), Text(""))
+        for key, what in keys:
+            table.add_row(Text(key), Text(what))
+        table.add_row(Text(""), Text(""))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; escape, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box", classes="dialog"):
+            yield Static(Text("agentdbg — keys", style="bold"), classes="dialog-title")
+            with VerticalScroll():
+                yield Static(help_table(), id="help-keys")
+            yield Static(Text("esc to close", style="dim"))

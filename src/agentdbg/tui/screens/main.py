@@ -1,0 +1,395 @@
+"""The debugger screen: header, execution tree with token chart, and the step panes.
+
+Loading, following and searching run in thread workers that only post messages; the
+handlers here own the state (the step table, the selection, the search hits).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import orjson
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from agentdbg.errors import AgentdbgError
+from agentdbg.model.problems import Problem
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.tui.loading import Batch, TraceTail
+from agentdbg.tui.search import search_steps
+from agentdbg.tui.steps import MemorySource, StepSource, StepTable
+from agentdbg.tui.widgets.panes import (
+    InfoPane,
+    PaneContext,
+    PromptPane,
+    RawPane,
+    ResponsePane,
+    StepPane,
+    ToolPane,
+)
+from agentdbg.tui.widgets.step_tree import StepTree
+from agentdbg.tui.widgets.token_chart import TokenChart
+from agentdbg.tui.widgets.trace_header import TraceHeaderBar
+
+PANES = ("prompt", "response", "tool", "raw", "info")
+_STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
+FOLLOW_POLL = 0.25
+
+
+class MainScreen(Screen[None]):
+    """Everything about one trace."""
+
+    BINDINGS = [
+        Binding("slash", "start_search", "Search"),
+        Binding("n", "next_hit(1)", "Next hit"),
+        Binding("N", "next_hit(-1)", "Prev hit", show=False),
+        Binding("e", "next_error(1)", "Next error"),
+        Binding("E", "next_error(-1)", "Prev error", show=False),
+        Binding("1", "pane('prompt')", "Panes", key_display="1-5"),
+        Binding("2", "pane('response')", "Response", show=False),
+        Binding("3", "pane('tool')", "Tool", show=False),
+        Binding("4", "pane('raw')", "Raw", show=False),
+        Binding("5", "pane('info')", "Info", show=False),
+        Binding("tab", "switch_focus", "Tree/pane", show=False),
+        Binding("y", "copy_step", "Copy JSON"),
+        Binding("exclamation_mark", "show_problems", "Problems"),
+        Binding("escape", "cancel_search", "Cancel", show=False),
+    ]
+
+    class BatchLoaded(Message):
+        """A loader worker read more of the file."""
+
+        def __init__(self, batch: Batch) -> None:
+            super().__init__()
+            self.batch = batch
+
+    class LoadFailed(Message):
+        def __init__(self, error: AgentdbgError) -> None:
+            super().__init__()
+            self.error = error
+
+    class SearchDone(Message):
+        def __init__(self, term: str, hits: list[int]) -> None:
+            super().__init__()
+            self.term = term
+            self.hits = hits
+
+    def __init__(
+        self, path: str, *, step: str | None = None, follow: bool = False, format: str | None = None
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.initial_step = step
+        self.following = follow
+        self.format = format
+        self.table = StepTable()
+        self.table.source_name = path
+        self.source: StepSource = MemorySource()
+        self.progress: float | None = 0.0
+        self.loaded = False
+        self.search_term: str | None = None
+        self.hits: list[int] = []
+        self._chart_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield TraceHeaderBar(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield StepTree(self.table, id="tree")
+                yield TokenChart(id="tokens")
+            with TabbedContent(id="panes", initial="prompt"):
+                yield TabPane("1 Prompt", PromptPane(id="pane-prompt"), id="prompt")
+                yield TabPane("2 Response", ResponsePane(id="pane-response"), id="response")
+                yield TabPane("3 Tool", ToolPane(id="pane-tool"), id="tool")
+                yield TabPane("4 Raw", RawPane(id="pane-raw"), id="raw")
+                yield TabPane("5 Info", InfoPane(id="pane-info"), id="info")
+        yield Input(placeholder="search every step's text · enter to search · esc to cancel", id="search")
+        yield Footer()
+
+    @property
+    def tree(self) -> StepTree:
+        return self.query_one(StepTree)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.tree.follow(self.following)
+        self.tree.focus()
+        self._refresh_header()
+        self.load_trace()
+
+    # --------------------------------------------------------------- loading
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load_trace(self) -> None:
+        """Read the file in batches (native format) or whole (imported formats), then follow it."""
+        worker = get_current_worker()
+        try:
+            from agentdbg.importers import detect_format, open_trace
+
+            name = self.format or detect_format(self.path)
+            if name != "agentdbg":
+                trace = open_trace(self.path, format=name)
+                self.post_message(
+                    self.BatchLoaded(_whole_trace_batch(trace.spans, trace.problems, trace.header, name))
+                )
+                return
+            tail = TraceTail(self.path)
+        except AgentdbgError as error:
+            self.post_message(self.LoadFailed(error))
+            return
+        caught_up = False
+        try:
+            while not worker.is_cancelled:
+                batch = tail.poll(final=not self.following)
+                if batch.read_bytes >= batch.total_bytes and self.following and not caught_up:
+                    batch.done = caught_up = True  # the initial read is complete; keep following
+                if batch:
+                    self.post_message(self.BatchLoaded(batch))
+                if batch.done and not self.following:
+                    return
+                if caught_up and batch.read_bytes >= batch.total_bytes:
+                    time.sleep(FOLLOW_POLL)
+        finally:
+            tail.close()
+
+    @on(BatchLoaded)
+    def apply_batch(self, message: BatchLoaded) -> None:
+        batch = message.batch
+        table, tree = self.table, self.tree
+        first = len(table) == 0
+        if batch.header is not None:
+            table.header = batch.header
+        if batch.format:
+            table.format = batch.format
+        if batch.source is not None:
+            self.source = batch.source
+        new_steps = []
+        source = self.source
+        for span in batch.new:
+            if isinstance(source, MemorySource):
+                source.add(span)
+            new_steps.append(table.add_span(span).step)
+        for row, parent_id in batch.rows:
+            new_steps.append(table.add(row, parent_id).step)
+        for span in batch.ended:
+            table.update_span(span)
+        for row in batch.changed_rows:
+            table.refresh_row(row)
+        table.problems.extend(batch.problems)
+        if batch.total_bytes:
+            self.progress = batch.read_bytes / batch.total_bytes
+        if first and new_steps:
+            tree.reload()
+        elif new_steps:
+            tree.appended(new_steps)
+        elif batch.ended or batch.changed_rows:
+            tree.refresh()
+        current = tree.current_step
+        if first and new_steps and not self.initial_step:
+            tree.cursor = 0
+        elif current is not None and (
+            any(span.step == current for span in batch.ended)
+            or any(row.step == current for row in batch.changed_rows)
+        ):
+            self.show_step(current, force=True)
+        if self.initial_step and self._try_initial_step(final=batch.done):
+            self.initial_step = None
+        if batch.done and not self.loaded:
+            self._finish_loading()
+        self._refresh_header()
+        now = time.monotonic()
+        if batch.done or now - self._chart_at > 0.5:
+            self._chart_at = now
+            self.query_one(TokenChart).set_data(table.llm_input_tokens())
+
+    def _finish_loading(self) -> None:
+        self.loaded = True
+        self.progress = None
+        self.refresh_bindings()
+        problems = self.table.problems
+        if problems:
+            self.notify(
+                f"{len(problems)} line(s) of the file were skipped or odd; press ! to see them",
+                title="read problems",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        if not self.table.rows:
+            self.notify("this trace has no steps", severity="warning", markup=False)
+
+    def _try_initial_step(self, final: bool) -> bool:
+        wanted = (self.initial_step or "").strip()
+        match = _STEP_RE.match(wanted)
+        step = int(match.group(1)) if match else self.table.step_of_id.get(wanted)
+        if step is not None and 1 <= step <= len(self.table):
+            self.tree.select_step(step)
+            return True
+        if final:
+            valid = f"step-1 … step-{len(self.table)}" if self.table.rows else "none"
+            self.notify(
+                f"no step {wanted!r} in this trace; valid steps: {valid}", severity="error", markup=False
+            )
+            return True
+        return False
+
+    @on(LoadFailed)
+    def load_failed(self, message: LoadFailed) -> None:
+        self.progress = None
+        self.notify(str(message.error), title="cannot open trace", severity="error", timeout=30, markup=False)
+        self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        self.query_one(TraceHeaderBar).refresh_from(
+            self.table, progress=self.progress, following=self.following and self.loaded
+        )
+
+    # ------------------------------------------------------------- selection
+
+    @on(StepTree.Selected)
+    def step_selected(self, message: StepTree.Selected) -> None:
+        self.show_step(message.step)
+
+    def show_step(self, step: int, *, force: bool = False) -> None:
+        """Render the active pane for ``step`` (other panes render when their tab opens)."""
+        pane = self.active_pane()
+        pane.show(self.span(step), self.pane_context(step), force=force)
+
+    def span(self, step: int) -> Span:
+        return self.source.span(step)
+
+    def pane_context(self, step: int) -> PaneContext:
+        return PaneContext(search=self.search_term if step in self.hits else None)
+
+    def active_pane(self) -> StepPane:
+        active = self.query_one(TabbedContent).active or "prompt"
+        return self.query_one(f"#pane-{active}", StepPane)
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        step = self.tree.current_step
+        if step is not None:
+            self.show_step(step)
+
+    def action_pane(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+
+    def action_switch_focus(self) -> None:
+        if self.tree.has_focus:
+            self.active_pane().focus()
+        else:
+            self.tree.focus()
+
+    # ------------------------------------------------------ errors, copying
+
+    def action_next_error(self, direction: int) -> None:
+        current = self.tree.current_step or 1
+        target = self.table.next_flagged(current, forward=direction > 0) if self.table.rows else None
+        if target is None:
+            self.notify("no failed or incomplete steps", markup=False)
+            return
+        self.tree.select_step(target)
+
+    def action_copy_step(self) -> None:
+        step = self.tree.current_step
+        if step is None:
+            return
+        data = orjson.dumps(self.span(step).to_record(), default=str, option=orjson.OPT_INDENT_2).decode()
+        self.app.copy_to_clipboard(data)
+        self.notify(f"copied step-{step} as JSON ({len(data):,} characters)", markup=False)
+
+    def action_show_problems(self) -> None:
+        from agentdbg.tui.screens.problems import ProblemsScreen
+
+        self.app.push_screen(ProblemsScreen(self.table.problems))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_problems":
+            return bool(self.table.problems)
+        if action == "next_hit":
+            return bool(self.hits)
+        return True
+
+    # ---------------------------------------------------------------- search
+
+    def action_start_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.value = self.search_term or ""
+        box.focus()
+
+    def action_cancel_search(self) -> None:
+        box = self.query_one("#search", Input)
+        if box.display:
+            box.display = False
+            self.tree.focus()
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        term = event.value.strip()
+        event.input.display = False
+        self.tree.focus()
+        if not term:
+            self._set_hits(None, [])
+            return
+        self.notify(f"searching {len(self.table):,} steps…", timeout=2, markup=False)
+        self.run_search(term)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, term: str) -> None:
+        hits = search_steps(self.source, len(self.table), term, get_current_worker())
+        self.post_message(self.SearchDone(term, hits))
+
+    @on(SearchDone)
+    def search_done(self, message: SearchDone) -> None:
+        self._set_hits(message.term, message.hits)
+        if not message.hits:
+            self.notify(f"no step contains {message.term!r}", severity="warning", markup=False)
+            return
+        self.notify(
+            f"{len(message.hits)} step(s) contain {message.term!r}; n/N to move between them", markup=False
+        )
+        self.action_next_hit(1, from_current=True)
+
+    def _set_hits(self, term: str | None, hits: list[int]) -> None:
+        self.search_term, self.hits = term, hits
+        self.tree.marked = set(hits)
+        self.tree.refresh()
+        self.refresh_bindings()
+        step = self.tree.current_step
+        if step is not None:
+            self.show_step(step, force=True)
+
+    def action_next_hit(self, direction: int, from_current: bool = False) -> None:
+        if not self.hits:
+            return
+        current = self.tree.current_step or 0
+        if from_current and current in self.hits:
+            target = current
+        elif direction > 0:
+            target = next((s for s in self.hits if s > current), self.hits[0])
+        else:
+            target = next((s for s in reversed(self.hits) if s < current), self.hits[-1])
+        self.tree.select_step(target)
+        position = self.hits.index(target) + 1
+        self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
+
+
+def _whole_trace_batch(spans: list[Span], problems: list[Problem], header: TraceHeader, name: str) -> Batch:
+    return Batch(
+        new=list(spans),
+        problems=list(problems),
+        header=header,
+        done=True,
+        read_bytes=1,
+        total_bytes=1,
+        format=name,
+    )

@@ -1,0 +1,221 @@
+"""The TUI's table of steps: small per-step rows the tree draws, independent of where payloads live.
+
+Rows come from whole ``Span`` objects (small files, foreign formats, ``--follow``) or from an
+offset index (big files); the tree and the header only ever read rows, and ask the
+``StepSource`` for a whole span when a pane needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agentdbg.model.problems import Problem
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span
+
+
+@dataclass(slots=True)
+class StepRow:
+    """What the tree shows for one step, and where it sits in the tree."""
+
+    step: int
+    id: str
+    parent: int  # step number of the parent, 0 for a root
+    depth: int
+    kind: str
+    name: str
+    started_at: float | None
+    ended_at: float | None
+    status: str
+    input_tokens: int | None
+    output_tokens: int | None
+    model: str | None = None
+    origin: str | None = None
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"step-{self.step}"
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+    @property
+    def flagged(self) -> bool:
+        return self.status != "ok"
+
+
+def _model_of(span: Span) -> str | None:
+    model = span.attributes.get("model")
+    if model is None and isinstance(span.input, dict):
+        request = span.input.get("request")
+        if isinstance(request, dict):
+            model = request.get("model")
+    return str(model) if model is not None else None
+
+
+class StepSource(Protocol):
+    """Where whole spans come from: memory for small traces, the file (via an index) for big ones."""
+
+    def span(self, step: int) -> Span: ...
+
+
+class StepTable:
+    """Rows in start order (``rows[n - 1].step == n``), tree links, and running totals."""
+
+    def __init__(self) -> None:
+        self.header: TraceHeader | None = None
+        self.rows: list[StepRow] = []
+        self.roots: list[int] = []
+        self.step_of_id: dict[str, int] = {}
+        self.problems: list[Problem] = []
+        self.source_name = ""
+        self.format = "agentdbg"
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.first_start: float | None = None
+        self.last_end: float | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row(self, step: int) -> StepRow:
+        return self.rows[step - 1]
+
+    def add(self, row: StepRow, parent_id: str | None) -> StepRow:
+        """Append a row; a parent not seen yet (or unknown) puts it at the root."""
+        parent = self.step_of_id.get(parent_id, 0) if parent_id is not None else 0
+        row.parent = parent
+        row.depth = self.rows[parent - 1].depth + 1 if parent else 0
+        self.rows.append(row)
+        self.step_of_id[row.id] = row.step
+        if parent:
+            self.rows[parent - 1].children.append(row.step)
+        else:
+            self.roots.append(row.step)
+        self._count(row)
+        return row
+
+    def _count(self, row: StepRow) -> None:
+        self.input_tokens += row.input_tokens or 0
+        self.output_tokens += row.output_tokens or 0
+        if row.started_at is not None and (self.first_start is None or row.started_at < self.first_start):
+            self.first_start = row.started_at
+        if row.ended_at is not None and (self.last_end is None or row.ended_at > self.last_end):
+            self.last_end = row.ended_at
+
+    def add_span(self, span: Span) -> StepRow:
+        return self.add(row_of(span, len(self.rows) + 1), span.parent_id)
+
+    def update_span(self, span: Span) -> StepRow | None:
+        """Refresh the row of a span that has just ended (``--follow``)."""
+        step = self.step_of_id.get(span.id)
+        if step is None:
+            return None
+        old = self.rows[step - 1]
+        self.input_tokens -= old.input_tokens or 0
+        self.output_tokens -= old.output_tokens or 0
+        new = row_of(span, step)
+        old.ended_at, old.status = new.ended_at, new.status
+        old.input_tokens, old.output_tokens, old.model = (
+            new.input_tokens,
+            new.output_tokens,
+            new.model or old.model,
+        )
+        self._count(old)
+        return old
+
+    def refresh_row(self, new: StepRow) -> StepRow | None:
+        """Replace the changing fields of a row (its end arrived) from a fresh row."""
+        if not 1 <= new.step <= len(self.rows):
+            return None
+        old = self.rows[new.step - 1]
+        self.input_tokens -= old.input_tokens or 0
+        self.output_tokens -= old.output_tokens or 0
+        old.ended_at, old.status = new.ended_at, new.status
+        old.input_tokens, old.output_tokens, old.model = (
+            new.input_tokens,
+            new.output_tokens,
+            new.model or old.model,
+        )
+        self._count(old)
+        return old
+
+    @property
+    def duration(self) -> float | None:
+        if self.first_start is None or self.last_end is None:
+            return None
+        return max(0.0, self.last_end - self.first_start)
+
+    def counts(self) -> dict[str, int]:
+        errors = sum(1 for row in self.rows if row.status == "error")
+        incomplete = sum(1 for row in self.rows if row.status == "incomplete")
+        return {"errors": errors, "incomplete": incomplete}
+
+    def llm_input_tokens(self) -> list[float]:
+        """Input tokens of each llm step in order: context growth at a glance."""
+        return [float(row.input_tokens or 0) for row in self.rows if row.kind == "llm"]
+
+    def next_flagged(self, step: int, forward: bool = True) -> int | None:
+        """The next (or previous) step, wrapping around, that failed or never ended."""
+        total = len(self.rows)
+        for offset in range(1, total + 1):
+            candidate = (step - 1 + offset) % total if forward else (step - 1 - offset) % total
+            if self.rows[candidate].flagged:
+                return candidate + 1
+        return None
+
+    def ancestors(self, step: int) -> list[int]:
+        chain = []
+        parent = self.rows[step - 1].parent
+        while parent:
+            chain.append(parent)
+            parent = self.rows[parent - 1].parent
+        return chain
+
+
+def row_of(span: Span, step: int) -> StepRow:
+    usage = span.usage
+    return StepRow(
+        step=step,
+        id=span.id,
+        parent=0,
+        depth=0,
+        kind=span.kind,
+        name=span.name,
+        started_at=span.started_at,
+        ended_at=span.ended_at,
+        status=span.status,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
+        model=_model_of(span),
+        origin=span.origin,
+    )
+
+
+class MemorySource:
+    """Spans held in memory (read whole, imported, or followed live)."""
+
+    def __init__(self) -> None:
+        self.spans: list[Span] = []
+
+    def span(self, step: int) -> Span:
+        return self.spans[step - 1]
+
+    def add(self, span: Span) -> None:
+        self.spans.append(span)
+
+
+def header_summary(table: StepTable) -> dict[str, Any]:
+    """The figures the header shows."""
+    return {
+        "steps": len(table.rows),
+        "input_tokens": table.input_tokens,
+        "output_tokens": table.output_tokens,
+        "duration": table.duration,
+        **table.counts(),
+    }

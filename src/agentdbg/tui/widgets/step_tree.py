@@ -1,0 +1,257 @@
+"""The execution tree: one line per visible step, drawn by ``render_line`` like toolong's log view.
+
+Only the rows on screen are rendered, so 100k steps cost a list of ints, not 100k widgets.
+Each row: fold marker, ``step-N``, kind glyph, name, duration, tokens, and a waterfall bar
+showing where in the run the step's time went. Status colours the row.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from agentdbg.render.formatting import KIND_GLYPHS, fmt_duration, fmt_tokens
+from agentdbg.textsafe import safe_line
+from agentdbg.tui.steps import StepRow, StepTable
+from agentdbg.tui.visible import VisibleRows
+
+BAR_WIDTH = 10
+KIND_COLOURS = {
+    "llm": "#5fafff",
+    "tool": "#d7af5f",
+    "retrieval": "#87d787",
+    "agent": "#af87ff",
+    "custom": "#a8a8a8",
+}
+STATUS_COLOURS = {"error": "#ff5f5f", "incomplete": "#ffd75f"}
+
+
+class StepTree(ScrollView, can_focus=True):
+    """The left pane: a line-rendered, collapsible tree of steps with a cursor."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter,space", "toggle", "Fold"),
+        Binding("left,h", "collapse", "Collapse", show=False),
+        Binding("right,l", "expand", "Expand", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Selected(Message):
+        """The cursor moved onto a step."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, table: StepTable, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table = table
+        self.view_rows = VisibleRows(table)
+        self.marked: set[int] = set()  # search hits
+        self.flagged_by_findings: set[int] = set()
+        self.highlight_step: int | None = None  # e.g. the first diverging step of a fork
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        """Recompute visible rows after the table changed a lot."""
+        self.view_rows.rebuild()
+        self._resize()
+
+    def appended(self, steps: list[int]) -> None:
+        """New steps arrived (loading or ``--follow``): keep the view unless it was at the bottom."""
+        was_at_bottom = self.scroll_y >= self.max_scroll_y - 0.5
+        cursor_at_end = self.cursor >= len(self.view_rows) - 1
+        for step in steps:
+            self.view_rows.append(step)
+        self._resize()
+        if (
+            was_at_bottom
+            and cursor_at_end
+            and len(self.view_rows)
+            and self.table.header is not None
+            and self._following
+        ):
+            self.cursor = len(self.view_rows) - 1
+            self.call_after_refresh(self.scroll_end, animate=False)
+        self.refresh()
+
+    _following = False
+
+    def follow(self, on: bool) -> None:
+        self._following = on
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view_rows))
+        if self.cursor >= len(self.view_rows):
+            self.cursor = max(0, len(self.view_rows) - 1)
+        self.refresh()
+
+    @property
+    def current_step(self) -> int | None:
+        if not self.view_rows.steps:
+            return None
+        return self.view_rows.steps[min(self.cursor, len(self.view_rows.steps) - 1)]
+
+    def select_step(self, step: int) -> None:
+        """Move the cursor to ``step``, unfolding its ancestors."""
+        self.cursor = self.view_rows.reveal(step)
+        self._resize()
+
+    # --------------------------------------------------------------- actions
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        step = self.current_step
+        if step is not None:
+            self.post_message(self.Selected(step))
+
+    def _scroll_to_cursor(self) -> None:
+        height = self.scrollable_content_region.height or 1
+        if self.cursor < self.scroll_y:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= self.scroll_y + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.view_rows) - 1)) if self.view_rows.steps else 0
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.scrollable_content_region.height - 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self.view_rows) - 1
+
+    def action_toggle(self) -> None:
+        step = self.current_step
+        if step is not None and self.view_rows.toggle(step):
+            self._resize()
+
+    def action_collapse(self) -> None:
+        step = self.current_step
+        if step is None:
+            return
+        if self.view_rows.collapse(step):
+            self._resize()
+        elif self.table.row(step).parent:
+            self.select_step(self.table.row(step).parent)
+
+    def action_expand(self) -> None:
+        step = self.current_step
+        if step is not None and self.view_rows.expand(step):
+            self._resize()
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self.view_rows):
+            if self.cursor == index and event.x < 3 + 2 * self.table.row(self.view_rows.steps[index]).depth:
+                self.action_toggle()
+            self.cursor = index
+
+    def on_resize(self) -> None:
+        self._resize()
+
+    # -------------------------------------------------------------- drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_y) + y
+        if index >= len(self.view_rows) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        step = self.view_rows.steps[index]
+        text = self.row_text(self.table.row(step), width, selected=index == self.cursor)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
+
+    def row_text(self, row: StepRow, width: int, selected: bool) -> Text:
+        """One tree row laid out to ``width`` cells."""
+        base = (
+            Style(bgcolor="#264f78")
+            if selected and self.has_focus
+            else Style(bgcolor="#303030")
+            if selected
+            else Style()
+        )
+        status_colour = STATUS_COLOURS.get(row.status)
+        right = self._right_part(row)
+        left = Text(style=base)
+        left.append("  " * row.depth)
+        if row.children:
+            left.append("▸ " if row.step in self.view_rows.collapsed else "▾ ", style="dim")
+        else:
+            left.append("  ")
+        mark = (
+            "◎"
+            if row.step == self.highlight_step
+            else "!"
+            if row.step in self.flagged_by_findings
+            else "•"
+            if row.step in self.marked
+            else " "
+        )
+        left.append(mark, style="bold magenta")
+        digits = len(str(len(self.table.rows)))
+        left.append(f"step-{row.step:<{digits}}", style=Style(bold=True, color=status_colour))
+        left.append(f" {KIND_GLYPHS.get(row.kind, '•')} ", style=KIND_COLOURS.get(row.kind, ""))
+        name = safe_line(row.name) or "(unnamed)"
+        left.append(name, style=Style(color=status_colour) if status_colour else "")
+        if row.origin and row.origin != "recorded":
+            left.append(f" [{row.origin}]", style="magenta")
+        room = max(0, width - right.cell_len)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        left.append_text(right)
+        left.stylize(base)
+        return left
+
+    def _right_part(self, row: StepRow) -> Text:
+        right = Text()
+        duration = fmt_duration(row.duration) if row.status != "incomplete" else "…"
+        right.append(f" {duration:>6}", style="cyan")
+        if row.input_tokens is not None or row.output_tokens is not None:
+            tokens = f"{fmt_tokens(row.input_tokens)}→{fmt_tokens(row.output_tokens)}"
+        else:
+            tokens = ""
+        right.append(f" {tokens:>10}", style="#8787d7")
+        right.append(" ")
+        right.append_text(self._bar(row))
+        return right
+
+    def _bar(self, row: StepRow) -> Text:
+        start, end = self.table.first_start, self.table.last_end
+        bar = Text()
+        if start is None or end is None or row.started_at is None or end <= start:
+            bar.append(" " * BAR_WIDTH)
+            return bar
+        total = end - start
+        stop = row.ended_at if row.ended_at is not None else end
+        first = int((row.started_at - start) / total * BAR_WIDTH)
+        last = max(first + 1, math.ceil((stop - start) / total * BAR_WIDTH))
+        first, last = min(first, BAR_WIDTH - 1), min(last, BAR_WIDTH)
+        colour = STATUS_COLOURS.get(row.status) or KIND_COLOURS.get(row.kind, "white")
+        bar.append("·" * first, style="#444444")
+        bar.append("━" * (last - first), style=colour)
+        bar.append("·" * (BAR_WIDTH - last), style="#444444")
+        return bar

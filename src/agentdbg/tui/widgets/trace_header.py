@@ -1,0 +1,55 @@
+"""The header: trace name, start time, totals, errors, incomplete steps, fork origin, load progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from agentdbg.render.formatting import fmt_duration, fmt_time, fmt_tokens
+from agentdbg.textsafe import safe_line
+from agentdbg.tui.steps import StepTable, header_summary
+
+
+def header_text(table: StepTable, *, progress: float | None = None, following: bool = False) -> Text:
+    """Two lines of trace-level facts, built from literal ``Text`` only."""
+    header = table.header
+    text = Text()
+    name = (header.name or header.trace_id) if header else table.source_name
+    text.append(safe_line(name or "(unnamed trace)"), style="bold")
+    text.append(f"  started {fmt_time(header.started_at if header else table.first_start)}", style="dim")
+    if table.format != "agentdbg":
+        text.append(f"  imported from {safe_line(table.format)}", style="dim")
+    text.append("  " + safe_line(table.source_name), style="#6c6c6c")
+    figures = header_summary(table)
+    text.append("\n")
+    text.append(f"{figures['steps']:,} steps", style="bold")
+    text.append(
+        f" · tokens {fmt_tokens(figures['input_tokens'])} in / {fmt_tokens(figures['output_tokens'])} out"
+    )
+    text.append(f" · {fmt_duration(figures['duration'])}")
+    text.append(f" · {figures['errors']} error(s)", style="bold red" if figures["errors"] else "dim")
+    text.append(
+        f" · {figures['incomplete']} incomplete", style="bold yellow" if figures["incomplete"] else "dim"
+    )
+    if table.problems:
+        text.append(f" · {len(table.problems)} line(s) skipped or odd (!)", style="#ff875f")
+    fork = header.fork_of if header else None
+    if fork is not None:
+        text.append(
+            f" · fork of {safe_line(fork.source or fork.trace_id)} at {safe_line(str(fork.step))}",
+            style="bold magenta",
+        )
+    if progress is not None and progress < 1:
+        text.append(f" · loading {progress:.0%}", style="bold cyan")
+    if following:
+        text.append(" · following ●", style="bold green")
+    return text
+
+
+class TraceHeaderBar(Static):
+    """Shows ``header_text`` for the table; the screen calls ``refresh_from`` after each batch."""
+
+    def refresh_from(
+        self, table: StepTable, *, progress: float | None = None, following: bool = False
+    ) -> None:
+        self.update(header_text(table, progress=progress, following=following))
