@@ -1,0 +1,129 @@
+"""Context pressure and overflow: input tokens near or over the model's window, and cut-off answers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.model.records import ErrorInfo
+from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
+from agentdbg.model.windows import context_window
+
+_OVERFLOW = re.compile(
+    r"context[_ ]length[_ ]exceeded|maximum context length|context window|prompt is too long|too many tokens"
+    r"|input is too long|exceeds the context|reduce the length of the messages",
+    re.IGNORECASE,
+)
+_CUT_OFF = {"length", "max_tokens", "max_output_tokens"}
+CHARS_PER_TOKEN = 4
+
+
+def is_overflow_error(error: ErrorInfo | None) -> bool:
+    """Whether an API error says the request did not fit the context window."""
+    if error is None:
+        return False
+    body = json.dumps(error.body, default=str) if error.body is not None else ""
+    return bool(_OVERFLOW.search(f"{error.type} {error.message} {body}"))
+
+
+def input_tokens(span: Span, view: LLMView) -> tuple[int | None, bool]:
+    """Input tokens of a step and whether they are estimated (request size / 4 when usage is missing)."""
+    if span.usage is not None and span.usage.input_tokens is not None:
+        cached = span.usage.cache_creation_input_tokens or 0
+        read = span.usage.cached_input_tokens or 0
+        # Anthropic reports cache reads/writes beside input_tokens; OpenAI includes them in it.
+        extra = cached + read if view.api == "anthropic.messages" else 0
+        return span.usage.input_tokens + extra, False
+    if not view.request:
+        return None, False
+    size = len(json.dumps(view.request, default=str, ensure_ascii=False))
+    return size // CHARS_PER_TOKEN, True
+
+
+def _finish_reason(span: Span, view: LLMView) -> str | None:
+    reason = span.attributes.get("finish_reason")
+    response = view.response if isinstance(view.response, dict) else {}
+    if reason is None:
+        choices = response.get("choices") or []
+        if choices and isinstance(choices[0], dict):
+            reason = choices[0].get("finish_reason")
+    if reason is None:
+        reason = response.get("stop_reason") or (response.get("incomplete_details") or {}).get("reason")
+    return str(reason) if reason else None
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    findings: list[Finding] = []
+    pressure_seen = False
+    for span, view in facts.llm_steps():
+        window = context_window(view.model, options.windows)
+        tokens, estimated = input_tokens(span, view)
+        if is_overflow_error(span.error):
+            assert span.error is not None
+            findings.append(
+                Finding(
+                    severity="error",
+                    pattern="context",
+                    step=span.step,
+                    span_id=span.id,
+                    title="context window overflow",
+                    evidence=(
+                        f"the API refused the request: {span.error.message[:200]}"
+                        + (
+                            f" (about {tokens:,} input tokens{' estimated' if estimated else ''}, window {window:,})"
+                            if tokens and window
+                            else ""
+                        )
+                    ),
+                    fix="Trim or summarise older messages and large tool results before this call, or use a model with a larger window.",
+                    details={
+                        "input_tokens": tokens,
+                        "estimated": estimated,
+                        "window": window,
+                        "model": view.model,
+                    },
+                )
+            )
+            continue
+        if window and tokens is not None and not pressure_seen and tokens >= options.pressure_ratio * window:
+            pressure_seen = True
+            share = tokens / window
+            findings.append(
+                Finding(
+                    severity="error" if share >= 1 else "warning",
+                    pattern="context",
+                    step=span.step,
+                    span_id=span.id,
+                    title=f"context {'overflow' if share >= 1 else 'pressure'}: {share:.0%} of the window",
+                    evidence=(
+                        f"{tokens:,} input tokens{' (estimated from request size)' if estimated else ''} of {view.model}'s "
+                        f"{window:,}-token window ({share:.0%}, threshold {options.pressure_ratio:.0%}); later steps may lose instructions or fail"
+                    ),
+                    fix="Summarise or drop old turns and shorten large tool results; keep the system prompt; or raise the window with a larger model.",
+                    details={
+                        "input_tokens": tokens,
+                        "estimated": estimated,
+                        "window": window,
+                        "model": view.model,
+                        "share": round(share, 4),
+                    },
+                )
+            )
+        reason = _finish_reason(span, view)
+        if reason in _CUT_OFF:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    pattern="context",
+                    step=span.step,
+                    span_id=span.id,
+                    title="answer cut off at the output limit",
+                    evidence=f"finish reason {reason!r}: the model stopped because it hit max_tokens, not because it was done",
+                    fix="Raise max_tokens (max_output_tokens) for this call, or ask for a shorter answer.",
+                    details={"finish_reason": reason},
+                )
+            )
+    return findings

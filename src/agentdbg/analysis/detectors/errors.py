@@ -1,0 +1,167 @@
+"""Errors: tool exceptions, API errors, steps that never ended, and runs without a final answer."""
+
+from __future__ import annotations
+
+import re
+
+from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.detectors.context import is_overflow_error
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.lexical import snippet
+from agentdbg.model.span import Span
+
+_MAX_STEPS = re.compile(
+    r"max(imum)?[ _-]?(steps|turns|iterations)|recursion limit|step limit|too many (steps|turns|iterations)",
+    re.IGNORECASE,
+)
+_LIMIT_KEYS = ("max_steps", "max_turns", "max_iterations", "step_limit")
+_RETRYABLE = {408, 409, 429, 500, 502, 503, 504, 529}
+
+
+def _api_fix(span: Span) -> str:
+    status = span.error.status_code if span.error else None
+    if status in (401, 403):
+        return "Check the API key and its permissions (the key itself is never stored in the trace)."
+    if status in _RETRYABLE:
+        return "A transient provider error: retry with backoff (the SDK's max_retries), and handle the failure in the agent loop."
+    if status == 400 or status == 422:
+        return "The provider rejected the request: read the error body, fix the request (replay with a patch to try it)."
+    return "Handle API failures in the agent loop (retry, fall back, or stop with a clear message)."
+
+
+def _span_error(span: Span) -> Finding | None:
+    error = span.error
+    if error is None or is_overflow_error(error):  # overflow: reported by the context detector
+        return None
+    status = f" (HTTP {error.status_code})" if error.status_code else ""
+    if span.kind == "llm":
+        return Finding(
+            severity="error",
+            pattern="error",
+            step=span.step,
+            span_id=span.id,
+            title=f"API error{status}",
+            evidence=f"{error.type}: {snippet(error.message, 200)}{status}",
+            fix=_api_fix(span),
+            details={"kind": "api", "type": error.type, "status_code": error.status_code},
+        )
+    what = f"tool {span.tool.name}" if span.tool else f"{span.kind} step {span.name}"
+    return Finding(
+        severity="error",
+        pattern="error",
+        step=span.step,
+        span_id=span.id,
+        title=f"{what} raised {error.type}",
+        evidence=f"{error.type}: {snippet(error.message, 200)}",
+        fix="Catch the exception in the tool and return a short error the model can act on (what failed, what to change).",
+        details={"kind": "exception", "type": error.type},
+    )
+
+
+def _open_ancestors(facts: RunFacts, span: Span) -> list[str]:
+    found: list[str] = []
+    cursor = span.parent_id
+    while cursor is not None and cursor in facts.trace.by_id and len(found) < 50:
+        parent = facts.trace.by_id[cursor]
+        if not parent.ended:
+            found.append(parent.address)
+        cursor = parent.parent_id
+    return found
+
+
+def _incomplete(facts: RunFacts) -> list[Finding]:
+    by_id = facts.trace.by_id
+    findings = []
+    for span in facts.trace.spans:
+        if span.ended or any(not by_id[child].ended for child in span.children if child in by_id):
+            continue  # ended, or an open parent of an open child: the child is where it stopped
+        parents = _open_ancestors(facts, span)
+        findings.append(
+            Finding(
+                severity="error",
+                pattern="error",
+                step=span.step,
+                span_id=span.id,
+                title=f"{span.kind} step never ended",
+                evidence=(
+                    f"{span.kind} {snippet(span.name, 60)!r} started but has no end record: the run crashed, was killed, "
+                    "or is still running" + (f" (open around it: {', '.join(parents)})" if parents else "")
+                ),
+                fix="Look at the last lines of the process log; run it again with the trace open (`agentdbg show -f`) to watch where it stops.",
+                details={"kind": "incomplete"},
+            )
+        )
+    return findings
+
+
+def _final_answer(facts: RunFacts) -> Finding | None:
+    steps = facts.llm_steps()
+    if not steps:
+        return None
+    span, view = steps[-1]
+    limit = next(
+        (
+            facts.trace.header.metadata.get(key)
+            for key in _LIMIT_KEYS
+            if isinstance(facts.trace.header.metadata.get(key), int)
+        ),
+        None,
+    )
+    hit_limit = (limit is not None and len(steps) >= limit) or any(
+        span.error is not None and _MAX_STEPS.search(f"{span.error.type} {span.error.message}")
+        for span in facts.trace.spans
+    )
+    has_answer = span.ended and span.error is None and bool(view.answer_text.strip()) and not view.tool_calls
+    if has_answer and not hit_limit:
+        return None
+    if hit_limit and not has_answer:
+        reason = (
+            f"the run stopped at its max-steps limit ({limit} llm steps)"
+            if limit
+            else "the run stopped at a max-steps limit"
+        )
+    elif hit_limit:
+        reason = f"the run used all {limit} allowed llm steps" if limit else "a max-steps error was raised"
+    elif view.tool_calls:
+        reason = f"the run ended after the last llm step (step-{span.step}) asked for {', '.join(c.name for c in view.tool_calls)}: no model call read the result"
+    elif not span.ended or span.error is not None:
+        reason = f"the last llm step (step-{span.step}) {'failed' if span.error else 'never ended'}"
+    else:
+        reason = f"the last llm step (step-{span.step}) returned no text"
+    return Finding(
+        severity="error" if not has_answer else "warning",
+        pattern="error",
+        step=span.step,
+        span_id=span.id,
+        title="run ended without a final answer" if not has_answer else "run hit its max-steps limit",
+        evidence=reason,
+        fix=(
+            "Find the first finding before this step: the cause is usually earlier (a loop, a failed tool, a lost instruction). "
+            "If the task needs more steps, raise the limit."
+        ),
+        details={"kind": "max-steps" if hit_limit else "no-final-answer", "limit": limit},
+    )
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    findings = [finding for span in facts.trace.spans if (finding := _span_error(span))]
+    for event in facts.events:
+        if event.tool_span is None or event.tool_span.error is not None or not event.failed:
+            continue
+        findings.append(
+            Finding(
+                severity="warning",
+                pattern="error",
+                step=event.tool_span.step,
+                span_id=event.tool_span.id,
+                title=f"tool {event.name} returned an error",
+                evidence=snippet(event.result_text, 200),
+                fix="Make the error say what to change (argument, format, retry later); check the model recovers at the next step.",
+                details={"kind": "tool-result"},
+            )
+        )
+    findings.extend(_incomplete(facts))
+    final = _final_answer(facts)
+    if final is not None:
+        findings.append(final)
+    return findings

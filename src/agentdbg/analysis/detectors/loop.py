@@ -1,0 +1,136 @@
+"""Tool-call loops: the same call N+ times in a row, or two calls in ping-pong, with no new user turn."""
+
+from __future__ import annotations
+
+import difflib
+
+from agentdbg.analysis.calls import RunFacts, ToolEvent
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.lexical import snippet
+
+NEAR_EQUAL = 0.9
+
+
+def near_equal(first: ToolEvent, second: ToolEvent) -> bool:
+    """Same tool, and arguments equal or nearly so (``weather Paris`` vs ``weather in Paris``)."""
+    if first.name != second.name:
+        return False
+    a, b = first.canonical_arguments(), second.canonical_arguments()
+    if a == b or a.lower() == b.lower():
+        return True
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= NEAR_EQUAL
+
+
+def _same_turn(run: list[ToolEvent]) -> bool:
+    return len({event.user_turn for event in run if event.llm_span is not None}) <= 1
+
+
+def _results_identical(run: list[ToolEvent]) -> bool:
+    results = {event.result_text.strip() for event in run if event.tool_span is not None}
+    return len(results) == 1 and all(event.tool_span is not None for event in run)
+
+
+def _repeat_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent]]:
+    runs: list[list[ToolEvent]] = []
+    current: list[ToolEvent] = []
+    for event in events:
+        if current and near_equal(current[-1], event) and _same_turn([current[0], event]):
+            current.append(event)
+            continue
+        if len(current) >= threshold:
+            runs.append(current)
+        current = [event]
+    if len(current) >= threshold:
+        runs.append(current)
+    return runs
+
+
+def _ping_pong_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent]]:
+    runs: list[list[ToolEvent]] = []
+    start = 0
+    while start + 3 < len(events):
+        first, second = events[start], events[start + 1]
+        if first.name == second.name:
+            start += 1
+            continue
+        end = start + 2
+        while (
+            end < len(events)
+            and near_equal(events[end - 2], events[end])
+            and _same_turn([first, events[end]])
+        ):
+            end += 1
+        run = events[start:end]
+        if len(run) >= max(4, threshold + 1):
+            runs.append(run)
+            start = end
+        else:
+            start += 1
+    return runs
+
+
+def _steps(run: list[ToolEvent]) -> list[int]:
+    return [event.step for event in run]
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    threshold = options.loop_threshold
+    findings: list[Finding] = []
+    repeats = _repeat_runs(facts.events, threshold)
+    for run in repeats:
+        first = run[0]
+        identical = _results_identical(run)
+        steps = _steps(run)
+        evidence = (
+            f"{first.name} called {len(run)} times in a row (steps {', '.join(f'step-{n}' for n in steps)}) "
+            f"with the same arguments {snippet(first.canonical_arguments(), 120)}, and no new user message in between"
+        )
+        if identical:
+            evidence += "; every call returned the same result"
+        findings.append(
+            Finding(
+                severity="error" if identical or len(run) >= 2 * threshold else "warning",
+                pattern="loop",
+                step=first.step,
+                span_id=first.span_id,
+                title=f"tool-call loop: {first.name} ×{len(run)}",
+                evidence=evidence,
+                fix=(
+                    "Make the tool result say plainly when there is nothing more to find, tell the model in the system "
+                    "prompt not to repeat a call with the same arguments, and cap repeated calls in the agent loop."
+                ),
+                related_steps=steps,
+                details={
+                    "tool": first.name,
+                    "count": len(run),
+                    "results_identical": identical,
+                    "kind": "repeat",
+                },
+            )
+        )
+    in_repeat = {id(event) for run in repeats for event in run}
+    for run in _ping_pong_runs(facts.events, threshold):
+        if all(id(event) in in_repeat for event in run):
+            continue
+        a, b = run[0].name, run[1].name
+        steps = _steps(run)
+        findings.append(
+            Finding(
+                severity="warning",
+                pattern="loop",
+                step=run[0].step,
+                span_id=run[0].span_id,
+                title=f"ping-pong: {a} ↔ {b} ×{len(run) // 2}",
+                evidence=(
+                    f"{a} and {b} alternate {len(run)} times (steps {', '.join(f'step-{n}' for n in steps)}) "
+                    "with the same arguments each round, and no new user message in between"
+                ),
+                fix=(
+                    f"Check what {a} returns that makes the model call {b} again (and back); return the information "
+                    "both need in one result, or tell the model when to stop."
+                ),
+                related_steps=steps,
+                details={"tools": [a, b], "count": len(run), "kind": "ping-pong"},
+            )
+        )
+    return findings

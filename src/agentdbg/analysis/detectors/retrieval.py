@@ -1,0 +1,146 @@
+"""Irrelevant retrieval: documents that share few words with the query that fetched them.
+
+The score of a document is the share of the query's content terms it contains
+(stopwords dropped, light stemming); the best document's score is the step's
+relevance. No model and no network, so the score is explained term by term.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
+from agentdbg.model.span import Span
+
+_RETRIEVAL_NAME = re.compile(
+    r"search|retriev|lookup|look_up|knowledge|docs|rag|vector|fetch_doc|find_doc", re.IGNORECASE
+)
+_QUERY_KEYS = ("query", "q", "question", "search", "search_query", "text", "prompt", "keywords", "input")
+_LIST_KEYS = ("documents", "docs", "results", "hits", "items", "matches", "chunks", "passages", "data")
+_TEXT_KEYS = ("title", "text", "content", "page_content", "snippet", "body", "summary", "chunk", "document")
+_EMPTY = re.compile(
+    r"^\W*(no (results?|matches|documents?|hits)|nothing (was )?found|not found|0 results|empty)\b",
+    re.IGNORECASE,
+)
+MIN_QUERY_TERMS = 2
+MIN_DOCUMENT_TERMS = 3  # shorter results ("not found", "ok") say nothing about relevance
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def query_of(arguments: Any) -> str:
+    """The query text: a query-like key if there is one, else every string argument."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return arguments
+    if isinstance(arguments, dict):
+        for key in _QUERY_KEYS:
+            if isinstance(arguments.get(key), str):
+                return str(arguments[key])
+    return " ".join(_strings(arguments))
+
+
+def _document_text(item: Any) -> str:
+    if isinstance(item, dict):
+        picked = [str(item[key]) for key in _TEXT_KEYS if isinstance(item.get(key), str)]
+        return " ".join(picked) if picked else " ".join(_strings(item))
+    return " ".join(_strings(item))
+
+
+def documents_of(result: Any) -> list[str]:
+    """The retrieved documents: list items, a list under a results-like key, or paragraphs of text."""
+    if isinstance(result, str):
+        try:
+            parsed = json.loads(result)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, (list, dict)):
+            result = parsed
+        else:
+            parts = [
+                part
+                for part in re.split(r"\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*•]|\[\d+\])\s)", result)
+                if part.strip()
+            ]
+            return parts
+    if isinstance(result, dict):
+        for key in _LIST_KEYS:
+            if isinstance(result.get(key), list):
+                return [_document_text(item) for item in result[key]]
+        return [_document_text(result)]
+    if isinstance(result, list):
+        return [_document_text(item) for item in result]
+    return []
+
+
+def _candidates(facts: RunFacts) -> list[tuple[Span, str, Any]]:
+    """(step, query, result) for retrieval steps and search-like tool calls that ended."""
+    found = []
+    for span in facts.trace.spans:
+        if not span.ended or span.error is not None:
+            continue
+        if span.kind == "retrieval":
+            found.append((span, query_of(span.input), span.output))
+        elif span.kind == "tool" and _RETRIEVAL_NAME.search(span.name or ""):
+            tool = span.tool
+            if tool is not None:
+                found.append((span, query_of(tool.arguments), tool.result))
+    return found
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    findings: list[Finding] = []
+    for span, query, result in _candidates(facts):
+        query_terms = sorted(set(terms(query)))
+        documents = [
+            doc
+            for doc in documents_of(result)
+            if len(terms(doc)) >= MIN_DOCUMENT_TERMS and not _EMPTY.match(doc)
+        ]
+        if len(query_terms) < MIN_QUERY_TERMS or not documents:
+            continue
+        scored = [(coverage(query_terms, term_set(doc)), doc) for doc in documents]
+        (best, matched), best_doc = max(scored, key=lambda item: item[0][0])
+        if best >= options.retrieval_threshold:
+            continue
+        zero = sum(1 for (score, _), _ in scored if score == 0)
+        findings.append(
+            Finding(
+                severity="warning",
+                pattern="retrieval",
+                step=span.step,
+                span_id=span.id,
+                title=f"irrelevant retrieval: relevance {best:.2f}",
+                evidence=(
+                    f"query {snippet(query, 80)!r} has terms {', '.join(query_terms)}; the best of {len(documents)} "
+                    f"document(s) contains {len(matched)} of {len(query_terms)} ({', '.join(matched) or 'none'}), "
+                    f"{zero} contain none; best document: {snippet(best_doc, 80)!r}"
+                ),
+                fix=(
+                    "Check the query the model wrote and the index it searched; rewrite the query with the user's key "
+                    "terms, filter results below a relevance score, or tell the model to say when nothing relevant was found."
+                ),
+                details={
+                    "query": query,
+                    "query_terms": query_terms,
+                    "relevance": round(best, 4),
+                    "scores": [round(score, 4) for (score, _), _ in scored],
+                    "threshold": options.retrieval_threshold,
+                },
+            )
+        )
+    return findings

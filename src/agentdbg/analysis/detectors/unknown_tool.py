@@ -1,0 +1,45 @@
+"""Calls to a tool the request did not offer (a hallucinated or misspelt tool name)."""
+
+from __future__ import annotations
+
+import difflib
+
+from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    findings: list[Finding] = []
+    for span, view in facts.llm_steps():
+        if not view.request or facts.damaged(span):  # no (whole) request: we cannot know what was offered
+            continue
+        offered = [spec.name for spec in view.tools]
+        for call in view.tool_calls:
+            if call.name in offered:
+                continue
+            close = difflib.get_close_matches(call.name, offered, n=1, cutoff=0.6)
+            if offered:
+                listing = ", ".join(offered[:12]) + (" …" if len(offered) > 12 else "")
+                evidence = f"the model called {call.name!r}, but the request offered only: {listing}"
+            else:
+                evidence = f"the model called {call.name!r}, but the request offered no tools at all"
+            fix = (
+                f"Did it mean {close[0]!r}? Make the tool names distinct and descriptive, and answer an unknown call "
+                "with an error that lists the real tools."
+                if close
+                else "Offer the tool if the agent needs it, or say in the system prompt which tools exist; "
+                "answer an unknown call with an error that lists the real tools."
+            )
+            findings.append(
+                Finding(
+                    severity="error",
+                    pattern="unknown-tool",
+                    step=span.step,
+                    span_id=span.id,
+                    title=f"call to unknown tool {call.name}",
+                    evidence=evidence,
+                    fix=fix,
+                    details={"tool": call.name, "offered": offered, "closest": close[0] if close else None},
+                )
+            )
+    return findings

@@ -1,0 +1,110 @@
+"""Suspected wrong tool choices, by word overlap between the user's request and tool names/descriptions.
+
+This is a suspicion with its reasoning, not a verdict: a tool can be right
+without sharing a word with the request.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from agentdbg.analysis.calls import RunFacts, ToolEvent
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.lexical import snippet, term_set
+from agentdbg.model.messages import ToolSpec
+
+
+def _tool_terms(spec: ToolSpec) -> set[str]:
+    return term_set(f"{spec.name} {spec.description}")
+
+
+def _first_call_of_turn(events: list[ToolEvent]) -> list[ToolEvent]:
+    """The first call made after each user message: the one that answers the request directly."""
+    seen: set[int] = set()
+    firsts = []
+    for event in events:
+        if event.llm_span is None or not event.user_request:
+            continue
+        if event.user_turn not in seen:
+            seen.add(event.user_turn)
+            firsts.append(event)
+    return firsts
+
+
+def _selection(event: ToolEvent) -> Finding | None:
+    if len(event.offered) < 2:
+        return None
+    request_terms = term_set(event.user_request)
+    if len(request_terms) < 2:
+        return None
+    chosen = next((spec for spec in event.offered if spec.name == event.name), None)
+    if chosen is None:  # unknown tool: its own detector
+        return None
+    scores = {spec.name: sorted(request_terms & _tool_terms(spec)) for spec in event.offered}
+    if scores[event.name]:
+        return None
+    best = max(scores, key=lambda name: len(scores[name]))
+    if len(scores[best]) < 2 and not (scores[best] and len(request_terms) <= 3):
+        return None
+    return Finding(
+        severity="warning",
+        pattern="wrong-tool",
+        step=event.llm_span.step if event.llm_span else event.step,
+        span_id=event.llm_span.id if event.llm_span else event.span_id,
+        title=f"possibly the wrong tool: {event.name} (maybe {best})",
+        evidence=(
+            f"the user asked {snippet(event.user_request, 90)!r}; {event.name} shares no word with it, while {best} "
+            f"shares {', '.join(scores[best])} (word overlap of name and description; a suspicion, not a verdict)"
+        ),
+        fix=(
+            f"Make the descriptions of {event.name} and {best} say when to use each (and when not to); "
+            "if the choice was right, ignore this."
+        ),
+        related_steps=[event.step] if event.tool_span else [],
+        details={
+            "tool": event.name,
+            "suggested": best,
+            "overlap": scores,
+            "request_terms": sorted(request_terms),
+        },
+    )
+
+
+def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None:
+    if event.name == previous.name or not previous.failed or event.llm_span is None:
+        return None
+    related = term_set(previous.name) | term_set(previous.user_request)
+    for offered in previous.offered:
+        if offered.name == previous.name:
+            related |= term_set(offered.description)
+    spec = next((s for s in event.offered if s.name == event.name), None)
+    own = term_set(event.name) | (term_set(spec.description) if spec else set())
+    if own & related or not own:
+        return None
+    return Finding(
+        severity="warning",
+        pattern="wrong-tool",
+        step=event.llm_span.step,
+        span_id=event.llm_span.id,
+        title=f"switched to an unrelated tool after {previous.name} failed",
+        evidence=(
+            f"{previous.name} failed at step-{previous.step} ({snippet(previous.result_text or (previous.tool_span.error.message if previous.tool_span and previous.tool_span.error else ''), 80)}); "
+            f"the model then called {event.name}, which shares no word with {previous.name} or the user's request"
+        ),
+        fix=(
+            f"Return an error from {previous.name} that says how to retry (which argument to change), "
+            "and tell the model in the system prompt to retry or report the failure rather than switch tools."
+        ),
+        related_steps=[previous.step, event.step],
+        details={"failed_tool": previous.name, "next_tool": event.name},
+    )
+
+
+def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
+    findings = [finding for event in _first_call_of_turn(facts.events) if (finding := _selection(event))]
+    flagged = {finding.step for finding in findings}
+    for previous, event in pairwise(facts.events):
+        finding = _switch_after_error(previous, event)
+        if finding is not None and finding.step not in flagged:
+            findings.append(finding)
+    return findings

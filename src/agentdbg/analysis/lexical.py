@@ -1,0 +1,83 @@
+"""Word-level relevance without a model: tokens, a light stemmer, stopwords, overlap scores.
+
+Used by the wrong-tool and retrieval detectors; every score is a share of
+query terms found, so it can be explained in one sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+|[^\W\d_]+", re.UNICODE)
+
+_STOPWORD_TEXT = """
+    a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further get got had has have having he
+    her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
+    only or other our out over own please same she should so some such than that the their them then there these
+    they this those through to too under until up use used using very via want was we were what when where which
+    while who whom why will with would you your yours tell give find show let make need also like one two new
+    tool tools call calls function result results return returns value values args arguments input output string
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper: enough for ``forecasts``/``forecast`` and ``booking``/``book``."""
+    for suffix, keep in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("ly", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of ``text``: split on case and punctuation, lower-cased, stopwords dropped, stemmed."""
+    words = []
+    for raw in _WORD.findall(text or ""):
+        word = raw.lower()
+        if len(word) < 2 or word in STOPWORDS or word.isdigit() and len(word) < 3:
+            continue
+        words.append(stem(word))
+    return words
+
+
+def term_set(text: str) -> set[str]:
+    return set(terms(text))
+
+
+def coverage(query_terms: Iterable[str], document_terms: set[str]) -> tuple[float, list[str]]:
+    """Share of distinct query terms present in the document, and which ones matched."""
+    distinct = sorted(set(query_terms))
+    if not distinct:
+        return 0.0, []
+    matched = [term for term in distinct if term in document_terms]
+    return len(matched) / len(distinct), matched
+
+
+def idf_weights(documents: list[set[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency over a small set of documents."""
+    count = len(documents)
+    frequency: dict[str, int] = {}
+    for document in documents:
+        for term in document:
+            frequency[term] = frequency.get(term, 0) + 1
+    return {term: math.log(1 + (count + 1) / (seen + 0.5)) for term, seen in frequency.items()}
+
+
+def snippet(text: str, limit: int = 80) -> str:
+    """The start of ``text`` on one line, with an ellipsis when cut."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+__all__ = ["STOPWORDS", "coverage", "idf_weights", "snippet", "stem", "term_set", "terms"]
