@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from agentdbg.model.records import TraceHeader
-from agentdbg.store import TraceWriter, read_trace
 from agentdbg.model.trace import Trace
+from agentdbg.store import TraceWriter, read_trace
 
 
-def tool_spec(name: str, description: str, properties: dict[str, Any] | None = None, required: list[str] | None = None, **schema: Any) -> dict[str, Any]:
+def tool_spec(
+    name: str,
+    description: str,
+    properties: dict[str, Any] | None = None,
+    required: list[str] | None = None,
+    **schema: Any,
+) -> dict[str, Any]:
     """A provider-neutral tool: name, description, JSON Schema of its parameters."""
     parameters: dict[str, Any] = {"type": "object", "properties": properties or {}, **schema}
     if required:
@@ -22,10 +28,25 @@ def tool_spec(name: str, description: str, properties: dict[str, Any] | None = N
     return {"name": name, "description": description, "parameters": parameters}
 
 
-WEATHER = tool_spec("get_weather", "Get the current weather forecast for a city", {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, ["city"])
-SEARCH_DOCS = tool_spec("search_docs", "Search the product documentation knowledge base", {"query": {"type": "string"}}, ["query"])
-SEND_EMAIL = tool_spec("send_email", "Send an email message to a recipient", {"to": {"type": "string"}, "body": {"type": "string"}}, ["to", "body"], additionalProperties=False)
-CALCULATOR = tool_spec("calculator", "Evaluate an arithmetic expression", {"expression": {"type": "string"}}, ["expression"])
+WEATHER = tool_spec(
+    "get_weather",
+    "Get the current weather forecast for a city",
+    {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+    ["city"],
+)
+SEARCH_DOCS = tool_spec(
+    "search_docs", "Search the product documentation knowledge base", {"query": {"type": "string"}}, ["query"]
+)
+SEND_EMAIL = tool_spec(
+    "send_email",
+    "Send an email message to a recipient",
+    {"to": {"type": "string"}, "body": {"type": "string"}},
+    ["to", "body"],
+    additionalProperties=False,
+)
+CALCULATOR = tool_spec(
+    "calculator", "Evaluate an arithmetic expression", {"expression": {"type": "string"}}, ["expression"]
+)
 
 
 @dataclass
@@ -58,12 +79,39 @@ class Run:
         self.clock += seconds
         return self.clock
 
-    def _span(self, kind: str, name: str, span_input: Any, output: Any = None, *, error: dict[str, Any] | None = None, usage: dict[str, Any] | None = None, parent: str | None = None, ended: bool = True, attributes: dict[str, Any] | None = None, duration: float = 0.5) -> str:
+    def _span(
+        self,
+        kind: str,
+        name: str,
+        span_input: Any,
+        output: Any = None,
+        *,
+        error: dict[str, Any] | None = None,
+        usage: dict[str, Any] | None = None,
+        parent: str | None = None,
+        ended: bool = True,
+        attributes: dict[str, Any] | None = None,
+        duration: float = 0.5,
+    ) -> str:
         span_id = self._id("span")
-        start = {"type": "span_start", "id": span_id, "parent_id": parent, "kind": kind, "name": name, "started_at": self._tick(0.01), "input": span_input, "attributes": attributes or {}}
+        start = {
+            "type": "span_start",
+            "id": span_id,
+            "parent_id": parent,
+            "kind": kind,
+            "name": name,
+            "started_at": self._tick(0.01),
+            "input": span_input,
+            "attributes": attributes or {},
+        }
         self.records.append(start)
         if ended:
-            end: dict[str, Any] = {"type": "span_end", "id": span_id, "ended_at": self._tick(duration), "output": output}
+            end: dict[str, Any] = {
+                "type": "span_end",
+                "id": span_id,
+                "ended_at": self._tick(duration),
+                "output": output,
+            }
             if error:
                 end["error"] = error
             if usage:
@@ -82,18 +130,36 @@ class Run:
     # ------------------------------------------------------------------ steps
     def _request(self) -> dict[str, Any]:
         if self.provider == "anthropic":
-            request: dict[str, Any] = {"model": self.model, "max_tokens": 1024, "messages": copy.deepcopy(self.messages)}
+            request: dict[str, Any] = {
+                "model": self.model,
+                "max_tokens": 1024,
+                "messages": copy.deepcopy(self.messages),
+            }
             if self.system:
                 request["system"] = self.system
             if self.tools:
-                request["tools"] = [{"name": t["name"], "description": t["description"], "input_schema": t["parameters"]} for t in self.tools]
+                request["tools"] = [
+                    {"name": t["name"], "description": t["description"], "input_schema": t["parameters"]}
+                    for t in self.tools
+                ]
             return request
         request = {"model": self.model, "messages": copy.deepcopy(self.messages)}
         if self.tools:
             request["tools"] = [{"type": "function", "function": t} for t in self.tools]
         return request
 
-    def llm(self, text: str | None = None, calls: list[tuple[str, Any]] | None = None, *, tokens: tuple[int, int] = (120, 30), error: dict[str, Any] | None = None, finish_reason: str | None = None, ended: bool = True, parent: str | None = None, request: dict[str, Any] | None = None) -> list[str]:
+    def llm(
+        self,
+        text: str | None = None,
+        calls: list[tuple[str, Any]] | None = None,
+        *,
+        tokens: tuple[int, int] = (120, 30),
+        error: dict[str, Any] | None = None,
+        finish_reason: str | None = None,
+        ended: bool = True,
+        parent: str | None = None,
+        request: dict[str, Any] | None = None,
+    ) -> list[str]:
         """One model call; ``calls`` are (tool name, arguments dict or raw JSON string). Returns the call ids."""
         request = request or self._request()
         call_ids = [self._id("call") for _ in calls or []]
@@ -101,45 +167,144 @@ class Run:
         if self.provider == "anthropic":
             content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
             for call_id, (name, args) in zip(call_ids, calls or [], strict=True):
-                content.append({"type": "tool_use", "id": call_id, "name": name, "input": args if not isinstance(args, str) else json.loads(args)})
-            response: Any = {"id": self._id("msg"), "type": "message", "role": "assistant", "model": self.model, "content": content, "stop_reason": finish_reason or ("tool_use" if calls else "end_turn"), "usage": {"input_tokens": tokens[0], "output_tokens": tokens[1]}}
+                content.append(
+                    {
+                        "type": "tool_use",
+                        "id": call_id,
+                        "name": name,
+                        "input": args if not isinstance(args, str) else json.loads(args),
+                    }
+                )
+            response: Any = {
+                "id": self._id("msg"),
+                "type": "message",
+                "role": "assistant",
+                "model": self.model,
+                "content": content,
+                "stop_reason": finish_reason or ("tool_use" if calls else "end_turn"),
+                "usage": {"input_tokens": tokens[0], "output_tokens": tokens[1]},
+            }
             message: dict[str, Any] = {"role": "assistant", "content": content}
             span_input = {"provider": "anthropic", "api": "messages", "request": request}
         else:
-            tool_calls = [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}} for call_id, (name, args) in zip(call_ids, calls or [], strict=True)]
+            tool_calls = [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {
+                        "name": name,
+                        "arguments": args if isinstance(args, str) else json.dumps(args),
+                    },
+                }
+                for call_id, (name, args) in zip(call_ids, calls or [], strict=True)
+            ]
             message = {"role": "assistant", "content": text}
             if tool_calls:
                 message["tool_calls"] = tool_calls
-            response = {"id": self._id("chatcmpl"), "object": "chat.completion", "created": int(self.clock), "model": self.model, "choices": [{"index": 0, "message": message, "finish_reason": finish_reason or ("tool_calls" if calls else "stop")}], "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1], "total_tokens": sum(tokens)}}
+            response = {
+                "id": self._id("chatcmpl"),
+                "object": "chat.completion",
+                "created": int(self.clock),
+                "model": self.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": finish_reason or ("tool_calls" if calls else "stop"),
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": tokens[0],
+                    "completion_tokens": tokens[1],
+                    "total_tokens": sum(tokens),
+                },
+            }
             span_input = {"provider": "openai", "api": "chat.completions", "request": request}
         failed = error is not None
-        self._span("llm", f"{self.provider} {self.model}", span_input, None if failed else response, error=error, usage=None if failed else usage, parent=parent, ended=ended, attributes={"model": self.model})
+        self._span(
+            "llm",
+            f"{self.provider} {self.model}",
+            span_input,
+            None if failed else response,
+            error=error,
+            usage=None if failed else usage,
+            parent=parent,
+            ended=ended,
+            attributes={"model": self.model},
+        )
         if not failed and ended:
             self.messages.append(message)
         return call_ids
 
-    def tool(self, name: str, arguments: Any, result: Any, *, call_id: str | None = None, error: dict[str, Any] | None = None, parent: str | None = None, ended: bool = True) -> str:
+    def tool(
+        self,
+        name: str,
+        arguments: Any,
+        result: Any,
+        *,
+        call_id: str | None = None,
+        error: dict[str, Any] | None = None,
+        parent: str | None = None,
+        ended: bool = True,
+    ) -> str:
         """A tool step; its result (or error text) joins the conversation as the model will see it."""
-        span_id = self._span("tool", name, {"name": name, "arguments": arguments, "call_id": call_id}, None if error else result, error=error, parent=parent, ended=ended)
+        span_id = self._span(
+            "tool",
+            name,
+            {"name": name, "arguments": arguments, "call_id": call_id},
+            None if error else result,
+            error=error,
+            parent=parent,
+            ended=ended,
+        )
         seen = result if error is None else f"Error: {error.get('message', '')}"
         text = seen if isinstance(seen, str) else json.dumps(seen)
         if self.provider == "anthropic":
-            self.messages.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": call_id, "content": text, "is_error": error is not None}]})
+            self.messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": call_id,
+                            "content": text,
+                            "is_error": error is not None,
+                        }
+                    ],
+                }
+            )
         else:
             self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
         return span_id
 
     def retrieval(self, query: str, documents: list[Any], parent: str | None = None) -> str:
-        return self._span("retrieval", "vector_search", {"query": query, "top_k": len(documents)}, documents, parent=parent)
+        return self._span(
+            "retrieval", "vector_search", {"query": query, "top_k": len(documents)}, documents, parent=parent
+        )
 
-    def call_tool(self, name: str, arguments: Any, result: Any, *, text: str | None = None, tokens: tuple[int, int] = (150, 20), error: dict[str, Any] | None = None) -> None:
+    def call_tool(
+        self,
+        name: str,
+        arguments: Any,
+        result: Any,
+        *,
+        text: str | None = None,
+        tokens: tuple[int, int] = (150, 20),
+        error: dict[str, Any] | None = None,
+    ) -> None:
         """An llm step that asks for one tool, then the tool step that runs it."""
         (call_id,) = self.llm(text, [(name, arguments)], tokens=tokens)
         self.tool(name, arguments, result, call_id=call_id, error=error)
 
     # ----------------------------------------------------------------- output
     def write(self, path: Path) -> Path:
-        header = TraceHeader(trace_id=self.trace_id, name=self.name, started_at=1_760_000_000.0, metadata=self.metadata, fork_of=self.fork_of)  # type: ignore[arg-type]
+        header = TraceHeader(
+            trace_id=self.trace_id,
+            name=self.name,
+            started_at=1_760_000_000.0,
+            metadata=self.metadata,
+            fork_of=self.fork_of,
+        )  # type: ignore[arg-type]
         with TraceWriter(path, overwrite=True) as writer:
             writer.write_header(header)
             for record in self.records:
@@ -153,8 +318,14 @@ class Run:
 
 def healthy_run(provider: str = "openai") -> Run:
     """A run with nothing wrong: one weather call, one answer."""
-    run = Run(provider=provider, model="gpt-4o" if provider == "openai" else "claude-3-5-sonnet-20241022", tools=[WEATHER, SEARCH_DOCS, CALCULATOR])
+    run = Run(
+        provider=provider,
+        model="gpt-4o" if provider == "openai" else "claude-3-5-sonnet-20241022",
+        tools=[WEATHER, SEARCH_DOCS, CALCULATOR],
+    )
     run.user("What is the weather forecast in Paris today?")
-    run.call_tool("get_weather", {"city": "Paris"}, {"city": "Paris", "forecast": "sunny", "temperature_c": 21})
+    run.call_tool(
+        "get_weather", {"city": "Paris"}, {"city": "Paris", "forecast": "sunny", "temperature_c": 21}
+    )
     run.llm("It is sunny in Paris today, around 21°C.", tokens=(260, 18))
     return run

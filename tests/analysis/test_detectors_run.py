@@ -34,7 +34,9 @@ def test_context_pressure_at_the_first_step_over_90_percent(tmp_path: Path) -> N
     findings = of(diagnose(run.trace(tmp_path)), "context")
     assert len(findings) == 1
     assert findings[0].step == 3 and findings[0].severity == "warning"
-    assert findings[0].details["window"] == 8_192 and findings[0].details["share"] == pytest.approx(7_500 / 8_192, abs=1e-3)
+    assert findings[0].details["window"] == 8_192 and findings[0].details["share"] == pytest.approx(
+        7_500 / 8_192, abs=1e-3
+    )
 
 
 def test_window_override_and_unknown_models(tmp_path: Path) -> None:
@@ -51,11 +53,17 @@ def test_overflow_api_error_is_a_context_finding_not_a_generic_error(tmp_path: P
     run = Run(model="gpt-4o")
     run.user("Analyse this huge file " + "lorem ipsum " * 50)
     run.llm(
-        error={"type": "BadRequestError", "message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.", "status_code": 400}
+        error={
+            "type": "BadRequestError",
+            "message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.",
+            "status_code": 400,
+        }
     )
     findings = diagnose(run.trace(tmp_path))
     context = of(findings, "context")
-    assert len(context) == 1 and context[0].severity == "error" and context[0].title == "context window overflow"
+    assert (
+        len(context) == 1 and context[0].severity == "error" and context[0].title == "context window overflow"
+    )
     assert [f.details.get("kind") for f in of(findings, "error")] == ["no-final-answer"]
 
 
@@ -102,7 +110,10 @@ def test_side_calls_and_subagents_are_separate_conversations(tmp_path: Path) -> 
     run.user("Weather in Paris?")
     run.call_tool("get_weather", {"city": "Paris"}, {"forecast": "rain"})
     main_history = run.messages
-    run.messages = [{"role": "system", "content": "You classify text."}, {"role": "user", "content": "Classify: rain"}]
+    run.messages = [
+        {"role": "system", "content": "You classify text."},
+        {"role": "user", "content": "Classify: rain"},
+    ]
     run.llm("weather")  # a side call with its own prompt
     run.messages = main_history
     sub = run.agent("researcher")
@@ -118,9 +129,16 @@ def test_irrelevant_retrieval_explains_the_score(tmp_path: Path) -> None:
     run.user("How do I reset my password?")
     run.retrieval(
         "reset account password",
-        [{"text": "Quarterly revenue grew 12% on strong subscriptions."}, {"text": "Our office dog is named Biscuit."}],
+        [
+            {"text": "Quarterly revenue grew 12% on strong subscriptions."},
+            {"text": "Our office dog is named Biscuit."},
+        ],
     )
-    run.call_tool("search_docs", {"query": "password reset steps"}, "1. Reset your password from the login page.\n\n2. Check your email for the password reset link.")
+    run.call_tool(
+        "search_docs",
+        {"query": "password reset steps"},
+        "1. Reset your password from the login page.\n\n2. Check your email for the password reset link.",
+    )
     run.llm("Use the login page.")
     findings = of(diagnose(run.trace(tmp_path)), "retrieval")
     assert len(findings) == 1
@@ -133,7 +151,9 @@ def test_irrelevant_retrieval_explains_the_score(tmp_path: Path) -> None:
 def test_relevant_retrieval_is_quiet(tmp_path: Path) -> None:
     run = Run()
     run.user("How do I reset my password?")
-    run.retrieval("reset account password", ["To reset your password open Account settings.", "Unrelated note."])
+    run.retrieval(
+        "reset account password", ["To reset your password open Account settings.", "Unrelated note."]
+    )
     run.llm("Open Account settings.")
     assert of(diagnose(run.trace(tmp_path)), "retrieval") == []
 
@@ -141,11 +161,21 @@ def test_relevant_retrieval_is_quiet(tmp_path: Path) -> None:
 def test_tool_exception_api_error_and_error_results(tmp_path: Path) -> None:
     run = Run(tools=[WEATHER, SEARCH_DOCS])
     run.user("Weather in Paris?")
-    run.call_tool("get_weather", {"city": "Paris"}, None, error={"type": "ConnectionError", "message": "weather API unreachable"})
+    run.call_tool(
+        "get_weather",
+        {"city": "Paris"},
+        None,
+        error={"type": "ConnectionError", "message": "weather API unreachable"},
+    )
     run.call_tool("search_docs", {"query": "paris weather"}, "Error: index unavailable")
     run.llm(error={"type": "RateLimitError", "message": "Rate limit reached", "status_code": 429})
     findings = of(diagnose(run.trace(tmp_path)), "error")
-    assert [(f.step, f.details["kind"]) for f in findings] == [(2, "exception"), (4, "tool-result"), (5, "api"), (5, "no-final-answer")]
+    assert [(f.step, f.details["kind"]) for f in findings] == [
+        (2, "exception"),
+        (4, "tool-result"),
+        (5, "api"),
+        (5, "no-final-answer"),
+    ]
     assert "retry" in findings[2].fix
 
 
@@ -175,7 +205,9 @@ def test_max_steps_limit_from_metadata(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_healthy_run_has_no_error_context_truncation_or_retrieval_findings(tmp_path: Path, provider: str) -> None:
+def test_healthy_run_has_no_error_context_truncation_or_retrieval_findings(
+    tmp_path: Path, provider: str
+) -> None:
     run = healthy_run(provider)
     run.user("Thanks! And how do I reset my password?")
     run.retrieval("reset password", ["Reset your password from the login page."])

@@ -81,7 +81,10 @@ def test_ping_pong_between_two_tools(tmp_path: Path) -> None:
     run.llm("I could not compute it.")
     loop = of(diagnose(run.trace(tmp_path)), "loop")
     assert len(loop) == 1
-    assert loop[0].details["kind"] == "ping-pong" and loop[0].details["tools"] == ["search_docs", "calculator"]
+    assert loop[0].details["kind"] == "ping-pong" and loop[0].details["tools"] == [
+        "search_docs",
+        "calculator",
+    ]
     assert loop[0].step == 2
 
 
@@ -89,8 +92,12 @@ def test_ping_pong_between_two_tools(tmp_path: Path) -> None:
 def test_schema_violations_are_named(tmp_path: Path, provider: str) -> None:
     run = Run(provider=provider, tools=[WEATHER, SEND_EMAIL])
     run.user("Email bob@example.com the forecast for Paris in kelvin")
-    run.call_tool("get_weather", {"city": 75001, "unit": "kelvin"}, "Error: bad unit")  # wrong type + bad enum
-    run.call_tool("send_email", {"recipient": "bob@example.com", "body": "hi"}, "Error: missing to")  # missing required + unknown property
+    run.call_tool(
+        "get_weather", {"city": 75001, "unit": "kelvin"}, "Error: bad unit"
+    )  # wrong type + bad enum
+    run.call_tool(
+        "send_email", {"recipient": "bob@example.com", "body": "hi"}, "Error: missing to"
+    )  # missing required + unknown property
     run.llm("Done.")
     findings = of(diagnose(run.trace(tmp_path)), "schema")
     assert [f.step for f in findings] == [1, 3]
@@ -112,7 +119,10 @@ def test_arguments_that_are_not_json(tmp_path: Path) -> None:
 
 
 def test_strict_tool_schema_is_closed_and_open_schema_only_notes_extras(tmp_path: Path) -> None:
-    strict = {**tool_spec("lookup_order", "Look up an order by id", {"order_id": {"type": "string"}}, ["order_id"]), "strict": True}
+    strict = {
+        **tool_spec("lookup_order", "Look up an order by id", {"order_id": {"type": "string"}}, ["order_id"]),
+        "strict": True,
+    }
     run = Run(tools=[strict, WEATHER])
     run.user("Where is order A17, and the weather in Oslo?")
     run.call_tool("lookup_order", {"order_id": "A17", "verbose": True}, {"status": "shipped"})
@@ -162,7 +172,9 @@ def test_wrong_tool_is_a_suspicion_with_reasoning(tmp_path: Path) -> None:
 def test_right_tool_is_not_flagged(tmp_path: Path) -> None:
     run = Run(tools=[WEATHER, SEARCH_DOCS, SEND_EMAIL])
     run.user("Search the documentation for how to configure SSO login")
-    run.call_tool("search_docs", {"query": "configure SSO"}, "Settings > Security > SSO: configure login with SAML")
+    run.call_tool(
+        "search_docs", {"query": "configure SSO"}, "Settings > Security > SSO: configure login with SAML"
+    )
     run.llm("Go to Settings > Security > SSO.")
     assert of(diagnose(run.trace(tmp_path)), "wrong-tool") == []
 
@@ -170,7 +182,12 @@ def test_right_tool_is_not_flagged(tmp_path: Path) -> None:
 def test_switch_to_unrelated_tool_after_an_error(tmp_path: Path) -> None:
     run = Run(tools=[SEARCH_DOCS, SEND_EMAIL, CALCULATOR])
     run.user("Find the refund policy in our documentation")
-    run.call_tool("search_docs", {"query": "refund policy"}, None, error={"type": "TimeoutError", "message": "index timed out"})
+    run.call_tool(
+        "search_docs",
+        {"query": "refund policy"},
+        None,
+        error={"type": "TimeoutError", "message": "index timed out"},
+    )
     run.call_tool("calculator", {"expression": "2+2"}, "4")
     run.llm("The answer is 4.")
     findings = of(diagnose(run.trace(tmp_path)), "wrong-tool")
