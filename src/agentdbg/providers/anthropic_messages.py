@@ -48,8 +48,8 @@ class AnthropicMessagesAdapter(ProviderAdapter):
             api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
         )
 
-    def _create(self, client: Any, request: dict[str, Any]) -> Any:
-        return client.messages.create(**request)
+    def _method(self, client: Any) -> Any:
+        return client.messages.create
 
     def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
         return [

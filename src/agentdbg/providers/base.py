@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agentdbg.errors import MissingApiKeyError
@@ -76,6 +78,19 @@ def drop_none(value: dict[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if item is not None}
 
 
+@lru_cache(maxsize=16)
+def _parameter_names(function: Any) -> frozenset[str]:
+    try:
+        return frozenset(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return frozenset()
+
+
+def _parameters(method: Any) -> frozenset[str] | None:
+    """Keyword arguments the SDK method accepts (cached per SDK function); ``None`` if unknown."""
+    return _parameter_names(getattr(method, "__func__", method)) or None
+
+
 class ProviderAdapter:
     """One API (``openai.chat.completions``, ``openai.responses``, ``anthropic.messages``).
 
@@ -110,15 +125,26 @@ class ProviderAdapter:
         raise NotImplementedError
 
     def send(self, client: Any, request: dict[str, Any]) -> SendResult:
-        """Send ``request`` (the SDK keyword arguments) and return the response as a dict."""
+        """Send ``request`` (the SDK keyword arguments) and return the response as a dict.
+
+        Keys this SDK version's ``create`` does not take (a request recorded with another
+        version) go in ``extra_body``, so the wire body is still exactly ``request``.
+        """
+        method = self._method(client)
+        known = _parameters(method)
+        kwargs = {key: value for key, value in request.items() if known is None or key in known}
+        extra = {key: value for key, value in request.items() if key not in kwargs}
+        if extra:
+            kwargs["extra_body"] = {**(request.get("extra_body") or {}), **extra}
         started = time.perf_counter()
-        raw = self._create(client, request)
+        raw = method(**kwargs)
         latency = time.perf_counter() - started
         response = raw.model_dump(mode="json")
         request_id = getattr(raw, "_request_id", None)
         return SendResult(response, usage_from_response(self.api, response), latency, request_id)
 
-    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+    def _method(self, client: Any) -> Any:
+        """The SDK's ``create`` method for this API on ``client``."""
         raise NotImplementedError
 
     # --------------------------------------------------------------- request

@@ -41,8 +41,8 @@ class OpenAIChatAdapter(ProviderAdapter):
             api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
         )
 
-    def _create(self, client: Any, request: dict[str, Any]) -> Any:
-        return client.chat.completions.create(**request)
+    def _method(self, client: Any) -> Any:
+        return client.chat.completions.create
 
     def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
         calls = []

@@ -28,6 +28,7 @@ from agentdbg.replay.document import document_request, request_document, step_do
 from agentdbg.replay.engine import load_source, replay
 from agentdbg.replay.errors import OutputExistsError, ReplayInputError, ToolsSpecError
 from agentdbg.replay.patches import TEMPLATE_PLACEHOLDER, apply_any, apply_patch, load_patch, parse_set
+from agentdbg.replay.patches import combine as combine_patch
 from agentdbg.replay.repeat import replay_repeat
 from agentdbg.replay.result import NeededTool, RepeatResult, ReplayResult, StepSummary
 from agentdbg.replay.selectors import SELECTOR_HELP, select_step
@@ -50,6 +51,7 @@ __all__ = [
     "ToolsSpecError",
     "apply_any",
     "apply_patch",
+    "combine_patch",
     "document_request",
     "load_patch",
     "load_source",

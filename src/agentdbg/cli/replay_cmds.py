@@ -1,0 +1,259 @@
+"""``replay``: fork a run at a step with an edited input, re-run it against the model, show what changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentdbg.cli import app
+from agentdbg.cli.common import load, user_errors
+from agentdbg.cli.output import print_json, print_warning, stderr_console, stdout_console
+from agentdbg.errors import PatchError
+from agentdbg.textsafe import safe_line, safe_text
+
+_FROM_HELP = "Step to fork at: step-N, N, first-llm, last-llm, first-error, tool:NAME, tool:NAME#k."
+
+
+def _edit_document(document: Any) -> Any:
+    """Open ``document`` as JSON in ``$VISUAL``/``$EDITOR`` and return what was saved."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise PatchError("--edit needs $EDITOR (or $VISUAL) set to an editor command")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+        path = Path(handle.name)
+    try:
+        completed = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        if completed.returncode != 0:
+            raise PatchError(
+                f"the editor ({editor}) exited with status {completed.returncode}; nothing replayed"
+            )
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise PatchError(f"the edited document is not valid JSON: {exc}") from exc
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _line(label: str, value: str, style: str = "") -> Any:
+    from rich.text import Text
+
+    text = Text(f"  {label:<10}", style="bold")
+    text.append(safe_line(value), style=style)
+    return text
+
+
+def _print_result(result: Any) -> None:
+    """The human summary of one replay on stdout."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = stdout_console()
+    status_style = {"finished": "green", "needs-tool-result": "yellow", "max-steps": "yellow"}.get(
+        result.status, "red"
+    )
+    title = Text("replay of ")
+    title.append(safe_line(result.source or "trace"))
+    title.append(f" from {result.fork_step}: ")
+    title.append(result.status, style=f"bold {status_style}")
+    console.print(title)
+    console.print(_line("fork", result.fork_path or "-"))
+    origins: dict[str, int] = {}
+    for step in result.steps:
+        origins[step.origin] = origins.get(step.origin, 0) + 1
+    recorded = int(result.fork_step.split("-")[-1]) - 1
+    parts = [f"{recorded} recorded"] + [f"{count} {origin}" for origin, count in origins.items()]
+    console.print(_line("steps", f"{', '.join(parts)}; {result.llm_calls} LLM call(s)"))
+    console.print(_line("tokens", f"in {result.input_tokens:,} · out {result.output_tokens:,}"))
+    console.print(
+        _line("time", f"{result.wall_seconds:.2f}s ({result.model_seconds:.2f}s waiting for the model)")
+    )
+    for note in result.notes:
+        console.print(_line("note", note, "dim"))
+    if result.error:
+        console.print(_line("error", result.error, "red"))
+    for step in result.steps:
+        row = Text(f"    {step.step:<8} {step.kind:<5} {step.origin:<8} {step.status:<10} ")
+        row.append(safe_line(step.detail)[:120], style="dim")
+        console.print(row)
+    if result.divergence_step:
+        console.print(_line("diverged", f"at {result.divergence_step}", "bold"))
+        for line in result.divergence.splitlines():
+            console.print(Text("    " + safe_line(line)[:160]))
+    else:
+        console.print(_line("diverged", "nowhere: the fork did what the original did"))
+    table = Table("original final answer", "fork final answer", show_lines=False, expand=True)
+    table.add_row(
+        Text(safe_text(result.old_answer or "(none)")), Text(safe_text(result.new_answer or "(none)"))
+    )
+    console.print(table)
+    if result.needs is not None:
+        needs = result.needs
+        console.print(
+            _line(
+                "needs", f"{needs.step}: {needs.name}({json.dumps(needs.arguments, default=str)})", "yellow"
+            )
+        )
+        console.print(_line("template", needs.template or "-"))
+        console.print(_line("resume", needs.resume or "-"))
+
+
+def _print_repeat(summary: Any) -> None:
+    from rich.text import Text
+
+    console = stdout_console()
+    console.print(Text(f"{len(summary.runs)} runs", style="bold"))
+    for outcome in ("finished", "looped", "errored", "needs-tool-result"):
+        console.print(_line(outcome, str(summary.outcomes.get(outcome, 0))))
+    console.print(Text("distinct final answers:", style="bold"))
+    for answer, count in summary.answers:
+        row = Text(f"  {count:>3}× ")
+        row.append(safe_line(answer)[:150])
+        console.print(row)
+    if summary.split_step:
+        console.print(
+            _line("split", f"runs first part ways at {summary.split_step} ({summary.split_detail})")
+        )
+    else:
+        console.print(_line("split", "nowhere: every run took the same steps"))
+    for run in summary.runs:
+        console.print(_line("run", f"{run.outcome}: {run.fork_path}", "dim"))
+
+
+@app.command()
+def replay(
+    trace_path: Annotated[
+        str,
+        typer.Argument(metavar="TRACE", help="The recorded run (agentdbg JSONL or an importable format)."),
+    ],
+    start: Annotated[str, typer.Option("--from", help=_FROM_HELP)],
+    patch_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--patch",
+            help="JSON file: an RFC 6902 JSON Patch (list of ops) or an RFC 7396 merge patch (object).",
+        ),
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="One edit PATH=JSON on the document, e.g. --set /system='\"Be brief\"' (repeatable).",
+        ),
+    ] = None,
+    edit: Annotated[
+        bool, typer.Option("--edit", help="Open the step's document in $EDITOR and replay what you save.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Fork trace path (default: TRACE.fork.jsonl).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Send to this model instead of the recorded one.")
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", help="openai or anthropic; must match the recorded API's provider."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="API base URL (any server speaking the recorded API); default: the SDK's."
+        ),
+    ] = None,
+    tools: Annotated[
+        str | None,
+        typer.Option(
+            "--tools",
+            help="module:attr with your tool functions (dict name→function or list) for calls not recorded.",
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", help="Stop after this many LLM calls (exit 4).")
+    ] = 20,
+    repeat: Annotated[
+        int | None,
+        typer.Option("--repeat", help="Run the fork K times and show the distribution of outcomes."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Send nothing; print the exact request that would go out.")
+    ] = False,
+    show_document: Annotated[
+        bool,
+        typer.Option(
+            "--show-document", help="Print the step's editable document (the paths a patch can touch)."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries on 408/409/429/5xx.")] = 2,
+) -> None:
+    """Fork TRACE at a step with an edited input and re-run it against the model.
+
+    Steps before the fork are copied, never re-sent. Tool calls are answered by the recorded result of the
+    same call (cached), else by --tools (live), else the replay stops (exit 3) and writes a patch template to
+    resume with. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY. Exit codes: 0 finished, 3 needs a tool
+    result, 4 --max-steps reached, 1 error, 2 bad input.
+    """
+    from agentdbg.replay import (
+        apply_any,
+        combine_patch,
+        load_patch,
+        make_patch,
+        replay_repeat,
+        select_step,
+        step_document,
+    )
+    from agentdbg.replay import replay as run_replay
+
+    with user_errors():
+        trace = load(trace_path)
+        span = select_step(trace, start)
+        patch = load_patch(patch_file) if patch_file is not None else None
+        if show_document or edit:
+            document = apply_any(step_document(trace, span), combine_patch(patch, list(sets or [])))
+            if show_document:
+                print_json(document)
+                return
+            edited = _edit_document(document)
+            patch, sets = make_patch(step_document(trace, span), edited), []
+            if not patch:
+                print_warning("the document was saved unchanged; replaying it as recorded")
+        options: dict[str, Any] = {
+            "patch": patch,
+            "sets": list(sets or []),
+            "model": model,
+            "provider": provider,
+            "base_url": base_url,
+            "tools": tools,
+            "max_steps": max_steps,
+            "max_retries": max_retries,
+        }
+        if repeat is not None and not dry_run:
+            stderr_console().print(f"running {repeat} forks of {span.address} …")
+            summary = replay_repeat(trace, start, repeat, output=output, force=force, **options)
+            if as_json:
+                print_json(summary.model_dump(mode="json"))
+            else:
+                _print_repeat(summary)
+            raise typer.Exit(summary.exit_code)
+        result = run_replay(trace, start, output=output, force=force, dry_run=dry_run, **options)
+        if dry_run:
+            assert result.request is not None
+            print_json(
+                {"api": result.api, "base_url": base_url, "notes": result.notes, "request": result.request}
+            )
+            return
+        if as_json:
+            print_json(result.model_dump(mode="json"))
+        else:
+            _print_result(result)
+        raise typer.Exit(result.exit_code)
