@@ -39,10 +39,14 @@ def register(importer: Importer) -> Importer:
 
 def _native_sniff(head: bytes, path: Path) -> bool:
     first = head.lstrip()[:4096]
-    return first.startswith(b"{") and (b'"type":"trace"' in first.replace(b" ", b"") or b'"type":"span' in first.replace(b" ", b""))
+    return first.startswith(b"{") and (
+        b'"type":"trace"' in first.replace(b" ", b"") or b'"type":"span' in first.replace(b" ", b"")
+    )
 
 
-register(Importer("agentdbg", "agentdbg JSONL trace (schema 1)", _native_sniff, lambda path: read_trace(path)))
+register(
+    Importer("agentdbg", "agentdbg JSONL trace (schema 1)", _native_sniff, lambda path: read_trace(path))
+)
 
 
 def _load_builtin_importers() -> None:
@@ -88,7 +92,9 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace
     name = format or detect_format(file_path)
     importer = IMPORTERS.get(name)
     if importer is None:
-        raise ImportFormatError(f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}")
+        raise ImportFormatError(
+            f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}"
+        )
     trace = importer.load(file_path)
     trace.format = name
     if trace.source is None:

@@ -1,0 +1,354 @@
+"""Claude Code session transcripts (``~/.claude/projects/*/<session>.jsonl``) as traces.
+
+One API response is split over several lines sharing ``message.id``: they are
+merged into one llm step whose usage is counted once. Tool results are paired
+with their ``tool_use`` by ``tool_use_id`` (not by ``parentUuid``). Sidechains
+(sub-agents started by the ``Task`` tool) become nested steps under that Task
+call, matched by prompt text; unmatched sidechains go under a grouping step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentdbg.importers import Importer, register
+from agentdbg.importers._common import (
+    ImportBuilder,
+    first_jsonl_objects,
+    parse_time,
+    read_jsonl,
+    text_of,
+)
+from agentdbg.model.records import ErrorInfo
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+from agentdbg.model.views import ANTHROPIC_MESSAGES, usage_from_response
+
+_KNOWN_TYPES = {"user", "assistant", "summary"}
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    for record in first_jsonl_objects(head, 8):
+        if record.get("type") in ("user", "assistant", "summary", "system") and (
+            "sessionId" in record or "leafUuid" in record or "parentUuid" in record
+        ):
+            return True
+    return False
+
+
+@dataclass
+class _Chain:
+    """One conversation (the main one or a sidechain): its history and where its steps hang."""
+
+    parent_id: str | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+
+
+def _blocks(content: Any) -> list[Any]:
+    if isinstance(content, list):
+        return content
+    if content is None:
+        return []
+    return [{"type": "text", "text": content if isinstance(content, str) else text_of(content)}]
+
+
+def _append(history: list[dict[str, Any]], role: str, content: Any) -> None:
+    """Add a message, merging consecutive same-role messages as the Messages API requires."""
+    if history and history[-1]["role"] == role:
+        last = history[-1]
+        last["content"] = _blocks(last["content"]) + _blocks(content)
+    else:
+        history.append(
+            {"role": role, "content": content if isinstance(content, str) else list(_blocks(content))}
+        )
+
+
+def _prompt_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content.strip()
+    return "\n".join(
+        str(b.get("text", "")) for b in _blocks(content) if isinstance(b, dict) and b.get("type") == "text"
+    ).strip()
+
+
+class _Importer:
+    def __init__(self, path: Path) -> None:
+        self.b = ImportBuilder(path, "claude-code")
+        self.records = read_jsonl(path, self.b)
+        self.by_uuid: dict[str, dict[str, Any]] = {}
+        self.chain_root: dict[str, str] = {}  # record uuid -> uuid of its chain's root
+        self.chains: dict[str, _Chain] = {}
+        self.llm_by_message: dict[str, Span] = {}
+        self.tool_by_use_id: dict[str, Span] = {}
+        self.task_by_prompt: dict[str, Span] = {}
+        self.summaries: list[dict[str, Any]] = []
+        self.session_root: Span | None = None
+        self.meta: dict[str, Any] = {}
+
+    def root_of(self, record: dict[str, Any]) -> str:
+        """The uuid of the first record of this record's chain (follows ``parentUuid`` links)."""
+        uid = str(record.get("uuid"))
+        seen: list[str] = []
+        cursor: dict[str, Any] | None = record
+        while cursor is not None:
+            cuid = str(cursor.get("uuid"))
+            if cuid in self.chain_root:
+                root = self.chain_root[cuid]
+                break
+            seen.append(cuid)
+            parent = cursor.get("parentUuid")
+            nxt = self.by_uuid.get(parent) if parent else None
+            if nxt is None or str(nxt.get("uuid")) in seen:
+                root = cuid
+                break
+            cursor = nxt
+        else:
+            root = uid
+        for item in seen:
+            self.chain_root[item] = root
+        return root
+
+    def chain_for(self, record: dict[str, Any], line: int) -> _Chain:
+        if not record.get("isSidechain"):
+            return self.chains.setdefault("main", _Chain(parent_id=self.session_id()))
+        root = self.root_of(record)
+        chain = self.chains.get(root)
+        if chain is None:
+            root_record = self.by_uuid.get(root, record)
+            prompt = _prompt_text((root_record.get("message") or {}).get("content"))
+            task = self.task_by_prompt.get(prompt)
+            started = parse_time(root_record.get("timestamp"))
+            agent = self.b.add(
+                "agent",
+                "sub-agent"
+                + (
+                    f": {task.input.get('arguments', {}).get('description', '')}"
+                    if task
+                    else " (unmatched sidechain)"
+                ),
+                id=f"sidechain-{root}",
+                parent_id=task.id if task else self.session_id(),
+                started_at=started,
+                input={"prompt": prompt},
+                attributes={
+                    "sidechain_root": root,
+                    "matched_task": task.input.get("call_id") if task else None,
+                },
+                line=line,
+            )
+            if task is None:
+                self.b.problem(
+                    f"sidechain starting at record {root} matches no Task tool call by prompt; shown under the session",
+                    line,
+                    "info",
+                )
+            chain = self.chains[root] = _Chain(parent_id=agent.id)
+        return chain
+
+    def session_id(self) -> str | None:
+        return self.session_root.id if self.session_root else None
+
+    def run(self) -> Trace:
+        for _, record in self.records:
+            if record.get("uuid"):
+                self.by_uuid[str(record["uuid"])] = record
+        first = next((r for _, r in self.records if r.get("sessionId")), {})
+        self.meta = {
+            k: first.get(k)
+            for k in ("sessionId", "version", "cwd", "gitBranch", "userType")
+            if first.get(k) is not None
+        }
+        start = next((parse_time(r.get("timestamp")) for _, r in self.records if r.get("timestamp")), None)
+        self.session_root = self.b.add(
+            "agent",
+            "claude-code session",
+            id=f"session-{first.get('sessionId', 'unknown')}",
+            started_at=start,
+            attributes=dict(self.meta),
+        )
+        for line, record in self.records:
+            kind = record.get("type")
+            try:
+                if kind == "assistant":
+                    self.assistant(line, record)
+                elif kind == "user":
+                    self.user(line, record)
+                elif kind == "summary":
+                    self.summaries.append(
+                        {"summary": record.get("summary"), "leafUuid": record.get("leafUuid")}
+                    )
+                else:
+                    self.unknown(line, record, str(kind))
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                self.b.problem(
+                    f"record of type {kind!r} has an unexpected shape ({exc}); kept raw", line, "warning"
+                )
+                self.unknown(line, record, f"{kind} (malformed)")
+        self.close()
+        name = self.summaries[0]["summary"] if self.summaries and self.summaries[0].get("summary") else ""
+        if self.summaries:
+            assert self.session_root is not None
+            self.session_root.attributes["summaries"] = self.summaries
+            self.b.problem(
+                f"kept {len(self.summaries)} summary record(s) in the session step's attributes and the trace name",
+                0,
+                "info",
+            )
+        return self.b.build(
+            trace_id=self.meta.get("sessionId"),
+            name=str(name or ""),
+            metadata={**self.meta, "summaries": self.summaries},
+        )
+
+    def unknown(self, line: int, record: dict[str, Any], label: str) -> None:
+        self.b.keep_unknown(label, line)
+        ts = parse_time(record.get("timestamp"))
+        self.b.add(
+            "custom",
+            f"claude-code {label}",
+            parent_id=self.session_id(),
+            started_at=ts,
+            attributes={"raw": record},
+            line=line,
+        )
+
+    def assistant(self, line: int, record: dict[str, Any]) -> None:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            raise TypeError("assistant record without a message object")
+        chain = self.chain_for(record, line)
+        ts = parse_time(record.get("timestamp"))
+        msg_id = str(message.get("id") or record.get("uuid"))
+        span = self.llm_by_message.get(msg_id)
+        blocks = _blocks(message.get("content"))
+        if span is None:
+            response = {k: v for k, v in message.items() if k != "content"}
+            response["content"] = []
+            request: dict[str, Any] = {"messages": list(chain.history)}
+            if message.get("model"):
+                request = {"model": message["model"], **request}
+            span = self.b.add(
+                "llm",
+                str(message.get("model") or "claude"),
+                id=msg_id,
+                parent_id=chain.parent_id,
+                started_at=ts,
+                input={"provider": "anthropic", "api": "messages", "request": request},
+                output=response,
+                attributes={
+                    "replayable": False,
+                    "model": message.get("model"),
+                    "request_id": record.get("requestId"),
+                    "record_uuids": [],
+                },
+                line=line,
+            )
+            self.llm_by_message[msg_id] = span
+            chain.history.append({"role": "assistant", "content": response["content"]})
+        span.output["content"].extend(blocks)
+        for key in ("stop_reason", "stop_sequence", "usage"):
+            if message.get(key) is not None:
+                span.output[key] = message[key]  # the last line of a split response holds the final values
+        span.usage = usage_from_response(ANTHROPIC_MESSAGES, span.output)
+        span.ended_at = ts
+        span.end_line = line
+        span.attributes["record_uuids"].append(record.get("uuid"))
+        if span.output.get("stop_reason"):
+            span.attributes["finish_reason"] = span.output["stop_reason"]
+        for block in blocks:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                self.tool_use(line, block, chain, ts)
+
+    def tool_use(self, line: int, block: dict[str, Any], chain: _Chain, ts: float | None) -> None:
+        call_id = str(block.get("id") or "")
+        arguments = block.get("input")
+        tool = self.b.add(
+            "tool",
+            str(block.get("name") or "tool"),
+            id=call_id or None,
+            parent_id=chain.parent_id,
+            started_at=ts,
+            input={"name": block.get("name"), "arguments": arguments, "call_id": call_id},
+            ended=False,
+            line=line,
+        )
+        self.tool_by_use_id[call_id] = tool
+        if block.get("name") == "Task" and isinstance(arguments, dict) and arguments.get("prompt"):
+            self.task_by_prompt.setdefault(str(arguments["prompt"]).strip(), tool)
+
+    def user(self, line: int, record: dict[str, Any]) -> None:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            raise TypeError("user record without a message object")
+        chain = self.chain_for(record, line)
+        content = message.get("content")
+        _append(chain.history, "user", content)
+        ts = parse_time(record.get("timestamp"))
+        for block in _blocks(content):
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                self.tool_result(line, record, block, ts, chain)
+
+    def tool_result(
+        self, line: int, record: dict[str, Any], block: dict[str, Any], ts: float | None, chain: _Chain
+    ) -> None:
+        use_id = str(block.get("tool_use_id") or "")
+        tool = self.tool_by_use_id.get(use_id)
+        if tool is None:
+            self.b.problem(
+                f"tool_result for unknown tool_use_id {use_id!r}; kept as a custom step", line, "warning"
+            )
+            tool = self.b.add(
+                "tool",
+                "unpaired tool_result",
+                parent_id=chain.parent_id,
+                started_at=ts,
+                input={"call_id": use_id},
+                ended=False,
+                line=line,
+            )
+        if tool.ended:
+            self.b.problem(
+                f"second tool_result for tool_use_id {use_id!r}; the first is kept, this one is in attributes",
+                line,
+                "warning",
+            )
+            tool.attributes.setdefault("extra_results", []).append(block)
+            return
+        error = None
+        if block.get("is_error"):
+            raw = block.get("content")
+            error = ErrorInfo(
+                type="tool_error", message=_prompt_text(raw) if not isinstance(raw, str) else raw
+            )
+        self.b.finish(tool, ended_at=ts, output=block.get("content"), error=error)
+        tool.end_line = line
+        if "toolUseResult" in record:
+            tool.attributes["tool_use_result"] = record["toolUseResult"]
+
+    def close(self) -> None:
+        open_tools = [span for span in self.tool_by_use_id.values() if not span.ended]
+        if open_tools:
+            self.b.problem(
+                f"{len(open_tools)} tool call(s) have no tool_result (run interrupted?); shown as incomplete",
+                0,
+                "info",
+            )
+        assert self.session_root is not None
+        ends = [s.ended_at for s in self.b.spans if s.ended_at is not None]
+        self.session_root.ended_at = max(ends, default=self.session_root.started_at)
+        for span in self.b.spans:
+            if span.kind == "agent" and span.id.startswith("sidechain-"):
+                child_ends = [
+                    c.ended_at for c in self.b.spans if c.parent_id == span.id and c.ended_at is not None
+                ]
+                span.ended_at = max(child_ends, default=span.started_at)
+
+
+def load(path: Path) -> Trace:
+    return _Importer(path).run()
+
+
+register(Importer("claude-code", "Claude Code session transcript (JSONL)", sniff, load))

@@ -1,0 +1,367 @@
+"""OpenAI Codex CLI rollouts (``~/.codex/sessions/**/rollout-*.jsonl``), modern and legacy, as traces.
+
+Modern files wrap every line in ``{timestamp, type, payload}``; legacy files hold
+bare response items plus ``{"record_type": "state"}`` lines. Consecutive model
+output items (message, reasoning, function_call) form one llm step, expressed as
+an OpenAI Responses request (all items so far as ``input``) and response.
+Token counts come from ``last_token_usage`` (the per-call delta), never the
+cumulative ``total_token_usage``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from agentdbg.importers import Importer, register
+from agentdbg.importers._common import (
+    ImportBuilder,
+    first_jsonl_objects,
+    make_usage,
+    maybe_json,
+    parse_time,
+    read_jsonl,
+    text_of,
+)
+from agentdbg.model.records import ErrorInfo
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+
+_ENVELOPE_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
+_OUTPUT_ITEMS = {"reasoning", "function_call", "custom_tool_call", "local_shell_call", "web_search_call"}
+_INPUT_ITEMS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
+_DUPLICATE_EVENTS = {
+    "user_message",
+    "agent_message",
+    "agent_reasoning",
+    "token_count",
+    "task_started",
+    "task_complete",
+}
+_TEXT_ERROR = re.compile(
+    r"^(tool call error|error:|failed in sandbox)|sandbox denied|exit code: [1-9]", re.IGNORECASE
+)
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    objects = first_jsonl_objects(head, 6)
+    if not objects:
+        return False
+    first = objects[0]
+    if first.get("type") == "session_meta" and isinstance(first.get("payload"), dict):
+        return True
+    if {o.get("type") for o in objects} & _ENVELOPE_TYPES and all(
+        "payload" in o and "timestamp" in o for o in objects
+    ):
+        return True
+    legacy_meta = "id" in first and "timestamp" in first and ("instructions" in first or "git" in first)
+    return legacy_meta and any(
+        o.get("record_type") == "state" or o.get("type") in ("message", "reasoning", "function_call")
+        for o in objects[1:]
+    )
+
+
+def _tool_output(raw: Any) -> tuple[Any, dict[str, Any], ErrorInfo | None]:
+    """(output as the model saw it, extra attributes, error) for a function_call_output payload."""
+    attributes: dict[str, Any] = {}
+    text = raw.get("content", raw) if isinstance(raw, dict) else raw
+    decoded = maybe_json(text, depth=1)
+    if isinstance(decoded, dict) and "output" in decoded and isinstance(decoded.get("metadata"), dict):
+        metadata = decoded["metadata"]
+        attributes.update({k: v for k, v in metadata.items()})
+        exit_code = metadata.get("exit_code")
+        error = None
+        if isinstance(exit_code, int) and exit_code != 0:
+            error = ErrorInfo(
+                type="exit_code", message=f"exit code {exit_code}: {text_of(decoded['output'])[:500]}"
+            )
+        return decoded["output"], attributes, error
+    if isinstance(raw, dict) and raw.get("success") is False:
+        return text, attributes, ErrorInfo(type="tool_error", message=text_of(text)[:500])
+    if isinstance(decoded, list):  # MCP tools: a content-block list in a string
+        return decoded, attributes, None
+    if isinstance(text, str) and _TEXT_ERROR.search(text[:300]):
+        return text, attributes, ErrorInfo(type="tool_error", message=text[:500])
+    return text, attributes, None
+
+
+class _Importer:
+    def __init__(self, path: Path) -> None:
+        self.b = ImportBuilder(path, "codex")
+        self.records = read_jsonl(path, self.b)
+        self.items: list[dict[str, Any]] = []  # the conversation so far (responses input items)
+        self.meta: dict[str, Any] = {}
+        self.model: str | None = None
+        self.instructions: Any = None
+        self.root: Span | None = None
+        self.turn: Span | None = None
+        self.current_llm: Span | None = None
+        self.tools: dict[str, Span] = {}
+        self.pending_usage: list[Span] = []
+        self.legacy = False
+
+    def parent(self) -> str | None:
+        return self.turn.id if self.turn else (self.root.id if self.root else None)
+
+    def run(self) -> Trace:
+        if not self.records:
+            return self.b.build()
+        first_line, first = self.records[0]
+        self.legacy = first.get("type") != "session_meta" and "payload" not in first
+        for line, record in self.records:
+            try:
+                if self.legacy:
+                    self.legacy_record(line, record)
+                else:
+                    self.envelope(line, record)
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                self.b.problem(f"record has an unexpected shape ({exc}); kept raw", line, "warning")
+                self.keep(line, record, "malformed")
+        self.end_llm()
+        if self.root is not None:
+            ends = [s.ended_at for s in self.b.spans if s.ended_at is not None]
+            self.root.ended_at = max(ends, default=self.root.started_at)
+        if self.turn is not None and self.turn.ended_at is None:
+            self.turn.ended = False
+        open_tools = sum(1 for span in self.tools.values() if not span.ended)
+        if open_tools:
+            self.b.problem(
+                f"{open_tools} function call(s) have no output (run interrupted?); shown as incomplete",
+                0,
+                "info",
+            )
+        if self.legacy:
+            self.b.problem(
+                "legacy Codex rollout: items carry no timestamps, model name or token counts", 0, "info"
+            )
+        return self.b.build(
+            trace_id=self.meta.get("id"), name=f"codex {self.meta.get('id', '')}".strip(), metadata=self.meta
+        )
+
+    def keep(self, line: int, record: dict[str, Any], label: str) -> None:
+        self.b.keep_unknown(label, line)
+        target = self.turn or self.root
+        if target is not None:
+            target.attributes.setdefault("unknown_records", []).append(record)
+        else:
+            self.b.add("custom", f"codex {label}", attributes={"raw": record}, line=line)
+
+    def start_session(self, line: int, meta: dict[str, Any], ts: float | None) -> None:
+        self.meta = {k: v for k, v in meta.items() if k not in ("instructions", "base_instructions")}
+        self.instructions = (
+            meta.get("instructions") or (meta.get("base_instructions") or {}).get("text")
+            if isinstance(meta, dict)
+            else None
+        )
+        self.root = self.b.add(
+            "agent",
+            "codex session",
+            id=meta.get("id"),
+            started_at=ts,
+            attributes={"session": self.meta},
+            line=line,
+        )
+
+    # ---------------------------------------------------------------- modern
+
+    def envelope(self, line: int, record: dict[str, Any]) -> None:
+        kind = record.get("type")
+        payload = record.get("payload")
+        ts = parse_time(record.get("timestamp"))
+        if kind == "session_meta" and isinstance(payload, dict):
+            self.start_session(line, payload, ts)
+        elif kind == "turn_context" and isinstance(payload, dict):
+            self.model = payload.get("model") or self.model
+            if self.turn is not None:
+                self.turn.attributes["turn_context"] = payload
+        elif kind == "response_item" and isinstance(payload, dict):
+            self.item(line, payload, ts)
+        elif kind == "event_msg" and isinstance(payload, dict):
+            self.event(line, payload, ts)
+        elif kind == "compacted":
+            self.end_llm()
+            self.items = [
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": text_of(payload)}],
+                }
+            ]
+            self.b.add(
+                "custom",
+                "context compacted",
+                parent_id=self.parent(),
+                started_at=ts,
+                output=payload,
+                line=line,
+            )
+        else:
+            self.keep(line, record, str(kind))
+
+    def event(self, line: int, payload: dict[str, Any], ts: float | None) -> None:
+        kind = payload.get("type")
+        if kind == "task_started":
+            self.end_llm()
+            self.turn = self.b.add(
+                "agent",
+                "turn",
+                id=payload.get("turn_id"),
+                parent_id=self.root.id if self.root else None,
+                started_at=parse_time(payload.get("started_at")) or ts,
+                attributes={"event": payload},
+                ended=False,
+                line=line,
+            )
+        elif kind == "task_complete":
+            self.end_llm()
+            if self.turn is not None:
+                self.turn.ended = True
+                self.turn.ended_at = parse_time(payload.get("completed_at")) or ts
+                self.turn.output = payload.get("last_agent_message")
+                self.turn.attributes["completion"] = payload
+            self.turn = None
+        elif kind == "token_count":
+            self.token_count(line, payload)
+        elif kind in _DUPLICATE_EVENTS:
+            return  # user_message / agent_message duplicate response items already imported
+        else:
+            self.keep(line, {"type": "event_msg", "payload": payload}, f"event_msg.{kind}")
+
+    def token_count(self, line: int, payload: dict[str, Any]) -> None:
+        info = payload.get("info")
+        last = info.get("last_token_usage") if isinstance(info, dict) else None
+        if not isinstance(last, dict):
+            return
+        usage = make_usage(
+            last.get("input_tokens"),
+            last.get("output_tokens"),
+            last.get("total_tokens"),
+            last.get("cached_input_tokens"),
+            None,
+            last.get("reasoning_output_tokens"),
+        )
+        target = self.current_llm or (self.pending_usage[-1] if self.pending_usage else None)
+        if target is None or target.usage is not None:
+            self.b.problem(
+                "token_count with no llm step to attach it to; kept on the session step", line, "info"
+            )
+            if self.root is not None:
+                self.root.attributes.setdefault("unattached_token_counts", []).append(last)
+            return
+        target.usage = usage
+        if target.output is not None and usage is not None:
+            target.output["usage"] = last
+        if target in self.pending_usage:
+            self.pending_usage.remove(target)
+
+    # ------------------------------------------------------------------ items
+
+    def item(self, line: int, item: dict[str, Any], ts: float | None) -> None:
+        kind = item.get("type", "message")
+        is_output = kind in _OUTPUT_ITEMS or (kind == "message" and item.get("role") == "assistant")
+        if is_output:
+            llm = self.current_llm or self.start_llm(line, ts)
+            llm.output["output"].append(item)
+            llm.ended_at = ts or llm.ended_at
+            llm.end_line = line
+            if kind in ("function_call", "custom_tool_call", "local_shell_call"):
+                self.function_call(line, item, ts)
+        else:
+            self.end_llm()
+            if kind in _INPUT_ITEMS:
+                self.function_output(line, item, ts)
+            elif kind != "message":
+                self.keep(line, item, f"item.{kind}")
+        self.items.append(item)
+
+    def start_llm(self, line: int, ts: float | None) -> Span:
+        request: dict[str, Any] = {"model": self.model, "input": list(self.items)}
+        if self.instructions:
+            request["instructions"] = self.instructions
+        if request["model"] is None:
+            del request["model"]
+        span = self.b.add(
+            "llm",
+            self.model or "codex model",
+            parent_id=self.parent(),
+            started_at=ts,
+            input={"provider": "openai", "api": "responses", "request": request},
+            output={"object": "response", "model": self.model, "output": []},
+            attributes={"replayable": False, "model": self.model},
+            line=line,
+        )
+        self.current_llm = span
+        return span
+
+    def end_llm(self) -> None:
+        if self.current_llm is not None and self.current_llm.usage is None:
+            self.pending_usage = [self.current_llm]
+        self.current_llm = None
+
+    def function_call(self, line: int, item: dict[str, Any], ts: float | None) -> None:
+        call_id = str(item.get("call_id") or item.get("id") or "")
+        raw_arguments = item.get("arguments", item.get("input", item.get("action")))
+        arguments = maybe_json(raw_arguments, depth=1)
+        span = self.b.add(
+            "tool",
+            str(item.get("name") or item.get("type")),
+            id=call_id or None,
+            parent_id=self.parent(),
+            started_at=ts,
+            input={"name": item.get("name") or item.get("type"), "arguments": arguments, "call_id": call_id},
+            ended=False,
+            line=line,
+        )
+        if (
+            isinstance(raw_arguments, str)
+            and arguments is raw_arguments
+            and raw_arguments.strip().startswith("{")
+        ):
+            span.attributes["arguments_invalid_json"] = True
+        if "__" in str(item.get("name") or ""):
+            span.attributes["mcp_server"] = str(item["name"]).split("__", 1)[0]
+        self.tools[call_id] = span
+
+    def function_output(self, line: int, item: dict[str, Any], ts: float | None) -> None:
+        call_id = str(item.get("call_id") or "")
+        span = self.tools.get(call_id)
+        if span is None:
+            self.b.problem(
+                f"function_call_output for unknown call_id {call_id!r}; kept as its own step", line, "warning"
+            )
+            span = self.b.add(
+                "tool",
+                "unpaired output",
+                parent_id=self.parent(),
+                started_at=ts,
+                input={"call_id": call_id},
+                ended=False,
+                line=line,
+            )
+        output, attributes, error = _tool_output(item.get("output"))
+        self.b.finish(span, ended_at=ts, output=output, error=error)
+        span.end_line = line
+        span.attributes.update(attributes)
+
+    # ----------------------------------------------------------------- legacy
+
+    def legacy_record(self, line: int, record: dict[str, Any]) -> None:
+        if record.get("record_type") == "state":
+            if len(record) > 1 and self.root is not None:  # snapshots with content are kept
+                self.root.attributes.setdefault("state_records", []).append(record)
+            return
+        if self.root is None and "id" in record and "timestamp" in record and "type" not in record:
+            self.start_session(line, record, parse_time(record.get("timestamp")))
+            return
+        if "type" in record:
+            self.item(line, record, None)
+        else:
+            self.keep(line, record, "legacy record")
+
+
+def load(path: Path) -> Trace:
+    return _Importer(path).run()
+
+
+register(Importer("codex", "OpenAI Codex CLI rollout (JSONL, modern envelope and legacy)", sniff, load))

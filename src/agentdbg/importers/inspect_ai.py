@@ -1,0 +1,448 @@
+"""inspect_ai eval logs (``.json`` and the zipped ``.eval``) as traces.
+
+Each sample becomes an agent step; inspect's own spans (solvers, scorers) become
+nested agent steps; ``model`` events become llm steps and ``tool`` events tool
+steps with their errors. ``attachment://<hash>`` references are resolved from the
+sample's ``attachments``. A model event holding ``call.request`` (the provider
+request as sent) is replayable; otherwise the request is rebuilt in OpenAI chat shape.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from agentdbg.importers import Importer, register
+from agentdbg.importers._common import (
+    ImportBuilder,
+    as_dict,
+    as_list,
+    make_usage,
+    parse_time,
+    read_json_file,
+    sniff_json_head,
+    text_of,
+)
+from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.model.trace import Trace
+
+_CONTEXT_EVENTS = {
+    "sample_init",
+    "state",
+    "store",
+    "sandbox",
+    "score",
+    "logger",
+    "info",
+    "input",
+    "approval",
+    "step",
+    "subtask",
+    "sample_limit",
+}
+_SECRET_KEYS = {"authorization", "x-api-key", "api-key", "api_key"}
+_ATTACHMENT = "attachment://"
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    if head.startswith(b"PK\x03\x04"):
+        return b"header.json" in head or b"_journal/" in head or b"samples/" in head
+    text = sniff_json_head(head)
+    return (
+        text.startswith(b"{")
+        and b'"eval"' in text
+        and (b'"samples"' in text or b'"plan"' in text)
+        and b'"version"' in text
+    )
+
+
+def _resolve(value: Any, attachments: dict[str, Any]) -> Any:
+    """``value`` with every ``attachment://<hash>`` string replaced by the attachment's text."""
+    if isinstance(value, str):
+        if value.startswith(_ATTACHMENT):
+            return attachments.get(value[len(_ATTACHMENT) :], value)
+        return value
+    if isinstance(value, list):
+        return [_resolve(item, attachments) for item in value]
+    if isinstance(value, dict):
+        return {key: _resolve(item, attachments) for key, item in value.items()}
+    return value
+
+
+def _scrub(request: dict[str, Any]) -> dict[str, Any]:
+    headers = request.get("extra_headers")
+    if isinstance(headers, dict):
+        request = {
+            **request,
+            "extra_headers": {k: v for k, v in headers.items() if str(k).lower() not in _SECRET_KEYS},
+        }
+    return {k: v for k, v in request.items() if str(k).lower() not in _SECRET_KEYS}
+
+
+def _inspect_usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    return make_usage(
+        raw.get("input_tokens"),
+        raw.get("output_tokens"),
+        raw.get("total_tokens"),
+        raw.get("input_tokens_cache_read"),
+        raw.get("input_tokens_cache_write"),
+        raw.get("reasoning_tokens"),
+    )
+
+
+def _chat(message: Any) -> dict[str, Any]:
+    """An inspect ChatMessage as an OpenAI chat message."""
+    if not isinstance(message, dict):
+        return {"role": "user", "content": text_of(message)}
+    out: dict[str, Any] = {"role": message.get("role", "user"), "content": message.get("content")}
+    calls = [
+        {
+            "id": c.get("id"),
+            "type": "function",
+            "function": {"name": c.get("function"), "arguments": json.dumps(c.get("arguments"))},
+        }
+        for c in message.get("tool_calls") or []
+        if isinstance(c, dict)
+    ]
+    if calls:
+        out["tool_calls"] = calls
+    if message.get("role") == "tool":
+        out["tool_call_id"] = message.get("tool_call_id")
+    return out
+
+
+def _error(raw: Any) -> ErrorInfo | None:
+    if not raw:
+        return None
+    if isinstance(raw, dict):
+        return ErrorInfo(
+            type=str(raw.get("type") or "error"),
+            message=text_of(raw.get("message", "")),
+            traceback=raw.get("traceback"),
+        )
+    return ErrorInfo(type="error", message=text_of(raw))
+
+
+def _provider_api(model: str, request: dict[str, Any]) -> tuple[str, str]:
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    if provider == "anthropic":
+        return "anthropic", "messages"
+    return (
+        ("openai", "responses")
+        if "input" in request and "messages" not in request
+        else ("openai", "chat.completions")
+    )
+
+
+class _Sample:
+    def __init__(self, b: ImportBuilder, sample: dict[str, Any], parent: str) -> None:
+        self.b = b
+        self.sample = sample
+        self.attachments = as_dict(sample.get("attachments"))
+        self.spans: dict[str, str] = {}  # inspect span id -> our span id
+        self.tool_alias: dict[
+            str, str
+        ] = {}  # inspect tool-span id -> tool function name (merged into the tool step)
+        label = f"sample {sample.get('id')} (epoch {sample.get('epoch', 1)})"
+        self.root = b.add(
+            "agent",
+            label,
+            id=sample.get("uuid") or None,
+            parent_id=parent,
+            input=_resolve(sample.get("input"), self.attachments),
+            output=_resolve(sample.get("output"), self.attachments),
+            error=_error(sample.get("error")),
+            attributes={
+                k: sample.get(k)
+                for k in (
+                    "id",
+                    "epoch",
+                    "target",
+                    "scores",
+                    "metadata",
+                    "total_time",
+                    "working_time",
+                    "model_usage",
+                )
+                if k in sample
+            },
+        )
+
+    def parent_of(self, event: dict[str, Any]) -> str:
+        span_id = event.get("span_id")
+        return self.spans.get(str(span_id), self.root.id) if span_id else self.root.id
+
+    def run(self) -> None:
+        first = len(self.b.spans)
+        events = self.sample.get("events")
+        if isinstance(events, list) and events:
+            for index, event in enumerate(events):
+                if isinstance(event, dict):
+                    self.event(index, event)
+                else:
+                    self.b.problem(
+                        f"sample {self.sample.get('id')}: event {index} is not an object; skipped",
+                        severity="warning",
+                    )
+        else:
+            self.from_messages()
+        mine = self.b.spans[first:]
+        starts = [s.started_at for s in mine if s.started_at is not None]
+        ends = [s.ended_at for s in mine if s.ended_at is not None]
+        self.root.started_at = min(starts, default=None)
+        self.root.ended_at = max(ends, default=self.root.started_at)
+
+    def event(self, index: int, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        ts = parse_time(event.get("timestamp"))
+        if kind == "span_begin":
+            if event.get("type") == "tool":
+                self.tool_alias[str(event.get("id"))] = str(event.get("name"))
+                self.spans[str(event.get("id"))] = self.parent_of({"span_id": event.get("parent_id")})
+                return
+            parent = (
+                self.spans.get(str(event.get("parent_id")), self.root.id)
+                if event.get("parent_id")
+                else self.root.id
+            )
+            span = self.b.add(
+                "agent",
+                f"{event.get('type') or 'span'}: {event.get('name')}",
+                parent_id=parent,
+                started_at=ts,
+                ended=False,
+                attributes={"inspect_span": event.get("id")},
+            )
+            self.spans[str(event.get("id"))] = span.id
+        elif kind == "span_end":
+            ending = self.b.by_id.get(self.spans.get(str(event.get("id")), ""))
+            if (
+                ending is not None
+                and ending.kind == "agent"
+                and not ending.ended
+                and ending.id != self.root.id
+            ):
+                self.b.finish(ending, ended_at=ts, output=None)
+        elif kind == "model":
+            self.model(event, ts)
+        elif kind == "tool":
+            self.tool(event, ts)
+        elif kind == "error":
+            self.b.add(
+                "custom",
+                "error",
+                parent_id=self.parent_of(event),
+                started_at=ts,
+                error=_error(event.get("error")),
+                attributes={"event": event},
+            )
+        elif kind in _CONTEXT_EVENTS:
+            holder = self.b.by_id.get(self.parent_of(event))
+            if holder is not None:
+                holder.attributes.setdefault("events", []).append(_resolve(event, self.attachments))
+        else:
+            self.b.keep_unknown(f"event {kind}", index + 1)
+            self.b.add(
+                "custom",
+                f"event {kind}",
+                parent_id=self.parent_of(event),
+                started_at=ts,
+                attributes={"raw": event},
+            )
+
+    def model(self, event: dict[str, Any], ts: float | None) -> None:
+        model = str(event.get("model") or "")
+        output = (
+            _resolve(event.get("output"), self.attachments) if isinstance(event.get("output"), dict) else {}
+        )
+        call = as_dict(event.get("call"))
+        raw_request = (
+            _resolve(call.get("request"), self.attachments) if isinstance(call.get("request"), dict) else None
+        )
+        if raw_request is not None:
+            request = _scrub(raw_request)
+            provider, api = _provider_api(model, request)
+            response = _resolve(call.get("response"), self.attachments)
+            replayable = "model" in request
+        else:
+            messages = [_chat(m) for m in _resolve(event.get("input") or [], self.attachments)]
+            request = {"model": model.split("/", 1)[-1], "messages": messages}
+            provider, api = "openai", "chat.completions"
+            choices = [
+                {"index": i, "message": _chat(c.get("message")), "finish_reason": c.get("stop_reason")}
+                for i, c in enumerate(output.get("choices") or [])
+                if isinstance(c, dict)
+            ]
+            response = {"object": "chat.completion", "model": output.get("model"), "choices": choices}
+            replayable = False
+        error = _error(event.get("error"))
+        self.b.add(
+            "llm",
+            model or "model",
+            parent_id=self.parent_of(event),
+            started_at=ts,
+            ended_at=parse_time(event.get("completed"))
+            or ((ts + float(event["working_time"])) if ts and event.get("working_time") else ts),
+            input={"provider": provider, "api": api, "request": request},
+            output=response,
+            error=error,
+            usage=_inspect_usage(output.get("usage")),
+            attributes={
+                "replayable": replayable,
+                "model": output.get("model") or model,
+                "inspect_output": output,
+                "config": event.get("config"),
+            },
+        )
+
+    def tool(self, event: dict[str, Any], ts: float | None) -> None:
+        name = str(event.get("function") or "tool")
+        parent = self.parent_of(event)
+        tool = self.b.add(
+            "tool",
+            name,
+            id=event.get("id"),
+            parent_id=parent,
+            started_at=ts,
+            ended_at=parse_time(event.get("completed")),
+            input={"name": name, "arguments": event.get("arguments"), "call_id": event.get("id")},
+            output=_resolve(event.get("result"), self.attachments),
+            error=_error(event.get("error")),
+            attributes={k: event[k] for k in ("type", "view", "truncated", "working_time") if k in event},
+        )
+        for alias, alias_name in list(self.tool_alias.items()):
+            if alias_name == name and self.spans.get(alias) == parent:
+                self.spans[alias] = tool.id  # events inside inspect's tool span land on this step
+                del self.tool_alias[alias]
+                break
+
+    def from_messages(self) -> None:
+        """No events: steps from the message list (assistant turns → llm, tool messages → tool)."""
+        messages = [
+            m for m in _resolve(self.sample.get("messages") or [], self.attachments) if isinstance(m, dict)
+        ]
+        for position, message in enumerate(messages):
+            if message.get("role") == "assistant":
+                model = str(message.get("model") or "")
+                self.b.add(
+                    "llm",
+                    model or "model",
+                    parent_id=self.root.id,
+                    input={
+                        "provider": "openai",
+                        "api": "chat.completions",
+                        "request": {"model": model, "messages": [_chat(m) for m in messages[:position]]},
+                    },
+                    output={
+                        "object": "chat.completion",
+                        "model": model,
+                        "choices": [{"index": 0, "message": _chat(message)}],
+                    },
+                    attributes={"replayable": False, "model": model},
+                )
+            elif message.get("role") == "tool":
+                name = str(message.get("function") or "tool")
+                self.b.add(
+                    "tool",
+                    name,
+                    id=message.get("id") or message.get("tool_call_id"),
+                    parent_id=self.root.id,
+                    input={"name": name, "arguments": None, "call_id": message.get("tool_call_id")},
+                    output=message.get("content"),
+                    error=_error(message.get("error")),
+                )
+
+
+def _read_eval_zip(path: Path, b: ImportBuilder) -> dict[str, Any] | None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        b.problem(f"not a readable .eval zip: {exc}", severity="error")
+        return None
+    with archive:
+        names = archive.namelist()
+        log: dict[str, Any] = {}
+        if "header.json" in names:
+            try:
+                log = orjson.loads(archive.read("header.json"))
+            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+                b.problem(f"header.json: {exc}", severity="error")
+        elif "_journal/start.json" in names:
+            try:
+                log = orjson.loads(archive.read("_journal/start.json"))
+            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+                b.problem(f"_journal/start.json: {exc}", severity="error")
+        samples = []
+        for name in sorted(n for n in names if n.startswith("samples/") and n.endswith(".json")):
+            try:
+                samples.append(orjson.loads(archive.read(name)))
+            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+                b.problem(f"{name}: {exc}; sample skipped", severity="error")
+        log["samples"] = samples
+        return log if isinstance(log, dict) else None
+
+
+def load(path: Path) -> Trace:
+    b = ImportBuilder(path, "inspect-ai")
+    with open(path, "rb") as handle:
+        is_zip = handle.read(4) == b"PK\x03\x04"
+    log = _read_eval_zip(path, b) if is_zip else read_json_file(path, b)
+    if not isinstance(log, dict):
+        if log is not None:
+            b.problem("expected an inspect_ai log object", severity="error")
+        return b.build()
+    eval_info = as_dict(log.get("eval"))
+    stats = as_dict(log.get("stats"))
+    task = eval_info.get("task") or path.stem
+    root = b.add(
+        "agent",
+        f"inspect eval {task}",
+        id=eval_info.get("eval_id") or None,
+        started_at=parse_time(stats.get("started_at")),
+        ended_at=parse_time(stats.get("completed_at")),
+        output=log.get("results"),
+        error=_error(log.get("error")),
+        attributes={"status": log.get("status"), "eval": eval_info, "plan": log.get("plan"), "stats": stats},
+    )
+    samples = as_list(log.get("samples"))
+    for sample in samples:
+        if not isinstance(sample, dict):
+            b.problem("a sample is not an object; skipped", severity="warning")
+            continue
+        _Sample(b, sample, root.id).run()
+    any_usage = any(s.usage is not None for s in b.spans)
+    if not any_usage:  # no per-call usage anywhere: keep the log's aggregate counts on the root
+        totals = [
+            u
+            for u in (
+                (stats.get("model_usage") or {}).values()
+                if isinstance(stats.get("model_usage"), dict)
+                else []
+            )
+            if isinstance(u, dict)
+        ]
+        if totals:
+            root.usage = make_usage(
+                sum(u.get("input_tokens") or 0 for u in totals),
+                sum(u.get("output_tokens") or 0 for u in totals),
+                sum(u.get("total_tokens") or 0 for u in totals),
+            )
+    if log.get("status") not in (None, "success"):
+        root.error = root.error or ErrorInfo(type="eval_status", message=str(log.get("status")))
+    return b.build(
+        trace_id=eval_info.get("run_id"),
+        name=f"inspect {task}",
+        started_at=root.started_at,
+        metadata={"model": eval_info.get("model"), "status": log.get("status")},
+    )
+
+
+register(
+    Importer("inspect-ai", "inspect_ai eval log (.json or zipped .eval; attachment:// resolved)", sniff, load)
+)

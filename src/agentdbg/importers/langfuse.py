@@ -1,0 +1,236 @@
+"""Langfuse trace exports (``{trace, observations}`` as downloaded from the UI) as traces.
+
+Observations become steps linked by ``parentObservationId`` (GENERATION → llm,
+TOOL → tool, others by their instrumentation's own kind attribute, else a
+grouping step). ``metadata`` is JSON inside JSON (a string in most exports, a
+dict in some) and is decoded until it is a dict; its ``attributes`` are read by
+the shared GenAI/OpenInference interpreter. ``usageDetails`` give the tokens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agentdbg.importers import Importer, register
+from agentdbg.importers._common import (
+    ImportBuilder,
+    as_dict,
+    make_usage,
+    maybe_json,
+    parents_first,
+    parse_time,
+    read_json_file,
+    sniff_json_head,
+)
+from agentdbg.importers._genai_attrs import interpret
+from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.model.trace import Trace
+
+_KIND_HINT = {
+    "GENERATION": "llm",
+    "TOOL": "tool",
+    "AGENT": "agent",
+    "SPAN": "agent",
+    "CHAIN": "agent",
+    "EVENT": "custom",
+    "RETRIEVER": "retrieval",
+    "EMBEDDING": "retrieval",
+}
+_KEPT_FIELDS = (
+    "model",
+    "modelParameters",
+    "costDetails",
+    "totalCost",
+    "level",
+    "statusMessage",
+    "version",
+    "environment",
+    "completionStartTime",
+    "toolCalls",
+    "toolCallNames",
+    "promptName",
+)
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    text = sniff_json_head(head)
+    return (
+        text.startswith(b"{") and b'"observations"' in text and (b'"trace"' in text or b'"projectId"' in text)
+    )
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    decoded = maybe_json(value, depth=4)
+    return decoded if isinstance(decoded, dict) else ({"value": decoded} if decoded not in (None, "") else {})
+
+
+def _attributes(metadata: dict[str, Any]) -> dict[str, Any]:
+    attrs = maybe_json(metadata.get("attributes"), depth=3)
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def _usage(observation: dict[str, Any]) -> Usage | None:
+    details = observation.get("usageDetails")
+    if not isinstance(details, dict) or not details:
+        return None
+    return make_usage(
+        details.get("input", details.get("promptTokens")),
+        details.get("output", details.get("completionTokens")),
+        details.get("total", details.get("totalTokens")),
+        details.get(
+            "input_cache_read",
+            details.get("prompt_details.cache_read", details.get("cache_read_input_tokens")),
+        ),
+        details.get("input_cache_creation", details.get("cache_creation_input_tokens")),
+        details.get("output_reasoning", details.get("completion_details.reasoning")),
+    )
+
+
+def _order(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Start order, parents always before their children."""
+    ordered = sorted(observations, key=lambda o: parse_time(o.get("startTime")) or 0.0)
+    return parents_first(
+        ordered, lambda o: str(o.get("id")), lambda o: str(o.get("parentObservationId") or "") or None
+    )
+
+
+def load(path: Path) -> Trace:
+    b = ImportBuilder(path, "langfuse")
+    data = read_json_file(path, b)
+    if not isinstance(data, dict):
+        if data is not None:
+            b.problem("expected a JSON object {trace, observations}", severity="error")
+        return b.build()
+    trace = as_dict(data.get("trace"))
+    observations_raw = data.get("observations", trace.get("observations"))
+    if not isinstance(observations_raw, list):
+        b.problem("no `observations` list in the export", severity="error")
+        observations_raw = []
+    observations = [o for o in observations_raw if isinstance(o, dict)]
+    if len(observations) != len(observations_raw):
+        b.problem(
+            f"{len(observations_raw) - len(observations)} observation(s) are not objects; skipped",
+            severity="warning",
+        )
+    trace_metadata = _metadata(trace.get("metadata"))
+    root = None
+    if trace:
+        root = b.add(
+            "agent",
+            str(trace.get("name") or "langfuse trace"),
+            id=f"trace-{trace.get('id')}",
+            started_at=parse_time(trace.get("timestamp")),
+            input=maybe_json(trace.get("input")),
+            output=maybe_json(trace.get("output")),
+            attributes={
+                "metadata": trace_metadata,
+                **{
+                    k: trace[k]
+                    for k in (
+                        "sessionId",
+                        "userId",
+                        "tags",
+                        "release",
+                        "version",
+                        "environment",
+                        "scores",
+                        "latency",
+                    )
+                    if trace.get(k) not in (None, [], "")
+                },
+            },
+        )
+    known_ids = {str(o.get("id")) for o in observations}
+    for index, observation in enumerate(_order(observations)):
+        metadata = _metadata(observation.get("metadata"))
+        attrs = _attributes(metadata)
+        kind_hint = _KIND_HINT.get(str(observation.get("type")))
+        if kind_hint is None:
+            b.keep_unknown(f"observation type {observation.get('type')}", index + 1)
+            kind_hint = "custom"
+        level = str(observation.get("level") or "DEFAULT").upper()
+        error = (
+            ErrorInfo(type="ERROR", message=str(observation.get("statusMessage") or "level ERROR"))
+            if level == "ERROR"
+            else None
+        )
+        step = interpret(
+            attrs,
+            name=str(observation.get("name") or ""),
+            kind_hint=kind_hint,
+            input_value=observation.get("input"),
+            output_value=observation.get("output"),
+            model=observation.get("model"),
+            error=error,
+        )
+        kind = (
+            "llm"
+            if observation.get("type") == "GENERATION"
+            else ("tool" if observation.get("type") == "TOOL" else step.kind)
+        )
+        if kind != step.kind:  # Langfuse's own type wins; reinterpret with it
+            step = interpret(
+                {**attrs, "gen_ai.operation.name": "chat" if kind == "llm" else "execute_tool"},
+                name=step.name,
+                kind_hint=kind,
+                input_value=observation.get("input"),
+                output_value=observation.get("output"),
+                model=observation.get("model"),
+                error=error,
+            )
+        usage = _usage(observation) or step.usage
+        if kind == "llm" and usage is not None and isinstance(step.output, dict):
+            step.output["usage"] = {
+                "prompt_tokens": usage.input_tokens,
+                "completion_tokens": usage.output_tokens,
+                "total_tokens": usage.total_tokens,
+            }
+        parent = observation.get("parentObservationId")
+        if parent and str(parent) not in known_ids:
+            b.problem(
+                f"observation {observation.get('id')} names a missing parent {parent}; shown under the trace",
+                index + 1,
+                "warning",
+            )
+            parent = None
+        attributes = {**step.attributes, "langfuse_type": observation.get("type"), "otel_attributes": attrs}
+        attributes.update(
+            {k: observation[k] for k in _KEPT_FIELDS if observation.get(k) not in (None, "", [], {})}
+        )
+        other_metadata = {k: v for k, v in metadata.items() if k != "attributes"}
+        if other_metadata:
+            attributes["metadata"] = other_metadata
+        b.add(
+            kind,
+            step.name or str(observation.get("name") or kind),
+            id=observation.get("id"),
+            parent_id=str(parent) if parent else (root.id if root else None),
+            started_at=parse_time(observation.get("startTime")),
+            ended_at=parse_time(observation.get("endTime")),
+            input=step.input,
+            output=step.output,
+            error=step.error,
+            usage=usage,
+            attributes=attributes,
+            ended=observation.get("endTime") is not None or observation.get("startTime") is None,
+            line=index + 1,
+        )
+    if root is not None:
+        ends = [s.ended_at for s in b.spans if s.ended_at is not None]
+        root.ended_at = max(ends, default=root.started_at)
+    return b.build(
+        trace_id=trace.get("id"),
+        name=str(trace.get("name") or ""),
+        metadata={"langfuse_metadata": trace_metadata},
+    )
+
+
+register(
+    Importer(
+        "langfuse",
+        "Langfuse trace export {trace, observations} (OTel GenAI / OpenInference / Vercel AI attributes)",
+        sniff,
+        load,
+    )
+)
