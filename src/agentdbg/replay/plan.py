@@ -81,7 +81,7 @@ def _llm_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartP
     if model:
         patched["model"] = model
     request = document_request(api, patched, recorded)
-    request, notes = adapter.prepare(request)
+    request, notes = adapter.prepare({**request, "stream": recorded.get("stream")})
     if api == OPENAI_RESPONSES and recorded.get("previous_response_id"):
         notes.append(f"previous_response_id {recorded['previous_response_id']} rebuilt from recorded steps")
     return StartPlan(
