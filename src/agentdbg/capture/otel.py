@@ -18,7 +18,13 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from agentdbg.exporters.genai import SPAN_KIND_CLIENT, span_attributes, span_kind, span_name
+from agentdbg.exporters.genai import (
+    SPAN_KIND_CLIENT,
+    STRUCTURED_ATTRIBUTES,
+    span_attributes,
+    span_kind,
+    span_name,
+)
 from agentdbg.model.records import ErrorInfo, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -28,8 +34,10 @@ MAX_REMEMBERED_PARENTS = 65536  # span contexts kept so late children still find
 _PRIMITIVES = (str, bool, int, float)
 
 
-def sdk_attribute(value: Any) -> Any:
+def sdk_attribute(key: str, value: Any) -> Any:
     """``value`` in a form the OTel SDK accepts: primitives, homogeneous primitive lists, else JSON text."""
+    if key in STRUCTURED_ATTRIBUTES and not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, _PRIMITIVES):
         return value
     if isinstance(value, (list, tuple)) and value:
@@ -144,7 +152,7 @@ class OTelSink:
             if self.header.name:
                 attributes["agentdbg.trace_name"] = self.header.name
         otel_span.set_attributes(
-            {key: sdk_attribute(value) for key, value in attributes.items() if value is not None}
+            {key: sdk_attribute(key, value) for key, value in attributes.items() if value is not None}
         )
         if span.error is not None:
             _record_error(otel_span, span.error, span.ended_at)

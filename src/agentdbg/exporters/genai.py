@@ -24,6 +24,19 @@ SPAN_KIND_CLIENT = 3
 
 OPERATION_BY_KIND = {"llm": "chat", "tool": "execute_tool", "agent": "invoke_agent", "retrieval": "retrieval"}
 
+# Attributes whose value is any JSON (objects, lists of objects): structured in OTLP JSON, JSON text where
+# only primitive attributes exist (the OTel SDK).
+STRUCTURED_ATTRIBUTES = frozenset(
+    {
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.tool.definitions",
+        "gen_ai.tool.call.arguments",
+        "gen_ai.tool.call.result",
+    }
+)
+
 # Request parameters with a semconv name of their own.
 _REQUEST_PARAMS = {
     "temperature": "gen_ai.request.temperature",

@@ -1,0 +1,148 @@
+"""The HTML export in a real headless chromium: it opens, shows the steps, a click shows a step's prompt,
+and hostile trace text stays text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.exporters.browser import chromium
+from tests.exporters.traces import HEADER, T0, travel_trace_file, write_records
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with chromium() as driver:
+        yield driver
+
+
+def _export_html(trace_file: Path) -> Path:
+    out = trace_file.with_suffix(".html")
+    result = subprocess.run(
+        [sys.executable, "-m", "agentdbg", "export", str(trace_file), "--format", "html", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _open(browser, page: Path) -> list:
+    browser.get(page.resolve().as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#tree button.step"))
+    return browser.find_elements(By.CSS_SELECTOR, "#tree button.step")
+
+
+def _click(browser, address: str) -> None:
+    browser.find_element(By.CSS_SELECTOR, f'button.step[data-step="{address}"]').click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#detail h2").text.startswith(address + " ")
+    )
+
+
+def test_page_opens_shows_steps_and_a_click_shows_the_prompt(browser, tmp_path: Path) -> None:
+    page = _export_html(travel_trace_file(tmp_path))
+    buttons = _open(browser, page)
+    assert [b.get_attribute("data-step") for b in buttons] == [f"step-{n}" for n in range(1, 8)]
+    tree = browser.find_element(By.ID, "tree").text
+    for name in ("travel-agent", "get_weather", "booking-agent", "anthropic.messages", "send_email"):
+        assert name in tree
+    assert "7 steps" in browser.find_element(By.ID, "totals").text
+    assert browser.title == "agentdbg · travel-agent"
+
+    _click(browser, "step-4")
+    prompt = browser.find_element(By.ID, "prompt").text
+    assert "You are a travel assistant." in prompt
+    assert "Should I pack an umbrella for Paris?" in prompt
+    assert (
+        "tool call get_weather" in prompt and "18°C, light rain" in prompt
+    )  # call and result in the history
+    assert "Yes: light rain, 18°C. Pack it." in browser.find_element(By.ID, "response").text
+    assert "120 in / 12 out" in browser.find_element(By.CSS_SELECTOR, "#detail .facts").text
+    assert "selected" in browser.find_element(
+        By.CSS_SELECTOR, 'button.step[data-step="step-4"]'
+    ).get_attribute("class")
+
+    _click(browser, "step-3")
+    assert '"city": "Paris"' in browser.find_element(By.ID, "tool-call").text
+    assert browser.find_element(By.ID, "tool-result").text == "18°C, light rain"
+
+    _click(browser, "step-6")
+    assert "APIStatusError: Error code: 529 - overloaded" in browser.find_element(By.ID, "error").text
+    assert "You summarise bookings." in browser.find_element(By.ID, "prompt").text
+
+    browser.find_element(By.CSS_SELECTOR, 'button.step[data-step="step-6"]').send_keys(Keys.ARROW_DOWN)
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#detail h2").text.startswith("step-7 ")
+    )
+    assert "incomplete" in browser.find_element(By.CSS_SELECTOR, "#detail .facts").text
+
+
+def test_page_makes_no_network_request(browser, tmp_path: Path) -> None:
+    page = _export_html(travel_trace_file(tmp_path))
+    _open(browser, page)
+    _click(browser, "step-2")
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert browser.find_elements(By.CSS_SELECTOR, "link, img, iframe, [src]") == []
+
+
+HOSTILE = '<script>alert(1)</script> and </script><img src=x onerror="window.__pwned=1"> <b>bold?</b> <!-- x'
+
+
+def test_hostile_trace_text_is_shown_as_text(browser, tmp_path: Path) -> None:
+    records = [
+        {**HEADER, "name": "</title><script>alert(2)</script>"},
+        {
+            "type": "span",
+            "id": "llm-1",
+            "kind": "llm",
+            "name": "<i>chat</i></script>",
+            "started_at": T0,
+            "ended_at": T0 + 1,
+            "input": {
+                "provider": "openai",
+                "api": "chat.completions",
+                "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": HOSTILE}]},
+            },
+            "output": {
+                "choices": [
+                    {
+                        "finish_reason": "stop",
+                        "message": {
+                            "role": "assistant",
+                            "content": "</script><script>window.__pwned=2</script>",
+                        },
+                    }
+                ]
+            },
+        },
+    ]
+    page = _export_html(write_records(tmp_path / "hostile.jsonl", records))
+    raw = page.read_text(encoding="utf-8")
+    assert "</script><img" not in raw and "<script>alert(1)" not in raw and "<b>bold" not in raw
+
+    buttons = _open(browser, page)
+    _click(browser, "step-1")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - raises when no alert opened
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert (
+        len(browser.find_elements(By.TAG_NAME, "script")) == 2
+    )  # the data block and the viewer, nothing injected
+    assert browser.find_elements(By.CSS_SELECTOR, "img, b, i") == []
+    assert browser.find_element(By.CSS_SELECTOR, "#prompt pre").text == HOSTILE
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "#response pre").text
+        == "</script><script>window.__pwned=2</script>"
+    )
+    assert "<i>chat</i></script>" in buttons[0].text
+    assert browser.find_element(By.ID, "trace-name").text == "</title><script>alert(2)</script>"
