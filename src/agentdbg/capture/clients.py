@@ -1,0 +1,240 @@
+"""``wrap_openai`` / ``wrap_anthropic``: make an SDK client record every LLM call it makes.
+
+The client's class is swapped for a same-named subclass whose ``request()``
+(the one method every resource, ``with_raw_response``, ``.stream()`` and
+``.parse()`` helper goes through, in both SDKs) opens an ``LLMCall``. The SDK's
+``copy()``/``with_options()`` build new clients with ``self.__class__``, so
+derived clients record too. Attempts and the response body are seen through
+event hooks on the SDK's httpx client. Nothing the user sees changes: same
+objects, same streams, same exceptions.
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
+
+from agentdbg.capture.llm import CURRENT_CALL, LLMCall, endpoint_for
+from agentdbg.capture.session import capture_disabled
+from agentdbg.errors import CaptureError
+
+C = TypeVar("C")
+_recording_classes: dict[type, type] = {}
+_hooked_http_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _warn(call: LLMCall | None, exc: BaseException) -> None:
+    if call is not None:
+        call.session.warn_once(f"internal capture error ({type(exc).__name__}: {exc})")
+
+
+def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
+    """An ``LLMCall`` for this request when it is an LLM endpoint and recording is on."""
+    if capture_disabled():
+        return None
+    try:
+        endpoint = endpoint_for(str(options.method), str(options.url))
+        if endpoint is None or endpoint[0] != provider:
+            return None
+        suffix = next(
+            s
+            for s in ("/chat/completions", "/responses", "/messages")
+            if str(options.url).split("?")[0].rstrip("/").endswith(s)
+        )
+        _install_hooks(client._client)
+        base_url = str(client.base_url).split("?", 1)[0]
+        return LLMCall(provider, endpoint[1], suffix, base_url)
+    except Exception:  # noqa: BLE001 - an unknown SDK shape must not break the call; it goes unrecorded
+        return None
+
+
+def _recording_class(cls: type, provider: str) -> type:
+    existing = _recording_classes.get(cls)
+    if existing is not None:
+        return existing
+    original = cls.request  # type: ignore[attr-defined]
+
+    if inspect.iscoroutinefunction(original):
+
+        async def request_async(self: Any, cast_to: Any, options: Any, *args: Any, **kwargs: Any) -> Any:
+            call = _begin(self, options, provider)
+            if call is None:
+                return await original(self, cast_to, options, *args, **kwargs)
+            token = CURRENT_CALL.set(call)
+            try:
+                result = await original(self, cast_to, options, *args, **kwargs)
+            except BaseException as exc:
+                call.on_error(exc)
+                raise
+            finally:
+                CURRENT_CALL.reset(token)
+            call.on_return()
+            return result
+
+        request: Any = request_async
+    else:
+
+        def request_sync(self: Any, cast_to: Any, options: Any, *args: Any, **kwargs: Any) -> Any:
+            call = _begin(self, options, provider)
+            if call is None:
+                return original(self, cast_to, options, *args, **kwargs)
+            token = CURRENT_CALL.set(call)
+            try:
+                result = original(self, cast_to, options, *args, **kwargs)
+            except BaseException as exc:
+                call.on_error(exc)
+                raise
+            finally:
+                CURRENT_CALL.reset(token)
+            call.on_return()
+            return result
+
+        request = request_sync
+
+    namespace = {
+        "request": request,
+        "_agentdbg_provider": provider,
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+    }
+    recording = type(cls.__name__, (cls,), namespace)
+    _recording_classes[cls] = recording
+    return recording
+
+
+def _wrap(client: C, provider: str, sdk_hint: str) -> C:
+    if not callable(getattr(client, "request", None)) or not hasattr(client, "_client"):
+        raise CaptureError(
+            f"wrap_{provider}() expects an {sdk_hint} client instance, got {type(client).__name__}",
+            hint=f"pass the client object, e.g. wrap_{provider}({sdk_hint}())",
+        )
+    if capture_disabled() or getattr(type(client), "_agentdbg_provider", None):
+        return client
+    client.__class__ = _recording_class(type(client), provider)
+    return client
+
+
+def wrap_openai(client: C) -> C:
+    """Record every chat.completions / responses call of an ``OpenAI`` or ``AsyncOpenAI`` client.
+
+    Args:
+        client: The client; it is changed in place and returned (clients derived
+            from it with ``with_options()``/``copy()`` record too).
+
+    Returns:
+        The same client object. With ``AGENTDBG_DISABLED=1`` it is returned untouched.
+
+    Raises:
+        CaptureError: ``client`` is not an SDK client.
+    """
+    return _wrap(client, "openai", "OpenAI/AsyncOpenAI")
+
+
+def wrap_anthropic(client: C) -> C:
+    """Record every messages call of an ``Anthropic`` or ``AsyncAnthropic`` client (see ``wrap_openai``)."""
+    return _wrap(client, "anthropic", "Anthropic/AsyncAnthropic")
+
+
+# --- httpx(2) event hooks: each attempt, and a tee on the body of the successful one ---
+
+
+def _on_request(request: Any) -> None:
+    call = CURRENT_CALL.get()
+    if call is None or not call.matches(request.url.path):
+        return
+    try:
+        try:
+            content = request.content
+        except Exception:  # noqa: BLE001 - a streamed (unread) body: record what we can
+            content = b""
+        call.on_request(content, request.headers.get("x-stainless-retry-count"))
+    except Exception as exc:  # noqa: BLE001 - recording never raises into user code
+        _warn(call, exc)
+
+
+def _on_response(response: Any, is_async: bool = False) -> None:
+    call = CURRENT_CALL.get()
+    if call is None or not call.matches(response.request.url.path):
+        return
+    try:
+        if call.on_response(response.status_code, response.headers):
+            _tee_body(response, call, is_async)
+    except Exception as exc:  # noqa: BLE001 - recording never raises into user code
+        _warn(call, exc)
+
+
+async def _on_request_async(request: Any) -> None:
+    _on_request(request)
+
+
+async def _on_response_async(response: Any) -> None:
+    _on_response(response, is_async=True)
+
+
+def _install_hooks(http_client: Any) -> None:
+    if http_client in _hooked_http_clients:
+        return
+    is_async = inspect.iscoroutinefunction(getattr(http_client, "send", None))
+    hooks = http_client.event_hooks
+    hooks["request"].append(_on_request_async if is_async else _on_request)
+    hooks["response"].append(_on_response_async if is_async else _on_response)
+    http_client.event_hooks = hooks
+    _hooked_http_clients.add(http_client)
+
+
+def _tee_body(response: Any, call: LLMCall, is_async: bool) -> None:
+    """See every body byte the SDK reads, however it reads it; end the body on completion or close."""
+    if is_async:
+        original_aiter = response.aiter_bytes
+        original_aclose = response.aclose
+
+        async def aiter_bytes(chunk_size: int | None = None) -> AsyncIterator[bytes]:
+            try:
+                async for chunk in original_aiter(chunk_size):
+                    call.on_chunk(chunk)
+                    yield chunk
+            except GeneratorExit:
+                call.on_body_end()
+                raise
+            except BaseException as exc:
+                call.on_body_end(exc)
+                raise
+            call.on_body_end()
+
+        async def aclose() -> None:
+            try:
+                await original_aclose()
+            finally:
+                call.on_body_end()
+
+        response.aiter_bytes = aiter_bytes
+        response.aclose = aclose
+        return
+
+    original_iter = response.iter_bytes
+    original_close = response.close
+
+    def iter_bytes(chunk_size: int | None = None) -> Iterator[bytes]:
+        try:
+            for chunk in original_iter(chunk_size):
+                call.on_chunk(chunk)
+                yield chunk
+        except GeneratorExit:
+            call.on_body_end()
+            raise
+        except BaseException as exc:
+            call.on_body_end(exc)
+            raise
+        call.on_body_end()
+
+    def close() -> None:
+        try:
+            original_close()
+        finally:
+            call.on_body_end()
+
+    response.iter_bytes = iter_bytes
+    response.close = close

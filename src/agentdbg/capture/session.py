@@ -1,0 +1,189 @@
+"""One open trace file being recorded: header, crash-safe writes that never raise, tool-call bookkeeping.
+
+A session is chosen per recorded step: the ``trace()`` in the current context,
+else the innermost ``trace()`` still open anywhere in the process (threads that
+did not carry the context still land in the right file), else an automatic
+session under ``$AGENTDBG_DIR`` opened on first use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextvars
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from agentdbg.capture.redact import Redactor, clean_record
+from agentdbg.model.records import TraceHeader
+from agentdbg.store import TraceWriter
+
+DEFAULT_DIR = "traces"
+_PENDING_TOOL_CALLS = 256
+
+
+def capture_disabled() -> bool:
+    """True when ``AGENTDBG_DISABLED`` is set to a true value (checked at each call)."""
+    return os.environ.get("AGENTDBG_DISABLED", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_trace_path(name: str, trace_id: str) -> Path:
+    """``$AGENTDBG_DIR/<name>-<UTC time>-<id>.jsonl`` (``$AGENTDBG_DIR`` defaults to ``./traces``)."""
+    directory = Path(os.environ.get("AGENTDBG_DIR") or DEFAULT_DIR)
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "run"
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return directory / f"{safe_name[:60]}-{stamp}-{trace_id[:8]}.jsonl"
+
+
+def _args_key(arguments: Any) -> bytes:
+    try:
+        return orjson.dumps(arguments, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return repr(arguments).encode()
+
+
+class TraceSession:
+    """An open trace file. ``write`` never raises: a failure warns once on stderr and recording goes on trying."""
+
+    def __init__(
+        self,
+        name: str,
+        path: str | os.PathLike[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        redact: Redactor | None = None,
+    ) -> None:
+        self.trace_id = uuid.uuid4().hex
+        self.name = name
+        self.path = Path(path) if path is not None else default_trace_path(name, self.trace_id)
+        overwrite = path is not None  # a chosen path holds this run only; default names are unique anyway
+        self.metadata = dict(metadata or {})
+        self.redact = redact
+        self.started_at = time.time()
+        self.closed = False
+        self._warned = False
+        self._lock = threading.Lock()
+        self._pending_calls: deque[tuple[str, bytes, str]] = deque(maxlen=_PENDING_TOOL_CALLS)
+        self._open_finalizers: dict[int, Any] = {}
+        self._writer: TraceWriter | None = None
+        try:
+            self._writer = TraceWriter(self.path, overwrite=overwrite)
+        except Exception as exc:  # noqa: BLE001 - recording must never break the program it records
+            self.warn_once(f"cannot open trace file {self.path}: {exc}")
+        header = TraceHeader(
+            trace_id=self.trace_id, name=name, started_at=self.started_at, metadata=self.metadata
+        )
+        self.write(header.model_dump(mode="json", exclude_none=True))
+
+    def warn_once(self, message: str) -> None:
+        """Tell the user once, on stderr, that recording is failing; the program goes on."""
+        with self._lock:
+            if self._warned:
+                return
+            self._warned = True
+        try:
+            sys.stderr.write(
+                f"agentdbg: {message} (recording continues best-effort; your program is unaffected)\n"
+            )
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # stderr itself is gone: nowhere left to warn
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record as one line (secrets masked); never raises."""
+        if self._writer is None:
+            return
+        try:
+            self._writer.write(clean_record(record, self.redact))
+        except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
+            self.warn_once(f"cannot write trace {self.path}: {exc}")
+
+    def offer_tool_calls(self, calls: list[tuple[str, Any, str]]) -> None:
+        """Remember the tool calls an LLM answer asked for, so tool steps can find their ``call_id``."""
+        with self._lock:
+            for name, arguments, call_id in calls:
+                self._pending_calls.append((name, _args_key(arguments), call_id))
+
+    def claim_tool_call(self, name: str, candidates: list[Any]) -> str | None:
+        """The newest unclaimed call of tool ``name`` whose arguments equal one of ``candidates``.
+
+        Falls back to the newest unclaimed call of that name when exactly one exists.
+        """
+        keys = {_args_key(c) for c in candidates}
+        with self._lock:
+            same_name = [entry for entry in reversed(self._pending_calls) if entry[0] == name]
+            match = next((entry for entry in same_name if entry[1] in keys), None)
+            if match is None and len(same_name) == 1:
+                match = same_name[0]
+            if match is None:
+                return None
+            self._pending_calls.remove(match)
+            return match[2]
+
+    def track(self, key: int, finalizer: Any) -> None:
+        """Keep a callable that ends an in-flight step if the trace closes first (e.g. an abandoned stream)."""
+        with self._lock:
+            self._open_finalizers[key] = finalizer
+
+    def untrack(self, key: int) -> None:
+        with self._lock:
+            self._open_finalizers.pop(key, None)
+
+    def close(self) -> None:
+        """End steps still in flight, then close the file."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            finalizers = list(self._open_finalizers.values())
+            self._open_finalizers.clear()
+        for finalize in finalizers:
+            finalize()
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except OSError as exc:
+                self.warn_once(f"cannot close trace {self.path}: {exc}")
+
+
+CURRENT_SESSION: contextvars.ContextVar[TraceSession | None] = contextvars.ContextVar(
+    "agentdbg_session", default=None
+)
+_open_sessions: list[TraceSession] = []
+_auto_session: TraceSession | None = None
+_registry_lock = threading.Lock()
+
+
+def push_session(session: TraceSession) -> None:
+    with _registry_lock:
+        _open_sessions.append(session)
+
+
+def pop_session(session: TraceSession) -> None:
+    with _registry_lock:
+        if session in _open_sessions:
+            _open_sessions.remove(session)
+
+
+def active_session() -> TraceSession:
+    """The session a step recorded now belongs to (opening the automatic one if needed)."""
+    global _auto_session
+    session = CURRENT_SESSION.get()
+    if session is not None and not session.closed:
+        return session
+    with _registry_lock:
+        if _open_sessions:
+            return _open_sessions[-1]
+        if _auto_session is None or _auto_session.closed:
+            script = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] not in ("", "-c") else "run"
+            _auto_session = TraceSession(script or "run")
+            atexit.register(_auto_session.close)
+        return _auto_session
