@@ -65,6 +65,7 @@ class Run:
     records: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     counter: int = 0
+    started_at: float = 1_760_000_000.0
 
     def __post_init__(self) -> None:
         if self.system and self.provider == "openai":
@@ -301,7 +302,7 @@ class Run:
         header = TraceHeader(
             trace_id=self.trace_id,
             name=self.name,
-            started_at=1_760_000_000.0,
+            started_at=self.started_at,
             metadata=self.metadata,
             fork_of=self.fork_of,
         )  # type: ignore[arg-type]
@@ -329,3 +330,59 @@ def healthy_run(provider: str = "openai") -> Run:
     )
     run.llm("It is sunny in Paris today, around 21°C.", tokens=(260, 18))
     return run
+
+
+CITIES = ("Paris", "Berlin", "Rome", "Madrid", "Oslo", "Lisbon", "Vienna")
+
+
+def corpus_run(index: int) -> Run:
+    """Run number ``index`` of a mixed corpus: every 10th loops, every 10th (+1) has a failing tool, the rest are healthy.
+
+    Each run's user message holds a unique ``ticket-<index>`` marker; runs start an hour apart from 2025-10-09.
+    """
+    city = CITIES[index % len(CITIES)]
+    variant = index % 10
+    provider = "anthropic" if variant == 2 else "openai"
+    model = (
+        "claude-3-5-sonnet-20241022"
+        if provider == "anthropic"
+        else ("gpt-4o-mini" if index % 3 else "gpt-4o")
+    )
+    run = Run(
+        provider=provider,
+        model=model,
+        tools=[WEATHER, SEARCH_DOCS],
+        name=f"support ticket {index}",
+        started_at=1_760_000_000.0 + index * 3600,
+    )
+    run.user(f"ticket-{index}: what is the weather forecast in {city}?")
+    if variant == 0:
+        for _ in range(3):
+            run.call_tool("search_docs", {"query": f"weather {city}"}, "No results found.")
+        run.llm("I could not find it.")
+    elif variant == 1:
+        run.call_tool(
+            "get_weather",
+            {"city": city},
+            None,
+            error={"type": "TimeoutError", "message": "weather service timed out"},
+        )
+        run.llm("The weather service is down, sorry.")
+    else:
+        run.call_tool(
+            "get_weather",
+            {"city": city},
+            {"city": city, "forecast": "sunny", "temperature_c": 10 + index % 15},
+        )
+        run.llm(f"It is sunny in {city}.")
+    return run
+
+
+def write_corpus(root: Path, count: int, per_folder: int = 500) -> list[Path]:
+    """``count`` corpus runs written under ``root`` in sub-folders of ``per_folder`` files."""
+    paths = []
+    for index in range(count):
+        folder = root / f"batch-{index // per_folder:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths.append(corpus_run(index).write(folder / f"run-{index:05d}.jsonl"))
+    return paths

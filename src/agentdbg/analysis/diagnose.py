@@ -35,17 +35,22 @@ def diagnose(trace: Trace, options: DiagnoseOptions | None = None) -> list[Findi
     Raises:
         UnknownPatternError: ``options.patterns`` names no detector.
     """
+    findings = diagnose_facts(RunFacts.of(trace), options)
+    for finding in findings:
+        finding.source = trace.source
+    return findings
+
+
+def diagnose_facts(facts: RunFacts, options: DiagnoseOptions | None = None) -> list[Finding]:
+    """``diagnose`` on precomputed ``RunFacts`` (search and verify reuse the views they already built)."""
     options = options or DiagnoseOptions()
     check_patterns(options.patterns)
-    facts = RunFacts.of(trace)
     findings: list[Finding] = []
     for name, detect in DETECTORS.items():
         if options.patterns is None or name in options.patterns:
             findings.extend(detect(facts, options))
-    for finding in findings:
-        finding.source = trace.source
     findings.sort(key=lambda finding: (finding.step, -finding.rank, finding.pattern))
     return findings
 
 
-__all__ = ["UnknownPatternError", "check_patterns", "diagnose"]
+__all__ = ["UnknownPatternError", "check_patterns", "diagnose", "diagnose_facts"]

@@ -156,3 +156,78 @@ def diff(
 
 def _stderr(message: str) -> None:
     stderr_console().print(message, style="dim")
+
+
+@app.command()
+def search(
+    roots: Annotated[
+        list[str], typer.Argument(metavar="DIR...", help="Directories (searched recursively) or trace files.")
+    ],
+    tool: Annotated[
+        str | None,
+        typer.Option("--tool", help="Steps that call or run this tool (glob patterns like 'search_*' work)."),
+    ] = None,
+    error: Annotated[bool, typer.Option("--error", help="Steps that failed or never ended.")] = False,
+    finding: Annotated[
+        str | None,
+        typer.Option(
+            "--finding",
+            metavar="PATTERN",
+            help="Steps where diagnose finds this pattern (loop, schema, error, ...).",
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text", help="Steps whose messages, arguments or results contain this text (case-insensitive)."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="LLM steps whose model name contains this.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Traces started at or after DATE (YYYY-MM-DD[THH:MM], or 7d / 12h / 30m ago).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print matches as JSON for scripts.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Processes for reading uncached files (default: CPU count)."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Read every file again and leave the cache alone.")
+    ] = False,
+) -> None:
+    """Find traces and steps in a tree of trace files (any supported format). A trace matches when every
+    filter holds somewhere in it. Results are cached by file size and mtime under $AGENTDBG_CACHE_DIR
+    (default $XDG_CACHE_HOME/agentdbg), so a second search is near instant. Exit 0 matches, 1 none, 2 bad input."""
+    from agentdbg.analysis.search import SearchQuery, parse_since
+    from agentdbg.analysis.search import search as run_search
+
+    with user_errors():
+        query = SearchQuery(
+            tool=tool,
+            error=error,
+            finding=finding,
+            text=text,
+            model=model,
+            since=parse_since(since) if since else None,
+        )
+        result = run_search(roots, query, jobs=jobs, use_cache=not no_cache)
+    if as_json:
+        print_json([match.to_json() for match in result.matches])
+    elif result.matches:
+        from agentdbg.render.search import search_table
+
+        stdout_console().print(search_table(result))
+    _stderr(
+        f"{len(result.matches)} of {result.scanned} trace(s) matched in {result.seconds:.2f}s "
+        f"({result.from_cache} from cache{f', {len(result.failed)} unreadable file(s) skipped' if result.failed else ''})"
+    )
+    raise typer.Exit(0 if result.matches else 1)

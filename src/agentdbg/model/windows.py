@@ -51,6 +51,16 @@ def _normalise(model: str) -> str:
     return name
 
 
+_TABLE = {_normalise(key): value for key, value in CONTEXT_WINDOWS.items()}
+
+
+def _lookup(name: str, table: dict[str, int]) -> int | None:
+    if name in table:
+        return table[name]
+    prefixes = [key for key in table if name.startswith(key)]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
 def context_window(model: str | None, overrides: dict[str, int] | None = None) -> int | None:
     """The input window of ``model`` in tokens, or ``None`` when unknown.
 
@@ -60,14 +70,16 @@ def context_window(model: str | None, overrides: dict[str, int] | None = None) -
     if not model:
         return None
     name = _normalise(model)
-    for table in (overrides or {}, CONTEXT_WINDOWS):
-        lowered = {_normalise(key): value for key, value in table.items()}
-        if name in lowered:
-            return lowered[name]
-        prefixes = [key for key in lowered if name.startswith(key)]
-        if prefixes:
-            return lowered[max(prefixes, key=len)]
-    return None
+    if overrides:
+        found = _lookup(name, {_normalise(key): value for key, value in overrides.items()})
+        if found is not None:
+            return found
+    table = (
+        _TABLE
+        if len(_TABLE) == len(CONTEXT_WINDOWS)
+        else {_normalise(k): v for k, v in CONTEXT_WINDOWS.items()}
+    )
+    return _lookup(name, table)
 
 
 __all__ = ["CONTEXT_WINDOWS", "context_window"]

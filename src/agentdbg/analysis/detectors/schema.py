@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from typing import Any
 
 from jsonschema import exceptions as schema_exceptions
@@ -41,14 +43,26 @@ def _closed(schema: dict[str, Any]) -> dict[str, Any]:
     return closed
 
 
-def _problems(arguments: Any, schema: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(keyword, path, message) for each way ``arguments`` breaks ``schema``."""
+@functools.lru_cache(maxsize=256)
+def _validator(schema_text: str) -> Any:
+    """A validator for a schema (as canonical JSON text), or the reason the schema itself is invalid.
+
+    Checking a schema is the slow part of validation; agents offer the same few schemas on every step.
+    """
+    schema = json.loads(schema_text)
     validator_class = validators.validator_for(schema)
     try:
         validator_class.check_schema(schema)
     except schema_exceptions.SchemaError as exc:
-        return [("schema", "", f"the offered schema itself is invalid: {exc.message}")]
-    validator = validator_class(schema)
+        return f"the offered schema itself is invalid: {exc.message}"
+    return validator_class(schema)
+
+
+def _problems(arguments: Any, schema: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(keyword, path, message) for each way ``arguments`` breaks ``schema``."""
+    validator = _validator(json.dumps(schema, sort_keys=True, default=str))
+    if isinstance(validator, str):
+        return [("schema", "", validator)]
     out = []
     for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path)):
         path = "/".join(str(part) for part in error.absolute_path)

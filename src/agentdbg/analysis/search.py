@@ -1,0 +1,271 @@
+"""Search a tree of trace files by tool, error, finding, text, model and date; parallel and cached.
+
+A trace matches when every filter given holds somewhere in it (``--since`` on
+the trace's start time); the steps listed are those that match a step filter.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agentdbg.analysis.diagnose import check_patterns
+from agentdbg.analysis.search_cache import SearchCache, cache_dir
+from agentdbg.analysis.summary import summarize_many
+from agentdbg.errors import AgentdbgError
+
+TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson", ".yaml", ".yml", ".eval", ".traj")
+PARALLEL_MIN = 64  # below this many files to read, a process pool costs more than it saves
+BATCH = 32
+
+
+class SearchInputError(AgentdbgError):
+    """A search argument is unusable (missing directory, bad date)."""
+
+
+class SearchQuery(BaseModel):
+    """The filters; ``None``/``False`` means "not filtered on"."""
+
+    tool: str | None = None
+    error: bool = False
+    finding: str | None = None
+    text: str | None = None
+    model: str | None = None
+    since: float | None = None
+
+    def step_filters(self) -> list[str]:
+        return [name for name in ("tool", "error", "finding", "text", "model") if getattr(self, name)]
+
+
+class StepMatch(BaseModel):
+    step: int
+    kind: str
+    name: str
+    reasons: list[str]
+    snippet: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"step-{self.step}"
+
+
+class TraceMatch(BaseModel):
+    path: str
+    trace_id: str
+    name: str
+    started_at: float | None
+    models: list[str]
+    steps: list[StepMatch] = Field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, with steps as ``step-N``."""
+        data = self.model_dump()
+        for step in data["steps"]:
+            step["step"] = f"step-{step['step']}"
+        return data
+
+
+class SearchResult(BaseModel):
+    matches: list[TraceMatch]
+    scanned: int
+    from_cache: int
+    failed: list[tuple[str, str]] = Field(default_factory=list)
+    seconds: float = 0.0
+
+
+def parse_since(text: str) -> float:
+    """``2025-01-31``, ``2025-01-31T12:00`` (UTC unless an offset is given), or ``7d``/``12h``/``30m`` ago."""
+    value = text.strip()
+    relative = re.fullmatch(r"(\d+)\s*([dhm])", value.lower())
+    if relative:
+        amount = int(relative.group(1))
+        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[
+            relative.group(2)
+        ]
+        return (datetime.now(timezone.utc) - delta).timestamp()
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SearchInputError(
+            f"--since {text!r} is not a date", hint="use YYYY-MM-DD, YYYY-MM-DDTHH:MM, or 7d / 12h / 30m"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
+    stack = [str(root)]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.is_file() and entry.name.lower().endswith(TRACE_SUFFIXES):
+                        yield entry
+        except OSError:
+            continue
+
+
+def _collect(roots: list[str]) -> list[tuple[SearchCache, list[tuple[str, int, int]], bool]]:
+    """Per root: its cache and its files as (path, size, mtime_ns); files given directly share their folder's cache."""
+    groups: list[tuple[SearchCache, list[tuple[str, int, int]], bool]] = []
+    loose: dict[Path, list[tuple[str, int, int]]] = {}
+    for root in roots:
+        path = Path(root)
+        if path.is_dir():
+            files = []
+            for entry in _walk(path):
+                stat = entry.stat()
+                files.append((entry.path, stat.st_size, stat.st_mtime_ns))
+            groups.append((SearchCache(path), sorted(files), True))
+        elif path.is_file():
+            stat = path.stat()
+            loose.setdefault(path.resolve().parent, []).append((str(path), stat.st_size, stat.st_mtime_ns))
+        else:
+            raise SearchInputError(f"{root}: no such file or directory")
+    groups.extend((SearchCache(folder), files, False) for folder, files in loose.items())
+    return groups
+
+
+def _summaries(paths: list[str], jobs: int) -> list[dict[str, Any]]:
+    if jobs <= 1 or len(paths) < PARALLEL_MIN:
+        return summarize_many(paths)
+    batches = [paths[start : start + BATCH] for start in range(0, len(paths), BATCH)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [summary for batch in pool.map(summarize_many, batches) for summary in batch]
+
+
+def _snippet(text: str, pattern: re.Pattern[str]) -> str | None:
+    match = pattern.search(text)
+    if match is None:
+        return None
+    start = max(0, match.start() - 40)
+    flat = " ".join(text[start : match.end() + 60].split())
+    return ("…" if start else "") + flat
+
+
+def match_summary(path: str, summary: dict[str, Any], query: SearchQuery) -> TraceMatch | None:
+    """The match of one trace summary against ``query``, or ``None``."""
+    if query.since is not None and (summary.get("started_at") or 0) < query.since:
+        return None
+    text_pattern = re.compile(re.escape(query.text), re.IGNORECASE) if query.text else None
+    findings_by_step: dict[int, list[str]] = {}
+    for finding in summary.get("findings", []):
+        findings_by_step.setdefault(finding["step"], []).append(finding["pattern"])
+    satisfied: set[str] = set()
+    steps: list[StepMatch] = []
+    for step in summary.get("steps", []):
+        reasons = []
+        snippet = None
+        if query.tool and any(
+            fnmatch.fnmatchcase(tool.lower(), query.tool.lower()) for tool in step["tools"]
+        ):
+            reasons.append(f"tool {query.tool}")
+            satisfied.add("tool")
+        if query.error and (step["error"] or step["status"] != "ok"):
+            reasons.append("error" if step["error"] else step["status"])
+            satisfied.add("error")
+        if query.finding and query.finding in findings_by_step.get(step["n"], []):
+            reasons.append(f"finding {query.finding}")
+            satisfied.add("finding")
+        if query.model and step["model"] and query.model.lower() in step["model"].lower():
+            reasons.append(f"model {step['model']}")
+            satisfied.add("model")
+        if text_pattern is not None:
+            snippet = _snippet(step["text"], text_pattern)
+            if snippet is not None:
+                reasons.append("text")
+                satisfied.add("text")
+        if reasons:
+            steps.append(
+                StepMatch(
+                    step=step["n"], kind=step["kind"], name=step["name"], reasons=reasons, snippet=snippet
+                )
+            )
+    if set(query.step_filters()) - satisfied:
+        return None
+    return TraceMatch(
+        path=path,
+        trace_id=summary.get("trace_id", ""),
+        name=summary.get("name", ""),
+        started_at=summary.get("started_at"),
+        models=summary.get("models", []),
+        steps=steps,
+    )
+
+
+def search(
+    roots: list[str], query: SearchQuery, *, jobs: int | None = None, use_cache: bool = True
+) -> SearchResult:
+    """Scan ``roots`` (directories, walked recursively, or files) and return the traces that match ``query``.
+
+    Raises:
+        SearchInputError: a root does not exist.
+        UnknownPatternError: ``query.finding`` names no detector.
+    """
+    check_patterns([query.finding] if query.finding else None)
+    started = time.perf_counter()
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    matches: list[TraceMatch] = []
+    failed: list[tuple[str, str]] = []
+    scanned = from_cache = 0
+    for cache, files, prune in _collect(roots):
+        summaries: dict[str, dict[str, Any]] = {}
+        missing = []
+        for path, size, mtime in files:
+            cached = cache.get(path, size, mtime) if use_cache else None
+            if cached is not None:
+                summaries[path] = cached
+            else:
+                missing.append((path, size, mtime))
+        from_cache += len(summaries)
+        for (path, size, mtime), summary in zip(
+            missing, _summaries([m[0] for m in missing], jobs), strict=True
+        ):
+            summaries[path] = summary
+            cache.put(path, size, mtime, summary)
+        if use_cache:
+            cache.save(prune=prune)
+        for path, _, _ in files:
+            summary = summaries[path]
+            scanned += 1
+            if not summary.get("ok"):
+                failed.append((path, str(summary.get("error"))))
+                continue
+            found = match_summary(path, summary, query)
+            if found is not None:
+                matches.append(found)
+    return SearchResult(
+        matches=matches,
+        scanned=scanned,
+        from_cache=from_cache,
+        failed=failed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = [
+    "SearchInputError",
+    "SearchQuery",
+    "SearchResult",
+    "StepMatch",
+    "TraceMatch",
+    "cache_dir",
+    "match_summary",
+    "parse_since",
+    "search",
+]
