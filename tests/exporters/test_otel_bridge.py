@@ -129,3 +129,39 @@ def test_enable_otel_mirrors_what_capture_writes_until_disabled(otel, tmp_path: 
         failed.status.status_code == StatusCode.ERROR and failed.attributes["error.type"] == "BadRequestError"
     )
     assert failed.attributes["gen_ai.provider.name"] == "anthropic"
+
+
+def test_interleaved_traces_keep_their_own_steps_and_parents(otel) -> None:
+    provider, exporter = otel
+    sink = OTelSink(provider)
+    for trace_id in ("run-a", "run-b"):
+        sink.write({"type": "trace", "schema_version": 1, "trace_id": trace_id, "name": trace_id}, trace_id)
+    for trace_id in ("run-a", "run-b"):  # the same span ids in both runs
+        sink.write(
+            {"type": "span_start", "id": "root", "kind": "agent", "name": trace_id, "started_at": 1.0},
+            trace_id,
+        )
+    for trace_id in ("run-b", "run-a"):
+        sink.write(
+            {
+                "type": "span",
+                "id": "c",
+                "parent_id": "root",
+                "kind": "custom",
+                "name": "child",
+                "started_at": 2.0,
+                "ended_at": 3.0,
+            },
+            trace_id,
+        )
+    sink.close()
+    finished = exporter.get_finished_spans()
+    roots = {
+        span.attributes["agentdbg.trace_id"]: span
+        for span in finished
+        if span.attributes["agentdbg.kind"] == "agent"
+    }
+    for child in (span for span in finished if span.name == "child"):
+        root = roots[child.attributes["agentdbg.trace_id"]]
+        assert child.parent.span_id == root.context.span_id and child.attributes["agentdbg.step"] == 2
+    assert {root.attributes["agentdbg.incomplete"] for root in roots.values()} == {True}

@@ -204,3 +204,53 @@ def test_export_to_stdout_and_file_match(tmp_path: Path) -> None:
     assert stdout.returncode == 0, stdout.stderr
     written = export_trace(open_trace(trace_file), "otlp-json", tmp_path / "t.json")
     assert json.loads(stdout.stdout) == json.loads(written.read_text(encoding="utf-8"))
+
+
+def test_responses_and_anthropic_answers_map_to_semconv_parts(tmp_path: Path) -> None:
+    from tests.exporters.traces import provider_mix_records, write_records
+
+    document = to_otlp_json(open_trace(write_records(tmp_path / "mix.jsonl", provider_mix_records())))
+    assert {span["traceId"] for span in spans(document)} == {
+        "0af7651916cd43dd8448eb211c80319c"
+    }  # already an OTel id
+    assert by_step(document)[1]["spanId"] == "a1b2c3d4e5f60718"
+    responses = attributes(by_step(document)[1])
+    assert responses["gen_ai.system_instructions"] == [{"type": "text", "content": "Answer briefly."}]
+    assert responses["gen_ai.input.messages"] == [
+        {"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]}
+    ]
+    assert responses["gen_ai.output.messages"] == [
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "reasoning", "content": "Need the weather tool."},
+                {
+                    "type": "tool_call",
+                    "id": "call_oslo",
+                    "name": "get_weather",
+                    "arguments": {"city": "Oslo"},
+                },
+            ],
+            "finish_reason": "tool_call",
+        }
+    ]
+    assert (
+        responses["gen_ai.request.max_tokens"] == 300
+        and responses["gen_ai.usage.reasoning.output_tokens"] == 10
+    )
+    claude = attributes(by_step(document)[2])
+    assert claude["gen_ai.system_instructions"] == [{"type": "text", "content": "You plan trips."}]
+    assert claude["gen_ai.response.finish_reasons"] == ["tool_use"]
+    assert claude["gen_ai.request.stop_sequences"] == ["END"]
+    assert [part["type"] for part in claude["gen_ai.output.messages"][0]["parts"]] == [
+        "reasoning",
+        "text",
+        "tool_call",
+    ]
+    assert (
+        claude["gen_ai.usage.cache_read.input_tokens"] == 12
+        and claude["gen_ai.usage.cache_creation.input_tokens"] == 5
+    )
+    assert claude["agentdbg.origin"] == "patched"
+    custom = by_step(document)[3]
+    assert custom["name"] == "checkpoint" and "gen_ai.operation.name" not in attributes(custom)

@@ -209,3 +209,118 @@ def write_records(path: Path, records: list[dict[str, Any]]) -> Path:
 
 def travel_trace_file(directory: Path) -> Path:
     return write_records(directory / "travel.jsonl", travel_records())
+
+
+RESPONSES_REQUEST = {
+    "model": "gpt-4.1",
+    "instructions": "Answer briefly.",
+    "input": [{"role": "user", "content": [{"type": "input_text", "text": "Weather in Oslo?"}]}],
+    "tools": [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "description": "Current weather",
+            "parameters": {"type": "object"},
+        }
+    ],
+    "max_output_tokens": 300,
+}
+
+RESPONSES_RESPONSE = {
+    "id": "resp_1",
+    "object": "response",
+    "model": "gpt-4.1-2025-04-14",
+    "status": "completed",
+    "output": [
+        {
+            "type": "reasoning",
+            "id": "rs_1",
+            "summary": [{"type": "summary_text", "text": "Need the weather tool."}],
+        },
+        {
+            "type": "function_call",
+            "id": "fc_1",
+            "call_id": "call_oslo",
+            "name": "get_weather",
+            "arguments": '{"city": "Oslo"}',
+        },
+    ],
+    "usage": {
+        "input_tokens": 40,
+        "output_tokens": 22,
+        "total_tokens": 62,
+        "output_tokens_details": {"reasoning_tokens": 10},
+    },
+}
+
+ANTHROPIC_OK_REQUEST = {
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 512,
+    "system": [{"type": "text", "text": "You plan trips."}],
+    "messages": [{"role": "user", "content": "Plan a day in Oslo."}],
+    "stop_sequences": ["END"],
+}
+
+ANTHROPIC_OK_RESPONSE = {
+    "id": "msg_1",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-sonnet-4-6",
+    "stop_reason": "tool_use",
+    "content": [
+        {"type": "thinking", "thinking": "Check the weather first.", "signature": "sig"},
+        {"type": "text", "text": "Let me check."},
+        {"type": "tool_use", "id": "toolu_9", "name": "get_weather", "input": {"city": "Oslo"}},
+    ],
+    "usage": {
+        "input_tokens": 30,
+        "output_tokens": 25,
+        "cache_read_input_tokens": 12,
+        "cache_creation_input_tokens": 5,
+    },
+}
+
+
+def provider_mix_records() -> list[dict[str, Any]]:
+    """An OpenAI Responses call with reasoning and a function call, and an Anthropic call with thinking and tool_use."""
+    return [
+        {**HEADER, "trace_id": "0af7651916cd43dd8448eb211c80319c", "name": "mix"},
+        _span(
+            "a1b2c3d4e5f60718",
+            None,
+            "llm",
+            "openai.responses",
+            0.0,
+            1.0,
+            input={"provider": "openai", "api": "responses", "request": RESPONSES_REQUEST},
+            output=RESPONSES_RESPONSE,
+            usage={"input_tokens": 40, "output_tokens": 22, "total_tokens": 62, "reasoning_tokens": 10},
+        ),
+        _span(
+            "anthropic-ok",
+            None,
+            "llm",
+            "anthropic.messages",
+            1.0,
+            2.0,
+            input={"provider": "anthropic", "api": "messages", "request": ANTHROPIC_OK_REQUEST},
+            output=ANTHROPIC_OK_RESPONSE,
+            usage={
+                "input_tokens": 30,
+                "output_tokens": 25,
+                "cached_input_tokens": 12,
+                "cache_creation_input_tokens": 5,
+            },
+            origin="patched",
+        ),
+        _span(
+            "note",
+            None,
+            "custom",
+            "checkpoint",
+            2.0,
+            2.1,
+            input={"k": [1, 2.5, True, None]},
+            output={"ok": True},
+        ),
+    ]

@@ -72,87 +72,113 @@ def _span_from(start: SpanStartRecord, end: SpanEndRecord | None, step: int) -> 
     )
 
 
+class _TraceState:
+    """What the sink knows about one trace: its header and how many steps have started."""
+
+    def __init__(self) -> None:
+        self.header: TraceHeader | None = None
+        self.steps = 0
+
+
 class OTelSink:
-    """Mirrors trace records onto OTel spans of ``tracer_provider``. Thread-safe; unknown records are ignored."""
+    """Mirrors trace records onto OTel spans of ``tracer_provider``. Thread-safe.
+
+    Records of several traces may be interleaved when each call names its ``trace_id``; without
+    it a record belongs to the trace of the latest header. Invalid records are counted in
+    ``skipped``, never raised: the agent being recorded must not fail because of telemetry.
+    """
 
     def __init__(self, tracer_provider: Any) -> None:
         from agentdbg import __version__
 
         self._tracer = tracer_provider.get_tracer(SCOPE_NAME, __version__)
         self._lock = threading.Lock()
-        self._open: dict[str, tuple[SpanStartRecord, Any, int]] = {}
-        self._contexts: OrderedDict[str, Any] = OrderedDict()  # our span id -> OTel SpanContext
-        self._steps = 0
-        self.header: TraceHeader | None = None
-        self.skipped = 0  # records that did not validate (capture's own bug; never worth failing the agent)
+        self._traces: dict[str, _TraceState] = {}
+        self._current = ""  # trace id of the latest header
+        self._open: dict[tuple[str, str], tuple[SpanStartRecord, Any, int]] = {}
+        self._contexts: OrderedDict[tuple[str, str], Any] = (
+            OrderedDict()
+        )  # (trace, span id) -> OTel SpanContext
+        self.skipped = 0
+
+    @property
+    def header(self) -> TraceHeader | None:
+        """The header of the latest trace seen."""
+        state = self._traces.get(self._current)
+        return state.header if state else None
 
     def write_header(self, header: TraceHeader) -> None:
         self.write(header.model_dump(mode="json", exclude_none=True))
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Take one record (as written to the JSONL file)."""
+    def write(self, record: dict[str, Any], trace_id: str | None = None) -> None:
+        """Take one record (as written to the JSONL file) of trace ``trace_id`` (default: the latest header's)."""
         kind = record.get("type")
         try:
             if kind == "trace":
+                header = TraceHeader.model_validate(record)
                 with self._lock:
-                    self.header = TraceHeader.model_validate(record)
-                    self._steps = 0
-            elif kind == "span_start":
-                self._start(SpanStartRecord.model_validate(record))
+                    self._current = trace_id or header.trace_id
+                    state = self._traces.setdefault(self._current, _TraceState())
+                    state.header, state.steps = header, 0
+                return
+            key = trace_id if trace_id is not None else self._current
+            if kind == "span_start":
+                self._start(key, SpanStartRecord.model_validate(record))
             elif kind == "span_end":
-                self._end(SpanEndRecord.model_validate(record))
+                self._end(key, SpanEndRecord.model_validate(record))
             elif kind == "span":
                 combined = SpanRecord.model_validate(record)
-                self._start(combined)
-                self._finish(combined, None)
-        except ValueError:  # pydantic's ValidationError: count it, never break the agent being captured
+                self._start(key, combined)
+                self._finish(key, combined, None)
+        except ValueError:  # pydantic's ValidationError
             self.skipped += 1
 
-    def _start(self, record: SpanStartRecord) -> None:
+    def _start(self, key: str, record: SpanStartRecord) -> None:
         from opentelemetry import trace as otel_trace
         from opentelemetry.trace import NonRecordingSpan, SpanKind
 
         with self._lock:
-            self._steps += 1
-            step = self._steps
-            parent = self._contexts.get(record.parent_id) if record.parent_id else None
-            kind = (
-                SpanKind.CLIENT
-                if span_kind(Span(id=record.id, kind=record.kind)) == SPAN_KIND_CLIENT
-                else SpanKind.INTERNAL
-            )
+            state = self._traces.setdefault(key, _TraceState())
+            state.steps += 1
+            parent = self._contexts.get((key, record.parent_id)) if record.parent_id else None
+            client = span_kind(Span(id=record.id, kind=record.kind)) == SPAN_KIND_CLIENT
             context = otel_trace.set_span_in_context(NonRecordingSpan(parent)) if parent is not None else None
             otel_span = self._tracer.start_span(
-                record.name or record.kind, context=context, kind=kind, start_time=_nanos(record.started_at)
+                record.name or record.kind,
+                context=context,
+                kind=SpanKind.CLIENT if client else SpanKind.INTERNAL,
+                start_time=_nanos(record.started_at),
             )
-            self._open[record.id] = (record, otel_span, step)
-            self._contexts[record.id] = otel_span.get_span_context()
+            self._open[(key, record.id)] = (record, otel_span, state.steps)
+            self._contexts[(key, record.id)] = otel_span.get_span_context()
             while len(self._contexts) > MAX_REMEMBERED_PARENTS:
                 self._contexts.popitem(last=False)
 
-    def _end(self, record: SpanEndRecord) -> None:
+    def _end(self, key: str, record: SpanEndRecord) -> None:
         with self._lock:
-            opened = self._open.get(record.id)
+            opened = self._open.get((key, record.id))
         if opened is not None:
-            self._finish(opened[0], record)
+            self._finish(key, opened[0], record)
 
-    def _finish(self, start: SpanStartRecord, end: SpanEndRecord | None) -> None:
+    def _finish(self, key: str, start: SpanStartRecord, end: SpanEndRecord | None) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         with self._lock:
-            opened = self._open.pop(start.id, None)
+            opened = self._open.pop((key, start.id), None)
+            state = self._traces.get(key)
         if opened is None:
             return
         _, otel_span, step = opened
         span = _span_from(start, end, step)
         otel_span.update_name(span_name(span))
         attributes = span_attributes(span)
-        if self.header is not None:
-            attributes["agentdbg.trace_id"] = self.header.trace_id
-            if self.header.name:
-                attributes["agentdbg.trace_name"] = self.header.name
+        header = state.header if state else None
+        if header is not None:
+            attributes["agentdbg.trace_id"] = header.trace_id
+            if header.name:
+                attributes["agentdbg.trace_name"] = header.name
         otel_span.set_attributes(
-            {key: sdk_attribute(key, value) for key, value in attributes.items() if value is not None}
+            {name: sdk_attribute(name, value) for name, value in attributes.items() if value is not None}
         )
         if span.error is not None:
             _record_error(otel_span, span.error, span.ended_at)
@@ -162,9 +188,9 @@ class OTelSink:
     def close(self) -> None:
         """End the spans still open (their steps never ended), marked ``agentdbg.incomplete``."""
         with self._lock:
-            pending = [record for record, _, _ in self._open.values()]
-        for record in pending:
-            self._finish(record, None)
+            pending = [(key[0], record) for key, (record, _, _) in self._open.items()]
+        for key, record in pending:
+            self._finish(key, record, None)
 
 
 def _record_error(otel_span: Any, error: ErrorInfo, when: float | None) -> None:
@@ -204,14 +230,14 @@ def disable_otel(sink: OTelSink | None = None) -> None:
         item.close()
 
 
-def mirror_record(record: dict[str, Any]) -> None:
-    """Called by the capture writer for every record it writes; a no-op when OTel is not enabled."""
+def mirror_record(record: dict[str, Any], trace_id: str | None = None) -> None:
+    """Called by the capture writer for every record it writes (already redacted); a no-op when OTel is off."""
     if not _SINKS:
         return
     with _SINKS_LOCK:
         sinks = list(_SINKS)
     for sink in sinks:
-        sink.write(record)
+        sink.write(record, trace_id)
 
 
 def export_trace_to_otel(trace: Trace, tracer_provider: Any) -> int:

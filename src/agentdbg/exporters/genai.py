@@ -255,6 +255,8 @@ def span_attributes(span: Span) -> dict[str, Any]:
     _usage_attributes(span, attributes)
     if span.error is not None:
         attributes["error.type"] = span.error.type or "Error"
+        if span.error.message:
+            attributes["error.message"] = span.error.message
         attributes["agentdbg.error"] = to_json(span.error.model_dump(exclude_none=True))
     attributes["agentdbg.kind"] = span.kind
     attributes["agentdbg.name"] = span.name
