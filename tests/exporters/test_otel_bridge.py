@@ -165,3 +165,68 @@ def test_interleaved_traces_keep_their_own_steps_and_parents(otel) -> None:
         root = roots[child.attributes["agentdbg.trace_id"]]
         assert child.parent.span_id == root.context.span_id and child.attributes["agentdbg.step"] == 2
     assert {root.attributes["agentdbg.incomplete"] for root in roots.values()} == {True}
+
+
+def test_capture_sdk_hands_live_steps_to_the_tracer_provider(otel, tmp_path: Path) -> None:
+    """A real capture (wrap_openai + @tool over HTTP to the fake server) with enable_otel: same steps in both places."""
+    import openai
+
+    import agentdbg
+    from agentdbg.testing.llm_server import FakeLLMServer, reply, tool_call_reply
+    from tests.exporters.sdk_run import WEATHER_TOOL
+
+    provider, exporter = otel
+
+    @agentdbg.tool
+    def get_weather(city: str) -> str:
+        return f"{city}: 18°C"
+
+    sink = enable_otel(provider)
+    try:
+        with FakeLLMServer() as server:
+            server.enqueue(tool_call_reply("get_weather", {"city": "Oslo"}), reply("Bring a coat."))
+            client = agentdbg.wrap_openai(
+                openai.OpenAI(base_url=server.base_url + "/v1", api_key="sk-test-secret-key-123456")
+            )
+            with (
+                agentdbg.trace("otel-live", path=tmp_path / "live.jsonl"),
+                agentdbg.span("planner", kind="agent"),
+            ):
+                messages = [{"role": "user", "content": "Weather in Oslo?"}]
+                first = client.chat.completions.create(
+                    model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL]
+                )
+                call = first.choices[0].message.tool_calls[0]
+                result = get_weather(**json.loads(call.function.arguments))
+                messages += [
+                    first.choices[0].message.model_dump(exclude_none=True),
+                    {"role": "tool", "tool_call_id": call.id, "content": result},
+                ]
+                client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
+    finally:
+        disable_otel(sink)
+    recorded = open_trace(tmp_path / "live.jsonl")
+    steps = _by_step(exporter)
+    assert len(steps) == len(recorded.spans) and sink.skipped == 0 and sink.errors == 0
+    for span in recorded.spans:
+        mirrored = steps[span.step]
+        assert (
+            mirrored.attributes["agentdbg.kind"] == span.kind
+            and mirrored.attributes["agentdbg.span_id"] == span.id
+        )
+        assert mirrored.attributes["agentdbg.trace_id"] == recorded.header.trace_id
+        if span.parent_id:
+            assert mirrored.parent.span_id == steps[recorded.by_id[span.parent_id].step].context.span_id
+    tool = next(s for s in steps.values() if s.attributes["agentdbg.kind"] == "tool")
+    assert (
+        tool.attributes["gen_ai.tool.name"] == "get_weather"
+        and tool.attributes["gen_ai.tool.call.result"] == "Oslo: 18°C"
+    )
+    assert tool.attributes["gen_ai.tool.call.id"] == call.id
+    chats = [s for s in steps.values() if s.attributes["agentdbg.kind"] == "llm"]
+    assert [c.name for c in chats] == ["chat gpt-4o-mini", "chat gpt-4o-mini"]
+    assert (
+        json.loads(chats[1].attributes["gen_ai.output.messages"])[0]["parts"][0]["content"] == "Bring a coat."
+    )
+    everything = json.dumps([dict(s.attributes) for s in steps.values()])
+    assert "sk-test-secret-key-123456" not in everything  # the mirror gets the redacted record

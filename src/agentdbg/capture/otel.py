@@ -14,6 +14,7 @@ recorded trace, e.g. one loaded from a file.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -100,6 +101,7 @@ class OTelSink:
             OrderedDict()
         )  # (trace, span id) -> OTel SpanContext
         self.skipped = 0
+        self.errors = 0
 
     @property
     def header(self) -> TraceHeader | None:
@@ -185,6 +187,12 @@ class OTelSink:
             otel_span.set_status(Status(StatusCode.ERROR, span.error.message or span.error.type))
         otel_span.end(end_time=_nanos(span.ended_at if span.ended_at is not None else span.started_at))
 
+    def failed(self, error: Exception) -> None:
+        """Count a record the OTel side could not take; say so once on stderr (the trace file is unaffected)."""
+        self.errors += 1
+        if self.errors == 1:
+            sys.stderr.write(f"agentdbg: cannot hand a step to OpenTelemetry: {type(error).__name__}: {error}\n")
+
     def close(self) -> None:
         """End the spans still open (their steps never ended), marked ``agentdbg.incomplete``."""
         with self._lock:
@@ -237,7 +245,10 @@ def mirror_record(record: dict[str, Any], trace_id: str | None = None) -> None:
     with _SINKS_LOCK:
         sinks = list(_SINKS)
     for sink in sinks:
-        sink.write(record, trace_id)
+        try:
+            sink.write(record, trace_id)
+        except Exception as exc:  # noqa: BLE001 - telemetry must never break the agent it records
+            sink.failed(exc)
 
 
 def export_trace_to_otel(trace: Trace, tracer_provider: Any) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from agentdbg.capture.otel import mirror_record
 from agentdbg.capture.redact import Redactor, clean_record
 from agentdbg.model.records import TraceHeader
 from agentdbg.store import TraceWriter
@@ -102,9 +103,12 @@ class TraceSession:
         if self._writer is None:
             return
         try:
-            self._writer.write(clean_record(record, self.redact))
+            cleaned = clean_record(record, self.redact)
+            self._writer.write(cleaned)
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
+            return
+        mirror_record(cleaned, self.trace_id)  # to an OpenTelemetry TracerProvider, when enable_otel() was called
 
     def offer_tool_calls(self, calls: list[tuple[str, Any, str]]) -> None:
         """Remember the tool calls an LLM answer asked for, so tool steps can find their ``call_id``."""
