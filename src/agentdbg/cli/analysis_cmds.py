@@ -231,3 +231,114 @@ def search(
         f"({result.from_cache} from cache{f', {len(result.failed)} unreadable file(s) skipped' if result.failed else ''})"
     )
     raise typer.Exit(0 if result.matches else 1)
+
+
+@app.command()
+def verify(
+    roots: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="DIR...", help="Directories (searched recursively) or trace files to try the fix on."
+        ),
+    ],
+    patch_file: Annotated[
+        str,
+        typer.Option(
+            "--patch",
+            help="JSON file: RFC 6902 JSON Patch (list) or RFC 7396 merge patch (object) for the step's document.",
+        ),
+    ],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="SELECTOR",
+            help="Step to fork each trace at: step-N, N, first-llm, last-llm, first-error, tool:NAME, tool:NAME#k.",
+        ),
+    ],
+    finding: Annotated[
+        str | None,
+        typer.Option(
+            "--finding", metavar="PATTERN", help="Only traces where diagnose finds this pattern (e.g. loop)."
+        ),
+    ] = None,
+    tool: Annotated[str | None, typer.Option("--tool", help="Only traces that call this tool.")] = None,
+    error: Annotated[
+        bool, typer.Option("--error", help="Only traces with a failed or unfinished step.")
+    ] = False,
+    text: Annotated[str | None, typer.Option("--text", help="Only traces containing this text.")] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option("--out", help="Folder for the forks (default: a new folder under the agentdbg cache)."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="API base URL (any server speaking the recorded API).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Send to this model instead of the recorded one.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="openai or anthropic; must match the recorded API.")
+    ] = None,
+    tools: Annotated[
+        str | None, typer.Option("--tools", help="module:attr with tool functions for calls not recorded.")
+    ] = None,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most LLM calls per fork.")] = 20,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 if a fork still has findings at or above this severity."),
+    ] = FailOn.warning,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Replay the same fix on every matching trace and show, per trace, the findings before and after and
+    whether the final answer changed. Exit 0 when every replay finished clean, 1 otherwise, 2 bad input."""
+    import time
+
+    from agentdbg.analysis.search import SearchQuery
+    from agentdbg.analysis.search import search as run_search
+    from agentdbg.analysis.search_cache import cache_dir
+    from agentdbg.analysis.verify import VerifyRow
+    from agentdbg.analysis.verify import verify as run_verify
+    from agentdbg.replay import load_patch
+
+    with user_errors():
+        patch = load_patch(patch_file)
+        found = run_search(roots, SearchQuery(finding=finding, tool=tool, error=error, text=text))
+        paths = [match.path for match in found.matches if not match.path.endswith(".fork.jsonl")]
+        if not paths:
+            raise VerifyInputError(
+                f"no trace under {', '.join(roots)} matches the filters",
+                hint="drop --finding/--tool/--error/--text, or check the folder",
+            )
+        out = output_dir or str(cache_dir() / "verify" / time.strftime("%Y%m%d-%H%M%S"))
+        _stderr(f"verifying the fix on {len(paths)} trace(s); forks go to {out}")
+
+        def progress(row: VerifyRow) -> None:
+            _stderr(f"  {row.trace}: {row.status}")
+
+        rows = run_verify(
+            paths,
+            patch,
+            start,
+            output_dir=out,
+            severity=fail_on.value,
+            on_trace=progress,
+            base_url=base_url,
+            model=model,
+            provider=provider,
+            tools=tools,
+            max_steps=max_steps,
+        )
+    if as_json:
+        print_json([row.model_dump() for row in rows])
+    else:
+        from agentdbg.render.search import verify_table
+
+        stdout_console().print(verify_table([{**row.model_dump(), "from": row.from_step} for row in rows]))
+    cured = sum(1 for row in rows if row.cured)
+    _stderr(f"{cured} of {len(rows)} trace(s) replayed clean")
+    raise typer.Exit(0 if cured == len(rows) else 1)
+
+
+class VerifyInputError(AgentdbgError):
+    """``verify`` found nothing to work on."""

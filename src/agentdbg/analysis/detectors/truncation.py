@@ -11,6 +11,8 @@ from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.views import LLMView
 
+_SYSTEM = ("system", "developer")
+
 
 def message_key(message: Message) -> str:
     """What makes two messages the same message in two requests."""
@@ -37,10 +39,16 @@ def _compare(before: tuple[Span, LLMView], after: tuple[Span, LLMView]) -> Findi
     } & new
     if not shared_turns:  # no turn in common: a different conversation (a side call), not a truncation
         return None
-    missing = [message for message, key in zip(before_view.prompt, old, strict=True) if key not in new]
+    has_system = any(m.role in _SYSTEM for m in after_view.prompt)
+    # a system prompt that was replaced (an edit, a fork's patch) is not a dropped one
+    missing = [
+        m
+        for m, key in zip(before_view.prompt, old, strict=True)
+        if key not in new and not (m.role in _SYSTEM and has_system)
+    ]
     if not missing:
         return None
-    system_lost = any(message.role in ("system", "developer") for message in missing)
+    system_lost = any(message.role in _SYSTEM for message in missing)
     roles = ", ".join(
         f"{sum(1 for m in missing if m.role == role)} {role}"
         for role in dict.fromkeys(m.role for m in missing)
