@@ -17,11 +17,18 @@ from agentdbg.errors import TraceReadError
 def import_trace(
     source: Annotated[
         str,
-        typer.Argument(metavar="FILE", help="A trace from another tool (run `agentdbg formats` for the list)."),
+        typer.Argument(
+            metavar="FILE", help="A trace from another tool (run `agentdbg formats` for the list)."
+        ),
     ],
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", metavar="OUT", help="agentdbg JSONL file to write; '-' or omitted writes to stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUT",
+            help="agentdbg JSONL file to write; '-' or omitted writes to stdout.",
+        ),
     ] = None,
     format: FormatOption = None,
 ) -> None:
@@ -46,7 +53,10 @@ def import_trace(
                 raise TraceReadError(f"cannot write {output}: {exc.strerror or exc}") from exc
             typer.echo(f"wrote {path} ({len(trace.spans)} steps from {trace.format})", err=True)
         if trace.problems:
-            typer.echo(f"{len(trace.problems)} problem(s) while importing; run `agentdbg validate {source}` for all", err=True)
+            typer.echo(
+                f"{len(trace.problems)} problem(s) while importing; run `agentdbg validate {source}` for all",
+                err=True,
+            )
 
 
 @app.command()

@@ -6,6 +6,7 @@ numbering, parent linking and problem reporting work the same for every format.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections import Counter
@@ -149,7 +150,9 @@ class ImportBuilder:
         self.unknown_lines.setdefault(label, line)
 
     def new_id(self, wanted: Any = None) -> str:
-        base = str(wanted) if wanted not in (None, "") else uuid.uuid4().hex[:16]
+        base = (
+            str(wanted) if wanted not in (None, "") else f"step{len(self.spans) + 1}"
+        )  # stable across imports
         candidate, n = base, 1
         while candidate in self.by_id:
             n += 1
@@ -205,6 +208,17 @@ class ImportBuilder:
             span.error = error
         span.end_line = span.end_line or span.line
 
+    def content_id(self) -> str:
+        """A trace id derived from the file's bytes, so importing the same file twice gives the same id."""
+        digest = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as handle:
+                digest.update(handle.read(4 * 1024 * 1024))
+            digest.update(str(self.path.stat().st_size).encode())
+        except OSError:
+            return uuid.uuid4().hex
+        return digest.hexdigest()[:32]
+
     def build(
         self,
         *,
@@ -228,7 +242,7 @@ class ImportBuilder:
         if started_at is None:
             started_at = min((s.started_at for s in self.spans if s.started_at is not None), default=None)
         header = TraceHeader(
-            trace_id=str(trace_id) if trace_id else uuid.uuid4().hex,
+            trace_id=str(trace_id) if trace_id else self.content_id(),
             name=name or self.path.stem,
             started_at=started_at,
             metadata={"imported_from": self.format_name, **(metadata or {})},

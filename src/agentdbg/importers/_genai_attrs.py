@@ -417,6 +417,8 @@ def _model(attrs: dict[str, Any], fallback: Any = None) -> Any:
 
 
 def _error(attrs: dict[str, Any], status: Any = None) -> ErrorInfo | None:
+    if isinstance(status, ErrorInfo):  # the span's own status / exception event says most
+        return status
     if str(attrs.get("langsmith.metadata.is_error", "")).lower() == "true":
         return ErrorInfo(type="error", message=text_of(attrs.get("langsmith.metadata.error") or "is_error"))
     if attrs.get("error.type"):

@@ -55,8 +55,11 @@ _KEPT_FIELDS = (
 
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
-    return (
-        text.startswith(b"{") and b'"observations"' in text and (b'"trace"' in text or b'"projectId"' in text)
+    if not text.startswith(b"{"):
+        return False
+    compact = text[:400].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
+    return (b'"observations"' in text and b'"trace"' in text) or (
+        compact.startswith(b'{"trace":{') and b'"projectId"' in compact
     )
 
 

@@ -164,8 +164,10 @@ def load(path: Path) -> Trace:
         },
     )
     messages = [m for m in history if isinstance(m, dict)]
-    if len(messages) != len(history) or len(trajectory) != len(data.get("trajectory") or []):
-        b.problem("some history/trajectory entries are not objects; skipped", severity="warning")
+    if len(messages) != len(history) or not isinstance(data.get("trajectory"), list):
+        b.problem(
+            "`trajectory`/`history` are missing, not lists, or hold non-objects; skipped", severity="warning"
+        )
     assistant_at = [
         i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("is_demo")
     ]
