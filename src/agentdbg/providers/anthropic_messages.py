@@ -39,14 +39,10 @@ class AnthropicMessagesAdapter(ProviderAdapter):
     key_env = "ANTHROPIC_API_KEY"
     base_url_env = "ANTHROPIC_BASE_URL"
 
-    def build_client(
-        self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
-    ) -> Any:
+    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
         import anthropic
 
-        return anthropic.Anthropic(
-            api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
-        )
+        return anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
 
     def _method(self, client: Any) -> Any:
         return client.messages.create

@@ -78,6 +78,9 @@ def drop_none(value: dict[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if item is not None}
 
 
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+
+
 @lru_cache(maxsize=16)
 def _parameter_names(function: Any) -> frozenset[str]:
     try:
@@ -121,7 +124,21 @@ class ProviderAdapter:
     def build_client(
         self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
     ) -> Any:
-        """The official SDK client, with ``base_url`` overriding the SDK's default."""
+        """The official SDK client, with ``base_url`` overriding the SDK's default.
+
+        Clients are reused within a process (building one costs ~0.1 s); the key stays in memory only.
+
+        Raises:
+            MissingApiKeyError: naming the variable, before anything is sent.
+        """
+        key = self.api_key()
+        cache_key = (type(self).__name__, base_url, key, max_retries, timeout)
+        client = _CLIENTS.get(cache_key)
+        if client is None:
+            client = _CLIENTS[cache_key] = self._new_client(key, base_url, max_retries, timeout)
+        return client
+
+    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
         raise NotImplementedError
 
     def send(self, client: Any, request: dict[str, Any]) -> SendResult:

@@ -32,14 +32,10 @@ class OpenAIChatAdapter(ProviderAdapter):
     key_env = "OPENAI_API_KEY"
     base_url_env = "OPENAI_BASE_URL"
 
-    def build_client(
-        self, base_url: str | None = None, *, max_retries: int = 2, timeout: float = 600.0
-    ) -> Any:
+    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
         import openai
 
-        return openai.OpenAI(
-            api_key=self.api_key(), base_url=base_url, max_retries=max_retries, timeout=timeout
-        )
+        return openai.OpenAI(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
 
     def _method(self, client: Any) -> Any:
         return client.chat.completions.create

@@ -94,12 +94,17 @@ class RepeatResult(BaseModel):
 def span_signature(span: Span) -> str:
     """What a step produced, comparable across runs: an llm answer + its calls, or a tool result."""
     if span.kind == "llm":
-        llm = span.llm
-        if llm is None:
-            return "llm"
-        calls = ", ".join(f"{call.name}({canonical_arguments(call.arguments)})" for call in llm.tool_calls)
+        from agentdbg.providers import ADAPTERS
+        from agentdbg.replay.document import span_api
+
+        adapter = ADAPTERS.get(span_api(span))
         error = f" error={span.error.message}" if span.error else ""
-        return f"llm: {llm.answer_text!r} calls=[{calls}]{error}"
+        if adapter is None or not isinstance(span.output, dict):
+            return f"llm: {span.output!r}{error}"
+        calls = ", ".join(
+            f"{call.name}({canonical_arguments(call.arguments)})" for call in adapter.tool_calls(span.output)
+        )
+        return f"llm: {adapter.final_text(span.output)!r} calls=[{calls}]{error}"
     if span.kind == "tool":
         tool = span.tool
         if tool is None:
