@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,28 @@ def _attributes(observation: dict) -> dict:
     return attributes
 
 
-def _is_tool(observation: dict) -> bool:
+def _metadata(observation: dict) -> dict:
+    metadata = observation.get("metadata")
+    while isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    return metadata or {}
+
+
+def _called(observations: list[dict]) -> str:
+    """All generation outputs as text, to look tool names up in."""
+    return " ".join(json.dumps(o.get("output")) for o in observations if o["type"] == "GENERATION")
+
+
+def _is_tool(observation: dict, called: str) -> bool:
     attributes = _attributes(observation)
-    return (
+    langgraph_tool = _metadata(observation).get("langgraph_node") == "tools" and re.search(
+        r'\\?"name\\?": ?\\?"' + re.escape(observation["name"]) + r'\\?"', called
+    )
+    return bool(
         observation["type"] == "TOOL"
         or attributes.get("openinference.span.kind") == "TOOL"
         or attributes.get("gen_ai.operation.name") == "execute_tool"
+        or langgraph_tool
     )
 
 
@@ -37,7 +54,8 @@ def test_observations_become_steps_with_the_source_figures(path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     observations = data["observations"]
     generations = [o for o in observations if o["type"] == "GENERATION"]
-    tools = [o for o in observations if _is_tool(o) and o["type"] != "GENERATION"]
+    called = _called(observations)
+    tools = [o for o in observations if _is_tool(o, called) and o["type"] != "GENERATION"]
     ids = {o["id"] for o in observations}
     usage_in = sum((o.get("usageDetails") or {}).get("input", 0) for o in observations)
     usage_out = sum((o.get("usageDetails") or {}).get("output", 0) for o in observations)
@@ -81,6 +99,16 @@ def test_gen_ai_parts_messages_and_string_token_counts() -> None:
     assert '"answer": "2"' in llm.llm.answer_text
     assert llm.usage.input_tokens == 40 and llm.usage.reasoning_tokens is None or llm.usage.input_tokens == 40
     assert llm.attributes["source_provider"] == "google-gla"
+
+
+@pytest.mark.parametrize("name", ["langgraph-python-2025-08-22", "langgraph-js-2025-10-30"])
+def test_langgraph_tool_runs_become_tool_steps(name: str) -> None:
+    trace = open_trace(CORPUS / f"langfuse/{name}.trace.json")
+    (tool,) = trace.tool_spans
+    asked = [c for s in trace.llm_spans for c in s.llm.tool_calls]
+    assert [c.name for c in asked] == [tool.tool.name]
+    assert tool.tool.call_id == asked[0].id
+    assert tool.output and "ToolMessage" not in json.dumps(tool.output)
 
 
 def test_tool_steps_keep_call_ids_and_arguments() -> None:

@@ -211,3 +211,67 @@ def test_malformed_otlp(tmp_path: Path) -> None:
     lines.write_text(one + "\n" + other + "\n{oops\n", encoding="utf-8")
     trace = open_trace(lines)
     assert len(trace.spans) == 16 and any("not valid JSON" in p.message for p in trace.problems)
+
+
+def _kv(values: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"key": k, "value": {"stringValue": v}} for k, v in values.items()]
+
+
+def test_older_semconv_messages_in_span_events(tmp_path: Path) -> None:
+    """Before gen_ai.input.messages, instrumentations wrote messages as span events."""
+    chat_events = [
+        {"name": "gen_ai.system.message", "timeUnixNano": "1", "attributes": _kv({"content": "Be terse."})},
+        {"name": "gen_ai.user.message", "timeUnixNano": "1", "attributes": _kv({"content": "2+2?"})},
+        {
+            "name": "gen_ai.choice",
+            "timeUnixNano": "2",
+            "attributes": _kv(
+                {"message": json.dumps({"role": "assistant", "content": "4"}), "finish_reason": "stop"}
+            ),
+        },
+    ]
+    prompt_events = [
+        {
+            "name": "gen_ai.content.prompt",
+            "timeUnixNano": "1",
+            "attributes": _kv({"gen_ai.prompt": json.dumps([{"role": "user", "content": "hello"}])}),
+        },
+        {
+            "name": "gen_ai.content.completion",
+            "timeUnixNano": "2",
+            "attributes": _kv(
+                {"gen_ai.completion": json.dumps([{"role": "assistant", "content": "hi there"}])}
+            ),
+        },
+    ]
+    spans = [
+        {
+            "traceId": "ab" * 16,
+            "spanId": "01" * 8,
+            "name": "chat gpt-4o",
+            "startTimeUnixNano": "1000000000",
+            "endTimeUnixNano": "2000000000",
+            "attributes": _kv({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}),
+            "events": chat_events,
+        },
+        {
+            "traceId": "ab" * 16,
+            "spanId": "02" * 8,
+            "name": "chat gpt-4o",
+            "startTimeUnixNano": "3000000000",
+            "endTimeUnixNano": "4000000000",
+            "attributes": _kv({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}),
+            "events": prompt_events,
+        },
+    ]
+    path = tmp_path / "old.json"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"spans": spans}]}]}),
+        encoding="utf-8",
+    )
+    first, second = open_trace(path).llm_spans
+    assert [(m.role, m.text) for m in first.llm.prompt] == [("system", "Be terse."), ("user", "2+2?")]
+    assert first.llm.answer_text == "4"
+    assert [(m.role, m.text) for m in second.llm.prompt] == [("user", "hello")]
+    assert second.llm.answer_text == "hi there"
+    assert first.started_at == 1.0 and first.ended_at == 2.0

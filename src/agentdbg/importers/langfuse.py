@@ -23,7 +23,7 @@ from agentdbg.importers._common import (
     read_json_file,
     sniff_json_head,
 )
-from agentdbg.importers._genai_attrs import interpret
+from agentdbg.importers._genai_attrs import Step, interpret
 from agentdbg.model.records import ErrorInfo, Usage
 from agentdbg.model.trace import Trace
 
@@ -95,6 +95,36 @@ def _order(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered = sorted(observations, key=lambda o: parse_time(o.get("startTime")) or 0.0)
     return parents_first(
         ordered, lambda o: str(o.get("id")), lambda o: str(o.get("parentObservationId") or "") or None
+    )
+
+
+def _called_tool_names(b: ImportBuilder) -> set[str]:
+    """Names of the tools the llm steps so far asked for."""
+    return {call.name for span in b.spans if span.llm is not None for call in span.llm.tool_calls}
+
+
+def _langgraph_tool(observation: dict[str, Any]) -> Step:
+    """A LangChain tool run (a SPAN under LangGraph's ``tools`` node): args in, ToolMessage out."""
+    name = str(observation.get("name") or "tool")
+    output = maybe_json(observation.get("output"))
+    message = (
+        as_dict(output.get("kwargs"))
+        if isinstance(output, dict) and output.get("lc") == 1
+        else as_dict(output)
+    )
+    result = message.get("content", output) if message else output
+    return Step(
+        kind="tool",
+        name=name,
+        input={
+            "name": name,
+            "arguments": maybe_json(observation.get("input")),
+            "call_id": message.get("tool_call_id"),
+        },
+        output=maybe_json(result),
+        error=ErrorInfo(type="tool_error", message=str(result)[:500])
+        if message.get("status") == "error"
+        else None,
     )
 
 
@@ -182,6 +212,13 @@ def load(path: Path) -> Trace:
                 model=observation.get("model"),
                 error=error,
             )
+        if (
+            step.kind == "agent"
+            and metadata.get("langgraph_node") == "tools"
+            and observation.get("name") in _called_tool_names(b)
+        ):
+            step = _langgraph_tool(observation)  # a LangChain tool run inside LangGraph's "tools" node
+            kind = "tool"
         usage = _usage(observation) or step.usage
         if kind == "llm" and usage is not None and isinstance(step.output, dict):
             step.output["usage"] = {

@@ -19,6 +19,7 @@ from agentdbg.importers._common import (
     ImportBuilder,
     as_dict,
     as_int,
+    as_list,
     maybe_json,
     parents_first,
     read_json_file,
@@ -116,6 +117,67 @@ def _error(span: dict[str, Any], attrs: dict[str, Any]) -> ErrorInfo | None:
     return None
 
 
+_MESSAGE_EVENTS = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+
+
+def _with_event_messages(span: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """Older GenAI semconv put messages in span events; fold them into the message attributes."""
+    events = [e for e in span.get("events") or [] if isinstance(e, dict)]
+    if not events or "gen_ai.input.messages" in attrs:
+        return attrs
+    prompt: list[Any] = []
+    answer: list[Any] = []
+    for event in events:
+        name = str(event.get("name") or "")
+        values = key_values(event.get("attributes"))
+        body = any_value(event.get("body")) if isinstance(event.get("body"), dict) else {}
+        fields = {**(body if isinstance(body, dict) else {}), **values}
+        if name == "gen_ai.content.prompt" and fields.get("gen_ai.prompt") is not None:
+            prompt.extend(as_list(maybe_json(fields["gen_ai.prompt"])))
+        elif name == "gen_ai.content.completion" and fields.get("gen_ai.completion") is not None:
+            answer.extend(as_list(maybe_json(fields["gen_ai.completion"])))
+        elif name in _MESSAGE_EVENTS:
+            message = {
+                "role": fields.get("role") or _MESSAGE_EVENTS[name],
+                "content": maybe_json(fields.get("content", "")),
+            }
+            if fields.get("tool_calls"):
+                message["tool_calls"] = [
+                    {
+                        "id": c.get("id"),
+                        "type": "function",
+                        "function": {
+                            "name": as_dict(c.get("function")).get("name"),
+                            "arguments": text_of(as_dict(c.get("function")).get("arguments", "{}")),
+                        },
+                    }
+                    for c in as_list(maybe_json(fields["tool_calls"]))
+                    if isinstance(c, dict)
+                ]
+            if fields.get("id") and message["role"] == "tool":
+                message["tool_call_id"] = fields["id"]
+            prompt.append(message)
+        elif name == "gen_ai.choice":
+            choice = as_dict(maybe_json(fields.get("message"))) or {
+                "role": "assistant",
+                "content": fields.get("content", ""),
+            }
+            answer.append({"role": "assistant", **choice})
+    if not prompt and not answer:
+        return attrs
+    folded = dict(attrs)
+    if prompt:
+        folded["gen_ai.input.messages"] = prompt
+    if answer:
+        folded.setdefault("gen_ai.output.messages", answer)
+    return folded
+
+
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "otlp-json")
     header: dict[str, Any] | None = None
@@ -156,7 +218,10 @@ def load(path: Path) -> Trace:
     trace_ids = {str(span.get("traceId")) for span, _, _ in spans if span.get("traceId")}
     for index, (span, attrs, resource) in enumerate(spans):
         step = interpret(
-            attrs, name=str(span.get("name") or ""), kind_hint="custom", error=_error(span, attrs)
+            _with_event_messages(span, attrs),
+            name=str(span.get("name") or ""),
+            kind_hint="custom",
+            error=_error(span, attrs),
         )
         parent_otel = str(span.get("parentSpanId") or "")
         parent_attrs = by_otel_id.get(parent_otel)
