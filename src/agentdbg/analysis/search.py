@@ -158,35 +158,46 @@ def _snippet(text: str, pattern: re.Pattern[str]) -> str | None:
     return ("…" if start else "") + flat
 
 
-def match_summary(path: str, summary: dict[str, Any], query: SearchQuery) -> TraceMatch | None:
+class _Compiled:
+    """A query prepared once per search: lowered names, compiled patterns."""
+
+    def __init__(self, query: SearchQuery) -> None:
+        self.query = query
+        self.tool = re.compile(fnmatch.translate(query.tool.lower())) if query.tool else None
+        self.text = re.compile(re.escape(query.text), re.IGNORECASE) if query.text else None
+        self.model = query.model.lower() if query.model else None
+        self.wanted = set(query.step_filters())
+
+
+def match_summary(path: str, summary: dict[str, Any], query: SearchQuery | _Compiled) -> TraceMatch | None:
     """The match of one trace summary against ``query``, or ``None``."""
+    compiled = query if isinstance(query, _Compiled) else _Compiled(query)
+    query = compiled.query
     if query.since is not None and (summary.get("started_at") or 0) < query.since:
         return None
-    text_pattern = re.compile(re.escape(query.text), re.IGNORECASE) if query.text else None
     findings_by_step: dict[int, list[str]] = {}
-    for finding in summary.get("findings", []):
-        findings_by_step.setdefault(finding["step"], []).append(finding["pattern"])
+    if query.finding:
+        for finding in summary.get("findings", []):
+            findings_by_step.setdefault(finding["step"], []).append(finding["pattern"])
     satisfied: set[str] = set()
     steps: list[StepMatch] = []
-    for step in summary.get("steps", []):
+    for step in summary.get("steps", []) if compiled.wanted else []:
         reasons = []
         snippet = None
-        if query.tool and any(
-            fnmatch.fnmatchcase(tool.lower(), query.tool.lower()) for tool in step["tools"]
-        ):
+        if compiled.tool and any(compiled.tool.match(tool.lower()) for tool in step["tools"]):
             reasons.append(f"tool {query.tool}")
             satisfied.add("tool")
         if query.error and (step["error"] or step["status"] != "ok"):
             reasons.append("error" if step["error"] else step["status"])
             satisfied.add("error")
-        if query.finding and query.finding in findings_by_step.get(step["n"], []):
+        if query.finding and query.finding in findings_by_step.get(step["n"], ()):
             reasons.append(f"finding {query.finding}")
             satisfied.add("finding")
-        if query.model and step["model"] and query.model.lower() in step["model"].lower():
+        if compiled.model and step["model"] and compiled.model in step["model"].lower():
             reasons.append(f"model {step['model']}")
             satisfied.add("model")
-        if text_pattern is not None:
-            snippet = _snippet(step["text"], text_pattern)
+        if compiled.text is not None:
+            snippet = _snippet(step["text"], compiled.text)
             if snippet is not None:
                 reasons.append("text")
                 satisfied.add("text")
@@ -196,7 +207,7 @@ def match_summary(path: str, summary: dict[str, Any], query: SearchQuery) -> Tra
                     step=step["n"], kind=step["kind"], name=step["name"], reasons=reasons, snippet=snippet
                 )
             )
-    if set(query.step_filters()) - satisfied:
+    if compiled.wanted - satisfied:
         return None
     return TraceMatch(
         path=path,
@@ -220,6 +231,7 @@ def search(
     check_patterns([query.finding] if query.finding else None)
     started = time.perf_counter()
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    compiled = _Compiled(query)
     matches: list[TraceMatch] = []
     failed: list[tuple[str, str]] = []
     scanned = from_cache = 0
@@ -246,7 +258,7 @@ def search(
             if not summary.get("ok"):
                 failed.append((path, str(summary.get("error"))))
                 continue
-            found = match_summary(path, summary, query)
+            found = match_summary(path, summary, compiled)
             if found is not None:
                 matches.append(found)
     return SearchResult(

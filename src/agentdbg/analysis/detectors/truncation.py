@@ -24,8 +24,8 @@ def _conversations(facts: RunFacts) -> list[list[tuple[Span, LLMView]]]:
     """llm steps grouped by parent span: each agent (or sub-agent) has its own conversation."""
     groups: dict[str | None, list[tuple[Span, LLMView]]] = {}
     for span, view in facts.llm_steps():
-        if view.request.get("previous_response_id"):  # server-side history: requests carry only new input
-            continue
+        if view.request.get("previous_response_id") or not view.replayable:
+            continue  # server-side history, or an imported step whose messages may be partial
         groups.setdefault(span.parent_id, []).append((span, view))
     return list(groups.values())
 

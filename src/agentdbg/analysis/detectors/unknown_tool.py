@@ -11,18 +11,16 @@ from agentdbg.analysis.findings import DiagnoseOptions, Finding
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
     findings: list[Finding] = []
     for span, view in facts.llm_steps():
-        if not view.request or facts.damaged(span):  # no (whole) request: we cannot know what was offered
-            continue
+        offers_tools = "tools" in view.request or "functions" in view.request
+        if not offers_tools or not view.replayable or facts.damaged(span):
+            continue  # imported or partial request: what was offered is not known
         offered = [spec.name for spec in view.tools]
         for call in view.tool_calls:
             if call.name in offered:
                 continue
             close = difflib.get_close_matches(call.name, offered, n=1, cutoff=0.6)
-            if offered:
-                listing = ", ".join(offered[:12]) + (" …" if len(offered) > 12 else "")
-                evidence = f"the model called {call.name!r}, but the request offered only: {listing}"
-            else:
-                evidence = f"the model called {call.name!r}, but the request offered no tools at all"
+            listing = ", ".join(offered[:12]) + (" …" if len(offered) > 12 else "")
+            evidence = f"the model called {call.name!r}, but the request offered only: {listing or '(an empty tool list)'}"
             fix = (
                 f"Did it mean {close[0]!r}? Make the tool names distinct and descriptive, and answer an unknown call "
                 "with an error that lists the real tools."

@@ -71,8 +71,8 @@ def _selection(event: ToolEvent) -> Finding | None:
 
 
 def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None:
-    if event.name == previous.name or not previous.failed or event.llm_span is None:
-        return None
+    if event.name == previous.name or not previous.failed or event.llm_span is None or not event.offered:
+        return None  # without the offered tools' descriptions there is too little to judge
     related = term_set(previous.name) | term_set(previous.user_request)
     for offered in previous.offered:
         if offered.name == previous.name:
