@@ -1,4 +1,4 @@
-"""The lines of a trace file (schema version 1), as pydantic models.
+"""The lines of a trace file (schema versions 1 and 2), as pydantic models.
 
 A file is a header line followed by ``span_start``/``span_end`` pairs (or single
 ``span`` lines holding both halves). Unknown fields are kept (``extra="allow"``)
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: llm requests may be stored relative to an earlier one (store/compact.py)
 
 SpanKind = Literal["llm", "tool", "retrieval", "agent", "custom"]
 SPAN_KINDS: tuple[str, ...] = ("llm", "tool", "retrieval", "agent", "custom")
