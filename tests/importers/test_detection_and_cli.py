@@ -157,3 +157,28 @@ def test_importers_do_not_import_rich_or_textual() -> None:
     code = "import sys, agentdbg.importers as i; i._load_builtin_importers(); print(any(m.split('.')[0] in ('rich', 'textual') for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_jsonl_formats_detected_when_the_first_line_exceeds_the_sniffed_head(tmp_path: Path) -> None:
+    huge = "x" * 100_000
+    claude = tmp_path / "claude.jsonl"
+    first = {
+        "parentUuid": None,
+        "isSidechain": False,
+        "sessionId": "s1",
+        "type": "user",
+        "message": {"role": "user", "content": huge},
+        "uuid": "u1",
+        "timestamp": "2025-09-03T00:00:00Z",
+    }
+    claude.write_text(json.dumps(first) + "\n", encoding="utf-8")
+    assert detect_format(claude) == "claude-code"
+    codex = tmp_path / "codex.jsonl"
+    meta = {
+        "timestamp": "2026-06-05T04:58:20.653Z",
+        "type": "session_meta",
+        "payload": {"id": "x", "base_instructions": {"text": huge}},
+    }
+    codex.write_text(json.dumps(meta) + "\n", encoding="utf-8")
+    assert detect_format(codex) == "codex"
+    assert open_trace(codex).header.trace_id == "x"

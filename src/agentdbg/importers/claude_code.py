@@ -35,7 +35,9 @@ def sniff(head: bytes, path: Path) -> bool:
             "sessionId" in record or "leafUuid" in record or "parentUuid" in record
         ):
             return True
-    return False
+    compact = head[:65536].replace(b" ", b"")
+    # a first line longer than the sniffed head: fall back to the field names Claude Code always writes
+    return compact.startswith(b"{") and b'"sessionId":' in compact and b'"parentUuid":' in compact
 
 
 @dataclass

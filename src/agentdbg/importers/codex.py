@@ -46,8 +46,9 @@ _TEXT_ERROR = re.compile(
 
 def sniff(head: bytes, path: Path) -> bool:
     objects = first_jsonl_objects(head, 6)
-    if not objects:
-        return False
+    if not objects:  # a first line longer than the sniffed head
+        compact = head[:4096].replace(b" ", b"")
+        return compact.startswith(b'{"timestamp":') and b'"type":"session_meta","payload":{' in compact
     first = objects[0]
     if first.get("type") == "session_meta" and isinstance(first.get("payload"), dict):
         return True
