@@ -214,3 +214,14 @@ def test_healthy_run_has_no_error_context_truncation_or_retrieval_findings(
     run.llm("Use the login page.")
     findings = diagnose(run.trace(tmp_path))
     assert findings == []
+
+
+def test_a_retried_transient_api_error_is_a_warning(tmp_path: Path) -> None:
+    run = Run()
+    run.user("hello")
+    run.llm(error={"type": "InternalServerError", "message": "Overloaded", "status_code": 529})
+    run.llm("Hi!")
+    findings = of(diagnose(run.trace(tmp_path)), "error")
+    assert [(f.step, f.severity, f.title) for f in findings] == [
+        (1, "warning", "API error (HTTP 529), retried")
+    ]

@@ -193,3 +193,42 @@ def test_switch_to_unrelated_tool_after_an_error(tmp_path: Path) -> None:
     findings = of(diagnose(run.trace(tmp_path)), "wrong-tool")
     assert len(findings) == 1 and findings[0].step == 3
     assert findings[0].details == {"failed_tool": "search_docs", "next_tool": "calculator"}
+
+
+def test_lookup_first_is_fine_but_the_acting_tool_is_suspected(tmp_path: Path) -> None:
+    tools = [
+        tool_spec(
+            "delete_account",
+            "Ends the customer's plan and account.",
+            {"customer_id": {"type": "string"}},
+            ["customer_id"],
+        ),
+        tool_spec(
+            "cancel_subscription",
+            "Subscription management.",
+            {"customer_id": {"type": "string"}},
+            ["customer_id"],
+        ),
+        tool_spec(
+            "get_customer", "Customer profile and plan.", {"customer_id": {"type": "string"}}, ["customer_id"]
+        ),
+    ]
+    run = Run(tools=tools)
+    run.user("Please cancel my subscription so it doesn't renew in January. I still want my notes.")
+    run.call_tool("get_customer", {"customer_id": "C-1"}, {"plan": "Pro"})
+    run.call_tool("delete_account", {"customer_id": "C-1"}, {"deleted": True})
+    run.llm("Done, account closed.")
+    findings = of(diagnose(run.trace(tmp_path)), "wrong-tool")
+    assert [(f.step, f.details["tool"], f.details["suggested"]) for f in findings] == [
+        (3, "delete_account", "cancel_subscription")
+    ]
+    assert "cancel_subscription was never called" in findings[0].evidence
+
+
+def test_acting_after_the_matching_tool_is_not_suspected(tmp_path: Path) -> None:
+    run = Run(tools=[SEARCH_DOCS, SEND_EMAIL, CALCULATOR])
+    run.user("Search the documentation for the SSO setup guide and mail it to me")
+    run.call_tool("search_docs", {"query": "SSO setup guide"}, "SSO setup guide: Settings > Security > SSO")
+    run.call_tool("calculator", {"expression": "1+1"}, "2")
+    run.llm("Here it is.")
+    assert of(diagnose(run.trace(tmp_path)), "wrong-tool") == []

@@ -29,18 +29,25 @@ def _api_fix(span: Span) -> str:
     return "Handle API failures in the agent loop (retry, fall back, or stop with a clear message)."
 
 
-def _span_error(span: Span) -> Finding | None:
+def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
     error = span.error
     if error is None or is_overflow_error(error):  # overflow: reported by the context detector
         return None
     status = f" (HTTP {error.status_code})" if error.status_code else ""
     if span.kind == "llm":
+        recovered = error.status_code in _RETRYABLE and any(
+            other.kind == "llm"
+            and other.step > span.step
+            and other.status == "ok"
+            and other.parent_id == span.parent_id
+            for other in trace_spans
+        )
         return Finding(
-            severity="error",
+            severity="warning" if recovered else "error",
             pattern="error",
             step=span.step,
             span_id=span.id,
-            title=f"API error{status}",
+            title=f"API error{status}" + (", retried" if recovered else ""),
             evidence=f"{error.type}: {snippet(error.message, 200)}{status}",
             fix=_api_fix(span),
             details={"kind": "api", "type": error.type, "status_code": error.status_code},
@@ -144,7 +151,7 @@ def _final_answer(facts: RunFacts) -> Finding | None:
 
 
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings = [finding for span in facts.trace.spans if (finding := _span_error(span))]
+    findings = [finding for span in facts.trace.spans if (finding := _span_error(span, facts.trace.spans))]
     for event in facts.events:
         if event.tool_span is None or event.tool_span.error is not None or not event.failed:
             continue

@@ -6,6 +6,7 @@ without sharing a word with the request.
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 from agentdbg.analysis.calls import RunFacts, ToolEvent
@@ -18,20 +19,30 @@ def _tool_terms(spec: ToolSpec) -> set[str]:
     return term_set(f"{spec.name} {spec.description}")
 
 
-def _first_call_of_turn(events: list[ToolEvent]) -> list[ToolEvent]:
-    """The first call made after each user message: the one that answers the request directly."""
-    seen: set[int] = set()
-    firsts = []
-    for event in events:
-        if event.llm_span is None or not event.user_request:
+_LOOKUP = re.compile(
+    r"^(get|list|read|fetch|lookup|look_up|search|find|describe|show|query|check|view)(_|[A-Z]|$)"
+)
+
+
+def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, set[str], set[str]]]:
+    """Calls to judge, with the tools called before and after them in the same user turn.
+
+    A read-only lookup followed by other calls is skipped: agents gather facts first as a matter of course.
+    """
+    asked = [event for event in events if event.llm_span is not None and event.user_request]
+    out = []
+    for event in asked:
+        same_turn = [other for other in asked if other.user_turn == event.user_turn]
+        position = same_turn.index(event)
+        before = {other.name for other in same_turn[:position]}
+        after = {other.name for other in same_turn[position + 1 :]}
+        if _LOOKUP.match(event.name) and after:
             continue
-        if event.user_turn not in seen:
-            seen.add(event.user_turn)
-            firsts.append(event)
-    return firsts
+        out.append((event, before, after))
+    return out
 
 
-def _selection(event: ToolEvent) -> Finding | None:
+def _selection(event: ToolEvent, turn_calls: set[str], later_calls: set[str]) -> Finding | None:
     if len(event.offered) < 2:
         return None
     request_terms = term_set(event.user_request)
@@ -46,6 +57,9 @@ def _selection(event: ToolEvent) -> Finding | None:
     best = max(scores, key=lambda name: len(scores[name]))
     if len(scores[best]) < 2 and not (scores[best] and len(request_terms) <= 3):
         return None
+    if best in turn_calls:  # the matching tool was used too: this call is a follow-up, not a substitute
+        return None
+    never = "" if best in later_calls else f"; {best} was never called for this request"
     return Finding(
         severity="warning",
         pattern="wrong-tool",
@@ -54,11 +68,12 @@ def _selection(event: ToolEvent) -> Finding | None:
         title=f"possibly the wrong tool: {event.name} (maybe {best})",
         evidence=(
             f"the user asked {snippet(event.user_request, 90)!r}; {event.name} shares no word with it, while {best} "
-            f"shares {', '.join(scores[best])} (word overlap of name and description; a suspicion, not a verdict)"
+            f"shares {', '.join(scores[best])}{never} (word overlap of tool name and description with the request: "
+            "a suspicion, not a verdict)"
         ),
         fix=(
             f"Make the descriptions of {event.name} and {best} say when to use each (and when not to); "
-            "if the choice was right, ignore this."
+            "ask for confirmation before irreversible tools; if the choice was right, ignore this."
         ),
         related_steps=[event.step] if event.tool_span else [],
         details={
@@ -101,7 +116,11 @@ def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None
 
 
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings = [finding for event in _first_call_of_turn(facts.events) if (finding := _selection(event))]
+    findings = []
+    for event, before, after in _judged_calls(facts.events):
+        finding = _selection(event, before, after)
+        if finding is not None:
+            findings.append(finding)
     flagged = {finding.step for finding in findings}
     for previous, event in pairwise(facts.events):
         finding = _switch_after_error(previous, event)
