@@ -52,10 +52,12 @@ def test_viewer_never_parses_trace_text_as_markup() -> None:
 
 
 def test_script_json_escapes_everything_that_could_end_the_block() -> None:
-    value = {"text": "</script><!-- & \u2028 >", "nan": float("nan")}
+    value = {"text": "</script><!-- & \u2028 >", "nan": float("nan"), "lone": "\ud800"}
     encoded = script_json(value)
     assert not set("<>&") & set(encoded) and "\u2028" not in encoded
-    assert json.loads(encoded) == {"text": "</script><!-- & \u2028 >", "nan": "nan"}
+    assert json.loads(encoded) == {"text": "</script><!-- & \u2028 >", "nan": "nan", "lone": "\ud800"}
+    fast = script_json({"text": "</script>", "nan": float("nan"), "when": 1.5})  # the orjson path
+    assert "<" not in fast and json.loads(fast) == {"text": "</script>", "nan": None, "when": 1.5}
 
 
 def test_cli_errors_are_clear_and_never_tracebacks(tmp_path: Path) -> None:

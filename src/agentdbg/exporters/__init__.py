@@ -6,7 +6,6 @@ a temporary file renamed into place) or returns it. Domain code: no rich, no tex
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,11 +31,10 @@ class Exporter:
 
 
 def _otlp_json(trace: Trace) -> str:
+    from agentdbg.exporters.genai import to_json
     from agentdbg.exporters.otlp_json import to_otlp_json
 
-    return (
-        json.dumps(to_otlp_json(trace), ensure_ascii=False, separators=(",", ":")) + "\n"
-    )  # one line: the OTLP JSON-lines file form
+    return to_json(to_otlp_json(trace)) + "\n"  # one line: the OTLP JSON-lines file form
 
 
 def _html(trace: Trace) -> str:

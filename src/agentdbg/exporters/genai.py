@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from agentdbg.model.messages import Message
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
@@ -73,7 +75,10 @@ _FINISH_REASON = {
 
 def to_json(value: Any) -> str:
     """Compact JSON text of ``value`` (non-JSON values become strings)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # lone surrogates, int beyond 64 bits: the stdlib copes
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def message_parts(message: Message) -> list[dict[str, Any]]:
@@ -221,11 +226,20 @@ def _usage_attributes(span: Span, attributes: dict[str, Any]) -> None:
     attributes["agentdbg.usage"] = to_json(usage.model_dump(exclude_none=True))
 
 
+def _request_model(span: Span) -> str | None:
+    """The model asked for (cheap: no message parsing): request, then attributes, then response."""
+    data = span.input if isinstance(span.input, dict) else {}
+    request = data.get("request")
+    request = request if isinstance(request, dict) else {}
+    response = span.output if isinstance(span.output, dict) else {}
+    model = request.get("model") or span.attributes.get("model") or response.get("model")
+    return str(model) if model else None
+
+
 def span_name(span: Span) -> str:
     """The semconv span name: ``chat {model}``, ``execute_tool {tool}``, ``invoke_agent {name}``."""
     if span.kind == "llm":
-        view = span.llm
-        model = view.request.get("model") or view.model if view else None
+        model = _request_model(span)
         return f"chat {model}" if model else "chat"
     if span.kind == "tool":
         tool = span.tool

@@ -14,12 +14,15 @@ import re
 from importlib import resources
 from typing import Any
 
+import orjson
+
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 
 TEMPLATE_NAME = "html_template.html"
 _PLACEHOLDER = re.compile(r"/\*AGENTDBG_DATA\*/")
+_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -101,8 +104,11 @@ def page_data(trace: Trace) -> dict[str, Any]:
 
 def script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` appears literally."""
-    text = json.dumps(_finite_floats(value), ensure_ascii=True, default=str)  # ASCII: lone surrogates survive
-    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m.group()], text)
+    try:  # orjson writes NaN/Infinity as null, which JSON.parse accepts
+        text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: ASCII-escaped stdlib JSON
+        text = json.dumps(_finite_floats(value), ensure_ascii=True, default=str)
+    return _SCRIPT_UNSAFE.sub(lambda m: _SCRIPT_ESCAPES[m.group()], text)
 
 
 def _finite_floats(item: Any) -> Any:

@@ -46,18 +46,27 @@ def otel_span_id(trace_id: str, span_id: str) -> str:
 
 def any_value(value: Any) -> dict[str, Any]:
     """``value`` as an OTLP JSON ``AnyValue`` (dicts become ``kvlistValue``, lists ``arrayValue``)."""
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return {"doubleValue": value}
-        return {"stringValue": str(value)}
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return {"stringValue": value}
+    if kind is dict:
+        return {"kvlistValue": {"values": key_values(value)}}
+    if kind is bool:
+        return {"boolValue": value}
+    if kind is int:
+        return {"intValue": str(value)}
+    if kind is float:
+        return {"doubleValue": value} if math.isfinite(value) else {"stringValue": str(value)}
+    if kind is list or kind is tuple:
+        return {"arrayValue": {"values": [any_value(item) for item in value]}}
     if value is None:
         return {}
+    if isinstance(value, str):
+        return {"stringValue": str(value)}
+    if isinstance(value, bool):
+        return {"boolValue": bool(value)}
+    if isinstance(value, int):
+        return {"intValue": str(int(value))}
     if isinstance(value, dict):
         return {"kvlistValue": {"values": key_values(value)}}
     if isinstance(value, (list, tuple)):
