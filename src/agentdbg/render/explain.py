@@ -1,0 +1,118 @@
+"""``explain`` results as rich renderables: the evidence sent, the model's answer, the fix checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from agentdbg.explain import ExplainResult, FixCheck, ModelAnswer
+from agentdbg.textsafe import safe_line, safe_text
+
+
+def _label(name: str, value: str, style: str = "") -> Text:
+    text = Text(f"{name:<16}", style="bold")
+    text.append(safe_text(value), style=style)
+    return text
+
+
+def evidence_summary(result: ExplainResult) -> Text:
+    """Which step, which steps were sent, how many tokens, and exactly what was trimmed or masked."""
+    evidence = result.evidence
+    text = _label("broken step", f"{evidence.target_step} ({evidence.target_reason})")
+    text.append("\n")
+    text.append_text(
+        _label(
+            "evidence",
+            f"steps {', '.join(evidence.window)}, {len(result.findings)} finding(s), "
+            f"~{evidence.estimated_tokens:,} tokens (budget {evidence.budget_tokens:,})",
+        )
+    )
+    if evidence.masked_secrets:
+        text.append("\n")
+        text.append_text(_label("masked", f"{evidence.masked_secrets} key-shaped string(s)", "yellow"))
+    for line in evidence.trimmed:
+        text.append("\n")
+        text.append_text(_label("trimmed", line, "dim"))
+    return text
+
+
+def fix_detail(number: int, answer: ModelAnswer) -> Text:
+    """One candidate fix: kind, step, title, rationale and its patch as JSON."""
+    fix = answer.fixes[number - 1]
+    text = Text(f"fix {number}  ", style="bold green")
+    text.append(f"[{fix.kind}] ", style="magenta")
+    text.append(f"{fix.step}  ", style="bold")
+    text.append(safe_line(fix.title), style="bold")
+    text.append("\n  why: ", style="dim")
+    text.append(safe_text(fix.rationale))
+    patch = json.dumps(fix.patch_json, indent=2, ensure_ascii=False)
+    for line in patch.splitlines():
+        text.append("\n    " + safe_text(line), style="cyan")
+    return text
+
+
+def answer_view(answer: ModelAnswer, *, model: str | None = None, attempts: int = 1) -> RenderableType:
+    """The model's explanation: where the failure starts, the pattern, the root cause, then each fix."""
+    head = _label("failure starts", answer.failure_step, "bold red")
+    head.append("\n")
+    head.append_text(_label("pattern", answer.failure_pattern, "magenta"))
+    head.append("\n")
+    head.append_text(_label("root cause", answer.root_cause))
+    if model:
+        head.append("\n")
+        retried = " (after one retry: the first answer did not validate)" if attempts > 1 else ""
+        head.append_text(_label("model", f"{model}{retried}", "dim"))
+    return Group(head, *(fix_detail(number, answer) for number in range(1, len(answer.fixes) + 1)))
+
+
+def _findings_cell(labels: Sequence[str]) -> str:
+    return f"{len(labels)}" + (
+        f" ({', '.join(labels[:3])}{', …' if len(labels) > 3 else ''})" if labels else ""
+    )
+
+
+def checks_table(checks: Sequence[FixCheck], best: int | None = None) -> Table:
+    """Fix, replay status, findings before → after, final answer changed (the best verified fix starred)."""
+    table = Table(box=box.SIMPLE_HEAD, expand=True, title=Text("verification (replay of each fix)"))
+    table.add_column("fix", no_wrap=True)
+    table.add_column("replay", no_wrap=True)
+    table.add_column("findings before → after", ratio=2)
+    table.add_column("final answer", no_wrap=True)
+    table.add_column("fork", ratio=1)
+    for check in checks:
+        star = " ★" if check.number == best else ""
+        fix = Text(f"{check.number} {check.kind} @{check.step}{star}", style="bold" if star else "")
+        status_style = (
+            "green" if check.status == "finished" else "yellow" if check.status != "errored" else "red"
+        )
+        status = Text(check.status, style=status_style)
+        if check.error:
+            status.append("\n" + safe_line(check.error)[:120], style="dim")
+        changed = {True: "changed", False: "same", None: "-"}[check.answer_changed]
+        findings = Text(f"{_findings_cell(check.before)} → {_findings_cell(check.after)}")
+        table.add_row(fix, status, findings, changed, Text(safe_line(check.fork_path or "-")))
+    return table
+
+
+def render_explain(result: ExplainResult) -> RenderableType:
+    """Everything ``agentdbg explain`` prints: evidence summary, answer, checks, the written fix."""
+    parts: list[RenderableType] = [evidence_summary(result)]
+    if result.answer is not None:
+        parts.append(Text(""))
+        parts.append(answer_view(result.answer, model=result.model, attempts=result.attempts))
+    if result.checks is not None:
+        parts.append(checks_table(result.checks, result.best_fix))
+    if result.fix_path:
+        parts.append(_label("best fix", f"fix {result.best_fix} written to {result.fix_path}", "green"))
+        parts.append(_label("replay it", result.replay_command or ""))
+    for note in result.notes:
+        parts.append(_label("note", note, "yellow"))
+    return Group(*parts)
+
+
+__all__ = ["answer_view", "checks_table", "evidence_summary", "fix_detail", "render_explain"]
