@@ -225,3 +225,57 @@ def test_a_retried_transient_api_error_is_a_warning(tmp_path: Path) -> None:
     assert [(f.step, f.severity, f.title) for f in findings] == [
         (1, "warning", "API error (HTTP 529), retried")
     ]
+
+
+def test_rewritten_query_that_drops_the_users_names(tmp_path: Path) -> None:
+    run = Run(model="gpt-4o-mini")
+    agent = run.agent("hr-assistant")
+    question = "I work part-time in our Berlin office. How much parental leave (Elternzeit) can I take?"
+    run.messages = [
+        {"role": "system", "content": "Rewrite the question as a short search query."},
+        {"role": "user", "content": question},
+    ]
+    run.llm("parental leave part-time employees", parent=agent)
+    docs = [
+        {
+            "title": "Parental leave (US offices)",
+            "text": "Part-time US employees receive 12 weeks of paid parental leave.",
+            "score": 0.71,
+        },
+        {
+            "title": "Public holidays in Germany",
+            "text": "Offices in Berlin and Munich close on public holidays.",
+            "score": 0.66,
+        },
+    ]
+    run.retrieval("parental leave part-time employees", docs, parent=agent)
+    run.messages = [
+        {"role": "system", "content": "Answer from these documents."},
+        {"role": "user", "content": question},
+    ]
+    run.llm("You get 12 weeks.", parent=agent)
+    findings = of(diagnose(run.trace(tmp_path)), "retrieval")
+    assert len(findings) == 1 and findings[0].step == 3
+    assert (
+        findings[0].details["key_terms"] == ["berlin", "elternzeit"]
+        and findings[0].details["top_score"] == 0.71
+    )
+    assert "keeps none of them" in findings[0].evidence
+
+
+def test_parallel_subagents_calling_one_tool_are_not_a_loop(tmp_path: Path) -> None:
+    run = Run(tools=[SEARCH_DOCS])
+    subs = [run.agent(f"researcher-{n}") for n in range(2)]
+    run.messages = [{"role": "user", "content": "Summarise the changes"}]
+    for round_ in range(3):
+        for index, sub in enumerate(subs):
+            (call,) = run.llm(None, [("search_docs", {"query": ["api", "ui"][index]})], parent=sub)
+            run.tool(
+                "search_docs", {"query": ["api", "ui"][index]}, f"PR list {round_}", call_id=call, parent=sub
+            )
+    run.llm("Done.")
+    loops = of(diagnose(run.trace(tmp_path)), "loop")
+    assert [(f.details["kind"], f.details["count"]) for f in loops] == [
+        ("repeat", 3),
+        ("repeat", 3),
+    ]  # one per sub-agent, no ping-pong

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from agentdbg.analysis.calls import RunFacts, ToolEvent
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
-from agentdbg.analysis.lexical import snippet
+from agentdbg.analysis.lexical import snippet, term_set
 
 NEAR_EQUAL = 0.9
 
 
+def _near_value(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        terms_a, terms_b = term_set(a), term_set(b)
+        if terms_a and terms_a == terms_b:  # "weather Paris" / "weather in Paris"
+            return True
+        shorter = min(len(a), len(b))
+        return shorter >= 12 and difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= NEAR_EQUAL
+    return False
+
+
 def near_equal(first: ToolEvent, second: ToolEvent) -> bool:
-    """Same tool, and arguments equal or nearly so (``weather Paris`` vs ``weather in Paris``)."""
+    """Same tool, and arguments equal or nearly so: same keys, each value equal, same words, or a near-identical long string."""
     if first.name != second.name:
         return False
-    a, b = first.canonical_arguments(), second.canonical_arguments()
-    if a == b or a.lower() == b.lower():
-        return True
-    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= NEAR_EQUAL
+    a, b = first.arguments, second.arguments
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_near_value(a[key], b[key]) for key in a)
+    return first.canonical_arguments() == second.canonical_arguments() or _near_value(a, b)
 
 
 def _same_turn(run: list[ToolEvent]) -> bool:
@@ -76,7 +89,23 @@ def _steps(run: list[ToolEvent]) -> list[int]:
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
     threshold = options.loop_threshold
     findings: list[Finding] = []
-    repeats = _repeat_runs(facts.events, threshold)
+    for events in _by_agent(facts.events):
+        findings.extend(_detect_in(events, threshold))
+    return findings
+
+
+def _by_agent(events: list[ToolEvent]) -> list[list[ToolEvent]]:
+    """Tool calls grouped by the agent (parent span) that made them: parallel sub-agents do not interleave."""
+    groups: dict[str | None, list[ToolEvent]] = {}
+    for event in events:
+        span = event.llm_span or event.tool_span
+        groups.setdefault(span.parent_id if span else None, []).append(event)
+    return list(groups.values())
+
+
+def _detect_in(events: list[ToolEvent], threshold: int) -> list[Finding]:
+    findings: list[Finding] = []
+    repeats = _repeat_runs(events, threshold)
     for run in repeats:
         first = run[0]
         identical = _results_identical(run)
@@ -109,7 +138,7 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
             )
         )
     in_repeat = {id(event) for run in repeats for event in run}
-    for run in _ping_pong_runs(facts.events, threshold):
+    for run in _ping_pong_runs(events, threshold):
         if all(id(event) in in_repeat for event in run):
             continue
         a, b = run[0].name, run[1].name

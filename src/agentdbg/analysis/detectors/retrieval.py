@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.calls import RunFacts, last_user_text
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
 from agentdbg.model.span import Span
@@ -102,45 +102,135 @@ def _candidates(facts: RunFacts) -> list[tuple[Span, str, Any]]:
     return found
 
 
+_NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Za-z]*|[A-Z]{2,}[a-z]?)\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
+_SCORE_KEYS = ("score", "relevance_score", "similarity", "_score")
+
+
+def key_terms(request: str) -> list[str]:
+    """Names in the request (capitalised words not opening a sentence, acronyms): what a query must keep."""
+    found: dict[str, None] = {}
+    for match in _NAME.finditer(request):
+        word = match.group()
+        if word == "I" or (_SENTENCE_START.search(request[: match.start()]) and not word.isupper()):
+            continue
+        for term in terms(word):
+            found[term] = None
+    return list(found)
+
+
+def _top_document(result: Any, documents: list[str]) -> tuple[str, float | None]:
+    """The retriever's top document (highest score field, else the first) and its score."""
+    items = result if isinstance(result, list) else None
+    if isinstance(result, str):
+        try:
+            parsed = json.loads(result)
+            items = parsed if isinstance(parsed, list) else None
+        except ValueError:
+            items = None
+    if items and all(isinstance(item, dict) for item in items):
+        scores = [
+            next((item[k] for k in _SCORE_KEYS if isinstance(item.get(k), (int, float))), None)
+            for item in items
+        ]
+        if all(score is not None for score in scores):
+            index = max(range(len(items)), key=lambda i: scores[i] or 0)
+            return _document_text(items[index]), scores[index]
+    return documents[0], None
+
+
+def _request_served(facts: RunFacts, span: Span) -> str:
+    """The user's request the retrieval served: as the next llm step of the same agent saw it (it reads the
+    results), else the latest one before it."""
+    same_agent = [
+        (llm_span, view) for llm_span, view in facts.llm_steps() if llm_span.parent_id == span.parent_id
+    ]
+    after = [last_user_text(view.prompt) for llm_span, view in same_agent if llm_span.step > span.step]
+    before = [last_user_text(view.prompt) for llm_span, view in same_agent if llm_span.step < span.step]
+    return next((text for text in after if text), "") or next((text for text in reversed(before) if text), "")
+
+
+def _lost_key_terms(
+    facts: RunFacts, span: Span, query: str, result: Any, documents: list[str]
+) -> Finding | None:
+    """The query dropped every name the user gave, and the top document mentions none of them either."""
+    request = _request_served(facts, span)
+    names = key_terms(request)
+    if not names or request.strip() == query.strip():
+        return None
+    query_terms = term_set(query)
+    top, score = _top_document(result, documents)
+    top_terms = term_set(top)
+    if any(name in query_terms or name in top_terms for name in names):
+        return None
+    ranked = f" (retriever score {score})" if score is not None else ""
+    return Finding(
+        severity="warning",
+        pattern="retrieval",
+        step=span.step,
+        span_id=span.id,
+        title="irrelevant retrieval: the query lost the request's key terms",
+        evidence=(
+            f"the user asked {snippet(request, 90)!r}, naming {', '.join(names)}; the query {snippet(query, 60)!r} keeps "
+            f"none of them, and the top document{ranked} {snippet(top, 70)!r} mentions none either (relevance to the "
+            f"request's key terms: 0 of {len(names)}): it answers the query, not the question"
+        ),
+        fix=(
+            "Keep the user's names (places, products, ids) in the rewritten query or pass them as filters; "
+            "check that the top documents mention them before answering from them."
+        ),
+        details={"query": query, "key_terms": names, "relevance": 0.0, "top_score": score},
+    )
+
+
+def _low_overlap(span: Span, query: str, documents: list[str], options: DiagnoseOptions) -> Finding | None:
+    """No document shares enough of the query's terms."""
+    query_terms = sorted(set(terms(query)))
+    if len(query_terms) < MIN_QUERY_TERMS:
+        return None
+    scored = [(coverage(query_terms, term_set(doc)), doc) for doc in documents]
+    (best, matched), best_doc = max(scored, key=lambda item: item[0][0])
+    if best >= options.retrieval_threshold:
+        return None
+    zero = sum(1 for (score, _), _ in scored if score == 0)
+    return Finding(
+        severity="warning",
+        pattern="retrieval",
+        step=span.step,
+        span_id=span.id,
+        title=f"irrelevant retrieval: relevance {best:.2f}",
+        evidence=(
+            f"query {snippet(query, 80)!r} has terms {', '.join(query_terms)}; the best of {len(documents)} "
+            f"document(s) contains {len(matched)} of {len(query_terms)} ({', '.join(matched) or 'none'}), "
+            f"{zero} contain none; best document: {snippet(best_doc, 80)!r}"
+        ),
+        fix=(
+            "Check the query the model wrote and the index it searched; rewrite the query with the user's key "
+            "terms, filter results below a relevance score, or tell the model to say when nothing relevant was found."
+        ),
+        details={
+            "query": query,
+            "query_terms": query_terms,
+            "relevance": round(best, 4),
+            "scores": [round(score, 4) for (score, _), _ in scored],
+            "threshold": options.retrieval_threshold,
+        },
+    )
+
+
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
     findings: list[Finding] = []
     for span, query, result in _candidates(facts):
-        query_terms = sorted(set(terms(query)))
         documents = [
             doc
             for doc in documents_of(result)
             if len(terms(doc)) >= MIN_DOCUMENT_TERMS and not _EMPTY.match(doc)
         ]
-        if len(query_terms) < MIN_QUERY_TERMS or not documents:
+        if not documents:
             continue
-        scored = [(coverage(query_terms, term_set(doc)), doc) for doc in documents]
-        (best, matched), best_doc = max(scored, key=lambda item: item[0][0])
-        if best >= options.retrieval_threshold:
-            continue
-        zero = sum(1 for (score, _), _ in scored if score == 0)
-        findings.append(
-            Finding(
-                severity="warning",
-                pattern="retrieval",
-                step=span.step,
-                span_id=span.id,
-                title=f"irrelevant retrieval: relevance {best:.2f}",
-                evidence=(
-                    f"query {snippet(query, 80)!r} has terms {', '.join(query_terms)}; the best of {len(documents)} "
-                    f"document(s) contains {len(matched)} of {len(query_terms)} ({', '.join(matched) or 'none'}), "
-                    f"{zero} contain none; best document: {snippet(best_doc, 80)!r}"
-                ),
-                fix=(
-                    "Check the query the model wrote and the index it searched; rewrite the query with the user's key "
-                    "terms, filter results below a relevance score, or tell the model to say when nothing relevant was found."
-                ),
-                details={
-                    "query": query,
-                    "query_terms": query_terms,
-                    "relevance": round(best, 4),
-                    "scores": [round(score, 4) for (score, _), _ in scored],
-                    "threshold": options.retrieval_threshold,
-                },
-            )
+        finding = _low_overlap(span, query, documents, options) or _lost_key_terms(
+            facts, span, query, result, documents
         )
+        if finding is not None:
+            findings.append(finding)
     return findings
