@@ -176,6 +176,6 @@ def step_document(trace: Trace, span: Span) -> dict[str, Any]:
     if span.kind == "tool":
         return tool_document(span)
     raise ReplayInputError(
-        f"{span.address} is a {span.kind} step; replay starts from an llm step or a tool step",
+        f"{span.address} is {'an' if span.kind[0] in 'aeiou' else 'a'} {span.kind} step; replay starts from an llm step or a tool step",
         hint="pick one with --from first-llm, last-llm, tool:NAME or step-N",
     )

@@ -216,13 +216,24 @@ def _write_template(run: _Run, fork_path: Path) -> None:
     )
 
 
+def span_signature_text(span: Span) -> str:
+    """The final text of an llm step's answer."""
+    view = span.llm
+    return view.answer_text if view is not None else ""
+
+
 def _finish(run: _Run, trace: Trace, fork_step: int) -> None:
     """Old vs new final answer, divergence and the step list."""
     result = run.result
-    last_llm = trace.llm_spans[-1] if trace.llm_spans else None
-    result.old_answer = last_llm.llm.answer_text if last_llm is not None and last_llm.llm else None
+    parent = run.plan.parent_id
+    same_loop = [s for s in trace.llm_spans if s.parent_id == parent] or trace.llm_spans
+    result.old_answer = span_signature_text(same_loop[-1]) if same_loop else None
     keep = ("llm", "tool")
-    original = [(s.address, span_signature(s)) for s in trace.spans[fork_step - 1 :] if s.kind in keep]
+    original = [
+        (s.address, span_signature(s))
+        for s in trace.spans[fork_step - 1 :]
+        if s.kind in keep and s.parent_id == parent  # the loop being replayed, not other agents'
+    ]
     forked = [(s.address, span_signature(s)) for s in run.writer.spans[fork_step - 1 :] if s.kind in keep]
     if run.plan.patched_tool is not None and original and forked:
         original[0] = forked[0]  # the patched result is the edit itself, not a divergence

@@ -130,6 +130,8 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
     )
     content = result_text(tool.result)
     for later in trace.spans[span.step :]:
+        if later.parent_id != span.parent_id:
+            continue  # another agent's step (parallel sub-agents interleave)
         if later.kind == "tool":
             plan.cached_between.append(later)
             continue

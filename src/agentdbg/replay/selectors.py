@@ -33,9 +33,12 @@ def select_step(trace: Trace, selector: str) -> Span:
             raise _fail(trace, selector, "the trace has no llm steps")
         return llm[0] if lowered == "first-llm" else llm[-1]
     if lowered == "first-error":
-        for span in trace.spans:
-            if span.status == "error":
-                return span
+        failed = [span for span in trace.spans if span.status == "error"]
+        replayable = [span for span in failed if span.kind in ("llm", "tool")]
+        if replayable or failed:
+            return (replayable or failed)[
+                0
+            ]  # a failed llm/tool step first; an agent step's error explains less
         raise _fail(trace, selector, "no step failed")
     if lowered.startswith("tool:"):
         name, _, nth = text[5:].partition("#")
