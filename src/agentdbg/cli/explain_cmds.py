@@ -68,7 +68,8 @@ def explain(
     model: Annotated[
         str | None,
         typer.Option(
-            "--model", help="Model to ask (default: gpt-4.1 for openai, claude-sonnet-4-5 for anthropic)."
+            "--model",
+            help="Model to ask (default: $AGENTDBG_EXPLAIN_MODEL, else gpt-4.1 for openai, claude-sonnet-4-6 for anthropic).",
         ),
     ] = None,
     provider: Annotated[

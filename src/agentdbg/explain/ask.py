@@ -24,7 +24,8 @@ from agentdbg.model.trace import Trace
 from agentdbg.providers import ProviderAdapter, ToolResult, adapter_for
 
 PROVIDERS = ("openai", "anthropic")
-DEFAULT_MODELS = {"openai": "gpt-4.1", "anthropic": "claude-sonnet-4-5"}
+DEFAULT_MODELS = {"openai": "gpt-4.1", "anthropic": "claude-sonnet-4-6"}
+MODEL_ENV = "AGENTDBG_EXPLAIN_MODEL"
 KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 _API = {"openai": OPENAI_CHAT, "anthropic": ANTHROPIC_MESSAGES}
 MAX_OUTPUT_TOKENS = 8192
@@ -145,7 +146,7 @@ def ask_model(
     """
     adapter = adapter_for(_API[provider])
     client = adapter.build_client(base_url, max_retries=max_retries, timeout=timeout)
-    chosen_model = model or DEFAULT_MODELS[provider]
+    chosen_model = model or os.environ.get(MODEL_ENV, "").strip() or DEFAULT_MODELS[provider]
     request = _first_request(provider, chosen_model, evidence)
     if on_progress is not None:
         on_progress(
