@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from agentdbg.exporters import export_trace
 from agentdbg.importers import detect_format, open_trace
 from agentdbg.model.trace import Trace
 from tests.exporters.otlp_helpers import spans
 from tests.exporters.sdk_run import record_sdk_run
 from tests.exporters.traces import travel_trace_file
+from tests.importers.corpus import corpus_files
 
 
 def _steps(trace: Trace) -> list[dict]:
@@ -111,3 +114,14 @@ def test_responses_anthropic_and_custom_steps_survive(tmp_path: Path) -> None:
     assert _steps(imported) == _steps(original)
     assert [s.origin for s in imported.spans] == [None, "patched", None]
     assert imported.step(3).input == {"k": [1, 2.5, True, None]} and imported.step(3).output == {"ok": True}
+
+
+@pytest.mark.parametrize("source", corpus_files(), ids=lambda path: path.name)
+def test_every_corpus_file_exports_and_comes_back(source: Path, tmp_path: Path) -> None:
+    """Other tools' real traces (imported) go out as OTLP JSON and HTML; the OTLP file gives back the same steps."""
+    original, imported, _ = _roundtrip(source, tmp_path)
+    assert original.spans and _steps(imported) == _steps(original)
+    assert imported.problems == []
+    page = export_trace(original, "html", tmp_path / "page.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('id="agentdbg-data">', 1)[1].split("</script>", 1)[0])
+    assert len(data["steps"]) == len(original.spans)
