@@ -152,3 +152,12 @@ def test_diff_of_a_real_replay_fork(tmp_path: Path, server: FakeLLMServer, provi
     assert diff.final_b == "The documentation does not cover how to rotate an API key."
     assert len(diff.steps) >= len(a.spans)  # every original step is accounted for
     assert [f.pattern for f in diagnose(b) if f.severity != "info"] == []
+
+
+def test_a_trace_without_the_selected_step_is_skipped(tmp_path: Path) -> None:
+    from agentdbg.analysis.verify import verify
+
+    healthy = healthy_run().write(tmp_path / "ok.jsonl")
+    (row,) = verify([str(healthy)], FIX_PATCH, "tool:search_docs", output_dir=tmp_path / "forks")
+    assert row.status == "skipped" and row.fork_path is None and not row.cured
+    assert row.error is not None and "no call of tool 'search_docs'" in row.error
