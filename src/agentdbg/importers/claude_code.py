@@ -47,6 +47,7 @@ class _Chain:
     parent_id: str | None
     history: list[dict[str, Any]] = field(default_factory=list)
     model: str | None = None
+    sent_at: float | None = None  # time of the last user/tool-result record: when the next request went out
 
 
 def _blocks(content: Any) -> list[Any]:
@@ -237,7 +238,9 @@ class _Importer:
                 str(message.get("model") or "claude"),
                 id=msg_id,
                 parent_id=chain.parent_id,
-                started_at=ts,
+                started_at=chain.sent_at
+                if chain.sent_at is not None and ts is not None and chain.sent_at <= ts
+                else ts,
                 input={"provider": "anthropic", "api": "messages", "request": request},
                 output=response,
                 attributes={
@@ -289,6 +292,7 @@ class _Importer:
         content = message.get("content")
         _append(chain.history, "user", content)
         ts = parse_time(record.get("timestamp"))
+        chain.sent_at = ts
         for block in _blocks(content):
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 self.tool_result(line, record, block, ts, chain)

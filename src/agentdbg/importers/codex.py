@@ -101,6 +101,7 @@ class _Importer:
         self.tools: dict[str, Span] = {}
         self.pending_usage: list[Span] = []
         self.legacy = False
+        self.sent_at: float | None = None  # time of the last input item: when the next request went out
 
     def parent(self) -> str | None:
         return self.turn.id if self.turn else (self.root.id if self.root else None)
@@ -209,7 +210,7 @@ class _Importer:
                 "turn",
                 id=payload.get("turn_id"),
                 parent_id=self.root.id if self.root else None,
-                started_at=parse_time(payload.get("started_at")) or ts,
+                started_at=ts or parse_time(payload.get("started_at")),
                 attributes={"event": payload},
                 ended=False,
                 line=line,
@@ -218,7 +219,7 @@ class _Importer:
             self.end_llm()
             if self.turn is not None:
                 self.turn.ended = True
-                self.turn.ended_at = parse_time(payload.get("completed_at")) or ts
+                self.turn.ended_at = ts or parse_time(payload.get("completed_at"))
                 self.turn.output = payload.get("last_agent_message")
                 self.turn.attributes["completion"] = payload
             self.turn = None
@@ -270,6 +271,7 @@ class _Importer:
                 self.function_call(line, item, ts)
         else:
             self.end_llm()
+            self.sent_at = ts if ts is not None else self.sent_at
             if kind in _INPUT_ITEMS:
                 self.function_output(line, item, ts)
             elif kind != "message":
@@ -286,7 +288,9 @@ class _Importer:
             "llm",
             self.model or "codex model",
             parent_id=self.parent(),
-            started_at=ts,
+            started_at=self.sent_at
+            if self.sent_at is not None and ts is not None and self.sent_at <= ts
+            else ts,
             input={"provider": "openai", "api": "responses", "request": request},
             output={"object": "response", "model": self.model, "output": []},
             attributes={"replayable": False, "model": self.model},
