@@ -6,9 +6,10 @@ query terms found, so it can be explained in one sentence.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+|[^\W\d_]+", re.UNICODE)
 
@@ -51,11 +52,17 @@ def terms(text: str) -> list[str]:
     return words
 
 
-def term_set(text: str) -> set[str]:
-    return set(terms(text))
+@functools.lru_cache(maxsize=4096)
+def _cached_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
 
 
-def coverage(query_terms: Iterable[str], document_terms: set[str]) -> tuple[float, list[str]]:
+def term_set(text: str) -> frozenset[str]:
+    """Distinct content terms of ``text`` (cached: tool descriptions and requests repeat on every step)."""
+    return _cached_terms(text) if len(text) <= 2_000 else frozenset(terms(text))
+
+
+def coverage(query_terms: Iterable[str], document_terms: Set[str]) -> tuple[float, list[str]]:
     """Share of distinct query terms present in the document, and which ones matched."""
     distinct = sorted(set(query_terms))
     if not distinct:

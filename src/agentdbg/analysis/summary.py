@@ -14,6 +14,7 @@ from agentdbg.analysis.detectors.truncation import message_key
 from agentdbg.analysis.diagnose import diagnose_facts
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.span import Span
+from agentdbg.store.reader import read_trace
 
 SUMMARY_VERSION = 1
 MAX_STEP_TEXT = 8_000
@@ -59,16 +60,15 @@ def summarize(path: str) -> dict[str, Any]:
         with open(path, "rb") as handle:
             head = handle.read(4096)
         native = "agentdbg" in IMPORTERS and IMPORTERS["agentdbg"].sniff(head, Path(path))
-        trace = open_trace(
-            path, format="agentdbg" if native else None
-        )  # skip format detection for our own files
+        # our own files go straight to the reader: format detection costs more than reading a small trace
+        trace = read_trace(path) if native else open_trace(path)
     except AgentdbgError as exc:
         return {"ok": False, "error": exc.message}
     except (
         OSError,
         ValueError,
         RecursionError,
-    ) as exc:  # a foreign importer choking on a file that only looked like its format
+    ) as exc:  # an importer choking on a file that only looked like its format
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     if not trace.spans and trace.problems:
         return {"ok": False, "error": trace.problems[0].message}

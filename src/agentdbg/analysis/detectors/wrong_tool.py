@@ -15,7 +15,7 @@ from agentdbg.analysis.lexical import snippet, term_set
 from agentdbg.model.messages import ToolSpec
 
 
-def _tool_terms(spec: ToolSpec) -> set[str]:
+def _tool_terms(spec: ToolSpec) -> frozenset[str]:
     return term_set(f"{spec.name} {spec.description}")
 
 
