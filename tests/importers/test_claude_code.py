@@ -160,3 +160,29 @@ def test_bad_lines_become_problems_and_the_rest_loads(tmp_path: Path) -> None:
     )
     assert "truncated last line" in messages
     assert len(trace.llm_spans) >= 6
+
+
+def test_synthetic_api_error_messages_are_errors(tmp_path: Path) -> None:
+    source = CORPUS / "claude_code/ccv_1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    last = jsonl(source)[-1]
+    synthetic = {
+        "parentUuid": last["uuid"],
+        "isSidechain": False,
+        "sessionId": last["sessionId"],
+        "type": "assistant",
+        "uuid": "synthetic-1",
+        "timestamp": "2025-09-03T00:48:00.000Z",
+        "isApiErrorMessage": True,
+        "message": {
+            "id": "synthetic-msg",
+            "model": "<synthetic>",
+            "role": "assistant",
+            "type": "message",
+            "content": [{"type": "text", "text": "API Error: 529 Overloaded"}],
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+        },
+    }
+    path = tmp_path / "session.jsonl"
+    path.write_text(source.read_text(encoding="utf-8") + json.dumps(synthetic) + "\n", encoding="utf-8")
+    trace = open_trace(path)
+    assert trace.by_id["synthetic-msg"].error.message == "API Error: 529 Overloaded"

@@ -89,3 +89,30 @@ def test_truncated_and_mistyped_rollout_lines(tmp_path: Path) -> None:
     assert "kept 1 unknown record(s) of type event_msg.exec_command_begin" in messages
     assert "kept 1 unknown record(s) of type response_item" in messages
     assert len(trace.llm_spans) == 1
+
+
+def test_error_and_aborted_turn_events(tmp_path: Path) -> None:
+    lines = MODERN.read_text(encoding="utf-8").splitlines()
+    aborted = {
+        "timestamp": "2026-06-05T04:58:27.000Z",
+        "type": "event_msg",
+        "payload": {"type": "task_started", "turn_id": "t2"},
+    }
+    error = {
+        "timestamp": "2026-06-05T04:58:28.000Z",
+        "type": "event_msg",
+        "payload": {"type": "error", "message": "stream disconnected before completion"},
+    }
+    abort = {
+        "timestamp": "2026-06-05T04:58:29.000Z",
+        "type": "event_msg",
+        "payload": {"type": "turn_aborted", "reason": "interrupted"},
+    }
+    path = tmp_path / "rollout.jsonl"
+    path.write_text(
+        "\n".join(lines + [json.dumps(r) for r in (aborted, error, abort)]) + "\n", encoding="utf-8"
+    )
+    trace = open_trace(path)
+    failed = {s.name: s.error for s in errors(trace)}
+    assert failed["codex error"].message == "stream disconnected before completion"
+    assert failed["turn"].type == "turn_aborted"

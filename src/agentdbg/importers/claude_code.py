@@ -263,6 +263,9 @@ class _Importer:
         span.attributes["record_uuids"].append(record.get("uuid"))
         if span.output.get("stop_reason"):
             span.attributes["finish_reason"] = span.output["stop_reason"]
+        if record.get("isApiErrorMessage") or message.get("model") == "<synthetic>":
+            text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
+            span.error = ErrorInfo(type="api_error", message=text[:500] or "API error")
         for block in blocks:
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 self.tool_use(line, block, chain, ts)

@@ -225,6 +225,25 @@ class _Importer:
             self.turn = None
         elif kind == "token_count":
             self.token_count(line, payload)
+        elif kind in ("error", "stream_error"):
+            message = str(payload.get("message") or payload.get("error") or kind)
+            self.b.add(
+                "custom",
+                f"codex {kind}",
+                parent_id=self.parent(),
+                started_at=ts,
+                error=ErrorInfo(type=str(kind), message=message),
+                attributes={"event": payload},
+                line=line,
+            )
+        elif kind == "turn_aborted":
+            self.end_llm()
+            if self.turn is not None:
+                self.turn.ended, self.turn.ended_at = True, ts
+                self.turn.error = ErrorInfo(
+                    type="turn_aborted", message=str(payload.get("reason") or "turn aborted")
+                )
+            self.turn = None
         elif kind in _DUPLICATE_EVENTS:
             return  # user_message / agent_message duplicate response items already imported
         else:
