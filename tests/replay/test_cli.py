@@ -151,7 +151,7 @@ def test_edit_uses_the_saved_document(run, server, tmp_path):
         (["--from", "step-99"], "valid steps: step-1 … step-4"),
         (["--from", "step-2", "--set", "/messages/9/content=1"], "op #1"),
         (["--from", "step-2", "--tools", "no_such_module:TOOLS"], "cannot import no_such_module"),
-        (["--from", "step-2", "--provider", "openai"], "converting requests between providers"),
+        (["--from", "step-2", "--provider", "openai"], "--provider openai needs --model"),
     ],
 )
 def test_bad_input_exit_2_without_traceback(run, server, args, message):

@@ -163,9 +163,11 @@ def test_existing_output_needs_force(chat_run, server, tmp_path):
     assert first.fork_path.endswith("run.fork.jsonl") and second.fork_path.endswith("run.fork-2.jsonl")
 
 
-def test_provider_mismatch_is_refused(chat_run, server):
-    with pytest.raises(ReplayInputError, match="--provider anthropic"):
+def test_provider_switch_needs_a_model(chat_run, server):
+    with pytest.raises(ReplayInputError, match="--provider anthropic needs --model"):
         replay(chat_run, "last-llm", provider="anthropic")
+    with pytest.raises(ReplayInputError, match="expected openai or anthropic"):
+        replay(chat_run, "last-llm", provider="gemini", model="x")
     assert server.requests == []
 
 

@@ -162,7 +162,7 @@ def replay(
     ] = None,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", help="openai or anthropic; must match the recorded API's provider."),
+        typer.Option("--provider", help="openai or anthropic: replay on the other provider (needs --model)."),
     ] = None,
     base_url: Annotated[
         str | None,

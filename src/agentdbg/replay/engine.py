@@ -14,7 +14,8 @@ from agentdbg.errors import PatchError, ReplayError
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.providers import ToolCall, ToolResult, result_text
+from agentdbg.providers import ToolCall, ToolResult, adapter_for, result_text
+from agentdbg.providers.convert import convert_request
 from agentdbg.replay.errors import OutputExistsError, ReplayInputError
 from agentdbg.replay.forkwriter import ForkWriter, StepCallback
 from agentdbg.replay.patches import TEMPLATE_PLACEHOLDER, combine
@@ -94,7 +95,8 @@ class _Run:
             status="finished", source=trace.source, fork_step=plan.span.address, api=plan.api
         )
         self.needed: list[tuple[Span, ToolCall]] = []
-        self.llm_name = next((s.name for s in trace.llm_spans if s.name), plan.api)
+        recorded_name = next((s.name for s in trace.llm_spans if s.name), plan.api)
+        self.llm_name = recorded_name if plan.source_api in ("", plan.api) else plan.api
 
     def tool_span(self, call: ToolCall, origin: str, value: Any, error: ErrorInfo | None = None) -> Span:
         span = self.writer.start(
@@ -260,6 +262,16 @@ def _finish(run: _Run, trace: Trace, fork_step: int) -> None:
         )
 
 
+def _continue_turn(plan: StartPlan, results: list[ToolResult]) -> dict[str, Any]:
+    """The request after the producer's turn and its results, in the API the fork sends to."""
+    assert plan.resume is not None
+    source = adapter_for(plan.source_api or plan.api)
+    following = source.append_turn(plan.resume.request, plan.resume.response, results)
+    if source.api != plan.api:
+        following = convert_request(following, source.api, plan.api, str(plan.resume.request.get("model")))
+    return following
+
+
 def _dry_request(plan: StartPlan, resolver: ToolResolver) -> dict[str, Any]:
     if plan.request is not None:
         return plan.request
@@ -277,9 +289,7 @@ def _dry_request(plan: StartPlan, resolver: ToolResolver) -> dict[str, Any]:
                     call, resolution.content if resolution else f"(result of live/unresolved {call.name})"
                 )
             )
-    request, _ = plan.adapter.prepare(
-        plan.adapter.append_turn(plan.resume.request, plan.resume.response, results)
-    )
+    request, _ = plan.adapter.prepare(_continue_turn(plan, results))
     return request
 
 
@@ -368,9 +378,7 @@ def replay(
             )
             results = run.answer_calls(plan.resume.calls, known)
             if not run.needed:
-                request, _ = plan.adapter.prepare(
-                    plan.adapter.append_turn(plan.resume.request, plan.resume.response, results)
-                )
+                request, _ = plan.adapter.prepare(_continue_turn(plan, results))
         if run.needed:
             run.result.status = "needs-tool-result"
         else:

@@ -8,8 +8,9 @@ from typing import Any
 from agentdbg.errors import PatchError
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.model.views import OPENAI_RESPONSES
+from agentdbg.model.views import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES
 from agentdbg.providers import ProviderAdapter, ToolCall, adapter_for, result_text
+from agentdbg.providers.convert import convert_request
 from agentdbg.replay.document import (
     document_request,
     rebuild_previous_responses,
@@ -61,15 +62,27 @@ class StartPlan:
     resume: Resume | None = None
     notes: list[str] = field(default_factory=list)
     parent_id: str | None = None
+    source_api: str = ""  # the recorded API; differs from ``api`` under --provider
 
 
-def _check_provider(adapter: ProviderAdapter, provider: str | None) -> None:
-    if provider and provider != adapter.provider:
+def _switch_provider(plan: StartPlan, provider: str | None, model: str | None) -> None:
+    """Point the plan at another provider's API (``--provider``), translating the first request."""
+    if not provider or provider == plan.adapter.provider:
+        return
+    target = {"anthropic": ANTHROPIC_MESSAGES, "openai": OPENAI_CHAT}.get(provider)
+    if target is None:
+        raise ReplayInputError(f"--provider {provider!r}: expected openai or anthropic")
+    if not model:
         raise ReplayInputError(
-            f"--provider {provider} cannot replay a {adapter.api} step: converting requests between providers "
-            "is not supported",
-            hint="use --base-url to point at any server speaking the recorded API (e.g. an OpenAI-compatible one)",
+            f"--provider {provider} needs --model: the recorded model is a {plan.adapter.provider} model",
+            hint=f"e.g. --provider {provider} --model {'claude-sonnet-4-5' if provider == 'anthropic' else 'gpt-4o'}",
         )
+    plan.source_api, plan.api, plan.adapter = plan.api, target, adapter_for(target)
+    if plan.request is not None:
+        plan.request = convert_request(plan.request, plan.source_api, target, model)
+    plan.notes.append(
+        f"converted from {plan.source_api} to {target} (text, tool calls and tool results carry over)"
+    )
 
 
 def _llm_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartPlan:
@@ -187,7 +200,8 @@ def plan_start(
     else:
         step_document(trace, span)  # raises the clear error for other kinds
         raise AssertionError("unreachable")
-    _check_provider(plan.adapter, provider)
+    plan.source_api = plan.api
+    _switch_provider(plan, provider, model)
     return plan
 
 
