@@ -9,12 +9,8 @@ request as sent) is replayable; otherwise the request is rebuilt in OpenAI chat 
 
 from __future__ import annotations
 
-import json
-import zipfile
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from agentdbg.importers import Importer, register
 from agentdbg.importers._common import (
@@ -25,9 +21,17 @@ from agentdbg.importers._common import (
     parse_time,
     read_json_file,
     sniff_json_head,
-    text_of,
 )
-from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.importers._inspect_log import (
+    chat_message,
+    error_info,
+    inspect_usage,
+    provider_api,
+    read_eval_zip,
+    resolve,
+    scrub,
+)
+from agentdbg.model.records import ErrorInfo
 from agentdbg.model.trace import Trace
 
 _CONTEXT_EVENTS = {
@@ -44,8 +48,6 @@ _CONTEXT_EVENTS = {
     "subtask",
     "sample_limit",
 }
-_SECRET_KEYS = {"authorization", "x-api-key", "api-key", "api_key"}
-_ATTACHMENT = "attachment://"
 
 
 def sniff(head: bytes, path: Path) -> bool:
@@ -57,86 +59,6 @@ def sniff(head: bytes, path: Path) -> bool:
         and b'"eval"' in text
         and (b'"samples"' in text or b'"plan"' in text)
         and b'"version"' in text
-    )
-
-
-def _resolve(value: Any, attachments: dict[str, Any]) -> Any:
-    """``value`` with every ``attachment://<hash>`` string replaced by the attachment's text."""
-    if isinstance(value, str):
-        if value.startswith(_ATTACHMENT):
-            return attachments.get(value[len(_ATTACHMENT) :], value)
-        return value
-    if isinstance(value, list):
-        return [_resolve(item, attachments) for item in value]
-    if isinstance(value, dict):
-        return {key: _resolve(item, attachments) for key, item in value.items()}
-    return value
-
-
-def _scrub(request: dict[str, Any]) -> dict[str, Any]:
-    headers = request.get("extra_headers")
-    if isinstance(headers, dict):
-        request = {
-            **request,
-            "extra_headers": {k: v for k, v in headers.items() if str(k).lower() not in _SECRET_KEYS},
-        }
-    return {k: v for k, v in request.items() if str(k).lower() not in _SECRET_KEYS}
-
-
-def _inspect_usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    return make_usage(
-        raw.get("input_tokens"),
-        raw.get("output_tokens"),
-        raw.get("total_tokens"),
-        raw.get("input_tokens_cache_read"),
-        raw.get("input_tokens_cache_write"),
-        raw.get("reasoning_tokens"),
-    )
-
-
-def _chat(message: Any) -> dict[str, Any]:
-    """An inspect ChatMessage as an OpenAI chat message."""
-    if not isinstance(message, dict):
-        return {"role": "user", "content": text_of(message)}
-    out: dict[str, Any] = {"role": message.get("role", "user"), "content": message.get("content")}
-    calls = [
-        {
-            "id": c.get("id"),
-            "type": "function",
-            "function": {"name": c.get("function"), "arguments": json.dumps(c.get("arguments"))},
-        }
-        for c in message.get("tool_calls") or []
-        if isinstance(c, dict)
-    ]
-    if calls:
-        out["tool_calls"] = calls
-    if message.get("role") == "tool":
-        out["tool_call_id"] = message.get("tool_call_id")
-    return out
-
-
-def _error(raw: Any) -> ErrorInfo | None:
-    if not raw:
-        return None
-    if isinstance(raw, dict):
-        return ErrorInfo(
-            type=str(raw.get("type") or "error"),
-            message=text_of(raw.get("message", "")),
-            traceback=raw.get("traceback"),
-        )
-    return ErrorInfo(type="error", message=text_of(raw))
-
-
-def _provider_api(model: str, request: dict[str, Any]) -> tuple[str, str]:
-    provider = model.split("/", 1)[0] if "/" in model else "openai"
-    if provider == "anthropic":
-        return "anthropic", "messages"
-    return (
-        ("openai", "responses")
-        if "input" in request and "messages" not in request
-        else ("openai", "chat.completions")
     )
 
 
@@ -155,9 +77,9 @@ class _Sample:
             label,
             id=sample.get("uuid") or None,
             parent_id=parent,
-            input=_resolve(sample.get("input"), self.attachments),
-            output=_resolve(sample.get("output"), self.attachments),
-            error=_error(sample.get("error")),
+            input=resolve(sample.get("input"), self.attachments),
+            output=resolve(sample.get("output"), self.attachments),
+            error=error_info(sample.get("error")),
             attributes={
                 k: sample.get(k)
                 for k in (
@@ -239,13 +161,13 @@ class _Sample:
                 "error",
                 parent_id=self.parent_of(event),
                 started_at=ts,
-                error=_error(event.get("error")),
+                error=error_info(event.get("error")),
                 attributes={"event": event},
             )
         elif kind in _CONTEXT_EVENTS:
             holder = self.b.by_id.get(self.parent_of(event))
             if holder is not None:
-                holder.attributes.setdefault("events", []).append(_resolve(event, self.attachments))
+                holder.attributes.setdefault("events", []).append(resolve(event, self.attachments))
         else:
             self.b.keep_unknown(f"event {kind}", index + 1)
             self.b.add(
@@ -259,29 +181,29 @@ class _Sample:
     def model(self, event: dict[str, Any], ts: float | None) -> None:
         model = str(event.get("model") or "")
         output = (
-            _resolve(event.get("output"), self.attachments) if isinstance(event.get("output"), dict) else {}
+            resolve(event.get("output"), self.attachments) if isinstance(event.get("output"), dict) else {}
         )
         call = as_dict(event.get("call"))
         raw_request = (
-            _resolve(call.get("request"), self.attachments) if isinstance(call.get("request"), dict) else None
+            resolve(call.get("request"), self.attachments) if isinstance(call.get("request"), dict) else None
         )
         if raw_request is not None:
-            request = _scrub(raw_request)
-            provider, api = _provider_api(model, request)
-            response = _resolve(call.get("response"), self.attachments)
+            request = scrub(raw_request)
+            provider, api = provider_api(model, request)
+            response = resolve(call.get("response"), self.attachments)
             replayable = "model" in request
         else:
-            messages = [_chat(m) for m in _resolve(event.get("input") or [], self.attachments)]
+            messages = [chat_message(m) for m in resolve(event.get("input") or [], self.attachments)]
             request = {"model": model.split("/", 1)[-1], "messages": messages}
             provider, api = "openai", "chat.completions"
             choices = [
-                {"index": i, "message": _chat(c.get("message")), "finish_reason": c.get("stop_reason")}
+                {"index": i, "message": chat_message(c.get("message")), "finish_reason": c.get("stop_reason")}
                 for i, c in enumerate(output.get("choices") or [])
                 if isinstance(c, dict)
             ]
             response = {"object": "chat.completion", "model": output.get("model"), "choices": choices}
             replayable = False
-        error = _error(event.get("error"))
+        error = error_info(event.get("error"))
         self.b.add(
             "llm",
             model or "model",
@@ -292,7 +214,7 @@ class _Sample:
             input={"provider": provider, "api": api, "request": request},
             output=response,
             error=error,
-            usage=_inspect_usage(output.get("usage")),
+            usage=inspect_usage(output.get("usage")),
             attributes={
                 "replayable": replayable,
                 "model": output.get("model") or model,
@@ -312,8 +234,8 @@ class _Sample:
             started_at=ts,
             ended_at=parse_time(event.get("completed")),
             input={"name": name, "arguments": event.get("arguments"), "call_id": event.get("id")},
-            output=_resolve(event.get("result"), self.attachments),
-            error=_error(event.get("error")),
+            output=resolve(event.get("result"), self.attachments),
+            error=error_info(event.get("error")),
             attributes={k: event[k] for k in ("type", "view", "truncated", "working_time") if k in event},
         )
         for alias, alias_name in list(self.tool_alias.items()):
@@ -325,7 +247,7 @@ class _Sample:
     def from_messages(self) -> None:
         """No events: steps from the message list (assistant turns → llm, tool messages → tool)."""
         messages = [
-            m for m in _resolve(self.sample.get("messages") or [], self.attachments) if isinstance(m, dict)
+            m for m in resolve(self.sample.get("messages") or [], self.attachments) if isinstance(m, dict)
         ]
         for position, message in enumerate(messages):
             if message.get("role") == "assistant":
@@ -337,12 +259,15 @@ class _Sample:
                     input={
                         "provider": "openai",
                         "api": "chat.completions",
-                        "request": {"model": model, "messages": [_chat(m) for m in messages[:position]]},
+                        "request": {
+                            "model": model,
+                            "messages": [chat_message(m) for m in messages[:position]],
+                        },
                     },
                     output={
                         "object": "chat.completion",
                         "model": model,
-                        "choices": [{"index": 0, "message": _chat(message)}],
+                        "choices": [{"index": 0, "message": chat_message(message)}],
                     },
                     attributes={"replayable": False, "model": model},
                 )
@@ -355,44 +280,15 @@ class _Sample:
                     parent_id=self.root.id,
                     input={"name": name, "arguments": None, "call_id": message.get("tool_call_id")},
                     output=message.get("content"),
-                    error=_error(message.get("error")),
+                    error=error_info(message.get("error")),
                 )
-
-
-def _read_eval_zip(path: Path, b: ImportBuilder) -> dict[str, Any] | None:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        b.problem(f"not a readable .eval zip: {exc}", severity="error")
-        return None
-    with archive:
-        names = archive.namelist()
-        log: dict[str, Any] = {}
-        if "header.json" in names:
-            try:
-                log = orjson.loads(archive.read("header.json"))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"header.json: {exc}", severity="error")
-        elif "_journal/start.json" in names:
-            try:
-                log = orjson.loads(archive.read("_journal/start.json"))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"_journal/start.json: {exc}", severity="error")
-        samples = []
-        for name in sorted(n for n in names if n.startswith("samples/") and n.endswith(".json")):
-            try:
-                samples.append(orjson.loads(archive.read(name)))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"{name}: {exc}; sample skipped", severity="error")
-        log["samples"] = samples
-        return log if isinstance(log, dict) else None
 
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "inspect-ai")
     with open(path, "rb") as handle:
         is_zip = handle.read(4) == b"PK\x03\x04"
-    log = _read_eval_zip(path, b) if is_zip else read_json_file(path, b)
+    log = read_eval_zip(path, b) if is_zip else read_json_file(path, b)
     if not isinstance(log, dict):
         if log is not None:
             b.problem("expected an inspect_ai log object", severity="error")
@@ -407,7 +303,7 @@ def load(path: Path) -> Trace:
         started_at=parse_time(stats.get("started_at")),
         ended_at=parse_time(stats.get("completed_at")),
         output=log.get("results"),
-        error=_error(log.get("error")),
+        error=error_info(log.get("error")),
         attributes={"status": log.get("status"), "eval": eval_info, "plan": log.get("plan"), "stats": stats},
     )
     samples = as_list(log.get("samples"))
