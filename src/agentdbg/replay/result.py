@@ -109,7 +109,9 @@ def span_signature(span: Span) -> str:
         tool = span.tool
         if tool is None:
             return "tool"
-        return f"tool {tool.name}({canonical_arguments(tool.arguments)}) -> {tool.result_text!r}"
+        result = canonical_arguments(tool.result) if not isinstance(tool.result, str) else tool.result
+        error = f" error={span.error.message}" if span.error else ""
+        return f"tool {tool.name}({canonical_arguments(tool.arguments)}) -> {result!r}{error}"
     return f"{span.kind} {span.name}"
 
 
