@@ -161,3 +161,41 @@ def test_a_trace_without_the_selected_step_is_skipped(tmp_path: Path) -> None:
     (row,) = verify([str(healthy)], FIX_PATCH, "tool:search_docs", output_dir=tmp_path / "forks")
     assert row.status == "skipped" and row.fork_path is None and not row.cured
     assert row.error is not None and "no call of tool 'search_docs'" in row.error
+
+
+def test_the_bundled_fix_of_sample_03_cures_the_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped patch for 03_tool_loop, replayed on the sample: loop and max-steps gone, a ticket opened instead."""
+    import importlib.util
+
+    from agentdbg.analysis.verify import verify
+
+    samples = Path(__file__).resolve().parents[2] / "sample_traces"
+    spec = importlib.util.spec_from_file_location("sample_fix_tools", samples / "fixes" / "tools.py")
+    assert spec is not None and spec.loader is not None
+    fix_tools = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fix_tools)
+    patch = json.loads((samples / "fixes" / "03_tool_loop.json").read_text())
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+
+    def fixed_model(request: RecordedRequest) -> Reply:
+        body = json.dumps(request.json)
+        if "Never repeat a search" not in body:
+            return tool_call_reply("search_kb", {"query": "VPN error 809 on Windows 11"})
+        if "IT-20931" in body:
+            return reply("I could not find an article, so I opened ticket IT-20931 for the IT team.")
+        return tool_call_reply("create_ticket", {"summary": "VPN error 809 after the Windows 11 update"})
+
+    with FakeLLMServer(responder=fixed_model) as fake:
+        (row,) = verify(
+            [str(samples / "03_tool_loop.jsonl")],
+            patch,
+            "first-llm",
+            output_dir=tmp_path,
+            base_url=fake.base_url + "/v1",
+            tools=fix_tools.TOOLS,
+        )
+    assert row.status == "finished" and row.cured
+    assert (
+        "loop@step-3" in row.before and row.after == []
+    )  # the fork's recorded agent span keeps the old error: not counted
+    assert row.answer_changed and row.new_answer is not None and "IT-20931" in row.new_answer

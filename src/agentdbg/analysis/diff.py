@@ -8,6 +8,7 @@ by the sequence of (kind, name) with ``difflib``.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -17,6 +18,7 @@ from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 
+_STEP = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 StepStatus = Literal["identical", "changed", "only-in-a", "only-in-b"]
 DIFF_CONTEXT = 1
 
@@ -217,9 +219,9 @@ def _fork_point(a: Trace, b: Trace) -> int | None:
         candidates.extend([fa.step, fb.step])
     numbers = []
     for step in candidates:
-        digits = "".join(ch for ch in str(step or "") if ch.isdigit())
-        if digits:
-            numbers.append(int(digits))
+        match = _STEP.match(str(step or "").strip())
+        if match:
+            numbers.append(int(match.group(1)))
     return min(numbers) if numbers else None
 
 

@@ -29,6 +29,23 @@ def _api_fix(span: Span) -> str:
     return "Handle API failures in the agent loop (retry, fall back, or stop with a clear message)."
 
 
+def stale_spans(facts: RunFacts) -> set[str]:
+    """In a fork, recorded spans that enclose re-run steps: their end (output, error) is the original run's."""
+    if facts.trace.header.fork_of is None:
+        return set()
+    stale: set[str] = set()
+    by_id = facts.trace.by_id
+    for span in facts.trace.spans:
+        if span.origin in (None, "recorded"):
+            continue
+        cursor = span.parent_id
+        while cursor is not None and cursor in by_id and cursor not in stale:
+            if by_id[cursor].origin in (None, "recorded"):
+                stale.add(cursor)
+            cursor = by_id[cursor].parent_id
+    return stale
+
+
 def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
     error = span.error
     if error is None or is_overflow_error(error):  # overflow: reported by the context detector
@@ -53,6 +70,11 @@ def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
             details={"kind": "api", "type": error.type, "status_code": error.status_code},
         )
     what = f"tool {span.tool.name}" if span.tool else f"{span.kind} step {span.name}"
+    fix = (
+        "Catch the exception in the tool and return a short error the model can act on (what failed, what to change)."
+        if span.kind == "tool"
+        else "Look at the steps inside it for the first failure; that is where this error starts."
+    )
     return Finding(
         severity="error",
         pattern="error",
@@ -60,7 +82,7 @@ def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
         span_id=span.id,
         title=f"{what} raised {error.type}",
         evidence=f"{error.type}: {snippet(error.message, 200)}",
-        fix="Catch the exception in the tool and return a short error the model can act on (what failed, what to change).",
+        fix=fix,
         details={"kind": "exception", "type": error.type},
     )
 
@@ -101,7 +123,7 @@ def _incomplete(facts: RunFacts) -> list[Finding]:
     return findings
 
 
-def _final_answer(facts: RunFacts) -> Finding | None:
+def _final_answer(facts: RunFacts, current: list[Span]) -> Finding | None:
     steps = facts.llm_steps()
     if not steps:
         return None
@@ -115,8 +137,8 @@ def _final_answer(facts: RunFacts) -> Finding | None:
         None,
     )
     hit_limit = (limit is not None and len(steps) >= limit) or any(
-        span.error is not None and _MAX_STEPS.search(f"{span.error.type} {span.error.message}")
-        for span in facts.trace.spans
+        other.error is not None and _MAX_STEPS.search(f"{other.error.type} {other.error.message}")
+        for other in current
     )
     has_answer = span.ended and span.error is None and bool(view.answer_text.strip()) and not view.tool_calls
     if has_answer and not hit_limit:
@@ -151,7 +173,9 @@ def _final_answer(facts: RunFacts) -> Finding | None:
 
 
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings = [finding for span in facts.trace.spans if (finding := _span_error(span, facts.trace.spans))]
+    stale = stale_spans(facts)
+    current = [span for span in facts.trace.spans if span.id not in stale]
+    findings = [finding for span in current if (finding := _span_error(span, facts.trace.spans))]
     for event in facts.events:
         if event.tool_span is None or event.tool_span.error is not None or not event.failed:
             continue
@@ -167,8 +191,8 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
                 details={"kind": "tool-result"},
             )
         )
-    findings.extend(_incomplete(facts))
-    final = _final_answer(facts)
+    findings.extend(finding for finding in _incomplete(facts) if finding.span_id not in stale)
+    final = _final_answer(facts, current)
     if final is not None:
         findings.append(final)
     return findings
