@@ -164,3 +164,23 @@ def test_explain_package_imports_neither_rich_nor_textual() -> None:
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == ""
+
+
+def test_long_conversation_keeps_its_start_and_end() -> None:
+    messages = [{"role": "user", "content": f"message {n} " + "x" * 100} for n in range(200)]
+    evidence = {
+        "target_step": "step-9",
+        "findings": [],
+        "steps": [{"step": "step-9", "document": {"messages_start_index": 0, "messages": messages}}],
+        "tool_schemas": [],
+        "outcome": {},
+    }
+    fitted, notes = fit_to_budget(evidence, 1500)
+    kept = fitted["steps"][0]["document"]["messages"]
+    assert estimate_tokens(fitted) <= 1500
+    assert kept[0]["content"].startswith("message 0 ") and kept[1]["content"].startswith("message 1 ")
+    marker = kept[2]
+    assert kept[-1]["content"].startswith("message 199 ")
+    first, last = marker["first"], marker["last"]
+    assert first == 2 and kept[3]["content"].startswith(f"message {last + 1} ")
+    assert f"step-9 /document/messages: /messages/2 … /messages/{last} omitted" in notes[-1]

@@ -141,3 +141,33 @@ def test_dry_run_asks_nothing(tmp_path: Path, server: FakeLLMServer, keys: str) 
     result = explain(write_loop(tmp_path), dry_run=True)
     assert result.answer is None and result.provider is None and server.requests == []
     assert result.evidence.window == ["step-1", "step-2"] and result.exit_code == 0
+
+
+def test_trace_without_replayable_steps_still_gets_an_explanation(
+    tmp_path: Path, server: FakeLLMServer, keys: str
+) -> None:
+    from .helpers import looping_run
+
+    run = looping_run()
+    for record in run.records:
+        if record.get("kind") == "llm":
+            record["attributes"]["replayable"] = False  # as an importer marks steps without a full request
+    trace_path = run.write(tmp_path / "imported.jsonl")
+    server.responder = responder([json_reply(answer())])
+
+    result = explain(trace_path, base_url=base_url(server, "openai"))
+
+    assert result.answer is not None and result.attempts == 1
+    assert "cannot be replayed here" in result.notes[0]
+    evidence = json.loads(
+        explain_requests(server.requests)[0]
+        .json["messages"][1]["content"]
+        .split("(JSON):\n", 1)[1]
+        .rsplit("\n\nReply with", 1)[0]
+    )
+    step1 = evidence["steps"][0]
+    assert step1["replayable"] is False and "cannot be re-sent" in step1["not_replayable_because"]
+    assert step1["prompt"][0] == {
+        "role": "system",
+        "text": "You are a helpful assistant. Use tools when needed.",
+    }

@@ -143,8 +143,16 @@ def _pydantic_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
+def replayable(trace: Trace) -> bool:
+    """Whether any llm step holds its full request (imported traces often do not), so fixes can be replayed."""
+    return any(span.llm is not None and span.llm.replayable for span in trace.llm_spans)
+
+
 def check_answer(answer: ModelAnswer, trace: Trace) -> list[str]:
-    """Why the answer cannot be used on ``trace`` (unknown steps, patches that do not apply); empty when fine."""
+    """Why the answer cannot be used on ``trace`` (unknown steps, patches that do not apply); empty when fine.
+
+    In a trace without a replayable step the patches cannot be tried, so only the steps are checked.
+    """
     from agentdbg.replay import replay
 
     problems = []
@@ -156,6 +164,12 @@ def check_answer(answer: ModelAnswer, trace: Trace) -> list[str]:
         )
     for number, fix in enumerate(answer.fixes):
         where = f"fixes.{number} ({fix.step})"
+        if not replayable(trace):
+            try:
+                trace.step(fix.step)
+            except AgentdbgError:
+                problems.append(f"{where}: not a step of this trace")
+            continue
         try:
             replay(trace, fix.step, patch=fix.patch_json, dry_run=True)
         except AgentdbgError as exc:
@@ -188,4 +202,5 @@ __all__ = [
     "check_answer",
     "extract_json",
     "parse_answer",
+    "replayable",
 ]

@@ -41,6 +41,7 @@ class Trimmer:
 
     cuts: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
+    elided: dict[str, str] = field(default_factory=dict)
 
     def cut(self, value: Any, cap: int, label: str, pointer: str = "") -> Any:
         """``value`` with every string longer than ``cap`` middle-cut (recorded under ``label`` + pointer)."""
@@ -68,18 +69,46 @@ class Trimmer:
         if len(lines) > _MAX_NOTES:
             rest = len(lines) - _MAX_NOTES
             lines = [*lines[:_MAX_NOTES], f"… and {rest} more long strings cut the same way"]
-        return [*lines, *self.dropped]
+        return [*lines, *self.elided.values(), *self.dropped]
 
 
 def _step_label(step: dict[str, Any]) -> str:
     return str(step.get("step", "step"))
 
 
+def _elide_messages(step: dict[str, Any], keep: int, trimmer: Trimmer) -> None:
+    """Keep the first two and the last ``keep - 2`` messages of an llm step's document; a marker holds the gap."""
+    document = step.get("document")
+    messages = document.get("messages") if isinstance(document, dict) else None
+    if not isinstance(messages, list) or len(messages) <= keep + 1:
+        return
+    assert isinstance(document, dict)
+    start = int(document.get("messages_start_index") or 0)
+    omitted = len(messages) - keep
+    first, last = start + 2, start + 2 + omitted - 1
+    if isinstance(messages[2], dict) and "agentdbg_omitted" in messages[2]:
+        first = int(messages[2]["first"])
+        last = first + omitted - 1 + int(messages[2]["last"]) - int(messages[2]["first"])
+        messages = [*messages[:2], *messages[3:]]
+        omitted = last - first + 1
+    marker = {
+        "agentdbg_omitted": f"messages /messages/{first} … /messages/{last} omitted to fit the budget",
+        "first": first,
+        "last": last,
+    }
+    document["messages"] = [*messages[:2], marker, *messages[len(messages) - (keep - 2) :]]
+    label = f"{step.get('step')} /document/messages"
+    trimmer.elided[label] = (
+        f"{label}: /messages/{first} … /messages/{last} omitted (kept the first 2 and last {keep - 2})"
+    )
+
+
 def fit_to_budget(evidence: dict[str, Any], budget_tokens: int) -> tuple[dict[str, Any], list[str]]:
     """A copy of ``evidence`` within ``budget_tokens`` and the list of what was trimmed (empty if nothing).
 
     Order: long strings of the context steps, tool schemas and outcome; then those of the
-    broken step; then whole context steps (oldest first); then findings past the first five.
+    broken step; then the middle of long conversations; then whole context steps (oldest
+    first); then findings past the first five.
     """
     data = json.loads(json.dumps(evidence, default=str))
     trimmer = Trimmer()
@@ -107,6 +136,11 @@ def fit_to_budget(evidence: dict[str, Any], budget_tokens: int) -> tuple[dict[st
                     trimmer.cut({k: v for k, v in step.items() if k != "step"}, cap, _step_label(step))
                 )
         data["findings"] = trimmer.cut(data.get("findings", []), cap, "findings")
+    keep = 32
+    while over() and keep >= 4:
+        for step in data.get("steps", []):
+            _elide_messages(step, keep, trimmer)
+        keep //= 2
     while over():
         context = [step for step in data.get("steps", []) if step.get("step") != target]
         if not context:

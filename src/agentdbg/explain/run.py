@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentdbg.analysis import DiagnoseOptions, Finding, diagnose
 from agentdbg.errors import MissingApiKeyError
-from agentdbg.explain.answer import ModelAnswer
+from agentdbg.explain.answer import ModelAnswer, replayable
 from agentdbg.explain.ask import KEY_ENV, PROVIDERS, ask_model, choose_provider, recorded_provider
 from agentdbg.explain.check import FixCheck, best_check, check_fixes, write_fix
 from agentdbg.explain.errors import NoApiKeyError
@@ -150,6 +150,11 @@ def explain(
     result.provider, result.model, result.answer = asked.provider, asked.model, asked.answer
     result.attempts, result.first_errors = asked.attempts, asked.first_errors
     result.input_tokens, result.output_tokens = asked.input_tokens, asked.output_tokens
+    if not replayable(source):
+        result.notes.append(
+            "no step of this trace holds its full request (imported without one), so the fixes cannot be "
+            "replayed here; apply them to your agent and record a new run"
+        )
     if not verify:
         return result
     same_target = chosen == recorded_provider(source)
