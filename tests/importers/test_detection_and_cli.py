@@ -182,3 +182,22 @@ def test_jsonl_formats_detected_when_the_first_line_exceeds_the_sniffed_head(tmp
     codex.write_text(json.dumps(meta) + "\n", encoding="utf-8")
     assert detect_format(codex) == "codex"
     assert open_trace(codex).header.trace_id == "x"
+
+
+def test_an_importer_bug_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentdbg.importers import Importer
+
+    def broken(path: Path) -> None:
+        raise KeyError("payload")
+
+    monkeypatch.setitem(
+        IMPORTERS, "broken", Importer("broken", "always fails", lambda head, path: False, broken)
+    )  # type: ignore[arg-type]
+    path = tmp_path / "x.json"
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(AgentdbgError, match="the broken importer could not read"):
+        open_trace(path, format="broken")
+    result = CliRunner().invoke(app, ["show", str(path), "--print", "--format", "broken"])
+    assert result.exit_code == 2 and "could not read" in result.stderr and "Traceback" not in result.output

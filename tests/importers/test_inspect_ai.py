@@ -124,5 +124,5 @@ def test_broken_zip_and_bad_sample_are_problems(tmp_path: Path) -> None:
 def test_wrong_types_do_not_crash(tmp_path: Path, content: str) -> None:
     path = tmp_path / "log.json"
     path.write_text(content, encoding="utf-8")
-    trace = open_trace(path)
+    trace = open_trace(path, format="inspect-ai")
     assert trace.format == "inspect-ai"

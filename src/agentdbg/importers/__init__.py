@@ -95,7 +95,22 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace
         raise ImportFormatError(
             f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}"
         )
-    trace = importer.load(file_path)
+    try:
+        trace = importer.load(file_path)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OverflowError,
+    ) as exc:
+        # importers turn bad input into problems; this is the last guard, so a user never sees a traceback
+        raise ImportFormatError(
+            f"the {name} importer could not read {file_path}: {type(exc).__name__}: {exc}",
+            hint="check --format (run `agentdbg formats`); if the file is valid, please report it",
+        ) from exc
     trace.format = name
     if trace.source is None:
         trace.source = str(file_path)
