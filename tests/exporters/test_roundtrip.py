@@ -12,6 +12,7 @@ from agentdbg.importers import detect_format, open_trace
 from agentdbg.model.trace import Trace
 from tests.exporters.otlp_helpers import spans
 from tests.exporters.sdk_run import record_sdk_run
+from tests.exporters.test_otlp_json import assert_follows_semconv
 from tests.exporters.traces import travel_trace_file
 from tests.importers.corpus import corpus_files
 
@@ -119,8 +120,9 @@ def test_responses_anthropic_and_custom_steps_survive(tmp_path: Path) -> None:
 @pytest.mark.parametrize("source", corpus_files(), ids=lambda path: path.name)
 def test_every_corpus_file_exports_and_comes_back(source: Path, tmp_path: Path) -> None:
     """Other tools' real traces (imported) go out as OTLP JSON and HTML; the OTLP file gives back the same steps."""
-    original, imported, _ = _roundtrip(source, tmp_path)
+    original, imported, exported = _roundtrip(source, tmp_path)
     assert original.spans and _steps(imported) == _steps(original)
+    assert_follows_semconv(json.loads(exported.read_text(encoding="utf-8")), source.name)
     assert imported.problems == []
     page = export_trace(original, "html", tmp_path / "page.html").read_text(encoding="utf-8")
     data = json.loads(page.split('id="agentdbg-data">', 1)[1].split("</script>", 1)[0])
