@@ -260,3 +260,16 @@ def test_imported_step_without_request_is_refused(tmp_path):
     )
     with pytest.raises(ReplayError, match="no complete recorded request"):
         replay(path, "step-1")
+
+
+def test_credentials_in_a_patch_are_sent_but_never_written(chat_run, server):
+    secret = "sk-proj-" + "A1b2C3d4" * 4
+    server.enqueue(reply("ok"))
+    patch = [
+        {"op": "add", "path": "/params/extra_headers", "value": {"X-Api-Key": secret, "X-Trace": "t1"}},
+        {"op": "replace", "path": "/messages/0/content", "value": f"my key is {secret}"},
+    ]
+    result = replay(chat_run, "last-llm", patch=patch, base_url=base_url(server, "openai.chat.completions"))
+    assert server.requests[0].headers["x-api-key"] == secret and server.requests[0].headers["x-trace"] == "t1"
+    written = open(result.fork_path).read()
+    assert secret not in written and "[REDACTED]" in written and '"X-Trace":"t1"' in written

@@ -8,12 +8,38 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agentdbg.capture.redact import map_strings, mask_secrets
 from agentdbg.model.records import ErrorInfo, ForkOf, TraceHeader, Usage
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.store.writer import TraceWriter
+from agentdbg.store.writer import TraceWriter, encode_record
 
 StepCallback = Callable[[Span], None]
+
+SECRET_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "api-key", "cookie")
+_HINTS = (b"sk-", b"AKIA", b"ASIA", b"earer", b"uthorization", b"pi-key", b"PI-KEY", b"ookie", b"OOKIE")
+
+
+def _mask_headers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: "[REDACTED]" if str(key).lower() in SECRET_HEADERS else _mask_headers(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_headers(item) for item in value]
+    return value
+
+
+def scrub(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with credential headers and key-shaped strings masked; untouched (and cheap) when it has none.
+
+    Replay writes requests the user may have patched (``extra_headers``, pasted keys), and the patch itself.
+    """
+    line = encode_record(record)
+    if not any(hint in line for hint in _HINTS):
+        return record
+    return map_strings(_mask_headers(record), mask_secrets)  # type: ignore[no-any-return]
 
 
 class ForkWriter:
@@ -25,8 +51,9 @@ class ForkWriter:
         self.on_step = on_step
 
     def _write(self, record: dict[str, Any]) -> None:
+        """Write one record with secrets masked (credential headers, key-shaped strings)."""
         if self.writer is not None:
-            self.writer.write(record)
+            self.writer.write(scrub(record))
 
     def header(self, source: Trace, fork_step: str, patch: Any) -> TraceHeader:
         name = source.header.name or "run"
