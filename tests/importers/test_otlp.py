@@ -275,3 +275,195 @@ def test_older_semconv_messages_in_span_events(tmp_path: Path) -> None:
     assert [(m.role, m.text) for m in second.llm.prompt] == [("user", "hello")]
     assert second.llm.answer_text == "hi there"
     assert first.started_at == 1.0 and first.ended_at == 2.0
+
+
+def test_openai_agents_sdk_as_instrumented_by_openinference(tmp_path: Path) -> None:
+    """The attribute shapes of openinference-instrumentation-openai-agents (see corpus FORMATS.md §5)."""
+    llm_attrs = {
+        "openinference.span.kind": "LLM",
+        "llm.model_name": "gpt-4.1-2025-04-14",
+        "llm.token_count.prompt": "85",
+        "llm.token_count.completion": "29",
+        "llm.input_messages.0.message.role": "system",
+        "llm.input_messages.0.message.content": "You are a weather agent.",
+        "llm.input_messages.1.message.role": "user",
+        "llm.input_messages.1.message.content": "Weather in Tokyo?",
+        "llm.input_messages.2.message.role": "assistant",
+        "llm.input_messages.2.message.tool_calls.0.tool_call.id": "call_Kud0j0DxWSmLzv9W5m6qVqXn",
+        "llm.input_messages.2.message.tool_calls.0.tool_call.function.name": "get_weather",
+        "llm.input_messages.2.message.tool_calls.0.tool_call.function.arguments": '{"city":"Tokyo"}',
+        "llm.input_messages.3.message.role": "tool",
+        "llm.input_messages.3.message.tool_call_id": "call_Kud0j0DxWSmLzv9W5m6qVqXn",
+        "llm.input_messages.3.message.content": "The weather in Tokyo is sunny.",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.content": "It is sunny in Tokyo.",
+    }
+    spans = [
+        {
+            "traceId": "cd" * 16,
+            "spanId": "10" * 8,
+            "name": "Weather agent",
+            "startTimeUnixNano": "1000000000",
+            "endTimeUnixNano": "9000000000",
+            "attributes": _kv({"openinference.span.kind": "AGENT", "graph.node.id": "Weather agent"}),
+        },
+        {
+            "traceId": "cd" * 16,
+            "spanId": "11" * 8,
+            "parentSpanId": "10" * 8,
+            "name": "get_weather",
+            "startTimeUnixNano": "2000000000",
+            "endTimeUnixNano": "2100000000",
+            "attributes": _kv(
+                {
+                    "openinference.span.kind": "TOOL",
+                    "tool.name": "get_weather",
+                    "input.value": '{"city":"Tokyo"}',
+                    "output.value": "The weather in Tokyo is sunny.",
+                }
+            ),
+        },
+        {
+            "traceId": "cd" * 16,
+            "spanId": "12" * 8,
+            "parentSpanId": "10" * 8,
+            "name": "response",
+            "startTimeUnixNano": "3000000000",
+            "endTimeUnixNano": "4000000000",
+            "attributes": _kv(llm_attrs),
+        },
+    ]
+    path = tmp_path / "agents.json"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"spans": spans}]}]}),
+        encoding="utf-8",
+    )
+    trace = open_trace(path)
+    assert [s.kind for s in trace.spans] == ["agent", "tool", "llm"]
+    llm = trace.llm_spans[0].llm
+    assert [m.role for m in llm.prompt] == ["system", "user", "assistant", "tool"]
+    assert llm.prompt[2].tool_calls[0].name == "get_weather" and llm.prompt[2].tool_calls[0].arguments == {
+        "city": "Tokyo"
+    }
+    assert llm.prompt[3].tool_call_id == "call_Kud0j0DxWSmLzv9W5m6qVqXn"
+    assert llm.answer_text == "It is sunny in Tokyo." and trace.llm_spans[0].usage.input_tokens == 85
+    assert trace.tool_spans[0].tool.arguments == {"city": "Tokyo"}
+
+
+def test_vercel_ai_sdk_spans(tmp_path: Path) -> None:
+    """generateText → doGenerate (tool call) → toolCall → doGenerate (answer), as the AI SDK's telemetry writes them."""
+
+    def span(sid: str, parent: str | None, start: int, attrs: dict[str, str]) -> dict[str, Any]:
+        out = {
+            "traceId": "ef" * 16,
+            "spanId": sid * 8,
+            "name": attrs["ai.operationId"],
+            "startTimeUnixNano": str(start * 10**9),
+            "endTimeUnixNano": str((start + 1) * 10**9),
+            "attributes": _kv(attrs),
+        }
+        if parent:
+            out["parentSpanId"] = parent * 8
+        return out
+
+    calls = json.dumps(
+        [{"toolCallType": "function", "toolCallId": "tc1", "toolName": "weather", "args": '{"city":"Oslo"}'}]
+    )
+    spans = [
+        span(
+            "20",
+            None,
+            1,
+            {
+                "ai.operationId": "ai.generateText",
+                "ai.model.id": "gpt-4o",
+                "ai.usage.promptTokens": "300",
+                "ai.usage.completionTokens": "40",
+            },
+        ),
+        span(
+            "21",
+            "20",
+            2,
+            {
+                "ai.operationId": "ai.generateText.doGenerate",
+                "ai.model.id": "gpt-4o",
+                "ai.prompt.messages": json.dumps(
+                    [{"role": "user", "content": [{"type": "text", "text": "Oslo weather?"}]}]
+                ),
+                "ai.response.toolCalls": calls,
+                "ai.response.finishReason": "tool-calls",
+                "ai.usage.promptTokens": "120",
+                "ai.usage.completionTokens": "15",
+            },
+        ),
+        span(
+            "22",
+            "20",
+            3,
+            {
+                "ai.operationId": "ai.toolCall",
+                "ai.toolCall.name": "weather",
+                "ai.toolCall.id": "tc1",
+                "ai.toolCall.args": '{"city":"Oslo"}',
+                "ai.toolCall.result": '{"temp": 4}',
+            },
+        ),
+        span(
+            "23",
+            "20",
+            4,
+            {
+                "ai.operationId": "ai.generateText.doGenerate",
+                "ai.model.id": "gpt-4o",
+                "ai.prompt.messages": json.dumps(
+                    [
+                        {"role": "user", "content": [{"type": "text", "text": "Oslo weather?"}]},
+                        {
+                            "role": "assistant",
+                            "content": [
+                                {
+                                    "type": "tool-call",
+                                    "toolCallId": "tc1",
+                                    "toolName": "weather",
+                                    "args": {"city": "Oslo"},
+                                }
+                            ],
+                        },
+                        {
+                            "role": "tool",
+                            "content": [
+                                {
+                                    "type": "tool-result",
+                                    "toolCallId": "tc1",
+                                    "toolName": "weather",
+                                    "result": {"temp": 4},
+                                }
+                            ],
+                        },
+                    ]
+                ),
+                "ai.response.text": "4 degrees in Oslo.",
+                "ai.usage.promptTokens": "180",
+                "ai.usage.completionTokens": "25",
+            },
+        ),
+    ]
+    path = tmp_path / "vercel.json"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"spans": spans}]}]}),
+        encoding="utf-8",
+    )
+    trace = open_trace(path)
+    assert [s.kind for s in trace.spans] == ["agent", "llm", "tool", "llm"]
+    first, second = trace.llm_spans
+    assert first.llm.tool_calls[0].name == "weather" and first.llm.tool_calls[0].id == "tc1"
+    assert [m.role for m in second.llm.prompt] == ["user", "assistant", "tool"] and second.llm.prompt[
+        2
+    ].tool_call_id == "tc1"
+    assert second.llm.answer_text == "4 degrees in Oslo."
+    tool = trace.tool_spans[0]
+    assert (
+        tool.tool.arguments == {"city": "Oslo"} and tool.output == {"temp": 4} and tool.tool.call_id == "tc1"
+    )
+    assert trace.totals()["input_tokens"] == 300  # the generateText total is kept aside, not added again

@@ -104,7 +104,13 @@ def classify(attrs: dict[str, Any], hint: str | None = None) -> str:
         return "llm"
     if operation in ("embeddings", "retrieval") or oi_kind in ("RETRIEVER", "EMBEDDING", "RERANKER"):
         return "retrieval"
-    if operation in ("invoke_agent", "create_agent") or oi_kind in ("AGENT", "CHAIN") or ls_kind == "chain":
+    vercel_call = vercel in ("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject")
+    if (
+        operation in ("invoke_agent", "create_agent")
+        or oi_kind in ("AGENT", "CHAIN")
+        or ls_kind == "chain"
+        or vercel_call
+    ):
         return "agent"
     return hint or "custom"
 
