@@ -27,7 +27,11 @@ VALID = [
         "name": "chat",
         "started_at": 1764150000.1,
         "ended_at": 1764150001.0,
-        "input": {"provider": "openai", "api": "chat.completions", "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}},
+        "input": {
+            "provider": "openai",
+            "api": "chat.completions",
+            "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+        },
         "output": {"choices": [{"message": {"role": "assistant", "content": "hello"}}]},
         "usage": {"input_tokens": 3, "output_tokens": 1},
     },
@@ -36,10 +40,25 @@ VALID = [
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
-FIELDS = ["type", "id", "parent_id", "kind", "name", "started_at", "ended_at", "input", "output", "usage", "error", "attributes"]
+FIELDS = [
+    "type",
+    "id",
+    "parent_id",
+    "kind",
+    "name",
+    "started_at",
+    "ended_at",
+    "input",
+    "output",
+    "usage",
+    "error",
+    "attributes",
+]
 
 
 def _exercise(path: Path) -> None:
@@ -86,8 +105,12 @@ def test_torn_files(tmp_path: Path, cut: int) -> None:
 def test_pathological_lines(tmp_path: Path) -> None:
     header = json.dumps(VALID[0]).encode()
     span = json.dumps(VALID[2]).encode()
-    deep = b'{"type": "span", "id": "deep", "kind": "custom", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    deep_output = b'{"type": "span", "id": "deep2", "kind": "custom", "output": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    deep = (
+        b'{"type": "span", "id": "deep", "kind": "custom", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    deep_output = (
+        b'{"type": "span", "id": "deep2", "kind": "custom", "output": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    )
     lines = [
         header,
         b"\xff\xfe\x00garbage",
@@ -99,7 +122,14 @@ def test_pathological_lines(tmp_path: Path) -> None:
         deep,
         deep_output,
         b'{"type": "span", "id": "fartime", "kind": "custom", "started_at": 1e308, "ended_at": -1e308}',
-        b'{"type": "span", "id": "nested1000", "kind": "tool", "input": {"name": "t", "arguments": ' + b"[" * 1000 + b"]" * 1000 + b'}, "output": ' + b"{\"a\":" * 1000 + b"1" + b"}" * 1000 + b"}",
+        b'{"type": "span", "id": "nested1000", "kind": "tool", "input": {"name": "t", "arguments": '
+        + b"[" * 1000
+        + b"]" * 1000
+        + b'}, "output": '
+        + b'{"a":' * 1000
+        + b"1"
+        + b"}" * 1000
+        + b"}",
         span,
     ]
     path = tmp_path / "patho.jsonl"
