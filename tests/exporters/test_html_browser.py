@@ -15,7 +15,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.exporters.browser import chromium
-from tests.exporters.traces import HEADER, T0, travel_trace_file, write_records
+from tests.exporters.traces import HEADER, T0, travel_records, travel_trace_file, write_records
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,67 @@ def test_hostile_trace_text_is_shown_as_text(browser, tmp_path: Path) -> None:
     )
     assert "<i>chat</i></script>" in buttons[0].text
     assert browser.find_element(By.ID, "trace-name").text == "</title><script>alert(2)</script>"
+
+
+def test_filter_keyboard_and_folded_history(browser, tmp_path: Path) -> None:
+    history = [{"role": "system", "content": "Be brief."}]
+    for turn in range(1, 7):
+        history += [
+            {"role": "user", "content": f"question {turn}"},
+            {"role": "assistant", "content": f"answer {turn}"},
+        ]
+    records = travel_records()
+    records.insert(
+        2,
+        {
+            "type": "span",
+            "id": "long",
+            "parent_id": "root",
+            "kind": "llm",
+            "name": "long-chat",
+            "started_at": T0 + 0.05,
+            "ended_at": T0 + 0.09,
+            "input": {
+                "provider": "openai",
+                "api": "chat.completions",
+                "request": {"model": "gpt-4o", "messages": history},
+            },
+            "output": {
+                "choices": [
+                    {"finish_reason": "stop", "message": {"role": "assistant", "content": "answer 7"}}
+                ]
+            },
+        },
+    )
+    page = _export_html(write_records(tmp_path / "long.jsonl", records))
+    _open(browser, page)
+    _click(browser, "step-2")
+    prompt = browser.find_element(By.ID, "prompt")
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "#prompt details.earlier summary").text == "8 earlier messages"
+    )
+    assert "Be brief." in prompt.text and "question 6" in prompt.text and "question 1" not in prompt.text
+    browser.find_element(By.CSS_SELECTOR, "#prompt details.earlier summary").click()
+    assert "question 1" in browser.find_element(By.ID, "prompt").text
+    jump = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "nav.jump button")]
+    assert jump == ["Prompt", "Response", "Raw record"]
+
+    search = browser.find_element(By.ID, "filter")
+    search.send_keys("error")
+    assert _visible(browser) == ["step-7"]  # the failed anthropic call (its status badge says error)
+    search.clear()
+    search.send_keys("openai.chat")
+    assert _visible(browser) == ["step-3", "step-5"]
+    _click(browser, "step-5")
+    browser.find_element(By.CSS_SELECTOR, 'button.step[data-step="step-5"]').send_keys(Keys.ARROW_UP)
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#detail h2").text.startswith("step-3 ")
+    )
+
+
+def _visible(browser) -> list[str]:
+    return [
+        b.get_attribute("data-step")
+        for b in browser.find_elements(By.CSS_SELECTOR, "#tree button.step")
+        if b.is_displayed()
+    ]
