@@ -188,3 +188,22 @@ def test_api_error_marks_the_step_and_status(tmp_path, server):
     assert "context too long" in (result.error or "")
     fork = read_trace(result.fork_path)
     assert fork.spans[-1].error is not None and fork.spans[-1].error.status_code == 400
+
+
+def test_on_step_reports_each_new_step_as_it_ends(tmp_path, server):
+    api = "openai.responses"
+    run = weather_run(tmp_path, server, api)
+    server.enqueue(tool_call_reply("get_weather", {"city": "Paris"}), reply("Sunny."))
+    seen = []
+    result = replay(
+        run,
+        "step-2",
+        on_step=lambda span: seen.append((span.address, span.kind, span.origin, span.ended)),
+        base_url=base_url(server, api),
+    )
+    assert seen == [
+        ("step-2", "llm", "patched", True),
+        ("step-3", "tool", "cached", True),
+        ("step-4", "llm", "live", True),
+    ]
+    assert [s.step for s in result.steps] == ["step-2", "step-3", "step-4"]
