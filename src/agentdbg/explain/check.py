@@ -71,9 +71,12 @@ def check_fixes(
     *,
     options: DiagnoseOptions | None = None,
     on_fix: Callable[[FixCheck], None] | None = None,
+    first_number: int = 1,
     **replay_options: Any,
 ) -> list[FixCheck]:
     """Replay each fix from its step, diagnose the fork, compare with the original.
+
+    Fixes are numbered from ``first_number`` (the TUI replays one candidate at a time).
 
     Raises:
         MissingApiKeyError: the replay's provider key is missing (every fix would fail the same way).
@@ -84,7 +87,7 @@ def check_fixes(
     before = finding_labels(diagnose(trace, options))
     directory, stem = fork_directory(trace)
     checks = []
-    for number, fix in enumerate(fixes, start=1):
+    for number, fix in enumerate(fixes, start=first_number):
         check = FixCheck(
             number=number, kind=fix.kind, step=fix.step, title=fix.title, status="errored", before=before
         )

@@ -15,59 +15,74 @@ from agentdbg.textsafe import safe_line, safe_text
 
 
 def _label(name: str, value: str, style: str = "") -> Text:
-    text = Text(f"{name:<16}", style="bold")
+    """``name`` padded, then ``value`` (one line; for wrapped blocks use ``_fields``)."""
+    text = Text(f"{name:<14}  ", style="bold")
     text.append(safe_text(value), style=style)
     return text
 
 
-def evidence_summary(result: ExplainResult) -> Text:
+def _fields(rows: Sequence[tuple[str, Text]], indent: int = 0) -> Table:
+    """Label/value rows whose values wrap under themselves (hanging indent), not under the labels."""
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    if indent:
+        grid.add_column(width=indent - 2 if indent > 2 else indent, no_wrap=True)
+    grid.add_column(style="bold", no_wrap=True, min_width=14 if not indent else 5)
+    grid.add_column(ratio=1)
+    for name, value in rows:
+        grid.add_row(*([Text("")] if indent else []), Text(name), value)
+    return grid
+
+
+def _value(text: str, style: str = "") -> Text:
+    return Text(safe_text(text), style=style)
+
+
+def evidence_summary(result: ExplainResult) -> Table:
     """Which step, which steps were sent, how many tokens, and exactly what was trimmed or masked."""
     evidence = result.evidence
-    text = _label("broken step", f"{evidence.target_step} ({evidence.target_reason})")
-    text.append("\n")
-    text.append_text(
-        _label(
+    rows = [
+        ("broken step", _value(f"{evidence.target_step} ({evidence.target_reason})")),
+        (
             "evidence",
-            f"steps {', '.join(evidence.window)}, {len(result.findings)} finding(s), "
-            f"~{evidence.estimated_tokens:,} tokens (budget {evidence.budget_tokens:,})",
-        )
-    )
+            _value(
+                f"steps {', '.join(evidence.window)}, {len(result.findings)} finding(s), "
+                f"~{evidence.estimated_tokens:,} tokens (budget {evidence.budget_tokens:,})"
+            ),
+        ),
+    ]
     if evidence.masked_secrets:
-        text.append("\n")
-        text.append_text(_label("masked", f"{evidence.masked_secrets} key-shaped string(s)", "yellow"))
-    for line in evidence.trimmed:
-        text.append("\n")
-        text.append_text(_label("trimmed", line, "dim"))
-    return text
+        rows.append(("masked", _value(f"{evidence.masked_secrets} key-shaped string(s)", "yellow")))
+    rows.extend(("trimmed", _value(line, "dim")) for line in evidence.trimmed)
+    return _fields(rows)
 
 
-def fix_detail(number: int, answer: ModelAnswer) -> Text:
-    """One candidate fix: kind, step, title, rationale and its patch as JSON."""
+def fix_detail(number: int, answer: ModelAnswer) -> RenderableType:
+    """One candidate fix: kind, step, title, then its rationale and its patch (one op per line)."""
     fix = answer.fixes[number - 1]
-    text = Text(f"fix {number}  ", style="bold green")
-    text.append(f"[{fix.kind}] ", style="magenta")
-    text.append(f"{fix.step}  ", style="bold")
-    text.append(safe_line(fix.title), style="bold")
-    text.append("\n  why: ", style="dim")
-    text.append(safe_text(fix.rationale))
-    patch = json.dumps(fix.patch_json, indent=2, ensure_ascii=False)
-    for line in patch.splitlines():
-        text.append("\n    " + safe_text(line), style="cyan")
-    return text
+    head = Text(f"fix {number}  ", style="bold green")
+    head.append(f"[{fix.kind}] ", style="magenta")
+    head.append(f"{fix.step}  ", style="bold")
+    head.append(safe_line(fix.title), style="bold")
+    patch = Text(
+        "\n".join(safe_text(json.dumps(op, ensure_ascii=False)) for op in fix.patch_json), style="cyan"
+    )
+    return Group(head, _fields([("why", _value(fix.rationale)), ("patch", patch)], indent=4))
 
 
 def answer_view(answer: ModelAnswer, *, model: str | None = None, attempts: int = 1) -> RenderableType:
     """The model's explanation: where the failure starts, the pattern, the root cause, then each fix."""
-    head = _label("failure starts", answer.failure_step, "bold red")
-    head.append("\n")
-    head.append_text(_label("pattern", answer.failure_pattern, "magenta"))
-    head.append("\n")
-    head.append_text(_label("root cause", answer.root_cause))
+    rows = [
+        ("failure starts", _value(answer.failure_step, "bold red")),
+        ("pattern", _value(answer.failure_pattern, "magenta")),
+        ("root cause", _value(answer.root_cause)),
+    ]
     if model:
-        head.append("\n")
         retried = " (after one retry: the first answer did not validate)" if attempts > 1 else ""
-        head.append_text(_label("model", f"{model}{retried}", "dim"))
-    return Group(head, *(fix_detail(number, answer) for number in range(1, len(answer.fixes) + 1)))
+        rows.append(("model", _value(f"{model}{retried}", "dim")))
+    parts: list[RenderableType] = [_fields(rows)]
+    for number in range(1, len(answer.fixes) + 1):
+        parts.extend([Text(""), fix_detail(number, answer)])
+    return Group(*parts)
 
 
 def _findings_cell(labels: Sequence[str]) -> str:
