@@ -67,6 +67,14 @@ def test_cli_errors_are_clear_and_never_tracebacks(tmp_path: Path) -> None:
         ("export", str(trace_file), "--format", "pdf"): "unknown export format 'pdf'",
         ("export", str(tmp_path / "missing.jsonl"), "--format", "html"): "no such file",
         ("export", str(trace_file), "--format", "html", "-o", str(tmp_path)): "is a directory",
+        (
+            "export",
+            str(trace_file),
+            "--format",
+            "html",
+            "-o",
+            str(trace_file / "x.html"),
+        ): "is a file, not a directory",
     }
     for args, message in cases.items():
         result = _agentdbg(*args)

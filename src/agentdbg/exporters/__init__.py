@@ -84,6 +84,9 @@ def export_trace(trace: Trace, format: str, output: str | os.PathLike[str]) -> P
             f"{path} is a directory",
             hint=f"give a file name, e.g. {path / ('trace' + EXPORTERS[format].suffix)}",
         )
+    blocking = next((parent for parent in path.parents if parent.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ExportError(f"cannot write {path}: {blocking} is a file, not a directory")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
