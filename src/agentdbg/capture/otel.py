@@ -191,7 +191,9 @@ class OTelSink:
         """Count a record the OTel side could not take; say so once on stderr (the trace file is unaffected)."""
         self.errors += 1
         if self.errors == 1:
-            sys.stderr.write(f"agentdbg: cannot hand a step to OpenTelemetry: {type(error).__name__}: {error}\n")
+            sys.stderr.write(
+                f"agentdbg: cannot hand a step to OpenTelemetry: {type(error).__name__}: {error}\n"
+            )
 
     def close(self) -> None:
         """End the spans still open (their steps never ended), marked ``agentdbg.incomplete``."""
