@@ -186,3 +186,22 @@ def test_abandoned_stream_does_not_break_server(server, oai):
     assert (
         oai.chat.completions.create(model="m", messages=MESSAGES).choices[0].message.content == "still alive"
     )
+
+
+def test_runs_from_the_shell_and_prints_its_url():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentdbg.testing", "--text", "from the shell"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = proc.stdout.readline().strip()
+        client = openai.OpenAI(base_url=base_url + "/v1", api_key="k")
+        answer = client.chat.completions.create(model="m", messages=MESSAGES)
+        assert answer.choices[0].message.content == "from the shell"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -24,32 +24,33 @@ class Assembled:
 
 def parse_sse(body: bytes) -> list[tuple[str | None, str]]:
     """``(event, data)`` pairs of a text/event-stream body (comments and empty events skipped)."""
+    if b"\r" in body:
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     events: list[tuple[str | None, str]] = []
-    text = body.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    for block in text.split("\n\n"):
+    for block in body.split(b"\n\n"):
         name: str | None = None
-        data: list[str] = []
-        for line in block.split("\n"):
-            if not line or line.startswith(":"):
-                continue
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
+        data: list[bytes] = []
+        for line in block.split(b"\n"):
+            if line.startswith(b"data:"):
+                data.append(line[6:] if line[5:6] == b" " else line[5:])
+            elif line.startswith(b"event:"):
+                name = (line[7:] if line[6:7] == b" " else line[6:]).decode("utf-8", errors="replace")
         if data:
-            events.append((name, "\n".join(data)))
+            events.append((name, b"\n".join(data).decode("utf-8", errors="replace")))
     return events
 
 
 def _json_events(events: list[tuple[str | None, str]]) -> tuple[list[tuple[str | None, Any]], bool]:
+    done = any(data.startswith("[DONE]") for _, data in events)
+    kept = [(name, data) for name, data in events if not data.startswith("[DONE]")]
+    try:  # one parse for the whole stream; fall back event by event if one is torn
+        values = orjson.loads("[" + ",".join(data for _, data in kept) + "]")
+        if len(values) == len(kept):
+            return [(name, value) for (name, _), value in zip(kept, values, strict=True)], done
+    except orjson.JSONDecodeError:
+        pass
     parsed: list[tuple[str | None, Any]] = []
-    done = False
-    for name, data in events:
-        if data.startswith("[DONE]"):
-            done = True
-            continue
+    for name, data in kept:
         try:
             parsed.append((name, orjson.loads(data)))
         except orjson.JSONDecodeError:
@@ -67,52 +68,62 @@ def _stream_error(name: str | None, obj: Any) -> dict[str, Any] | None:
 
 
 def assemble_chat(events: list[tuple[str | None, str]]) -> Assembled:
-    """``chat.completion.chunk`` deltas → one ``chat.completion``."""
+    """``chat.completion.chunk`` deltas → one ``chat.completion`` (text pieces joined once, at the end)."""
     parsed, done = _json_events(events)
     result: dict[str, Any] | None = None
     choices: dict[int, dict[str, Any]] = {}
+    pieces: dict[tuple[int, str], list[str]] = {}
     calls: dict[tuple[int, int], dict[str, Any]] = {}
+    arguments: dict[tuple[int, int], list[str]] = {}
     error = None
     for name, chunk in parsed:
-        error = error or _stream_error(name, chunk)
-        if not isinstance(chunk, dict) or "choices" not in chunk:
+        if type(chunk) is not dict or "choices" not in chunk:
+            error = error or _stream_error(name, chunk)
             continue
         if result is None:
             keep = ("id", "created", "model", "service_tier", "system_fingerprint")
-            result = {k: chunk.get(k) for k in keep if k in chunk}
+            result = {k: chunk[k] for k in keep if k in chunk}
             result["object"] = "chat.completion"
         if chunk.get("usage"):
             result["usage"] = chunk["usage"]
-        for choice in chunk.get("choices") or []:
+        for choice in chunk["choices"] or ():
             index = choice.get("index", 0)
-            entry = choices.setdefault(
-                index,
-                {"index": index, "message": {"role": "assistant", "content": None}, "finish_reason": None},
-            )
-            message = entry["message"]
+            entry = choices.get(index)
+            if entry is None:
+                message = {"role": "assistant", "content": None}
+                entry = choices[index] = {"index": index, "message": message, "finish_reason": None}
             delta = choice.get("delta") or {}
-            for key in ("content", "refusal", "reasoning_content", "reasoning"):
-                if isinstance(delta.get(key), str):
-                    message[key] = (message.get(key) or "") + delta[key]
-            if delta.get("role"):
-                message["role"] = delta["role"]
-            for call in delta.get("tool_calls") or []:
-                slot = calls.setdefault(
-                    (index, call.get("index", 0)),
-                    {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
-                )
-                if call.get("id"):
-                    slot["id"] = call["id"]
-                function = call.get("function") or {}
-                if function.get("name"):
-                    slot["function"]["name"] = function["name"]
-                slot["function"]["arguments"] += function.get("arguments") or ""
+            for key, value in delta.items():
+                if key == "tool_calls":
+                    for call in value or ():
+                        slot_key = (index, call.get("index", 0))
+                        slot = calls.get(slot_key)
+                        if slot is None:
+                            slot = calls[slot_key] = {
+                                "id": None,
+                                "type": "function",
+                                "function": {"name": ""},
+                            }
+                            arguments[slot_key] = []
+                        if call.get("id"):
+                            slot["id"] = call["id"]
+                        function = call.get("function") or {}
+                        if function.get("name"):
+                            slot["function"]["name"] = function["name"]
+                        arguments[slot_key].append(function.get("arguments") or "")
+                elif key == "role" and value:
+                    entry["message"]["role"] = value
+                elif isinstance(value, str):  # content, refusal, reasoning_content, ...
+                    pieces.setdefault((index, key), []).append(value)
             if choice.get("finish_reason"):
                 entry["finish_reason"] = choice["finish_reason"]
             if choice.get("logprobs"):
                 entry["logprobs"] = choice["logprobs"]
-    for (index, _), call in sorted(calls.items()):
-        choices[index]["message"].setdefault("tool_calls", []).append(call)
+    for (index, key), parts in pieces.items():
+        choices[index]["message"][key] = "".join(parts)
+    for slot_key, call in sorted(calls.items()):
+        call["function"]["arguments"] = "".join(arguments[slot_key])
+        choices[slot_key[0]]["message"].setdefault("tool_calls", []).append(call)
     if result is not None:
         result["choices"] = [choices[i] for i in sorted(choices)]
     finished = bool(choices) and all(c["finish_reason"] for c in choices.values())

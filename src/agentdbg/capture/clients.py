@@ -44,7 +44,11 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
             if str(options.url).split("?")[0].rstrip("/").endswith(s)
         )
         _install_hooks(client._client)
-        base_url = str(client.base_url).split("?", 1)[0]
+        url = client.base_url
+        cached = client.__dict__.get("_agentdbg_base_url")
+        if cached is None or cached[0] is not url:
+            cached = client.__dict__["_agentdbg_base_url"] = (url, str(url).split("?", 1)[0])
+        base_url = cached[1]
         return LLMCall(provider, endpoint[1], suffix, base_url)
     except Exception:  # noqa: BLE001 - an unknown SDK shape must not break the call; it goes unrecorded
         return None

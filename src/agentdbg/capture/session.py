@@ -108,7 +108,9 @@ class TraceSession:
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
             return
-        mirror_record(cleaned, self.trace_id)  # to an OpenTelemetry TracerProvider, when enable_otel() was called
+        mirror_record(
+            cleaned, self.trace_id
+        )  # to an OpenTelemetry TracerProvider, when enable_otel() was called
 
     def offer_tool_calls(self, calls: list[tuple[str, Any, str]]) -> None:
         """Remember the tool calls an LLM answer asked for, so tool steps can find their ``call_id``."""

@@ -16,9 +16,11 @@ An empty queue with neither gives HTTP 500 with ``x-should-retry: false`` (no re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import string
+import sys
 import threading
 import time
 from collections import deque
@@ -76,9 +78,16 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     fake: FakeLLMServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (abandoned stream, closed pool) is normal; anything else is reported."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
     server: _HTTPServer
 
     def do_POST(self) -> None:
@@ -297,3 +306,23 @@ def _send_sse(
         handler.wfile.flush()
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True  # the client abandoned the stream
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m agentdbg.testing [--port N] [--text T]``: serve one canned answer until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="A local fake LLM server (OpenAI and Anthropic wire formats)."
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser.add_argument("--text", default="Hello from FakeLLMServer.", help="the answer to every request")
+    args = parser.parse_args(argv)
+    with FakeLLMServer(default=reply(args.text), port=args.port) as server:
+        print(server.base_url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""What does recording cost per LLM call? Wrapped vs. unwrapped SDK clients, side by side, one run.
+
+Both clients talk to the same local ``FakeLLMServer``, run in its own process so
+it does not share the GIL with the clients; calls alternate (wrapped, unwrapped,
+...) so drift in the machine's load hits both equally. The wall overhead is the
+median of the paired differences (wrapped minus the unwrapped call next to it);
+the CPU overhead is the same for this process's CPU time (less sensitive to a
+busy machine). The unwrapped median is the baseline (HTTP + SDK parsing). The
+wrapped calls write a real trace file (span_start + span_end per call).
+
+    python bench/capture_overhead.py          # 400 pairs per case
+    python bench/capture_overhead.py --quick  # 100 pairs per case
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent / "src"))
+
+import anthropic  # noqa: E402
+import openai  # noqa: E402
+
+import agentdbg  # noqa: E402
+
+GOAL_MS = 0.5
+MESSAGES = [
+    {"role": "system", "content": "You are a helpful assistant. " * 20},
+    {"role": "user", "content": "Summarise the plot of Hamlet in two sentences."},
+]
+ANSWER = (
+    "Prince Hamlet feigns madness to avenge his father's murder by his uncle Claudius, now king. "
+    "His hesitation and the deaths it causes end in a duel where nearly everyone, Hamlet included, dies."
+)
+
+
+def _cases(oai: Any, ant: Any) -> dict[str, Callable[[Any], None]]:
+    def chat_plain(client: Any) -> None:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+
+    def chat_stream(client: Any) -> None:
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+        for _ in stream:
+            pass
+
+    def messages_plain(client: Any) -> None:
+        client.messages.create(model="claude-haiku-4-5", max_tokens=200, messages=MESSAGES[1:])
+
+    def messages_stream(client: Any) -> None:
+        with client.messages.stream(
+            model="claude-haiku-4-5", max_tokens=200, messages=MESSAGES[1:]
+        ) as stream:
+            stream.get_final_message()
+
+    return {
+        "openai chat.completions, plain": chat_plain,
+        "openai chat.completions, streamed": chat_stream,
+        "anthropic messages, plain": messages_plain,
+        "anthropic messages, streamed (.stream())": messages_stream,
+    }
+
+
+def _measure(call: Callable[[Any], None], wrapped: Any, plain: Any, pairs: int) -> dict[str, float]:
+    for _ in range(20):  # warm up connections and code paths
+        call(wrapped)
+        call(plain)
+    wrapped_ms, plain_ms, diffs, cpu_diffs = [], [], [], []
+    gc.collect()
+    for index in range(pairs):
+        order = (wrapped, plain) if index % 2 == 0 else (plain, wrapped)
+        wall, cpu = {}, {}
+        for client in order:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            call(client)
+            wall[id(client)] = (time.perf_counter() - start) * 1000
+            cpu[id(client)] = (time.process_time() - start_cpu) * 1000
+        wrapped_ms.append(wall[id(wrapped)])
+        plain_ms.append(wall[id(plain)])
+        diffs.append(wall[id(wrapped)] - wall[id(plain)])
+        cpu_diffs.append(cpu[id(wrapped)] - cpu[id(plain)])
+    return {
+        "wrapped_ms": statistics.median(wrapped_ms),
+        "plain_ms": statistics.median(plain_ms),
+        "overhead_ms": statistics.median(diffs),
+        "cpu_overhead_ms": statistics.median(cpu_diffs),
+    }
+
+
+def _start_server() -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agentdbg.testing", "--text", ANSWER],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    return server, server.stdout.readline().strip()
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Per-call capture overhead for plain and streamed calls of both SDKs, as ``{name, value, unit, goal, baseline}``."""
+    pairs = 100 if quick else 400
+    server, base_url = _start_server()
+    try:
+        rows = _run_cases(base_url, pairs)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return rows
+
+
+def _run_cases(base_url: str, pairs: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        make_oai = lambda: openai.OpenAI(base_url=base_url + "/v1", api_key="bench")  # noqa: E731
+        make_ant = lambda: anthropic.Anthropic(base_url=base_url, api_key="bench")  # noqa: E731
+        plain = {"openai": make_oai(), "anthropic": make_ant()}
+        wrapped = {
+            "openai": agentdbg.wrap_openai(make_oai()),
+            "anthropic": agentdbg.wrap_anthropic(make_ant()),
+        }
+        with agentdbg.trace("capture-overhead", path=Path(tmp) / "bench.jsonl") as session:
+            for name, call in _cases(wrapped["openai"], wrapped["anthropic"]).items():
+                provider = name.split()[0]
+                figures = _measure(call, wrapped[provider], plain[provider], pairs)
+                rows.append(
+                    {
+                        "name": f"capture overhead: {name}",
+                        "value": round(figures["overhead_ms"], 3),
+                        "unit": "ms/call",
+                        "goal": f"< {GOAL_MS}",
+                        "baseline": f"unwrapped call {figures['plain_ms']:.2f} ms (wrapped {figures['wrapped_ms']:.2f} ms)",
+                    }
+                )
+                rows.append(
+                    {
+                        "name": f"capture CPU overhead: {name}",
+                        "value": round(figures["cpu_overhead_ms"], 3),
+                        "unit": "ms/call",
+                        "goal": f"< {GOAL_MS}",
+                        "baseline": "client-process CPU time, wrapped minus unwrapped",
+                    }
+                )
+        size = session.path.stat().st_size if session is not None else 0
+        calls = (pairs + 20) * len(rows) // 2
+        rows.append(
+            {
+                "name": "trace bytes per recorded call",
+                "value": round(size / calls) if calls else 0,
+                "unit": "bytes/call",
+                "goal": "info",
+                "baseline": f"{size:,} bytes for {calls} calls",
+            }
+        )
+    return rows
+
+
+def main(argv: list[str]) -> None:
+    rows = run(quick="--quick" in argv)
+    width = max(len(row["name"]) for row in rows)
+    print(f"{'case':<{width}}  {'value':>9}  {'unit':<10}  {'goal':<6}  baseline")
+    for row in rows:
+        print(
+            f"{row['name']:<{width}}  {row['value']:>9}  {row['unit']:<10}  {row['goal']:<6}  {row['baseline']}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
