@@ -186,3 +186,19 @@ def test_synthetic_api_error_messages_are_errors(tmp_path: Path) -> None:
     path.write_text(source.read_text(encoding="utf-8") + json.dumps(synthetic) + "\n", encoding="utf-8")
     trace = open_trace(path)
     assert trace.by_id["synthetic-msg"].error.message == "API Error: 529 Overloaded"
+
+
+def test_sidechain_with_a_rewritten_prompt_is_matched_by_timing(tmp_path: Path) -> None:
+    source = CORPUS / "claude_code/ccv_fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
+    records = jsonl(source)
+    roots = [r for r in records if r.get("isSidechain") and r.get("parentUuid") is None]
+    target = max(roots, key=lambda r: r["timestamp"])  # the last sub-agent started
+    target["message"]["content"] = "(prompt rewritten by a newer CLI) " + target["message"]["content"]
+    path = tmp_path / "session.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    trace = open_trace(path)
+    agent = trace.by_id[f"sidechain-{target['uuid']}"]
+    assert agent.attributes["matched_by"] == "timing"
+    assert trace.by_id[agent.parent_id].name == "Task"
+    matched = [s.parent_id for s in trace.spans if s.id.startswith("sidechain-")]
+    assert len(set(matched)) == len(matched) == 5  # each Task call starts one sub-agent

@@ -69,6 +69,11 @@ def _append(history: list[dict[str, Any]], role: str, content: Any) -> None:
         )
 
 
+def _normal(text: str) -> str:
+    """Prompt text with whitespace runs collapsed, for matching a sidechain to its Task call."""
+    return " ".join(text.split())
+
+
 def _prompt_text(content: Any) -> str:
     if isinstance(content, str):
         return content.strip()
@@ -87,6 +92,7 @@ class _Importer:
         self.llm_by_message: dict[str, Span] = {}
         self.tool_by_use_id: dict[str, Span] = {}
         self.task_by_prompt: dict[str, Span] = {}
+        self.matched_tasks: set[str] = set()
         self.summaries: list[dict[str, Any]] = []
         self.session_root: Span | None = None
         self.meta: dict[str, Any] = {}
@@ -114,6 +120,27 @@ class _Importer:
             self.chain_root[item] = root
         return root
 
+    def match_task(self, prompt: str, started: float | None) -> tuple[Span | None, str | None]:
+        """The Task call that started a sidechain: same prompt text, else the latest open Task call before it."""
+        task = self.task_by_prompt.get(_normal(prompt))
+        if task is not None and task.id not in self.matched_tasks:
+            self.matched_tasks.add(task.id)
+            return task, "prompt"
+        candidates = [
+            span
+            for span in self.task_by_prompt.values()
+            if span.id not in self.matched_tasks
+            and started is not None
+            and span.started_at is not None
+            and span.started_at <= started
+            and (not span.ended or (span.ended_at or 0) >= started)
+        ]
+        if not candidates:
+            return None, None
+        task = max(candidates, key=lambda span: span.started_at or 0.0)
+        self.matched_tasks.add(task.id)
+        return task, "timing"
+
     def chain_for(self, record: dict[str, Any], line: int) -> _Chain:
         if not record.get("isSidechain"):
             return self.chains.setdefault("main", _Chain(parent_id=self.session_id()))
@@ -122,8 +149,8 @@ class _Importer:
         if chain is None:
             root_record = self.by_uuid.get(root, record)
             prompt = _prompt_text((root_record.get("message") or {}).get("content"))
-            task = self.task_by_prompt.get(prompt)
             started = parse_time(root_record.get("timestamp"))
+            task, matched_by = self.match_task(prompt, started)
             agent = self.b.add(
                 "agent",
                 "sub-agent"
@@ -139,12 +166,13 @@ class _Importer:
                 attributes={
                     "sidechain_root": root,
                     "matched_task": task.input.get("call_id") if task else None,
+                    "matched_by": matched_by,
                 },
                 line=line,
             )
             if task is None:
                 self.b.problem(
-                    f"sidechain starting at record {root} matches no Task tool call by prompt; shown under the session",
+                    f"sidechain starting at record {root} matches no Task tool call by prompt or timing; shown under the session",
                     line,
                     "info",
                 )
@@ -285,7 +313,7 @@ class _Importer:
         )
         self.tool_by_use_id[call_id] = tool
         if block.get("name") == "Task" and isinstance(arguments, dict) and arguments.get("prompt"):
-            self.task_by_prompt.setdefault(str(arguments["prompt"]).strip(), tool)
+            self.task_by_prompt.setdefault(_normal(str(arguments["prompt"])), tool)
 
     def user(self, line: int, record: dict[str, Any]) -> None:
         message = record.get("message")
