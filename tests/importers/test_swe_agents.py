@@ -140,3 +140,34 @@ def test_wrong_types_and_truncation_give_problems(tmp_path: Path, name: str) -> 
     )
     trace = open_trace(wrong, format=name)
     assert trace.problems or trace.spans
+
+
+def test_mini_swe_agent_full_output_file(tmp_path: Path) -> None:
+    """Real mini-swe-agent runs save {info, messages, trajectory_format}; the corpus file is the bare message list."""
+    messages = json.loads(MINI.read_text(encoding="utf-8"))
+    info = {
+        "exit_status": "Submitted",
+        "submission": "diff --git a/x b/x",
+        "model_stats": {"instance_cost": 0.12, "api_calls": 10},
+        "config": {"model": {"model_name": "claude-sonnet-4-20250514"}},
+    }
+    path = tmp_path / "run.traj.json"
+    path.write_text(
+        json.dumps({"info": info, "messages": messages, "trajectory_format": "mini-swe-agent-1"}),
+        encoding="utf-8",
+    )
+    trace = open_trace(path)
+    assert trace.format == "mini-swe-agent"
+    assert len(trace.llm_spans) == sum(1 for m in messages if m["role"] == "assistant")
+    assert trace.llm_spans[0].input["request"]["model"] == "claude-sonnet-4-20250514"
+    assert trace.roots[0].output == info["submission"]
+
+
+def test_swe_agent_trajectory_without_history(tmp_path: Path) -> None:
+    data = json.loads(SWE[1].read_text(encoding="utf-8"))
+    del data["history"]
+    path = tmp_path / "old.traj"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    trace = open_trace(path)
+    assert len(trace.llm_spans) == len(trace.tool_spans) == len(data["trajectory"])
+    assert trace.llm_spans[0].llm.answer_text == data["trajectory"][0]["response"]
