@@ -10,10 +10,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from agentdbg.model.messages import Message, ToolCallRef, ToolSpec
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.model.views import LLMView
+from agentdbg.model.views import LLMView, ToolView
 
 _ERROR_PREFIXES = ("error", "exception", "traceback", "failed", "failure")
 
@@ -46,7 +48,7 @@ class ToolEvent:
     def result_text(self) -> str:
         if self.tool_span is None or not self.tool_span.ended:
             return ""
-        tool = self.tool_span.tool
+        tool = tool_view(self.tool_span)
         return tool.result_text if tool else ""
 
     @property
@@ -59,6 +61,22 @@ class ToolEvent:
 
     def canonical_arguments(self) -> str:
         return canonical(self.arguments)
+
+
+def llm_view(span: Span) -> LLMView | None:
+    """``span.llm``, or ``None`` when the recorded request/response has shapes the view cannot hold."""
+    try:
+        return span.llm
+    except (ValidationError, TypeError, ValueError, AttributeError, KeyError, IndexError):
+        return None
+
+
+def tool_view(span: Span) -> ToolView | None:
+    """``span.tool``, or ``None`` when the recorded input has shapes the view cannot hold."""
+    try:
+        return span.tool
+    except (ValidationError, TypeError, ValueError, AttributeError, KeyError, IndexError):
+        return None
 
 
 def canonical(value: Any) -> str:
@@ -87,7 +105,7 @@ def user_turns(messages: list[Message]) -> int:
 
 
 def _tool_input_name(span: Span) -> str:
-    tool = span.tool
+    tool = tool_view(span)
     return tool.name if tool else span.name
 
 
@@ -95,7 +113,7 @@ def llm_views(trace: Trace) -> dict[str, LLMView]:
     """The neutral view of every llm step, computed once (views are rebuilt on each ``span.llm``)."""
     views = {}
     for span in trace.spans:
-        view = span.llm
+        view = llm_view(span)
         if view is not None:
             views[span.id] = view
     return views
@@ -108,7 +126,7 @@ def tool_events(trace: Trace, views: dict[str, LLMView] | None = None) -> list[T
     unmatched_tools = [span for span in trace.spans if span.kind == "tool"]
     by_call_id = {}
     for span in unmatched_tools:
-        tool = span.tool
+        tool = tool_view(span)
         if tool is not None and tool.call_id:
             by_call_id[tool.call_id] = span
     claimed: set[str] = set()
@@ -149,7 +167,7 @@ def tool_events(trace: Trace, views: dict[str, LLMView] | None = None) -> list[T
             )
     for span in unmatched_tools:
         if span.id not in claimed:
-            tool = span.tool
+            tool = tool_view(span)
             events.append(
                 ToolEvent(
                     name=_tool_input_name(span),

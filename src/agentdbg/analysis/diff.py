@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agentdbg.analysis.calls import canonical, final_answer
+from agentdbg.analysis.calls import canonical, final_answer, llm_view, tool_view
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -135,8 +135,9 @@ def compare_steps(a: Span, b: Span) -> StepDiff:
     changes: list[str] = []
     prompt_diff: list[str] = []
     response_diff: list[str] = []
-    if a.kind == "llm" and b.kind == "llm" and a.llm and b.llm:
-        va, vb = a.llm, b.llm
+    va, vb = llm_view(a), llm_view(b)
+    ta, tb = tool_view(a), tool_view(b)
+    if va is not None and vb is not None:
         if va.model != vb.model:
             changes.append("model")
         if canonical(va.params) != canonical(vb.params):
@@ -149,15 +150,15 @@ def compare_steps(a: Span, b: Span) -> StepDiff:
         if _neutral(va.answer) != _neutral(vb.answer):
             changes.append("response")
             response_diff = text_diff(_message_lines(va.answer), _message_lines(vb.answer))
-    elif a.kind == "tool" and b.kind == "tool" and a.tool and b.tool:
-        if a.tool.name != b.tool.name:
+    elif ta is not None and tb is not None:
+        if ta.name != tb.name:
             changes.append("name")
-        if canonical(a.tool.arguments) != canonical(b.tool.arguments):
+        if canonical(ta.arguments) != canonical(tb.arguments):
             changes.append("arguments")
-            prompt_diff = text_diff([canonical(a.tool.arguments)], [canonical(b.tool.arguments)])
-        if canonical(a.tool.result) != canonical(b.tool.result):
+            prompt_diff = text_diff([canonical(ta.arguments)], [canonical(tb.arguments)])
+        if canonical(ta.result) != canonical(tb.result):
             changes.append("result")
-            response_diff = text_diff(a.tool.result_text.splitlines(), b.tool.result_text.splitlines())
+            response_diff = text_diff(ta.result_text.splitlines(), tb.result_text.splitlines())
     else:
         if a.kind != b.kind or a.name != b.name:
             changes.append("kind" if a.kind != b.kind else "name")
@@ -204,7 +205,8 @@ def _only(span: Span, side: str) -> StepDiff:
 
 
 def _signature(span: Span) -> tuple[str, str]:
-    return (span.kind, span.tool.name if span.tool else span.name)
+    tool = tool_view(span)
+    return (span.kind, tool.name if tool else span.name)
 
 
 def _fork_point(a: Trace, b: Trace) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts, canonical, final_answer
+from agentdbg.analysis.calls import RunFacts, canonical, final_answer, tool_view
 from agentdbg.analysis.detectors.truncation import message_key
 from agentdbg.analysis.diagnose import diagnose_facts
 from agentdbg.errors import AgentdbgError
@@ -39,10 +39,10 @@ def _step_text(span: Span, facts: RunFacts, seen: set[str]) -> tuple[str, list[s
         for call in view.tool_calls:
             tools.append(call.name)
             parts.append(f"{call.name} {canonical(call.arguments)}")
-    elif span.kind == "tool" and span.tool is not None:
-        tools.append(span.tool.name)
-        parts.append(canonical(span.tool.arguments))
-        parts.append(span.tool.result_text)
+    elif span.kind == "tool" and (tool := tool_view(span)) is not None:
+        tools.append(tool.name)
+        parts.append(canonical(tool.arguments))
+        parts.append(tool.result_text)
     else:
         parts.append(canonical(span.input) if span.input is not None else "")
         parts.append(canonical(span.output) if span.output is not None else "")

@@ -47,12 +47,13 @@ def _finish_reason(span: Span, view: LLMView) -> str | None:
     reason = span.attributes.get("finish_reason")
     response = view.response if isinstance(view.response, dict) else {}
     if reason is None:
-        choices = response.get("choices") or []
-        if choices and isinstance(choices[0], dict):
+        choices = response.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
             reason = choices[0].get("finish_reason")
     if reason is None:
-        reason = response.get("stop_reason") or (response.get("incomplete_details") or {}).get("reason")
-    return str(reason) if reason else None
+        details = response.get("incomplete_details")
+        reason = response.get("stop_reason") or (details.get("reason") if isinstance(details, dict) else None)
+    return str(reason) if isinstance(reason, str) and reason else None
 
 
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.calls import RunFacts, tool_view
 from agentdbg.analysis.detectors.context import is_overflow_error
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
@@ -69,7 +69,8 @@ def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
             fix=_api_fix(span),
             details={"kind": "api", "type": error.type, "status_code": error.status_code},
         )
-    what = f"tool {span.tool.name}" if span.tool else f"{span.kind} step {span.name}"
+    tool = tool_view(span)
+    what = f"tool {tool.name}" if tool else f"{span.kind} step {span.name}"
     fix = (
         "Catch the exception in the tool and return a short error the model can act on (what failed, what to change)."
         if span.kind == "tool"

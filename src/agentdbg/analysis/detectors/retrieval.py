@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts, last_user_text
+from agentdbg.analysis.calls import RunFacts, last_user_text, tool_view
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
 from agentdbg.model.span import Span
@@ -96,7 +96,7 @@ def _candidates(facts: RunFacts) -> list[tuple[Span, str, Any]]:
         if span.kind == "retrieval":
             found.append((span, query_of(span.input), span.output))
         elif span.kind == "tool" and _RETRIEVAL_NAME.search(span.name or ""):
-            tool = span.tool
+            tool = tool_view(span)
             if tool is not None:
                 found.append((span, query_of(tool.arguments), tool.result))
     return found

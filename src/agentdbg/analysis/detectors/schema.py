@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import exceptions as schema_exceptions
 from jsonschema import validators
+from referencing.exceptions import Unresolvable
 
 from agentdbg.analysis.calls import RunFacts
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
@@ -64,7 +65,13 @@ def _problems(arguments: Any, schema: dict[str, Any]) -> list[tuple[str, str, st
     if isinstance(validator, str):
         return [("schema", "", validator)]
     out = []
-    for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path)):
+    try:
+        errors = sorted(
+            validator.iter_errors(arguments), key=lambda e: [str(part) for part in e.absolute_path]
+        )
+    except (Unresolvable, RecursionError) as exc:  # a $ref that points nowhere (never fetched: no network)
+        return [("schema", "", f"the offered schema cannot be applied: {exc}")]
+    for error in errors:
         path = "/".join(str(part) for part in error.absolute_path)
         out.append((str(error.validator), path, error.message))
     return out
