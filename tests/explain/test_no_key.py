@@ -66,7 +66,7 @@ def test_python_api_carries_the_findings(tmp_path: Path, no_keys: None) -> None:
 def test_bad_input_is_a_clear_error(tmp_path: Path, no_keys: None) -> None:
     trace_path = write_loop(tmp_path)
     bad_step = runner.invoke(app, ["explain", str(trace_path), "--step", "step-42"])
-    assert bad_step.exit_code == 2 and "no such step" in bad_step.stderr
+    assert bad_step.exit_code == 2 and "--step 'step-42': no such step" in bad_step.stderr
     bad_provider = runner.invoke(app, ["explain", str(trace_path), "--provider", "mistral"])
     assert bad_provider.exit_code == 2 and "--provider 'mistral' is not supported" in bad_provider.stderr
     missing = runner.invoke(app, ["explain", str(tmp_path / "nope.jsonl")])

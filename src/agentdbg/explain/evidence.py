@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from agentdbg.analysis import Finding
 from agentdbg.capture.redact import map_strings, mask_secrets
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import AgentdbgError, StepNotFoundError
 from agentdbg.explain.budget import estimate_tokens, fit_to_budget
 from agentdbg.model.apis import OPENAI_CHAT
 from agentdbg.model.span import Span
@@ -50,7 +50,10 @@ def choose_target(trace: Trace, findings: list[Finding], step: str | None) -> tu
     if not trace.spans:
         raise AgentdbgError(f"{trace.source or 'the trace'} has no steps to explain")
     if step:
-        return select_step(trace, step), f"chosen with --step {step}"
+        try:
+            return select_step(trace, step), f"chosen with --step {step}"
+        except StepNotFoundError as exc:
+            raise StepNotFoundError(exc.message.replace("--from", "--step", 1), hint=exc.hint) from None
     serious = [finding for finding in findings if finding.severity in ("error", "warning")]
     if serious:
         first = min(serious, key=lambda finding: (finding.step, -finding.rank))

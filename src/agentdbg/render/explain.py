@@ -93,12 +93,17 @@ def _findings_cell(labels: Sequence[str]) -> str:
 
 def checks_table(checks: Sequence[FixCheck], best: int | None = None) -> Table:
     """Fix, replay status, findings before → after, final answer changed (the best verified fix starred)."""
-    table = Table(box=box.SIMPLE_HEAD, expand=True, title=Text("verification (replay of each fix)"))
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        expand=True,
+        title=Text("verification (replay of each fix)", style="bold"),
+        title_justify="left",
+    )
     table.add_column("fix", no_wrap=True)
     table.add_column("replay", no_wrap=True)
     table.add_column("findings before → after", ratio=2)
     table.add_column("final answer", no_wrap=True)
-    table.add_column("fork", ratio=1)
+    table.add_column("fork", ratio=1, overflow="fold")
     for check in checks:
         star = " ★" if check.number == best else ""
         fix = Text(f"{check.number} {check.kind} @{check.step}{star}", style="bold" if star else "")
@@ -121,7 +126,7 @@ def render_explain(result: ExplainResult) -> RenderableType:
         parts.append(Text(""))
         parts.append(answer_view(result.answer, model=result.model, attempts=result.attempts))
     if result.checks is not None:
-        parts.append(checks_table(result.checks, result.best_fix))
+        parts.extend([Text(""), checks_table(result.checks, result.best_fix)])
     if result.fix_path:
         parts.append(_label("best fix", f"fix {result.best_fix} written to {result.fix_path}", "green"))
         parts.append(_label("replay it", result.replay_command or ""))
