@@ -27,6 +27,8 @@ def load_patch(path: str | Path) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise PatchError(f"cannot read patch file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise PatchError(f"patch file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     try:
         return json.loads(text)
     except ValueError as exc:
