@@ -301,3 +301,36 @@ def test_structured_and_scalar_attributes_follow_the_conventions(tmp_path: Path,
     mix = to_otlp_json(open_trace(write_records(tmp_path / "mix.jsonl", provider_mix_records())))
     sdk = to_otlp_json(open_trace(record_sdk_run(tmp_path / "sdk.jsonl")))
     assert assert_follows_semconv(travel) + assert_follows_semconv(mix) + assert_follows_semconv(sdk) >= 20
+
+
+def test_export_is_a_valid_otlp_export_request(travel: dict) -> None:
+    """Parsed strictly by the official OTLP protobuf classes, as a collector's OTLP/HTTP JSON receiver does."""
+    import base64
+    import copy
+
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    document = copy.deepcopy(travel)
+    for span in spans(document):  # OTLP/JSON ids are hex where protobuf's JSON mapping says base64
+        for key in ("traceId", "spanId", "parentSpanId"):
+            if key in span:
+                span[key] = base64.b64encode(bytes.fromhex(span[key])).decode()
+    request = json_format.ParseDict(document, ExportTraceServiceRequest())  # unknown fields raise
+    wire = ExportTraceServiceRequest.FromString(
+        request.SerializeToString()
+    )  # what an OTLP/HTTP protobuf exporter sends
+    parsed = list(wire.resource_spans[0].scope_spans[0].spans)
+    assert [span.trace_id.hex() for span in parsed] == [span["traceId"] for span in spans(travel)]
+    assert [span.parent_span_id.hex() for span in parsed] == [
+        span.get("parentSpanId", "") for span in spans(travel)
+    ]
+    chat = parsed[1]
+    assert chat.name == "chat gpt-4o" and chat.kind == chat.SPAN_KIND_CLIENT
+    assert chat.start_time_unix_nano == 1764150000100000000
+    values = {kv.key: kv.value for kv in chat.attributes}
+    assert values["gen_ai.usage.input_tokens"].int_value == 82
+    first_message = values["gen_ai.input.messages"].array_value.values[0].kvlist_value.values
+    assert {kv.key: kv.value.string_value for kv in first_message if kv.key == "role"} == {"role": "system"}
+    failed = parsed[5]
+    assert failed.status.code == failed.status.STATUS_CODE_ERROR and failed.events[0].name == "exception"
