@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -271,5 +272,5 @@ def test_credentials_in_a_patch_are_sent_but_never_written(chat_run, server):
     ]
     result = replay(chat_run, "last-llm", patch=patch, base_url=base_url(server, "openai.chat.completions"))
     assert server.requests[0].headers["x-api-key"] == secret and server.requests[0].headers["x-trace"] == "t1"
-    written = open(result.fork_path).read()
+    written = Path(result.fork_path).read_text()
     assert secret not in written and "[REDACTED]" in written and '"X-Trace":"t1"' in written

@@ -119,6 +119,7 @@ def test_repeat_reports_the_scripted_distribution(tmp_path, server, api):
     assert summary.outcomes == {"finished": 6}
     assert summary.answers == [("Sunny.", 4), ("Cloudy.", 2)]
     assert summary.split_step == "step-4"
+    assert summary.split_variants == [("llm: 'Sunny.' calls=[]", 4), ("llm: 'Cloudy.' calls=[]", 2)]
     assert len(server.requests) == 6
     assert all((tmp_path / f"f.r{n}.jsonl").exists() for n in range(1, 7))
 

@@ -123,6 +123,10 @@ def _print_repeat(summary: Any) -> None:
         console.print(
             _line("split", f"runs first part ways at {summary.split_step} ({summary.split_detail})")
         )
+        for variant, count in summary.split_variants[:5]:
+            row = Text(f"    {count:>3}× ")
+            row.append(safe_line(variant)[:150], style="dim")
+            console.print(row)
     else:
         console.print(_line("split", "nowhere: every run took the same steps"))
     for run in summary.runs:

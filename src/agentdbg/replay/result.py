@@ -84,6 +84,7 @@ class RepeatResult(BaseModel):
     answers: list[tuple[str, int]]
     split_step: str | None = None
     split_detail: str = ""
+    split_variants: list[tuple[str, int]] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -135,6 +136,7 @@ def summarize_repeats(runs: list[ReplayResult], fork_step_number: int) -> Repeat
         if index is not None:
             split = index if split is None else min(split, index)
     detail = ""
+    variants: Counter[str] = Counter()
     if split is not None:
         variants = Counter(
             run.signatures[split] if split < len(run.signatures) else "(run ended)" for run in runs
@@ -146,6 +148,7 @@ def summarize_repeats(runs: list[ReplayResult], fork_step_number: int) -> Repeat
         answers=answers.most_common(),
         split_step=f"step-{fork_step_number + split}" if split is not None else None,
         split_detail=detail,
+        split_variants=variants.most_common(),
     )
 
 
