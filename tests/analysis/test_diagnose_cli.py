@@ -119,3 +119,18 @@ def test_trace_text_is_shown_literally(tmp_path: Path) -> None:
     console.print(render_findings([finding]))
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "\x1b" not in out and "\\x1b]52" in out and "[bold]x[/bold]" in out
+
+
+def test_min_severity_hides_info_but_fail_on_still_sees_everything(tmp_path: Path) -> None:
+    run = Run(tools=[WEATHER])
+    run.user("Weather in Oslo?")
+    run.call_tool("get_weather", {"city": "Oslo", "days": 3}, {"forecast": "snow"})  # undeclared 'days': info
+    run.llm("Snow.")
+    path = run.write(tmp_path / "info.jsonl")
+    shown = json.loads(runner.invoke(app, ["diagnose", str(path), "--json"]).stdout)[0]["findings"]
+    assert [f["severity"] for f in shown] == ["info"]
+    hidden = runner.invoke(app, ["diagnose", str(path), "--json", "--min-severity", "warning"])
+    assert json.loads(hidden.stdout)[0]["findings"] == [] and hidden.exit_code == 0
+    loop = loop_trace(tmp_path)
+    failing = runner.invoke(app, ["diagnose", str(loop), "--min-severity", "error", "--fail-on", "warning"])
+    assert failing.exit_code == 1

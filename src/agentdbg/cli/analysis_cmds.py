@@ -18,6 +18,12 @@ class FailOn(str, Enum):
     error = "error"
 
 
+class Severity(str, Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 class WindowOptionError(AgentdbgError):
     """A ``--window`` value is not ``MODEL=TOKENS``."""
 
@@ -80,6 +86,10 @@ def diagnose(
             help="Run only these detectors (repeatable): loop, schema, unknown-tool, wrong-tool, context, truncation, retrieval, error.",
         ),
     ] = None,
+    min_severity: Annotated[
+        Severity,
+        typer.Option("--min-severity", help="Show only findings at or above this severity (info shows all)."),
+    ] = Severity.info,
     format: FormatOption = None,
 ) -> None:
     """Find common failure patterns (loops, bad arguments, unknown or wrong tools, context overflow, truncated
@@ -102,13 +112,14 @@ def diagnose(
     for path in traces:
         try:
             trace = load(path, format)
-            findings = run_diagnose(trace, options)
+            every = run_diagnose(trace, options)
         except AgentdbgError as exc:
             print_error(exc)
             unreadable = True
             continue
-        if fail_on is not None and at_least(findings, fail_on.value):
+        if fail_on is not None and at_least(every, fail_on.value):
             failing = True
+        findings = at_least(every, min_severity.value)
         if as_json:
             results.append(
                 {
