@@ -210,3 +210,23 @@ def _visible(browser) -> list[str]:
         for b in browser.find_elements(By.CSS_SELECTOR, "#tree button.step")
         if b.is_displayed()
     ]
+
+
+def test_a_forked_trace_shows_where_it_came_from_and_step_origins(browser, tmp_path: Path) -> None:
+    records = travel_records()[:4]
+    records[0] = {
+        **records[0],
+        "fork_of": {"trace_id": "run-7f3a", "source": "travel.jsonl", "step": "step-2", "patch": []},
+    }
+    records[2] = {**records[2], "origin": "patched"}
+    records[3] = {**records[3], "origin": "cached"}
+    buttons = _open(browser, _export_html(write_records(tmp_path / "fork.jsonl", records)))
+    assert browser.find_element(By.ID, "fork").text == "fork of travel.jsonl at step-2"
+    assert [
+        b.find_elements(By.CSS_SELECTOR, ".origin") and b.find_element(By.CSS_SELECTOR, ".origin").text
+        for b in buttons
+    ] == [
+        [],
+        "patched",
+        "cached",
+    ]
