@@ -89,6 +89,9 @@ def test_search_rejects_bad_input(tmp_path: Path) -> None:
 def test_search_command(tmp_path: Path, cache: Path) -> None:
     root = tmp_path / "few"
     write_corpus(root, 20)
+    write_corpus(tmp_path / "more", 70)
+    progress = runner.invoke(app, ["search", str(tmp_path / "more"), "--json", "-j", "2"])
+    assert "reading 70 new or changed file(s)" in progress.stderr and len(json.loads(progress.stdout)) == 70
     result = runner.invoke(app, ["search", str(root), "--finding", "loop", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

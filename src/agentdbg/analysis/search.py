@@ -10,7 +10,7 @@ import fnmatch
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -220,9 +220,16 @@ def match_summary(path: str, summary: dict[str, Any], query: SearchQuery | _Comp
 
 
 def search(
-    roots: list[str], query: SearchQuery, *, jobs: int | None = None, use_cache: bool = True
+    roots: list[str],
+    query: SearchQuery,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[str], None] | None = None,
 ) -> SearchResult:
     """Scan ``roots`` (directories, walked recursively, or files) and return the traces that match ``query``.
+
+    ``on_progress`` is told (in words) when many files must be read, so a UI can say why it waits.
 
     Raises:
         SearchInputError: a root does not exist.
@@ -245,6 +252,11 @@ def search(
             else:
                 missing.append((path, size, mtime))
         from_cache += len(summaries)
+        if on_progress is not None and len(missing) >= PARALLEL_MIN:
+            workers = jobs if len(missing) >= PARALLEL_MIN else 1
+            on_progress(
+                f"reading {len(missing):,} new or changed file(s) under {cache.root} with {workers} process(es)…"
+            )
         for (path, size, mtime), summary in zip(
             missing, _summaries([m[0] for m in missing], jobs), strict=True
         ):

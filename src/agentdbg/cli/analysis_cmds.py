@@ -166,7 +166,12 @@ def diff(
 
 
 def _stderr(message: str) -> None:
-    stderr_console().print(message, style="dim")
+    """A progress or summary line on stderr (stdout carries results only)."""
+    from rich.text import Text
+
+    from agentdbg.textsafe import safe_text
+
+    stderr_console().print(Text(safe_text(message), style="dim"))
 
 
 @app.command()
@@ -230,7 +235,7 @@ def search(
             model=model,
             since=parse_since(since) if since else None,
         )
-        result = run_search(roots, query, jobs=jobs, use_cache=not no_cache)
+        result = run_search(roots, query, jobs=jobs, use_cache=not no_cache, on_progress=_stderr)
     if as_json:
         print_json([match.to_json() for match in result.matches])
     elif result.matches:
