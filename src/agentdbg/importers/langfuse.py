@@ -147,8 +147,12 @@ def load(path: Path) -> Trace:
             severity="warning",
         )
     trace_metadata = _metadata(trace.get("metadata"))
+    known_ids = {str(o.get("id")) for o in observations}
+    top = [o for o in observations if str(o.get("parentObservationId") or "") not in known_ids]
+    # the trace is its own step unless a single top observation already stands for it (same name)
+    trace_is_step = bool(trace) and not (len(top) == 1 and top[0].get("name") == trace.get("name"))
     root = None
-    if trace:
+    if trace_is_step:
         root = b.add(
             "agent",
             str(trace.get("name") or "langfuse trace"),
@@ -174,7 +178,6 @@ def load(path: Path) -> Trace:
                 },
             },
         )
-    known_ids = {str(o.get("id")) for o in observations}
     for index, observation in enumerate(_order(observations)):
         metadata = _metadata(observation.get("metadata"))
         attrs = _attributes(metadata)
@@ -262,7 +265,10 @@ def load(path: Path) -> Trace:
     return b.build(
         trace_id=trace.get("id"),
         name=str(trace.get("name") or ""),
-        metadata={"langfuse_metadata": trace_metadata},
+        metadata={
+            "langfuse_metadata": trace_metadata,
+            "langfuse_trace": {k: v for k, v in trace.items() if k not in ("observations", "metadata")},
+        },
     )
 
 
