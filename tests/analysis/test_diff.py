@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agentdbg.analysis import diff_traces
@@ -62,6 +63,7 @@ def test_fork_shares_its_prefix_and_diverges_at_the_fork_step(tmp_path: Path) ->
     deltas = diff.deltas()
     assert deltas["input_tokens"] == (150 + 320 + 150 + 400) - (150 + 300)
     assert deltas["steps"] == 3
+    assert deltas["latency"] == pytest.approx(6 * 0.5 - 3 * 0.5)  # summed step latency, not wall-clock span
 
 
 def test_unrelated_runs_align_by_kind_and_name(tmp_path: Path) -> None:

@@ -72,9 +72,9 @@ class TraceDiff(BaseModel):
         return self.first_divergence is None and self.final_a == self.final_b
 
     def deltas(self) -> dict[str, float | int | None]:
-        """B minus A for tokens in/out, duration and step count."""
+        """B minus A for tokens in/out, step latency, step count and errors."""
         out: dict[str, float | int | None] = {}
-        for key in ("input_tokens", "output_tokens", "duration", "steps", "errors"):
+        for key in ("input_tokens", "output_tokens", "latency", "steps", "errors"):
             a, b = self.totals_a.get(key), self.totals_b.get(key)
             out[key] = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
         return out
@@ -247,12 +247,28 @@ def align(a_spans: list[Span], b_spans: list[Span]) -> list[StepDiff]:
     return out
 
 
+_TIMED_KINDS = ("llm", "tool", "retrieval")
+
+
+def run_totals(trace: Trace) -> dict[str, Any]:
+    """``trace.totals()`` plus ``latency``: the summed duration of llm, tool and retrieval steps.
+
+    Wall-clock duration misleads for a fork, whose recorded steps keep the original run's times.
+    """
+    totals = trace.totals()
+    durations = [
+        span.duration for span in trace.spans if span.kind in _TIMED_KINDS and span.duration is not None
+    ]
+    totals["latency"] = round(sum(durations), 6) if durations else None
+    return totals
+
+
 def diff_traces(a: Trace, b: Trace) -> TraceDiff:
     """Compare run ``a`` with run ``b`` (typically the original and its fork).
 
     Returns:
         A ``TraceDiff``: every aligned step with its status, the first divergence,
-        both final answers, and both runs' totals (tokens, duration, steps).
+        both final answers, and both runs' totals (tokens, step latency, steps).
     """
     fork_step = _fork_point(a, b)
     steps: list[StepDiff] = []
@@ -272,8 +288,8 @@ def diff_traces(a: Trace, b: Trace) -> TraceDiff:
         first_divergence=first,
         final_a=final_answer(a),
         final_b=final_answer(b),
-        totals_a=a.totals(),
-        totals_b=b.totals(),
+        totals_a=run_totals(a),
+        totals_b=run_totals(b),
     )
 
 

@@ -116,7 +116,7 @@ def render_diff(diff: TraceDiff) -> RenderableType:
     parts.append(
         Text(
             f"B − A: input tokens {_delta(deltas['input_tokens'])}, output tokens {_delta(deltas['output_tokens'])}, "
-            f"latency {_delta(deltas['duration'], 's')}, steps {_delta(deltas['steps'])}"
+            f"step latency {_delta(deltas['latency'], 's')}, steps {_delta(deltas['steps'])}"
             + ("  (final answers identical)" if diff.final_a == diff.final_b else "  (final answers differ)"),
             style="blue",
         )
