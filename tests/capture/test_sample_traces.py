@@ -110,7 +110,9 @@ def test_fix_patches_apply_to_their_step(name, step, tmp_path):
         assert op["value"] in _strings(sent)  # the patched text is in the request that would go out
 
 
-def test_generator_reproduces_the_committed_shapes(tmp_path):
+def test_generator_reproduces_the_committed_shapes(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTDBG_DIR", str(tmp_path / "stray"))  # generate() sets it; restored after the test
+    monkeypatch.setattr(sys, "path", list(sys.path))
     spec = importlib.util.spec_from_file_location("sample_generate", SAMPLES / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
