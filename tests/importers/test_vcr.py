@@ -34,6 +34,18 @@ def test_pydantic_ai_cassette_parsed_body() -> None:
         b for i in interactions for b in i["response"]["parsed_body"]["content"] if b["type"] == "tool_use"
     ]
     assert [c.id for s in trace.llm_spans for c in s.llm.tool_calls] == [c["id"] for c in calls]
+    answered = {
+        b["tool_use_id"]: b
+        for i in interactions
+        for m in i["request"]["parsed_body"]["messages"]
+        if isinstance(m["content"], list)
+        for b in m["content"]
+        if b["type"] == "tool_result"
+    }
+    assert [s.tool.call_id for s in trace.tool_spans] == [c["id"] for c in calls if c["id"] in answered]
+    assert [s.tool.name for s in trace.tool_spans] == ["get_user_country"]
+    assert trace.tool_spans[0].output == answered[calls[0]["id"]]["content"]
+    assert [s.kind for s in trace.spans] == ["agent", "llm", "tool", "llm"]
     assert errors(trace) == []
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from agentdbg.cli import app
 from agentdbg.store.reader import read_trace
-from agentdbg.testing.llm_server import FakeLLMServer, reply
+from agentdbg.testing.llm_server import FakeLLMServer, reply, tool_call_reply
 from tests.importers.corpus import CORPUS
 
 CASSETTE = CORPUS / "cassettes/pydantic-ai_anthropic_tool_with_thinking.yaml"
@@ -31,7 +31,8 @@ def test_replay_resends_the_recorded_request(tmp_path: Path) -> None:
     with FakeLLMServer() as server:
         server.enqueue(reply("The largest city in Mexico is Mexico City."))
         result = CliRunner().invoke(
-            app, ["replay", str(CASSETTE), "--from", "step-3", "--base-url", server.base_url, "-o", str(fork)]
+            app,
+            ["replay", str(CASSETTE), "--from", "last-llm", "--base-url", server.base_url, "-o", str(fork)],
         )
         sent = [r.json for r in server.requests]
     assert result.exit_code == 0, result.output
@@ -41,3 +42,28 @@ def test_replay_resends_the_recorded_request(tmp_path: Path) -> None:
     assert sent[0]["thinking"] == recorded["thinking"]
     forked = read_trace(fork)
     assert "Mexico City" in json.dumps(forked.llm_spans[-1].output)
+
+
+def test_replay_from_the_first_call_answers_the_tool_from_the_cassette(tmp_path: Path) -> None:
+    """The tool step rebuilt from the next request lets replay reuse the recorded result (origin: cached)."""
+    fork = tmp_path / "fork.jsonl"
+    with FakeLLMServer() as server:
+        server.enqueue(tool_call_reply("get_user_country", {}))
+        server.enqueue(reply("Mexico City."))
+        result = CliRunner().invoke(
+            app,
+            ["replay", str(CASSETTE), "--from", "first-llm", "--base-url", server.base_url, "-o", str(fork)],
+        )
+        sent = [r.json for r in server.requests]
+    assert result.exit_code == 0, result.output
+    assert len(sent) == 2
+    tool_results = [
+        b
+        for m in sent[1]["messages"]
+        if isinstance(m["content"], list)
+        for b in m["content"]
+        if b.get("type") == "tool_result"
+    ]
+    assert [b["content"] for b in tool_results][-1] in ("Mexico", [{"type": "text", "text": "Mexico"}])
+    forked = read_trace(fork)
+    assert [s.origin for s in forked.tool_spans] == ["cached"]
