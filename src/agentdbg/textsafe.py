@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from agentdbg.secrets import mask_secrets
+
 # C0 controls except \t and \n, DEL, C1 controls, bidi embedding/override/isolate
 # marks, and line/paragraph separators that some terminals honour.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
@@ -22,7 +24,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def safe_text(text: str) -> str:
-    """Return ``text`` with control and bidi characters shown as literal escapes."""
+    """Return ``text`` with control and bidi characters shown as literal escapes and keys masked."""
+    text = mask_secrets(text)
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(_escape, text)

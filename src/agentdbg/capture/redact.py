@@ -6,33 +6,19 @@ tool arguments and results, errors) against keys that leak into it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-from agentdbg.store import encode_record
+import orjson
+
+from agentdbg.secrets import KEY_BYTES, KEY_HINT_BYTES, MASK, mask_secrets
 
 Redactor = Callable[[str], str]
+__all__ = ["MASK", "Redactor", "clean_record", "map_strings", "mask_secrets"]
 
-# OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), AWS access key ids, bearer tokens.
-_KEY_PATTERN = re.compile(
-    r"(?P<key>\b(?P<kprefix>sk-(?:ant-(?:api\d\d-)?|proj-|svcacct-|admin-)?)[A-Za-z0-9_\-]{12,})"
-    r"|(?P<aws>\b(?P<aprefix>(?:AKIA|ASIA))[0-9A-Z]{16}\b)"
-    r"|(?P<bearer>\b(?P<bprefix>[Bb]earer\s+)[A-Za-z0-9._~+/=\-]{8,})"
-)
-_KEY_BYTES = re.compile(_KEY_PATTERN.pattern.encode())
-_KEY_HINTS = (b"sk-", b"AKIA", b"ASIA", b"earer")  # cheap substring tests before the regex
-MASK = "[REDACTED]"
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    prefix = match.group("kprefix") or match.group("aprefix") or match.group("bprefix") or ""
-    return prefix + MASK
-
-
-def mask_secrets(text: str) -> str:
-    """Replace key-shaped substrings (``sk-…``, ``sk-ant-…``, ``AKIA…``, ``Bearer …``) with a mask."""
-    return _KEY_PATTERN.sub(_mask_match, text)
+# One key pattern for the whole project (capture, writer, exports, terminal output).
+_KEY_BYTES = KEY_BYTES
+_KEY_HINTS = KEY_HINT_BYTES
 
 
 def map_strings(value: Any, fn: Redactor) -> Any:
@@ -60,7 +46,7 @@ def clean_record(record: dict[str, Any], user_redact: Redactor | None) -> dict[s
     """
     if user_redact is not None:
         record = _apply(record, user_redact)
-    line = encode_record(record)
+    line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)  # unmasked, to decide
     if any(hint in line for hint in _KEY_HINTS) and _KEY_BYTES.search(line):
         record = _apply(record, mask_secrets)
     return record

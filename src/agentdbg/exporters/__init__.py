@@ -14,6 +14,7 @@ from pathlib import Path
 
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.trace import Trace
+from agentdbg.secrets import mask_secrets
 
 
 class ExportError(AgentdbgError):
@@ -68,7 +69,7 @@ def render_trace(trace: Trace, format: str) -> str:
     exporter = EXPORTERS.get(format)
     if exporter is None:
         raise ExportError(f"unknown export format {format!r}", hint=f"choose one of: {', '.join(EXPORTERS)}")
-    return exporter.render(trace)
+    return mask_secrets(exporter.render(trace))
 
 
 def export_trace(trace: Trace, format: str, output: str | os.PathLike[str]) -> Path:

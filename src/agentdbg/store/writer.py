@@ -14,26 +14,44 @@ from typing import Any
 
 import orjson
 
-from agentdbg.model.records import TraceHeader
+from agentdbg.model.records import SCHEMA_VERSION, TraceHeader
+from agentdbg.secrets import mask_secret_bytes
+from agentdbg.store.compact import RequestCompactor
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    """One JSONL line for ``record`` (non-JSON values become strings)."""
-    return orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+    """One JSONL line for ``record`` (non-JSON values become strings; key-shaped strings masked)."""
+    return mask_secret_bytes(orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)) + b"\n"
 
 
 class TraceWriter:
-    """Appends records to a trace file. Thread-safe. Raises ``OSError`` on write failure."""
+    """Appends records to a trace file. Thread-safe. Raises ``OSError`` on write failure.
 
-    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    With ``compact=True`` (the default, schema 2) an ``llm`` request that extends
+    one this writer already wrote is stored as a reference plus what is new
+    (see ``store/compact.py``); readers rebuild it exactly. ``compact=False``
+    writes every request whole (schema 1).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False, compact: bool = True) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if overwrite else 0)
         self._fd: int | None = os.open(self.path, flags, 0o644)
         self._lock = threading.Lock()
+        self._compactor = RequestCompactor() if compact else None
 
     def write(self, record: dict[str, Any]) -> None:
         """Write one record as one line."""
+        compactor = self._compactor
+        parts = None
+        if compactor is not None:
+            if record.get("kind") == "llm":
+                with self._lock:
+                    recent = compactor.snapshot()
+                record, parts = compactor.compact(record, recent)
+            elif record.get("type") == "trace" and record.get("schema_version") != SCHEMA_VERSION:
+                record = {**record, "schema_version": SCHEMA_VERSION}  # the lines below may be compact
         line = encode_record(record)
         with self._lock:
             if self._fd is None:
@@ -41,9 +59,14 @@ class TraceWriter:
             written = os.write(self._fd, line)
             while written < len(line):  # short writes are rare; finish the line
                 written += os.write(self._fd, line[written:])
+            if parts is not None and compactor is not None and isinstance(record.get("id"), str):
+                compactor.remember(record["id"], parts)  # only written lines can be referred to
 
     def write_header(self, header: TraceHeader) -> None:
-        self.write(header.model_dump(mode="json", exclude_none=True))
+        data = header.model_dump(mode="json", exclude_none=True)
+        if self._compactor is None:
+            data["schema_version"] = 1  # every request whole: any reader can read it
+        self.write(data)
 
     def close(self) -> None:
         with self._lock:
@@ -58,9 +81,9 @@ class TraceWriter:
         self.close()
 
 
-def write_trace(path: str | os.PathLike[str], trace: Any, *, overwrite: bool = False) -> Path:
-    """Write a whole ``Trace`` (header + one combined line per span)."""
-    with TraceWriter(path, overwrite=overwrite) as writer:
+def write_trace(path: str | os.PathLike[str], trace: Any, *, overwrite: bool = False, compact: bool = True) -> Path:
+    """Write a whole ``Trace`` (header + one combined line per span); ``compact`` as for ``TraceWriter``."""
+    with TraceWriter(path, overwrite=overwrite, compact=compact) as writer:
         writer.write_header(trace.header)
         for span in trace.spans:
             writer.write(span.to_record())
