@@ -8,7 +8,12 @@ messages are ``{role, parts}``; output messages add a ``finish_reason``; each pa
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import jsonschema
+
+from tests.exporters.otlp_helpers import attributes, spans
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -75,3 +80,38 @@ BY_ATTRIBUTE = {
     "gen_ai.system_instructions": SYSTEM_INSTRUCTIONS,
     "gen_ai.tool.definitions": TOOL_DEFINITIONS,
 }
+
+
+def assert_follows_semconv(document: dict, name: str = "") -> int:
+    """Message attributes match the semconv shapes, scalars their types; returns how many structured values were checked."""
+    operations = {"chat": 3, "execute_tool": 1, "invoke_agent": 1, "retrieval": 3}
+    item_validators = {
+        key: jsonschema.Draft202012Validator(schema["items"]) for key, schema in BY_ATTRIBUTE.items()
+    }
+    validated: set[tuple[str, str]] = (
+        set()
+    )  # histories repeat from call to call: check each distinct item once
+    checked = 0
+    for span in spans(document):
+        attrs = attributes(span)
+        for key, validator in item_validators.items():
+            if key in attrs:
+                assert isinstance(attrs[key], list), (name, key)
+                for item in attrs[key]:
+                    marker = (key, json.dumps(item, sort_keys=True))
+                    if marker not in validated:
+                        validator.validate(item)
+                        validated.add(marker)
+                checked += 1
+        operation = attrs.get("gen_ai.operation.name")
+        if operation is not None:
+            assert span["kind"] == operations[operation], (name, span["name"])
+        if operation == "chat":
+            assert span["name"].startswith("chat") and "gen_ai.input.messages" in attrs, name
+        for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.max_tokens"):
+            assert key not in attrs or isinstance(attrs[key], int), (name, key)
+        for key in ("gen_ai.response.finish_reasons", "gen_ai.request.stop_sequences"):
+            assert key not in attrs or all(isinstance(v, str) for v in attrs[key]), (name, key)
+        if span["status"].get("code") == 2:
+            assert attrs["error.type"] and span["events"][0]["name"] == "exception", name
+    return checked

@@ -13,6 +13,7 @@ from agentdbg.exporters.otlp_json import otel_span_id, otel_trace_id, to_otlp_js
 from agentdbg.importers import open_trace
 from tests.exporters.otlp_helpers import attributes, by_step, spans
 from tests.exporters.sdk_run import record_sdk_run
+from tests.exporters.semconv_schema import assert_follows_semconv
 from tests.exporters.traces import travel_trace_file
 
 
@@ -254,45 +255,6 @@ def test_responses_and_anthropic_answers_map_to_semconv_parts(tmp_path: Path) ->
     assert claude["agentdbg.origin"] == "patched"
     custom = by_step(document)[3]
     assert custom["name"] == "checkpoint" and "gen_ai.operation.name" not in attributes(custom)
-
-
-def assert_follows_semconv(document: dict, name: str = "") -> int:
-    """Message attributes match the semconv shapes, scalars their types; returns how many structured values were checked."""
-    import jsonschema
-
-    from tests.exporters.semconv_schema import BY_ATTRIBUTE
-
-    operations = {"chat": 3, "execute_tool": 1, "invoke_agent": 1, "retrieval": 3}
-    item_validators = {
-        key: jsonschema.Draft202012Validator(schema["items"]) for key, schema in BY_ATTRIBUTE.items()
-    }
-    validated: set[tuple[str, str]] = (
-        set()
-    )  # histories repeat from call to call: check each distinct item once
-    checked = 0
-    for span in spans(document):
-        attrs = attributes(span)
-        for key, validator in item_validators.items():
-            if key in attrs:
-                assert isinstance(attrs[key], list), (name, key)
-                for item in attrs[key]:
-                    marker = (key, json.dumps(item, sort_keys=True))
-                    if marker not in validated:
-                        validator.validate(item)
-                        validated.add(marker)
-                checked += 1
-        operation = attrs.get("gen_ai.operation.name")
-        if operation is not None:
-            assert span["kind"] == operations[operation], (name, span["name"])
-        if operation == "chat":
-            assert span["name"].startswith("chat") and "gen_ai.input.messages" in attrs, name
-        for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.max_tokens"):
-            assert key not in attrs or isinstance(attrs[key], int), (name, key)
-        for key in ("gen_ai.response.finish_reasons", "gen_ai.request.stop_sequences"):
-            assert key not in attrs or all(isinstance(v, str) for v in attrs[key]), (name, key)
-        if span["status"].get("code") == 2:
-            assert attrs["error.type"] and span["events"][0]["name"] == "exception", name
-    return checked
 
 
 def test_structured_and_scalar_attributes_follow_the_conventions(tmp_path: Path, travel: dict) -> None:

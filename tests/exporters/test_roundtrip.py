@@ -12,7 +12,7 @@ from agentdbg.importers import detect_format, open_trace
 from agentdbg.model.trace import Trace
 from tests.exporters.otlp_helpers import spans
 from tests.exporters.sdk_run import record_sdk_run
-from tests.exporters.test_otlp_json import assert_follows_semconv
+from tests.exporters.semconv_schema import assert_follows_semconv
 from tests.exporters.traces import travel_trace_file
 from tests.importers.corpus import corpus_files
 
