@@ -126,3 +126,47 @@ def test_wrong_types_do_not_crash(tmp_path: Path, content: str) -> None:
     path.write_text(content, encoding="utf-8")
     trace = open_trace(path, format="inspect-ai")
     assert trace.format == "inspect-ai"
+
+
+def test_model_calls_with_call_request_replay_through_the_sdk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inspect keeps the provider request as sent (``call.request``): replay re-sends it, tools answered from the log."""
+    from typer.testing import CliRunner
+
+    from agentdbg.cli import app
+    from agentdbg.store.reader import read_trace
+    from agentdbg.testing.llm_server import FakeLLMServer, reply, tool_call_reply
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    log = json.loads(BROWSER.read_text(encoding="utf-8"))
+    model_events = [e for s in log["samples"] for e in s["events"] if e["event"] == "model"]
+    attachments = log["samples"][0]["attachments"]
+    recorded = model_events[0]["call"]["request"]
+    fork = tmp_path / "fork.jsonl"
+    with FakeLLMServer() as server:
+        server.enqueue(tool_call_reply("web_browser_go", {"url": "https://www.aisi.gov.uk/"}))
+        server.enqueue(reply("AISI researches AI security."))
+        result = CliRunner().invoke(
+            app,
+            [
+                "replay",
+                str(BROWSER),
+                "--from",
+                "first-llm",
+                "--base-url",
+                server.base_url + "/v1",
+                "-o",
+                str(fork),
+            ],
+        )
+        sent = [r.json for r in server.requests]
+    assert result.exit_code == 0, result.output
+    first_user = recorded["messages"][0]["content"]
+    assert sent[0]["messages"][0]["content"] == attachments[first_user.removeprefix("attachment://")]
+    assert sent[0]["model"] == recorded["model"] and [t["function"]["name"] for t in sent[0]["tools"]] == [
+        t["function"]["name"] for t in recorded["tools"]
+    ]
+    assert sent[1]["messages"][-1]["role"] == "tool"  # the recorded browser result, reused
+    assert [s.origin for s in read_trace(fork).tool_spans] == ["cached"]
