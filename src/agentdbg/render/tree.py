@@ -16,7 +16,7 @@ def step_line(span: Span, depth: int) -> Text:
     line = Text()
     line.append("  " * depth)
     line.append(f"{span.address:<8}", style="bold")
-    line.append(f" {KIND_GLYPHS.get(span.kind, '•')} {span.kind:<9}", style="dim")
+    line.append(f" {KIND_GLYPHS.get(span.kind, '•')} {span.kind:<9} ", style="dim")
     line.append(safe_line(span.name)[:60] or "(unnamed)", style="red" if span.status == "error" else "")
     line.append(f"  {fmt_duration(span.duration)}", style="cyan")
     if span.usage is not None:
