@@ -128,7 +128,17 @@ def test_key_shaped_strings_are_masked_before_sending(
     run.llm("done")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    trace_path = run.write(inputs / "leaky.jsonl")
+    # written by hand, as another tool (or an old agentdbg) might have: the trace writer itself would mask the key
+    header = {
+        "type": "trace",
+        "schema_version": 1,
+        "trace_id": run.trace_id,
+        "name": "leaky",
+        "started_at": run.started_at,
+    }
+    lines = [json.dumps(header), *(json.dumps(record) for record in run.records)]
+    trace_path = inputs / "leaky.jsonl"
+    trace_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     server.responder = responder([json_reply(answer())])
 
     result = runner.invoke(
