@@ -154,3 +154,15 @@ def test_truncated_export_is_a_problem(tmp_path: Path) -> None:
     path.write_bytes(FILES[0].read_bytes()[:5000])
     trace = open_trace(path)
     assert trace.format == "langfuse" and trace.spans == [] and "not valid JSON" in trace.problems[0].message
+
+
+def test_api_shape_trace_with_embedded_observations(tmp_path: Path) -> None:
+    """GET /api/public/traces/{id} returns the trace object with its observations inside."""
+    data = json.loads((CORPUS / "langfuse/claude-agent-2025-12-22.trace.json").read_text(encoding="utf-8"))
+    api_shape = {**data["trace"], "observations": data["observations"]}
+    path = tmp_path / "trace.json"
+    path.write_text(json.dumps(api_shape), encoding="utf-8")
+    trace = open_trace(path)
+    assert trace.format == "langfuse"
+    assert trace.header.trace_id == data["trace"]["id"]
+    assert len(trace.tool_spans) == 2 and len(trace.llm_spans) == 4

@@ -58,7 +58,7 @@ def sniff(head: bytes, path: Path) -> bool:
     if not text.startswith(b"{"):
         return False
     compact = text[:400].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
-    return (b'"observations"' in text and b'"trace"' in text) or (
+    return (b'"observations"' in text and (b'"trace"' in text or b'"projectId"' in text)) or (
         compact.startswith(b'{"trace":{') and b'"projectId"' in compact
     )
 
@@ -135,7 +135,9 @@ def load(path: Path) -> Trace:
         if data is not None:
             b.problem("expected a JSON object {trace, observations}", severity="error")
         return b.build()
-    trace = as_dict(data.get("trace"))
+    trace = as_dict(data.get("trace")) or (
+        data if "observations" in data and "id" in data else {}
+    )  # API shape: the trace itself
     observations_raw = data.get("observations", trace.get("observations"))
     if not isinstance(observations_raw, list):
         b.problem("no `observations` list in the export", severity="error")
