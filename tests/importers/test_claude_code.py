@@ -202,3 +202,20 @@ def test_sidechain_with_a_rewritten_prompt_is_matched_by_timing(tmp_path: Path) 
     assert trace.by_id[agent.parent_id].name == "Task"
     matched = [s.parent_id for s in trace.spans if s.id.startswith("sidechain-")]
     assert len(set(matched)) == len(matched) == 5  # each Task call starts one sub-agent
+
+
+def test_summary_and_meta_records_are_kept() -> None:
+    path = CORPUS / "claude_code/ccv_fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
+    records = jsonl(path)
+    summaries = [r for r in records if r.get("type") == "summary"]
+    meta = [r for r in records if r.get("isMeta")]
+    trace = open_trace(path)
+    assert trace.header.name == summaries[0]["summary"]
+    assert trace.roots[0].attributes["summaries"] == [
+        {"summary": r["summary"], "leafUuid": r["leafUuid"]} for r in summaries
+    ]
+    first_prompt = json.dumps(trace.llm_spans[0].input["request"]["messages"])
+    assert all(
+        json.dumps(m["message"]["content"])[1:60] in first_prompt for m in meta
+    )  # meta text is part of the prompt
+    assert trace.problems == []

@@ -222,12 +222,9 @@ class _Importer:
         name = self.summaries[0]["summary"] if self.summaries and self.summaries[0].get("summary") else ""
         if self.summaries:
             assert self.session_root is not None
-            self.session_root.attributes["summaries"] = self.summaries
-            self.b.problem(
-                f"kept {len(self.summaries)} summary record(s) in the session step's attributes and the trace name",
-                0,
-                "info",
-            )
+            self.session_root.attributes["summaries"] = (
+                self.summaries
+            )  # also the trace name and header metadata
         return self.b.build(
             trace_id=self.meta.get("sessionId"),
             name=str(name or ""),
