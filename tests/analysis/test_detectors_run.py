@@ -279,3 +279,24 @@ def test_parallel_subagents_calling_one_tool_are_not_a_loop(tmp_path: Path) -> N
         ("repeat", 3),
         ("repeat", 3),
     ]  # one per sub-agent, no ping-pong
+
+
+def test_estimated_tokens_ignore_base64_attachments(tmp_path: Path) -> None:
+    run = Run(model="gpt-4-0613")
+    image = "data:image/png;base64," + "A" * 200_000  # ~50k "tokens" if counted as text
+    run.messages.append(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in this picture?"},
+                {"type": "image_url", "image_url": {"url": image}},
+            ],
+        }
+    )
+    run.llm(ended=False)  # a crashed call: no usage, so tokens are estimated
+    assert of(diagnose(run.trace(tmp_path)), "context") == []
+    long_text = Run(model="gpt-4-0613")
+    long_text.user("word " * 40_000)  # ~200k characters of text: well over an 8k window
+    long_text.llm(ended=False)
+    (finding,) = of(diagnose(long_text.trace(tmp_path, "long.jsonl")), "context")
+    assert finding.details["estimated"] is True and finding.severity == "error"

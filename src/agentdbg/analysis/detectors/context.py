@@ -39,7 +39,14 @@ def input_tokens(span: Span, view: LLMView) -> tuple[int | None, bool]:
         return span.usage.input_tokens + extra, False
     if not view.request:
         return None, False
-    size = len(json.dumps(view.request, default=str, ensure_ascii=False))
+    # from the text the model reads (attachments count as placeholders: base64 would inflate the estimate)
+    size = sum(
+        len(m.text) + sum(len(str(c.arguments)) + len(c.name) for c in m.tool_calls) for m in view.prompt
+    )
+    size += sum(
+        len(t.name) + len(t.description) + len(json.dumps(t.parameters or {}, default=str))
+        for t in view.tools
+    )
     return size // CHARS_PER_TOKEN, True
 
 
