@@ -2,7 +2,13 @@
 
 Push it from the debugger (``x`` on a step)::
 
-    self.app.push_screen(ExplainScreen(trace_path, step=span.address))
+    Binding("x", "explain", "Explain")
+
+    def action_explain(self) -> None:
+        from agentdbg.tui.screens.explain import ExplainScreen
+
+        step = self.step_tree.current_step
+        self.app.push_screen(ExplainScreen(self.path, step=f"step-{step}" if step else None, format=self.format))
 
 Workers only post messages; the handlers here own what is shown. Keys ``1``–``3``
 replay that candidate fix (diagnose before → after, answer changed, fork path).
@@ -58,10 +64,13 @@ class ExplainScreen(ModalScreen[None]):
             self.check = check
             self.error = error
 
-    def __init__(self, trace_path: str, *, step: str | None = None, **explain_options: Any) -> None:
+    def __init__(
+        self, trace_path: str, *, step: str | None = None, format: str | None = None, **explain_options: Any
+    ) -> None:
         super().__init__()
         self.trace_path = trace_path
         self.step = step
+        self.format = format
         self.explain_options = explain_options
         self.result: Any = None
         self.error: AgentdbgError | None = None
@@ -82,9 +91,11 @@ class ExplainScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="explain")
     def ask(self) -> None:
         from agentdbg.explain import explain
+        from agentdbg.importers import open_trace
 
         try:
-            result = explain(self.trace_path, step=self.step, **self.explain_options)
+            trace = open_trace(self.trace_path, format=self.format)
+            result = explain(trace, step=self.step, **self.explain_options)
         except AgentdbgError as exc:
             self.post_message(self.Answered(error=exc))
         else:
@@ -101,7 +112,11 @@ class ExplainScreen(ModalScreen[None]):
         base_url = self.explain_options.get("replay_base_url") or self.explain_options.get("base_url")
         try:
             (check,) = check_fixes(
-                open_trace(self.trace_path), [fix], first_number=number, base_url=base_url, **options
+                open_trace(self.trace_path, format=self.format),
+                [fix],
+                first_number=number,
+                base_url=base_url,
+                **options,
             )
         except AgentdbgError as exc:
             self.post_message(self.Replayed(number, error=exc))
