@@ -6,6 +6,7 @@ rows, so the UI thread only appends them and paints the first screen after the f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from agentdbg.model.span import Span
 from agentdbg.tui.loading import Batch
 from agentdbg.tui.steps import StepRow
 
+BIG_FILE = 16 << 20  # smaller traces are read whole (TraceBuilder): simplest, and fast enough
 FIRST_BATCH_BYTES = 1 << 20
 BATCH_BYTES = 4 << 20
 
@@ -49,8 +51,13 @@ class IndexSource:
         self.index.close()
 
 
-def open_index(path: str) -> Any | None:
-    """A ``TraceIndex`` on ``path``, or ``None`` when the store has no index module."""
+def open_index(path: str, min_bytes: int = BIG_FILE) -> Any | None:
+    """A ``TraceIndex`` on ``path`` if it is big (``min_bytes`` or more) and the store has an index module."""
+    try:
+        if os.path.getsize(path) < min_bytes:
+            return None
+    except OSError:
+        return None
     try:
         from agentdbg.store.index import TraceIndex
     except ImportError:
@@ -65,10 +72,14 @@ def index_batches(index: Any, cancelled: Callable[[], bool]) -> Iterator[Batch]:
     """
     source = IndexSource(index)
     first = True
+    last_done = -1
     for batch_bytes in (FIRST_BATCH_BYTES, BATCH_BYTES):
         scan = index.scan_iter(batch_bytes=batch_bytes)
         try:
             for progress in scan:
+                if progress.done_bytes == last_done and not progress.new and not progress.changed:
+                    break  # no progress (e.g. a torn last line the scan keeps waiting for): stop here
+                last_done = progress.done_bytes
                 batch = Batch(read_bytes=progress.done_bytes, total_bytes=progress.total_bytes)
                 summary = index.summary
                 batch.rows = [(row_of_summary(s), s.parent_id) for s in (summary(p) for p in progress.new)]

@@ -116,3 +116,16 @@ class TraceTail:
             batch.new.append(span)
         else:
             batch.ended.append(span)
+
+
+def looks_native(path: str | os.PathLike[str]) -> bool:
+    """True when the first line is an agentdbg record (skips loading every importer for our own files)."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(1 << 16).strip()
+    except OSError:
+        return False
+    compact = first.replace(b" ", b"")
+    return first.startswith(b"{") and any(
+        marker in compact for marker in (b'"type":"trace"', b'"type":"span')
+    )

@@ -47,3 +47,51 @@ def search_steps(source: StepSource, count: int, term: str, worker: Cancellable 
         if any(variant in text for variant in variants):
             hits.append(step)
     return hits
+
+
+def _line_step(line: bytes, step_of_id: dict[str, int]) -> int | None:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    span_id = record.get("id") if isinstance(record, dict) else None
+    return step_of_id.get(span_id) if isinstance(span_id, str) else None
+
+
+def search_file(
+    path: str, term: str, step_of_id: dict[str, int], worker: Cancellable | None = None
+) -> list[int]:
+    """Steps of a native trace file whose lines contain ``term``, scanning raw bytes (fast on big files).
+
+    Only matching lines are parsed (to read their span id). ASCII letters match case-insensitively.
+    """
+    needles = [variant.encode() for variant in _variants(term)]
+    hits: set[int] = set()
+    carry = b""
+    with open(path, "rb") as handle:
+        while True:
+            if worker is not None and worker.is_cancelled:
+                break
+            chunk = handle.read(8 << 20)
+            if not chunk and not carry:
+                break
+            data = carry + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+                if not data:
+                    continue
+            else:
+                carry = b""
+            lowered = data.lower()
+            for needle in needles:
+                position = lowered.find(needle)
+                while position != -1:
+                    start = data.rfind(b"\n", 0, position) + 1
+                    end = data.find(b"\n", position)
+                    end = len(data) if end == -1 else end
+                    step = _line_step(data[start:end], step_of_id)
+                    if step is not None:
+                        hits.add(step)
+                    position = lowered.find(needle, end)
+    return sorted(hits)

@@ -79,6 +79,10 @@ class StepTable:
         self.output_tokens = 0
         self.first_start: float | None = None
         self.last_end: float | None = None
+        self.status_counts: dict[str, int] = {"ok": 0, "error": 0, "incomplete": 0}
+        self.llm_tokens: list[float] = []  # input tokens per llm step, kept as rows arrive
+        self._llm_slot: dict[int, int] = {}
+        self.version = 0  # bumped on every change, so views can cache rendered rows
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -101,6 +105,13 @@ class StepTable:
         return row
 
     def _count(self, row: StepRow) -> None:
+        self.version += 1
+        if row.kind == "llm":
+            slot = self._llm_slot.setdefault(row.step, len(self.llm_tokens))
+            if slot == len(self.llm_tokens):
+                self.llm_tokens.append(0.0)
+            self.llm_tokens[slot] = float(row.input_tokens or 0)
+        self.status_counts[row.status] = self.status_counts.get(row.status, 0) + 1
         self.input_tokens += row.input_tokens or 0
         self.output_tokens += row.output_tokens or 0
         if row.started_at is not None and (self.first_start is None or row.started_at < self.first_start):
@@ -134,6 +145,7 @@ class StepTable:
         if not 1 <= new.step <= len(self.rows):
             return None
         old = self.rows[new.step - 1]
+        self.status_counts[old.status] -= 1
         self.input_tokens -= old.input_tokens or 0
         self.output_tokens -= old.output_tokens or 0
         old.ended_at, old.status = new.ended_at, new.status
@@ -152,13 +164,14 @@ class StepTable:
         return max(0.0, self.last_end - self.first_start)
 
     def counts(self) -> dict[str, int]:
-        errors = sum(1 for row in self.rows if row.status == "error")
-        incomplete = sum(1 for row in self.rows if row.status == "incomplete")
-        return {"errors": errors, "incomplete": incomplete}
+        return {
+            "errors": self.status_counts.get("error", 0),
+            "incomplete": self.status_counts.get("incomplete", 0),
+        }
 
     def llm_input_tokens(self) -> list[float]:
         """Input tokens of each llm step in order: context growth at a glance."""
-        return [float(row.input_tokens or 0) for row in self.rows if row.kind == "llm"]
+        return self.llm_tokens
 
     def next_flagged(self, step: int, forward: bool = True) -> int | None:
         """The next (or previous) step, wrapping around, that failed or never ended."""

@@ -90,20 +90,29 @@ class VisibleRows:
         return index
 
     def append(self, step: int) -> bool:
-        """A new step arrived at the end of the file: add it if no ancestor is collapsed."""
-        row = self.table.rows[step - 1]
+        """A new step arrived at the end of the file: add it if no ancestor is collapsed.
+
+        The common case (its parent's subtree ends the list) is O(depth); otherwise it is
+        inserted after its parent's last visible descendant.
+        """
+        rows = self.table.rows
+        row = rows[step - 1]
         if any(a in self.collapsed for a in self.table.ancestors(step)):
             return False
-        if row.parent == 0:
+        at_end = row.parent == 0
+        if not at_end and self.steps:
+            cursor = self.steps[-1]
+            while cursor and cursor != row.parent:
+                cursor = rows[cursor - 1].parent
+            at_end = cursor == row.parent
+        if at_end:
             self.steps.append(step)
             if self._position is not None:
                 self._position[step] = len(self.steps) - 1
             return True
-        # a child goes after the last visible row of its parent's subtree
         parent_index = self.index_of(row.parent)
         if parent_index is None:
             return False
-        end = self._end_of_subtree(parent_index)
-        self.steps.insert(end, step)
+        self.steps.insert(self._end_of_subtree(parent_index), step)
         self._position = None
         return True

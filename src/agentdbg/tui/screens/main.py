@@ -23,8 +23,9 @@ from agentdbg.errors import AgentdbgError
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
-from agentdbg.tui.loading import Batch, TraceTail
-from agentdbg.tui.search import search_steps
+from agentdbg.tui.index_source import BIG_FILE, index_batches, open_index
+from agentdbg.tui.loading import Batch, TraceTail, looks_native
+from agentdbg.tui.search import search_file, search_steps
 from agentdbg.tui.steps import MemorySource, StepSource, StepTable
 from agentdbg.tui.widgets.panes import (
     InfoPane,
@@ -83,9 +84,16 @@ class MainScreen(Screen[None]):
             self.hits = hits
 
     def __init__(
-        self, path: str, *, step: str | None = None, follow: bool = False, format: str | None = None
+        self,
+        path: str,
+        *,
+        step: str | None = None,
+        follow: bool = False,
+        format: str | None = None,
+        index_min_bytes: int = BIG_FILE,
     ) -> None:
         super().__init__()
+        self.index_min_bytes = index_min_bytes
         self.path = path
         self.initial_step = step
         self.following = follow
@@ -98,6 +106,8 @@ class MainScreen(Screen[None]):
         self.search_term: str | None = None
         self.hits: list[int] = []
         self._chart_at = 0.0
+        self._batches_posted = 0
+        self._batches_applied = 0
 
     def compose(self) -> ComposeResult:
         yield TraceHeaderBar(id="header")
@@ -115,13 +125,13 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     @property
-    def tree(self) -> StepTree:
+    def step_tree(self) -> StepTree:
         return self.query_one(StepTree)
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
-        self.tree.follow(self.following)
-        self.tree.focus()
+        self.step_tree.follow(self.following)
+        self.step_tree.focus()
         self._refresh_header()
         self.load_trace()
 
@@ -132,14 +142,21 @@ class MainScreen(Screen[None]):
         """Read the file in batches (native format) or whole (imported formats), then follow it."""
         worker = get_current_worker()
         try:
-            from agentdbg.importers import detect_format, open_trace
+            name = self.format or ("agentdbg" if looks_native(self.path) else None)
+            if name is None:
+                from agentdbg.importers import detect_format
 
-            name = self.format or detect_format(self.path)
+                name = detect_format(self.path)
             if name != "agentdbg":
+                from agentdbg.importers import open_trace
+
                 trace = open_trace(self.path, format=name)
-                self.post_message(
-                    self.BatchLoaded(_whole_trace_batch(trace.spans, trace.problems, trace.header, name))
-                )
+                self._post_batch(_whole_trace_batch(trace.spans, trace.problems, trace.header, name))
+                return
+            index = None if self.following else open_index(self.path, self.index_min_bytes)
+            if index is not None:
+                for batch in index_batches(index, lambda: worker.is_cancelled):
+                    self._post_batch(batch)
                 return
             tail = TraceTail(self.path)
         except AgentdbgError as error:
@@ -152,7 +169,7 @@ class MainScreen(Screen[None]):
                 if batch.read_bytes >= batch.total_bytes and self.following and not caught_up:
                     batch.done = caught_up = True  # the initial read is complete; keep following
                 if batch:
-                    self.post_message(self.BatchLoaded(batch))
+                    self._post_batch(batch)
                 if batch.done and not self.following:
                     return
                 if caught_up and batch.read_bytes >= batch.total_bytes:
@@ -160,10 +177,19 @@ class MainScreen(Screen[None]):
         finally:
             tail.close()
 
+    def _post_batch(self, batch: Batch) -> None:
+        """Post a batch, first waiting while two are still unapplied (so keys never queue behind many)."""
+        worker = get_current_worker()
+        while self._batches_posted - self._batches_applied >= 2 and not worker.is_cancelled:
+            time.sleep(0.002)
+        self._batches_posted += 1  # written only by the worker thread
+        self.post_message(self.BatchLoaded(batch))
+
     @on(BatchLoaded)
     def apply_batch(self, message: BatchLoaded) -> None:
+        self._batches_applied += 1  # written only by the UI thread
         batch = message.batch
-        table, tree = self.table, self.tree
+        table, tree = self.table, self.step_tree
         first = len(table) == 0
         if batch.header is not None:
             table.header = batch.header
@@ -231,7 +257,7 @@ class MainScreen(Screen[None]):
         match = _STEP_RE.match(wanted)
         step = int(match.group(1)) if match else self.table.step_of_id.get(wanted)
         if step is not None and 1 <= step <= len(self.table):
-            self.tree.select_step(step)
+            self.step_tree.select_step(step)
             return True
         if final:
             valid = f"step-1 … step-{len(self.table)}" if self.table.rows else "none"
@@ -275,7 +301,7 @@ class MainScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
-        step = self.tree.current_step
+        step = self.step_tree.current_step
         if step is not None:
             self.show_step(step)
 
@@ -283,23 +309,23 @@ class MainScreen(Screen[None]):
         self.query_one(TabbedContent).active = name
 
     def action_switch_focus(self) -> None:
-        if self.tree.has_focus:
+        if self.step_tree.has_focus:
             self.active_pane().focus()
         else:
-            self.tree.focus()
+            self.step_tree.focus()
 
     # ------------------------------------------------------ errors, copying
 
     def action_next_error(self, direction: int) -> None:
-        current = self.tree.current_step or 1
+        current = self.step_tree.current_step or 1
         target = self.table.next_flagged(current, forward=direction > 0) if self.table.rows else None
         if target is None:
             self.notify("no failed or incomplete steps", markup=False)
             return
-        self.tree.select_step(target)
+        self.step_tree.select_step(target)
 
     def action_copy_step(self) -> None:
-        step = self.tree.current_step
+        step = self.step_tree.current_step
         if step is None:
             return
         data = orjson.dumps(self.span(step).to_record(), default=str, option=orjson.OPT_INDENT_2).decode()
@@ -330,22 +356,26 @@ class MainScreen(Screen[None]):
         box = self.query_one("#search", Input)
         if box.display:
             box.display = False
-            self.tree.focus()
+            self.step_tree.focus()
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, event: Input.Submitted) -> None:
         term = event.value.strip()
         event.input.display = False
-        self.tree.focus()
+        self.step_tree.focus()
         if not term:
             self._set_hits(None, [])
             return
         self.notify(f"searching {len(self.table):,} steps…", timeout=2, markup=False)
-        self.run_search(term)
+        self.run_search(term, dict(self.table.step_of_id), len(self.table))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def run_search(self, term: str) -> None:
-        hits = search_steps(self.source, len(self.table), term, get_current_worker())
+    def run_search(self, term: str, step_of_id: dict[str, int], count: int) -> None:
+        worker = get_current_worker()
+        if self.table.format == "agentdbg":  # raw bytes of the file: fast even for 100k steps
+            hits = search_file(self.path, term, step_of_id, worker)
+        else:
+            hits = search_steps(self.source, count, term, worker)
         self.post_message(self.SearchDone(term, hits))
 
     @on(SearchDone)
@@ -361,24 +391,24 @@ class MainScreen(Screen[None]):
 
     def _set_hits(self, term: str | None, hits: list[int]) -> None:
         self.search_term, self.hits = term, hits
-        self.tree.marked = set(hits)
-        self.tree.refresh()
+        self.step_tree.marked = set(hits)
+        self.step_tree.refresh()
         self.refresh_bindings()
-        step = self.tree.current_step
+        step = self.step_tree.current_step
         if step is not None:
             self.show_step(step, force=True)
 
     def action_next_hit(self, direction: int, from_current: bool = False) -> None:
         if not self.hits:
             return
-        current = self.tree.current_step or 0
+        current = self.step_tree.current_step or 0
         if from_current and current in self.hits:
             target = current
         elif direction > 0:
             target = next((s for s in self.hits if s > current), self.hits[0])
         else:
             target = next((s for s in reversed(self.hits) if s < current), self.hits[-1])
-        self.tree.select_step(target)
+        self.step_tree.select_step(target)
         position = self.hits.index(target) + 1
         self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
 

@@ -13,6 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -45,7 +46,7 @@ class StepTree(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
-        Binding("enter,space", "toggle", "Fold"),
+        Binding("enter,space", "fold", "Fold"),
         Binding("left,h", "collapse", "Collapse", show=False),
         Binding("right,l", "expand", "Expand", show=False),
     ]
@@ -66,6 +67,7 @@ class StepTree(ScrollView, can_focus=True):
         self.marked: set[int] = set()  # search hits
         self.flagged_by_findings: set[int] = set()
         self.highlight_step: int | None = None  # e.g. the first diverging step of a fork
+        self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(2000)
 
     # ------------------------------------------------------------------ data
 
@@ -145,7 +147,7 @@ class StepTree(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.cursor = len(self.view_rows) - 1
 
-    def action_toggle(self) -> None:
+    def action_fold(self) -> None:
         step = self.current_step
         if step is not None and self.view_rows.toggle(step):
             self._resize()
@@ -168,7 +170,7 @@ class StepTree(ScrollView, can_focus=True):
         index = int(self.scroll_y) + event.y
         if 0 <= index < len(self.view_rows):
             if self.cursor == index and event.x < 3 + 2 * self.table.row(self.view_rows.steps[index]).depth:
-                self.action_toggle()
+                self.action_fold()
             self.cursor = index
 
     def on_resize(self) -> None:
@@ -182,9 +184,38 @@ class StepTree(ScrollView, can_focus=True):
         if index >= len(self.view_rows) or width <= 0:
             return Strip.blank(width, self.rich_style)
         step = self.view_rows.steps[index]
-        text = self.row_text(self.table.row(step), width, selected=index == self.cursor)
-        segments = list(text.render(self.app.console))
-        return Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
+        row = self.table.row(step)
+        selected = index == self.cursor
+        key = (
+            step,
+            selected,
+            self.has_focus,
+            width,
+            step in self.view_rows.collapsed,
+            step in self.marked,
+            step in self.flagged_by_findings,
+            step == self.highlight_step,
+            row.status,
+            row.ended_at,
+            row.input_tokens,
+            self._bar_scale(),
+            len(str(len(self.table.rows))),  # the step column widens at 10, 100, 1000 steps
+        )
+        strip = self._line_cache.get(key)
+        if strip is None:
+            text = self.row_text(row, width, selected=selected)
+            segments = list(text.render(self.app.console))
+            strip = Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
+            self._line_cache[key] = strip
+        return strip
+
+    def _bar_scale(self) -> tuple[int, int]:
+        """The waterfall's time range, coarsened so rows stay cached while a big trace loads."""
+        start, end = self.table.first_start, self.table.last_end
+        if start is None or end is None:
+            return (0, 0)
+        span = max(end - start, 1e-9)
+        return (int(start * 1000), int(math.log(span) * 100))
 
     def row_text(self, row: StepRow, width: int, selected: bool) -> Text:
         """One tree row laid out to ``width`` cells."""

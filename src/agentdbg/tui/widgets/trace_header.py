@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -19,7 +21,7 @@ def header_text(table: StepTable, *, progress: float | None = None, following: b
     text.append(f"  started {fmt_time(header.started_at if header else table.first_start)}", style="dim")
     if table.format != "agentdbg":
         text.append(f"  imported from {safe_line(table.format)}", style="dim")
-    text.append("  " + safe_line(table.source_name), style="#6c6c6c")
+    text.append("  " + safe_line(Path(table.source_name).name), style="#6c6c6c")
     figures = header_summary(table)
     text.append("\n")
     text.append(f"{figures['steps']:,} steps", style="bold")

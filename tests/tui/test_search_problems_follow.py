@@ -1,0 +1,184 @@
+"""Pilot tests: search with n/N, broken files with their problems screen, --follow, the big-file index path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentdbg.errors import TraceReadError
+from agentdbg.tui import run_tui
+from agentdbg.tui.screens.problems import ProblemsScreen
+from agentdbg.tui.widgets.panes import PromptPane
+
+from .conftest import NESTED, OPENAI, flat, opened, wait_until, widget_text
+
+
+async def test_slash_searches_every_step_and_n_N_move_between_hits() -> None:
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("slash")
+        await pilot.press(*"TOKYO", "enter")
+        await wait_until(pilot, lambda: screen.hits)
+        assert screen.hits == [1, 2, 4, 5]  # the question, the tool call, the tool step, the answer
+        assert screen.step_tree.current_step == 1  # the cursor's step is a hit: stay
+        await pilot.press("n")
+        assert screen.step_tree.current_step == 2
+        await pilot.press("n")
+        assert screen.step_tree.current_step == 4
+        await pilot.press("n", "n")
+        assert screen.step_tree.current_step == 1  # wraps
+        await pilot.press("N")
+        assert screen.step_tree.current_step == 5
+        assert "•" in screen.step_tree.row_text(screen.table.row(4), 60, selected=False).plain
+        await pilot.press("1")
+        prompt = screen.query_one(PromptPane)
+        await pilot.pause()
+        assert "Tokyo" in flat(widget_text(prompt))
+
+
+async def test_search_with_no_hit_says_so() -> None:
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("slash", *"zanzibar", "enter")
+        await wait_until(
+            pilot, lambda: any("no step contains" in n.message for n in pilot.app._notifications)
+        )
+        assert screen.hits == []
+
+
+async def test_escape_closes_the_search_box() -> None:
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("slash")
+        assert screen.query_one("#search").display
+        await pilot.press("escape")
+        assert not screen.query_one("#search").display
+        assert screen.step_tree.has_focus
+
+
+async def test_a_broken_file_opens_with_a_notification_and_a_problems_screen() -> None:
+    async with opened(NESTED) as (pilot, screen):
+        assert len(screen.table) == 8
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("2 line(s) of the file were skipped" in m and "press !" in m for m in messages)
+        await pilot.press("exclamation_mark")
+        assert isinstance(pilot.app.screen, ProblemsScreen)
+        text = flat(widget_text(pilot.app.screen.query_one("#problems-list")))
+        assert "line 6 error not valid JSON" in text
+        assert "line 11 warning truncated last line" in text
+        await pilot.press("escape")
+        assert pilot.app.screen is screen
+
+
+async def test_a_file_of_garbage_opens_empty_with_its_problems(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.jsonl"
+    path.write_bytes(b"{not json\n[1, 2]\n")
+    async with opened(path) as (pilot, screen):
+        assert len(screen.table) == 0
+        assert len(screen.table.problems) == 2
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("this trace has no steps" in m for m in messages)
+
+
+def test_run_tui_refuses_missing_files_and_directories(tmp_path: Path) -> None:
+    with pytest.raises(TraceReadError, match="no such file"):
+        run_tui(str(tmp_path / "missing.jsonl"))
+    with pytest.raises(TraceReadError, match="is a directory"):
+        run_tui(str(tmp_path))
+
+
+def _line(record: dict[str, object]) -> str:
+    return json.dumps(record) + "\n"
+
+
+async def test_follow_shows_new_steps_and_completes_incomplete_ones(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    header = {
+        "type": "trace",
+        "schema_version": 1,
+        "trace_id": "live",
+        "name": "live-run",
+        "started_at": 100.0,
+    }
+    start = {"type": "span_start", "id": "a", "kind": "agent", "name": "agent", "started_at": 100.0}
+    path.write_text(_line(header) + _line(start))
+    async with opened(path, follow=True) as (pilot, screen):
+        assert screen.table.row(1).status == "incomplete"
+        child = {
+            "type": "span_start",
+            "id": "b",
+            "parent_id": "a",
+            "kind": "tool",
+            "name": "lookup",
+            "started_at": 101.0,
+        }
+        with open(path, "a") as handle:
+            handle.write(_line(child))
+            handle.write('{"type": "span_end", "id": "b", "ended_at": 102.0, "out')  # still being written
+        await wait_until(pilot, lambda: len(screen.table) == 2)
+        assert screen.step_tree.view_rows.steps == [1, 2]
+        assert screen.table.row(2).status == "incomplete"
+        with open(path, "a") as handle:
+            handle.write('put": "found"}\n')
+            handle.write(_line({"type": "span_end", "id": "a", "ended_at": 103.0, "output": "done"}))
+        await wait_until(
+            pilot, lambda: screen.table.row(1).status == "ok" and screen.table.row(2).status == "ok"
+        )
+        assert screen.table.problems == []
+        assert screen.source.span(2).output == "found"
+
+
+async def test_follow_keeps_the_view_unless_at_the_bottom(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    header = {"type": "trace", "schema_version": 1, "trace_id": "live", "name": "live-run", "started_at": 0.0}
+    spans = [
+        {"type": "span", "id": f"s{i}", "kind": "tool", "name": f"t{i}", "started_at": i, "ended_at": i + 0.5}
+        for i in range(3)
+    ]
+    path.write_text(_line(header) + "".join(_line(s) for s in spans))
+    async with opened(path, follow=True) as (pilot, screen):
+        await pilot.press("G")
+        assert screen.step_tree.current_step == 3
+        with open(path, "a") as handle:
+            handle.write(
+                _line(
+                    {
+                        "type": "span",
+                        "id": "s3",
+                        "kind": "tool",
+                        "name": "t3",
+                        "started_at": 3.0,
+                        "ended_at": 3.5,
+                    }
+                )
+            )
+        await wait_until(pilot, lambda: len(screen.table) == 4)
+        await wait_until(pilot, lambda: screen.step_tree.current_step == 4)  # was at the bottom: follows
+        await pilot.press("g")
+        with open(path, "a") as handle:
+            handle.write(
+                _line(
+                    {
+                        "type": "span",
+                        "id": "s4",
+                        "kind": "tool",
+                        "name": "t4",
+                        "started_at": 4.0,
+                        "ended_at": 4.5,
+                    }
+                )
+            )
+        await wait_until(pilot, lambda: len(screen.table) == 5)
+        assert screen.step_tree.current_step == 1  # the user moved away: the view stays
+
+
+async def test_big_file_path_loads_through_the_index() -> None:
+    async with opened(OPENAI, index_min_bytes=0) as (pilot, screen):
+        from agentdbg.tui.index_source import IndexSource
+
+        assert isinstance(screen.source, IndexSource)
+        assert [row.status for row in screen.table.rows] == ["ok"] * 5
+        await pilot.press("j")
+        assert "You are a helpful weather assistant" in flat(widget_text(screen.query_one(PromptPane)))
+        await pilot.press("slash", *"tokyo", "enter")
+        await wait_until(pilot, lambda: screen.hits)
+        assert screen.hits == [1, 2, 4, 5]
