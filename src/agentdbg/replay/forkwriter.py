@@ -8,16 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentdbg.capture.redact import map_strings, mask_secrets
 from agentdbg.model.records import ErrorInfo, ForkOf, TraceHeader, Usage
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.store.writer import TraceWriter, encode_record
+from agentdbg.store.writer import TraceWriter
 
 StepCallback = Callable[[Span], None]
 
 SECRET_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "api-key", "cookie")
-_HINTS = (b"sk-", b"AKIA", b"ASIA", b"earer", b"uthorization", b"pi-key", b"PI-KEY", b"ookie", b"OOKIE")
 
 
 def _mask_headers(value: Any) -> Any:
@@ -32,14 +30,18 @@ def _mask_headers(value: Any) -> Any:
 
 
 def scrub(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` with credential headers and key-shaped strings masked; untouched (and cheap) when it has none.
-
-    Replay writes requests the user may have patched (``extra_headers``, pasted keys), and the patch itself.
+    """``record`` with credential headers masked where a fork can carry them: a patched request's
+    ``extra_headers`` and the patch in the header. (Key-shaped strings anywhere are masked by the writer.)
     """
-    line = encode_record(record)
-    if not any(hint in line for hint in _HINTS):
-        return record
-    return map_strings(_mask_headers(record), mask_secrets)  # type: ignore[no-any-return]
+    fork_of = record.get("fork_of")
+    if isinstance(fork_of, dict) and fork_of.get("patch") is not None:
+        record = {**record, "fork_of": {**fork_of, "patch": _mask_headers(fork_of["patch"])}}
+    data = record.get("input")
+    request = data.get("request") if isinstance(data, dict) else None
+    if isinstance(request, dict) and isinstance(request.get("extra_headers"), dict):
+        masked = {**request, "extra_headers": _mask_headers(request["extra_headers"])}
+        record = {**record, "input": {**data, "request": masked}}  # type: ignore[dict-item]
+    return record
 
 
 class ForkWriter:
