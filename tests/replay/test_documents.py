@@ -274,3 +274,25 @@ def test_credentials_in_a_patch_are_sent_but_never_written(chat_run, server):
     assert server.requests[0].headers["x-api-key"] == secret and server.requests[0].headers["x-trace"] == "t1"
     written = Path(result.fork_path).read_text()
     assert secret not in written and "[REDACTED]" in written and '"X-Trace":"t1"' in written
+
+
+def test_merge_patch_then_set_is_applied_in_order_and_recorded(chat_run, server):
+    from agentdbg.replay import apply_any, combine_patch
+
+    combined = combine_patch({"system": "first"}, ['/system="second"', "/params/seed=7"])
+    document = {"model": "m", "params": {}, "system": "s", "messages": [], "tools": []}
+    assert apply_any(document, combined)["system"] == "second"
+    server.enqueue(reply("ok"))
+    result = replay(
+        chat_run,
+        "last-llm",
+        patch={"system": "first"},
+        sets=["/params/seed=7"],
+        base_url=base_url(server, "openai.chat.completions"),
+    )
+    sent = server.requests[0].json
+    assert sent["messages"][0]["content"] == "first" and sent["seed"] == 7
+    assert read_trace(result.fork_path).header.fork_of.patch == {
+        "merge": {"system": "first"},
+        "then": [{"op": "add", "path": "/params/seed", "value": 7}],
+    }

@@ -186,7 +186,10 @@ def replay(
     ] = 20,
     repeat: Annotated[
         int | None,
-        typer.Option("--repeat", help="Run the fork K times and show the distribution of outcomes."),
+        typer.Option(
+            "--repeat",
+            help="Run the fork K times and show the distribution of outcomes (exit 0 only if every run finished).",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Send nothing; print the exact request that would go out.")
