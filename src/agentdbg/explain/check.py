@@ -138,7 +138,9 @@ def write_fix(trace: Trace, check: FixCheck, fix: CandidateFix, *, force: bool =
         raise OutputExistsError(
             f"{path} already exists; the verified fix was not written (pass --force to overwrite it)"
         )
-    path.write_text(mask_secrets(json.dumps(fix.patch_json, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
+    path.write_text(
+        mask_secrets(json.dumps(fix.patch_json, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8"
+    )
     return path
 
 

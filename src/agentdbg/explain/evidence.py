@@ -16,13 +16,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agentdbg.analysis import Finding
-from agentdbg.capture.redact import map_strings, mask_secrets
+from agentdbg.capture.redact import map_strings
 from agentdbg.errors import AgentdbgError, StepNotFoundError
 from agentdbg.explain.budget import estimate_tokens, fit_to_budget
 from agentdbg.model.apis import OPENAI_CHAT
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.replay import select_step, step_document
+from agentdbg.secrets import mask_secrets
 
 CONTEXT_STEPS = 3
 DEFAULT_BUDGET_TOKENS = 12_000
