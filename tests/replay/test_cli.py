@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,7 @@ def test_json_output_and_needs_tool_result_exit_3(run, server, tmp_path):
     filled[-1]["value"] = "-3C, snow"
     template.write_text(json.dumps(filled))
     server.enqueue(reply("Snowy in Oslo."))
-    resumed = agentdbg(*result["needs"]["resume"].split()[1:], "--json", "--base-url", server.base_url)
+    resumed = agentdbg(*shlex.split(result["needs"]["resume"])[1:], "--json", "--base-url", server.base_url)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["new_answer"] == "Snowy in Oslo."
 

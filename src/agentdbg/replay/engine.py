@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -214,7 +215,9 @@ def _write_template(run: _Run, fork_path: Path) -> None:
         arguments=call.arguments,
         call_id=call.call_id,
         template=str(template),
-        resume=f"agentdbg replay {fork_path} --from {span.address} --patch {template}",
+        resume=shlex.join(
+            ["agentdbg", "replay", str(fork_path), "--from", span.address, "--patch", str(template)]
+        ),
     )
 
 
