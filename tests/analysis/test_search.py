@@ -106,3 +106,15 @@ def test_search_command(tmp_path: Path, cache: Path) -> None:
     assert bad.exit_code == 2 and "unknown pattern 'loops'" in bad.stderr
     bad_date = runner.invoke(app, ["search", str(root), "--since", "yesterday-ish"])
     assert bad_date.exit_code == 2 and "is not a date" in bad_date.stderr
+
+
+def test_foreign_formats_are_searched_too(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[1] / "importers" / "data"
+    write_corpus(tmp_path / "ours", 3)
+    roots = [str(data / "otlp_genai.json"), str(data / "codex_legacy.jsonl"), str(tmp_path / "ours")]
+    result = search(roots, SearchQuery(error=True))
+    names = {Path(m.path).name for m in result.matches}
+    assert {"otlp_genai.json", "codex_legacy.jsonl"} <= names and result.failed == []
+    forecast = search(roots, SearchQuery(tool="get_forecast"))
+    assert [Path(m.path).name for m in forecast.matches] == ["otlp_genai.json"]
+    assert forecast.from_cache == result.scanned  # files given directly are cached too
