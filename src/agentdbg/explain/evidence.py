@@ -47,7 +47,10 @@ class Evidence(BaseModel):
 
 
 def choose_target(trace: Trace, findings: list[Finding], step: str | None) -> tuple[Span, str]:
-    """The broken step: ``step`` if given, else the first error/warning finding's, else the first failed step."""
+    """The broken step: ``step`` if given, else the first error/warning finding's, else the first failed step.
+
+    Findings and failures on llm/tool steps come before those on agent groupings (which only echo them).
+    """
     if not trace.spans:
         raise AgentdbgError(f"{trace.source or 'the trace'} has no steps to explain")
     if step:
@@ -55,13 +58,20 @@ def choose_target(trace: Trace, findings: list[Finding], step: str | None) -> tu
             return select_step(trace, step), f"chosen with --step {step}"
         except StepNotFoundError as exc:
             raise StepNotFoundError(exc.message.replace("--from", "--step", 1), hint=exc.hint) from None
-    serious = [finding for finding in findings if finding.severity in ("error", "warning")]
+    # An agent grouping step only reports what failed inside it: prefer findings and failures on real steps.
+    serious = sorted(
+        (finding for finding in findings if finding.severity in ("error", "warning")),
+        key=lambda finding: (trace.step(finding.step).kind == "agent", finding.step, -finding.rank),
+    )
     if serious:
-        first = min(serious, key=lambda finding: (finding.step, -finding.rank))
+        first = serious[0]
         return trace.step(first.step), f"first {first.severity} finding ({first.pattern}: {first.title})"
-    for span in trace.spans:
-        if span.status != "ok":
-            return span, f"first step that {'failed' if span.status == 'error' else 'never ended'}"
+    failed = sorted(
+        (span for span in trace.spans if span.status != "ok"), key=lambda s: (s.kind == "agent", s.step)
+    )
+    if failed:
+        span = failed[0]
+        return span, f"first step that {'failed' if span.status == 'error' else 'never ended'}"
     return trace.spans[-1], "no finding or failed step; the last step"
 
 
