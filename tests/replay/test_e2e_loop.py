@@ -208,3 +208,30 @@ def test_on_step_reports_each_new_step_as_it_ends(tmp_path, server):
         ("step-4", "llm", "live", True),
     ]
     assert [s.step for s in result.steps] == ["step-2", "step-3", "step-4"]
+
+
+def test_tools_from_a_file_path(tmp_path, server):
+    api = "anthropic.messages"
+    run = weather_run(tmp_path, server, api)
+    tools_file = tmp_path / "weather tools.py"
+    tools_file.write_text("def get_weather(city):\n    return f'fog in {city}'\n\nTOOLS = [get_weather]\n")
+    server.enqueue(tool_call_reply("get_weather", {"city": "Rome"}), reply("Fog."))
+    result = replay(run, "step-2", patch=ROME, tools=f"{tools_file}:TOOLS", base_url=base_url(server, api))
+    assert result.status == "finished"
+    assert "fog in Rome" in json.dumps(server.requests[1].json)
+
+
+def test_bad_tools_specs_are_clear(tmp_path):
+    from agentdbg.replay import ToolsSpecError
+    from agentdbg.replay.tools import load_tools
+
+    (tmp_path / "t.py").write_text("TOOLS = 3\nBROKEN = {'x': 1}\n")
+    for spec, message in [
+        ("nocolon", "expected module:attr"),
+        (f"{tmp_path}/missing.py:TOOLS", "no such file"),
+        (f"{tmp_path}/t.py:NOPE", "has no attribute 'NOPE'"),
+        (f"{tmp_path}/t.py:TOOLS", "expected a dict"),
+        (f"{tmp_path}/t.py:BROKEN", "not callable: x"),
+    ]:
+        with pytest.raises(ToolsSpecError, match=message):
+            load_tools(spec)

@@ -178,7 +178,7 @@ def replay(
         str | None,
         typer.Option(
             "--tools",
-            help="module:attr with your tool functions (dict name→function or list) for calls not recorded.",
+            help="module:attr or path/to/file.py:attr with your tool functions (dict name→function or list) for calls not recorded.",
         ),
     ] = None,
     max_steps: Annotated[

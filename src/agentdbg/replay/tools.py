@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agentdbg.model.trace import Trace
@@ -61,19 +62,36 @@ def tools_from_value(value: Any, spec: str = "tools") -> dict[str, Callable[...,
     )
 
 
+def _import_file(path: str) -> Any:
+    """A module from a ``.py`` file path (``--tools ./my_tools.py:TOOLS``)."""
+    import importlib.util
+
+    location = Path(path)
+    if not location.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    spec = importlib.util.spec_from_file_location(f"agentdbg_user_tools_{location.stem}", location)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_tools(spec: str) -> dict[str, Callable[..., Any]]:
-    """Import ``module:attr`` (the current directory is importable) and return its tools.
+    """Import ``module:attr`` or ``path/to/file.py:attr`` (the current directory is importable); its tools.
 
     Raises:
         ToolsSpecError: naming what failed.
     """
-    module_name, sep, attribute = spec.partition(":")
+    module_name, sep, attribute = spec.rpartition(":")
     if not sep or not module_name or not attribute:
         raise ToolsSpecError(f"--tools {spec!r}: expected module:attr, e.g. mypkg.tools:TOOLS")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        module = (
+            _import_file(module_name) if module_name.endswith(".py") else importlib.import_module(module_name)
+        )
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's module; report it
         raise ToolsSpecError(
             f"--tools {spec!r}: cannot import {module_name}: {type(exc).__name__}: {exc}"
