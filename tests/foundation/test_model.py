@@ -100,3 +100,12 @@ def test_span_status_and_duration() -> None:
     assert Span(id="a", ended=True, started_at=1.0, ended_at=3.5).duration == 2.5
     assert Span(id="a").status == "incomplete"
     assert Span(id="a", ended=True, error={"type": "X", "message": "m"}).status == "error"
+
+
+def test_views_survive_odd_field_types() -> None:
+    tool = Span(id="t", kind="tool", input={"name": 5, "arguments": [1], "call_id": 42}, ended=True)
+    assert tool.tool is not None and tool.tool.call_id == "42" and tool.tool.name == "5"
+    odd = {"provider": 1, "api": "chat.completions", "request": {"model": 3, "messages": [{"role": "tool", "tool_call_id": 7, "content": "x"}]}}
+    llm = Span(id="l", kind="llm", input=odd, output={"choices": "nope"}, ended=True).llm
+    assert llm is not None and llm.model == "3"
+    assert llm.prompt and llm.prompt[0].text  # shown, as messages or as JSON, never an exception

@@ -49,8 +49,15 @@ register(
 )
 
 
+_builtins_loaded = False
+
+
 def _load_builtin_importers() -> None:
-    """Import the importer modules so they register themselves (missing ones are skipped)."""
+    """Import the importer modules once so they register themselves."""
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
     import importlib
     import pkgutil
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agentdbg.model.apis import ANTHROPIC_MESSAGES, APIS, OPENAI_CHAT, OPENAI_RESPONSES, api_key
 from agentdbg.model.content import json_text, parse_arguments
@@ -96,6 +96,10 @@ def request_tools(api: str, request: Any) -> list[ToolSpec]:
     return convert(request)
 
 
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 _PARAM_SKIP = {
     "messages",
     "input",
@@ -134,18 +138,30 @@ class LLMView(BaseModel):
         model = request.get("model") or span.attributes.get("model")
         if isinstance(response, dict) and response.get("model"):
             model = model or response.get("model")
-        return cls(
-            provider=provider,
-            api=api,
-            model=model,
-            request=request,
-            response=response,
-            prompt=request_messages(api, request),
-            answer=response_messages(api, response),
-            tools=request_tools(api, request),
-            params={k: v for k, v in request.items() if k not in _PARAM_SKIP},
-            replayable=bool(span.attributes.get("replayable", True)) and api in APIS and bool(request),
-        )
+        base = {
+            "provider": _str_or_none(provider),
+            "api": api,
+            "model": _str_or_none(model),
+            "request": request,
+            "response": response,
+            "params": {k: v for k, v in request.items() if k not in _PARAM_SKIP},
+            "replayable": bool(span.attributes.get("replayable", True)) and api in APIS and bool(request),
+        }
+        try:
+            return cls(
+                **base,
+                prompt=request_messages(api, request),
+                answer=response_messages(api, response),
+                tools=request_tools(api, request),
+            )
+        except (ValidationError, TypeError, AttributeError, ValueError):
+            # A request or response of an unexpected shape: show it as JSON rather than fail the view.
+            base["replayable"] = False
+            return cls(
+                **base,
+                prompt=[Message(role="user", text=json_text(request))] if request else [],
+                answer=[Message(role="assistant", text=json_text(response))] if response is not None else [],
+            )
 
     @property
     def tool_calls(self) -> list[ToolCallRef]:
@@ -170,7 +186,7 @@ class ToolView(BaseModel):
         return cls(
             name=str(data.get("name") or span.name),
             arguments=data.get("arguments"),
-            call_id=data.get("call_id"),
+            call_id=_str_or_none(data.get("call_id")),
             result=span.output,
         )
 
