@@ -90,3 +90,32 @@ def test_resume_with_one_of_two_calls_unrecorded(tmp_path, server):
     tool_messages = [m["content"] for m in messages if m["role"] == "tool"]
     assert tool_messages == ["18C and sunny", "snow"]
     assert messages[-3]["role"] == "assistant" and len(messages[-3]["tool_calls"]) == 2
+
+
+def test_tool_steps_nested_under_their_llm_step(tmp_path, server):
+    """Some recorders put tool steps under the llm step that asked for them; the fork still edits in place."""
+    api = "openai.chat.completions"
+    run = record_run(
+        tmp_path / "flat.jsonl",
+        server,
+        api,
+        [tool_call_reply("get_weather", {"city": "Paris"}), reply("Sunny.")],
+        {"get_weather": weather},
+    )
+    lines = [json.loads(line) for line in run.read_text().splitlines()]
+    for line in lines:
+        if line.get("kind") == "tool":
+            line["parent_id"] = "llm-0"
+    nested = tmp_path / "nested.jsonl"
+    nested.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    server.enqueue(reply("Hail."))
+    result = replay(nested, "tool:get_weather", patch={"result": "hail"}, base_url=base_url(server, api))
+    assert result.status == "finished", result.error
+    assert any("replaces the recorded one in step-4" in note for note in result.notes)
+    assert server.requests[0].json["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": lines[3]["input"]["call_id"],
+        "content": "hail",
+    }
+    fork = read_trace(result.fork_path)
+    assert fork.spans[-1].parent_id == lines[1]["id"]  # the agent, like the llm steps it continues

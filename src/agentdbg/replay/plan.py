@@ -139,12 +139,12 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
         call_id,
     )
     plan = StartPlan(
-        span, api, adapter, document, patched, None, "live", patched_tool=tool, parent_id=span.parent_id
+        span, api, adapter, document, patched, None, "live", patched_tool=tool, parent_id=producer.parent_id
     )
     content = result_text(tool.result)
     for later in trace.spans[span.step :]:
-        if later.parent_id != span.parent_id:
-            continue  # another agent's step (parallel sub-agents interleave)
+        if later.parent_id not in (producer.parent_id, producer.id):
+            continue  # another agent's step (parallel sub-agents interleave); tools may nest under their llm step
         if later.kind == "tool":
             plan.cached_between.append(later)
             continue
