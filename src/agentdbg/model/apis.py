@@ -10,8 +10,8 @@ APIS = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES)
 
 def api_key(provider: str | None, api: str | None) -> str:
     """Normalise ``provider`` + ``api`` to one of ``APIS`` (or ``provider.api`` as given)."""
-    provider = (provider or "").lower()
-    api = (api or "").lower()
+    provider = str(provider or "").lower()
+    api = str(api or "").lower()
     if api in APIS:
         return api
     if provider == "anthropic":
