@@ -84,3 +84,18 @@ async def test_no_key_shows_the_variable_and_offline_findings(
         assert "offline diagnose findings" in shown and "search_docs called 3 times" in shown
         await pilot.press("1")  # nothing to replay: ignored
         assert screen.checks == {}
+
+
+def test_snapshot_no_key(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen as drawn: key message and offline findings (no model needed, so the picture is stable)."""
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    write_loop(tmp_path)
+    screen = ExplainScreen("run.jsonl")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_for(pilot, lambda: screen.error is not None)
+        await pilot.pause()
+
+    assert snap_compare(Host(screen), terminal_size=(120, 36), run_before=run_before)

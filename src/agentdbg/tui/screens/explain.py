@@ -149,8 +149,9 @@ class ExplainScreen(ModalScreen[None]):
         from agentdbg.render.findings import render_findings
 
         if self.error is not None:
-            text = Text("error: ", style="bold red")
-            text.append(safe_text(self.error.message))
+            text = Text()
+            text.append("error: ", style="bold red")
+            text.append(safe_text(self.error.message), style="red")
             if self.error.hint:
                 text.append("\n" + safe_text(self.error.hint), style="dim")
             findings = getattr(self.error, "findings", None)
