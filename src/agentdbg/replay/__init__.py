@@ -10,7 +10,10 @@ The Python API (used by the CLI, the TUI and ``verify``/``explain``)::
     result.divergence_step, result.old_answer, result.new_answer, result.steps, result.input_tokens
 
 - ``replay(trace, start, *, patch, sets, output, force, model, provider, base_url, tools, max_steps,
-  dry_run, max_retries, on_step) -> ReplayResult`` runs one fork; ``on_step(span)`` reports progress.
+  dry_run, max_retries, on_step) -> ReplayResult`` runs one fork, blocking (run it in a worker thread from a
+  UI); ``on_step(span)`` is called in that thread with each new step as it ends (post a message from it).
+  It raises ``AgentdbgError`` subclasses for bad input, a missing key (before anything is sent) or an
+  existing output; model/API failures do not raise: they end the fork with ``status == "errored"``.
 - ``replay_repeat(trace, start, count, **same) -> RepeatResult``: outcome counts, distinct answers, split step.
 - ``step_document(trace, span)``: the editable document (``{model, params, system, messages, tools}`` for an
   llm step, ``{name, arguments, result}`` for a tool step); ``apply_patch(document, patch)`` edits it;
