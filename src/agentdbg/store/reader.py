@@ -18,7 +18,7 @@ import orjson
 from pydantic import ValidationError
 
 from agentdbg.errors import TraceReadError
-from agentdbg.model.problems import Problem
+from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import (
     SCHEMA_VERSION,
     SPAN_KINDS,
@@ -30,6 +30,7 @@ from agentdbg.model.records import (
 )
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.store import compact
 
 _RECORD_TYPES: dict[str, type[Any]] = {
     "trace": TraceHeader,
@@ -92,21 +93,31 @@ def is_plain_span_record(kind: str, data: dict[str, Any]) -> bool:
         return False
     if kind == "span_end":
         ended = data.get("ended_at")
-        return (ended is None or type(ended) in _NUMBER) and _plain_error(data.get("error")) and _plain_usage(data.get("usage"))
+        return (
+            (ended is None or type(ended) in _NUMBER)
+            and _plain_error(data.get("error"))
+            and _plain_usage(data.get("usage"))
+        )
     parent = data.get("parent_id")
     started = data.get("started_at")
     origin = data.get("origin")
+    kind_value = data.get("kind", "custom")
     if not (
         (parent is None or type(parent) is str)
-        and data.get("kind", "custom") in _SPAN_KINDS
+        and type(kind_value) is str
+        and kind_value in _SPAN_KINDS
         and type(data.get("name", "")) is str
         and (started is None or type(started) in _NUMBER)
-        and (origin is None or origin in _ORIGINS)
+        and (origin is None or (type(origin) is str and origin in _ORIGINS))
     ):
         return False
     if kind == "span":
         ended = data.get("ended_at")
-        return (ended is None or type(ended) in _NUMBER) and _plain_error(data.get("error")) and _plain_usage(data.get("usage"))
+        return (
+            (ended is None or type(ended) in _NUMBER)
+            and _plain_error(data.get("error"))
+            and _plain_usage(data.get("usage"))
+        )
     return True
 
 
@@ -123,8 +134,8 @@ def validate_record(data: dict[str, Any]) -> tuple[Any, str | None, str]:
         return None, field, reason
 
 
-def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[Any, str, str]:
-    """Parse one line: ``(dict, "", "")`` or ``(None, problem message, severity)``."""
+def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[Any, str, Severity]:
+    """Parse one line: ``(dict, "", "info")`` or ``(None, problem message, severity)``."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -133,7 +144,7 @@ def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[
         return None, f"not valid JSON: {exc}", "error"
     if not isinstance(data, dict):
         return None, f"expected a JSON object, got {type(data).__name__}", "error"
-    return data, "", ""
+    return data, "", "info"
 
 
 TRUNCATED_LAST_LINE = "truncated last line (the writer was probably killed mid-write); skipped"
@@ -165,9 +176,14 @@ class TraceBuilder:
         self.spans: list[Span] = []
         self.by_id: dict[str, Span] = {}
         self.problems: list[Problem] = []
+        self._parts: dict[str, compact.Parts] = {}
 
-    def problem(self, line: int, message: str, field: str | None = None, severity: str = "error") -> None:
-        self.problems.append(Problem(path=self.source, line=line, message=message, field=field, severity=severity))  # type: ignore[arg-type]
+    def problem(
+        self, line: int, message: str, field: str | None = None, severity: Severity = "error"
+    ) -> None:
+        self.problems.append(
+            Problem(path=self.source, line=line, message=message, field=field, severity=severity)
+        )  # type: ignore[arg-type]
 
     def feed_line(self, number: int, raw: bytes, complete: bool = True, last: bool = False) -> Span | None:
         """Parse and apply one line; returns the span it created or completed, if any."""
@@ -177,7 +193,27 @@ class TraceBuilder:
             return None
         return self.feed_record(number, data)
 
+    def _request_parts(self, span_id: str) -> compact.Parts | None:
+        parts = self._parts.get(span_id)
+        if parts is None:
+            span = self.by_id.get(span_id)
+            request = (
+                compact.llm_request({"kind": span.kind, "input": span.input}) if span is not None else None
+            )
+            if request is not None:
+                parts = self._parts[span_id] = compact.request_parts(request)
+        return parts
+
     def feed_record(self, number: int, data: dict[str, Any]) -> Span | None:
+        if compact.COMPACT_KEY in data:  # schema 2: rebuild the whole request first
+            parts, message = compact.expand_record(data, self._request_parts)
+            if message is not None:
+                self.problem(number, message, field=compact.COMPACT_KEY)
+                data.setdefault("attributes", {})
+                if isinstance(data["attributes"], dict):
+                    data["attributes"]["replayable"] = False
+            elif isinstance(data.get("id"), str) and data["id"] not in self.by_id:
+                self._parts[data["id"]] = parts  # type: ignore[assignment]
         record, field, reason = validate_record(data)
         if record is None:
             self.problem(number, reason, field=field)
@@ -206,12 +242,21 @@ class TraceBuilder:
 
     def _start(self, number: int, record: SpanStartRecord) -> Span | None:
         if record.id in self.by_id:
-            self.problem(number, f"duplicate span id {record.id!r} (first seen on line {self.by_id[record.id].line}); skipped", field="id")
+            self.problem(
+                number,
+                f"duplicate span id {record.id!r} (first seen on line {self.by_id[record.id].line}); skipped",
+                field="id",
+            )
             return None
         fields = {name: getattr(record, name) for name in type(record).model_fields if name != "type"}
         for key, value in (record.model_extra or {}).items():
             if key in Span.model_fields:
-                self.problem(number, f"field {key!r} does not belong in a {record.type} record; ignored", field=key, severity="warning")
+                self.problem(
+                    number,
+                    f"field {key!r} does not belong in a {record.type} record; ignored",
+                    field=key,
+                    severity="warning",
+                )
             else:
                 fields[key] = value
         span = Span(**fields, line=number, step=len(self.spans) + 1)
@@ -228,7 +273,9 @@ class TraceBuilder:
             self.problem(number, f"span_end for unknown span id {record.id!r}; skipped", field="id")
             return None
         if span.ended:
-            self.problem(number, f"span {record.id!r} ended twice (first on line {span.end_line}); skipped", field="id")
+            self.problem(
+                number, f"span {record.id!r} ended twice (first on line {span.end_line}); skipped", field="id"
+            )
             return None
         span.ended = True
         span.end_line = number
@@ -240,7 +287,12 @@ class TraceBuilder:
             span.attributes = {**span.attributes, **record.attributes}
         for key, value in (record.model_extra or {}).items():
             if key in Span.model_fields:
-                self.problem(number, f"field {key!r} does not belong in a span_end record; ignored", field=key, severity="warning")
+                self.problem(
+                    number,
+                    f"field {key!r} does not belong in a span_end record; ignored",
+                    field=key,
+                    severity="warning",
+                )
             else:
                 setattr(span, key, value)
         return span
@@ -251,14 +303,26 @@ class TraceBuilder:
             span.children = []
         for span in self.spans:
             if span.parent_id is not None and span.parent_id not in self.by_id:
-                self.problem(span.line, f"parent {span.parent_id!r} of span {span.id!r} does not exist; shown at the root", field="parent_id", severity="warning")
+                self.problem(
+                    span.line,
+                    f"parent {span.parent_id!r} of span {span.id!r} does not exist; shown at the root",
+                    field="parent_id",
+                    severity="warning",
+                )
                 span.parent_id = None
         for span in self.spans:
             seen = {span.id}
             cursor = span.parent_id
             while cursor is not None:
-                if cursor in seen:
-                    self.problem(span.line, f"span {span.id!r} is part of a parent cycle; shown at the root", field="parent_id", severity="warning")
+                if cursor in seen and cursor != span.id:
+                    break  # leads into a cycle it is not on; that cycle is cut at its own first member
+                if cursor == span.id:  # the first member of a cycle (in start order) is cut loose
+                    self.problem(
+                        span.line,
+                        f"span {span.id!r} is part of a parent cycle; shown at the root",
+                        field="parent_id",
+                        severity="warning",
+                    )
                     span.parent_id = None
                     break
                 seen.add(cursor)
@@ -272,7 +336,9 @@ class TraceBuilder:
         header = self.header
         if header is None:
             if self.spans or self.problems:
-                self.problem(1, "no trace header line; using a default header", field="type", severity="warning")
+                self.problem(
+                    1, "no trace header line; using a default header", field="type", severity="warning"
+                )
             started = min((s.started_at for s in self.spans if s.started_at is not None), default=None)
             header = TraceHeader(trace_id=uuid.uuid4().hex, name=Path(self.source).stem, started_at=started)
         self.problems.sort(key=lambda p: p.line)

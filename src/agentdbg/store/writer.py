@@ -33,7 +33,9 @@ class TraceWriter:
     writes every request whole (schema 1).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False, compact: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, overwrite: bool = False, compact: bool = True
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if overwrite else 0)
@@ -81,7 +83,9 @@ class TraceWriter:
         self.close()
 
 
-def write_trace(path: str | os.PathLike[str], trace: Any, *, overwrite: bool = False, compact: bool = True) -> Path:
+def write_trace(
+    path: str | os.PathLike[str], trace: Any, *, overwrite: bool = False, compact: bool = True
+) -> Path:
     """Write a whole ``Trace`` (header + one combined line per span); ``compact`` as for ``TraceWriter``."""
     with TraceWriter(path, overwrite=overwrite, compact=compact) as writer:
         writer.write_header(trace.header)

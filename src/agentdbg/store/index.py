@@ -1,0 +1,415 @@
+"""An offset index over a trace file: small fields of every span in one pass, payloads on demand.
+
+Opening a multi-GB trace must not build a ``Span`` (with its messages and
+responses) per step. ``TraceIndex`` reads the file in batches, keeps only the
+small fields of each span in parallel arrays, and parses a span's full payload
+from its byte offsets when asked, through a bounded LRU cache::
+
+    index = TraceIndex("run.jsonl")          # opens nothing big; nothing scanned yet
+    for progress in index.scan_iter(batch_bytes=4 << 20):   # in a worker thread
+        post(progress)                       # ScanProgress(done_bytes, total_bytes, spans, new, changed)
+    index.header                             # TraceHeader (a default one if the file has none)
+    len(index)                               # spans indexed so far (step-N is index N-1)
+    index.summary(0)                         # SpanSummary: step, id, kind, name, times, status, tokens, error
+    index.roots, index.children(0)           # the tree, as span positions
+    index.problems                           # Problems, same wording as ``read_trace``
+    index.load_span(0)                       # the full ``Span`` (cached, compact requests expanded)
+    index.refresh()                          # follow mode: index appended lines; returns ScanProgress
+
+Errors are tolerated exactly like ``read_trace`` (both use ``decode_line`` and
+``validate_record``): bad lines become problems with line numbers and are skipped.
+Threads: one thread scans (``scan_iter``/``refresh``); others may call
+``summary``/``children``/``load_span`` for positions below ``len(index)`` meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentdbg.errors import StepNotFoundError, TraceReadError
+from agentdbg.model.problems import Problem
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span, Status
+from agentdbg.store import compact
+from agentdbg.store.index_scan import ScanState, scan_chunk
+from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
+
+
+@dataclass(frozen=True, slots=True)
+class SpanSummary:
+    """The small fields of one span, enough to draw a tree row."""
+
+    step: int
+    id: str
+    parent_id: str | None
+    kind: str
+    name: str
+    model: str | None
+    started_at: float | None
+    ended_at: float | None
+    status: Status
+    input_tokens: int | None
+    output_tokens: int | None
+    error_type: str | None
+    error_message: str | None
+    line: int
+    end_line: int | None
+
+    @property
+    def address(self) -> str:
+        return f"step-{self.step}"
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """One batch done: bytes scanned so far, file size, span count, new positions, positions that ended."""
+
+    done_bytes: int
+    total_bytes: int
+    spans: int
+    new: range
+    changed: tuple[int, ...]
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total_bytes <= 0 else min(1.0, self.done_bytes / self.total_bytes)
+
+
+def _opt(value: float) -> float | None:
+    return None if value != value else value  # NaN marks "unknown"
+
+
+class TraceIndex:
+    """Small fields of every span of one trace file, plus on-demand payloads.
+
+    Args:
+        path: the trace file (agentdbg JSONL, schema version 1 or 2).
+        cache_bytes: bound on the raw line bytes kept by the ``load_span`` cache.
+
+    Raises:
+        TraceReadError: if the path is a directory or cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, cache_bytes: int = 64 << 20) -> None:
+        self.path = Path(path)
+        self.source = str(self.path)
+        if self.path.is_dir():
+            raise TraceReadError(f"{self.path} is a directory, not a trace file")
+        try:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        except OSError as exc:
+            raise TraceReadError(f"cannot open {self.path}: {exc.strerror or exc}") from exc
+        self._state = ScanState(self.source)
+        self._cache: OrderedDict[int, tuple[Span, int]] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()
+        self._parts: OrderedDict[int, compact.Parts | None] = OrderedDict()
+
+    # -- scanning -------------------------------------------------------------------------------
+
+    def scan_iter(self, batch_bytes: int = 4 << 20) -> Iterator[ScanProgress]:
+        """Index the lines not yet seen, one batch at a time, yielding progress after each batch."""
+        with self._scan_lock:
+            state = self._state
+            total = os.fstat(self._fd).st_size
+            if total < state.offset:  # truncated or replaced: start over
+                self._reset()
+                state = self._state
+            while state.offset < total:
+                size = min(max(batch_bytes, 1 << 16), total - state.offset)
+                chunk = os.pread(self._fd, size, state.offset)
+                if not chunk:
+                    break
+                at_eof = state.offset + len(chunk) >= total
+                first = len(state.ids)
+                changed = scan_chunk(state, chunk, at_eof)
+                if changed:
+                    self._forget(changed)
+                yield ScanProgress(
+                    state.offset, total, len(state.ids), range(first, len(state.ids)), tuple(changed)
+                )
+                if state.pending_tail is not None:  # an unfinished last line: wait for refresh()
+                    break
+                if state.stalled:  # one line longer than the batch: read more at once
+                    batch_bytes = max(batch_bytes, size) * 2
+            state.finish(total)
+
+    def scan(
+        self, progress: Callable[[ScanProgress], None] | None = None, batch_bytes: int = 4 << 20
+    ) -> TraceIndex:
+        """Index the whole file (calling ``progress`` after each batch); returns ``self``."""
+        for step in self.scan_iter(batch_bytes):
+            if progress is not None:
+                progress(step)
+        return self
+
+    def refresh(self) -> ScanProgress:
+        """Index lines appended since the last scan (follow mode); the union of the batches' news."""
+        first = len(self._state.ids)
+        changed: list[int] = []
+        last: ScanProgress | None = None
+        for last in self.scan_iter():
+            changed.extend(last.changed)
+        total = last.total_bytes if last else self._state.offset
+        return ScanProgress(
+            self._state.offset,
+            total,
+            len(self._state.ids),
+            range(first, len(self._state.ids)),
+            tuple(changed),
+        )
+
+    @property
+    def complete(self) -> bool:
+        """True once a scan reached the end of the file (as it was then)."""
+        return self._state.finished
+
+    def _reset(self) -> None:
+        self._state = ScanState(self.source)
+        with self._lock:
+            self._cache.clear()
+            self._cached_bytes = 0
+            self._parts.clear()
+
+    def _forget(self, positions: list[int]) -> None:
+        with self._lock:
+            for position in positions:
+                entry = self._cache.pop(position, None)
+                if entry is not None:
+                    self._cached_bytes -= entry[1]
+
+    # -- small fields ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._state.ids)
+
+    @property
+    def header(self) -> TraceHeader:
+        """The file's header, or a default one (named after the file) if it has none."""
+        state = self._state
+        if state.header is not None:
+            return state.header
+        started = min((t for t in state.started_at if t == t), default=None)
+        return TraceHeader(trace_id=state.default_id, name=self.path.stem, started_at=started)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems so far (sorted by line), worded as ``read_trace`` words them."""
+        state = self._state
+        found = list(state.problems)
+        found.extend(state.orphan_problems())
+        if state.finished and state.header is None and (state.ids or state.problems):
+            found.append(
+                Problem(
+                    path=self.source,
+                    line=1,
+                    message="no trace header line; using a default header",
+                    field="type",
+                    severity="warning",
+                )
+            )
+        if state.pending_tail is not None and state.finished:
+            found.append(
+                Problem(
+                    path=self.source, line=state.pending_tail, message=TRUNCATED_LAST_LINE, severity="warning"
+                )
+            )
+        found.sort(key=lambda p: p.line)
+        return found
+
+    def summary(self, position: int) -> SpanSummary:
+        """The small fields of the span at ``position`` (``step - 1``)."""
+        s = self._state
+        error = s.errors.get(position)
+        tokens_in = s.input_tokens[position]
+        tokens_out = s.output_tokens[position]
+        flags = s.flags[position]
+        status: Status = "error" if error is not None else ("ok" if flags & 1 else "incomplete")
+        end_line = s.end_lines[position]
+        return SpanSummary(
+            step=position + 1,
+            id=s.ids[position],
+            parent_id=s.parent_of(position),
+            kind=s.kinds[position],
+            name=s.names[position],
+            model=s.models[position],
+            started_at=_opt(s.started_at[position]),
+            ended_at=_opt(s.ended_at[position]),
+            status=status,
+            input_tokens=None if tokens_in < 0 else tokens_in,
+            output_tokens=None if tokens_out < 0 else tokens_out,
+            error_type=error[0] if error else None,
+            error_message=error[1] if error else None,
+            line=s.lines[position],
+            end_line=end_line if end_line > 0 else None,
+        )
+
+    def summaries(self, start: int = 0, stop: int | None = None) -> list[SpanSummary]:
+        return [
+            self.summary(i) for i in range(start, min(len(self), stop if stop is not None else len(self)))
+        ]
+
+    @property
+    def roots(self) -> list[int]:
+        """Positions of the spans shown at the root (no parent, or a parent that is missing)."""
+        return self._state.root_positions()
+
+    def children(self, position: int) -> list[int]:
+        """Positions of the children of the span at ``position``, in start order."""
+        return list(self._state.children.get(position, ()))
+
+    def parent(self, position: int) -> int | None:
+        return self._state.parent_pos_of(position)
+
+    def depth(self, position: int) -> int:
+        depth = 0
+        cursor = self._state.parent_pos_of(position)
+        while cursor is not None:
+            depth += 1
+            cursor = self._state.parent_pos_of(cursor)
+        return depth
+
+    def find(self, address: str | int) -> int:
+        """Position of ``step-N``, ``N`` or a span id.
+
+        Raises:
+            StepNotFoundError: naming the valid range.
+        """
+        state = self._state
+        if isinstance(address, str):
+            if address in state.by_id:
+                return state.by_id[address]
+            text = address.strip().lower().removeprefix("step").lstrip("-")
+            number = int(text) if text.isdigit() else 0
+        else:
+            number = address
+        if 1 <= number <= len(state.ids):
+            return number - 1
+        valid = f"step-1 … step-{len(state.ids)}" if state.ids else "none: the trace has no steps"
+        raise StepNotFoundError(f"no step {address!r} in {self.source}; valid steps: {valid}")
+
+    def totals(self) -> dict[str, Any]:
+        """Same figures as ``Trace.totals()``, from the small fields only."""
+        s = self._state
+        starts = [t for t in s.started_at if t == t]
+        ends = [t for t in s.ended_at if t == t]
+        return {
+            "steps": len(s.ids),
+            "input_tokens": sum(t for t in s.input_tokens if t > 0),
+            "output_tokens": sum(t for t in s.output_tokens if t > 0),
+            "duration": (max(ends) - min(starts)) if starts and ends else None,
+            "errors": len(s.errors),
+            "incomplete": sum(1 for i, f in enumerate(s.flags) if not f & 1 and i not in s.errors),
+        }
+
+    # -- payloads -------------------------------------------------------------------------------
+
+    def _read_line(self, offset: int, length: int) -> bytes:
+        return os.pread(self._fd, length, offset)
+
+    def load_span(self, position: int) -> Span:
+        """The full span at ``position``, parsed from its lines (LRU-cached, bounded by bytes)."""
+        with self._lock:
+            entry = self._cache.get(position)
+            if entry is not None:
+                self._cache.move_to_end(position)
+                return entry[0]
+        span, cost = self._parse_span(position)
+        with self._lock:
+            old = self._cache.pop(position, None)
+            if old is not None:
+                self._cached_bytes -= old[1]
+            self._cache[position] = (span, cost)
+            self._cached_bytes += cost
+            while self._cached_bytes > self._cache_bytes and len(self._cache) > 1:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cached_bytes -= dropped
+        return span
+
+    def _record(self, offset: int, length: int) -> dict[str, Any]:
+        data, message, _ = decode_line(self._read_line(offset, length))
+        if data is None:  # the file changed under us since the scan
+            raise TraceReadError(
+                f"{self.source}: line at byte {offset} no longer parses ({message}); re-open the trace"
+            )
+        return data
+
+    def _parse_span(self, position: int) -> tuple[Span, int]:
+        s = self._state
+        start = self._record(s.start_off[position], s.start_len[position])
+        cost = s.start_len[position]
+        problem: str | None = None
+        if compact.COMPACT_KEY in start:
+            _, problem = compact.expand_record(start, self._base_parts)
+        builder = TraceBuilder(self.source)
+        span = builder.feed_record(s.lines[position], start)
+        if span is None:
+            raise TraceReadError(
+                f"{self.source}:{s.lines[position]}: the line of step-{position + 1} changed since it was indexed"
+            )
+        if s.end_lines[position] > 0 and s.end_off[position] != s.start_off[position]:
+            builder.feed_record(s.end_lines[position], self._record(s.end_off[position], s.end_len[position]))
+            cost += s.end_len[position]
+        span.step = position + 1
+        span.parent_id = s.parent_of(position)
+        span.children = [s.ids[c] for c in s.children.get(position, ())]
+        if problem is not None:
+            span.attributes = {**span.attributes, "replayable": False}
+        return span, cost
+
+    def _base_parts(self, span_id: str) -> compact.Parts | None:
+        """The expanded request parts of an earlier llm span (resolving its own base chain)."""
+        position = self._state.by_id.get(span_id)
+        if position is None:
+            return None
+        chain: list[int] = []
+        cursor: int | None = position
+        parts: compact.Parts | None = None
+        while cursor is not None:
+            with self._lock:
+                if cursor in self._parts:
+                    parts = self._parts[cursor]
+                    break
+            chain.append(cursor)
+            cursor = self._state.bases.get(cursor)
+        for pos in reversed(chain):
+            record = self._record(self._state.start_off[pos], self._state.start_len[pos])
+            parts = compact.record_parts(record, parts)
+            with self._lock:
+                self._parts[pos] = parts
+                while len(self._parts) > 64:
+                    self._parts.popitem(last=False)
+        return parts
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> TraceIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            self.close()
+
+
+__all__ = ["ScanProgress", "SpanSummary", "TraceIndex"]

@@ -1,0 +1,356 @@
+"""The one-pass scanner behind ``TraceIndex``: batches of lines in, small per-span fields out.
+
+Kept apart from ``index.py`` so the hot loop reads in one sitting. Per span it
+stores a dozen scalars in parallel lists/arrays (no pydantic object per span);
+record validation is shared with the reader (``is_plain_span_record`` as the
+fast path, ``validate_record`` as the authority).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import sys
+import uuid
+from array import array
+from typing import Any
+
+import orjson
+
+from agentdbg.model.problems import Problem, Severity
+from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.store.compact import COMPACT_KEY
+from agentdbg.store.reader import is_plain_span_record, validate_record
+
+_loads = orjson.loads
+_DecodeError = orjson.JSONDecodeError
+_SPAN_TYPES = ("span_start", "span")
+SHORT_MESSAGE = 200
+# Span fields no record may carry (the reader warns about them and ignores them).
+_MISPLACED = {
+    record.model_fields["type"].default: frozenset(Span.model_fields) - frozenset(record.model_fields)
+    for record in (SpanStartRecord, SpanRecord, SpanEndRecord)
+}
+
+
+def _short(message: Any) -> str:
+    text = message if isinstance(message, str) else str(message)
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= SHORT_MESSAGE else first[: SHORT_MESSAGE - 1] + "…"
+
+
+class ScanState:
+    """Everything the index knows so far; appended to by ``scan_chunk`` only."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.offset = 0  # bytes consumed (always at a line start)
+        self.line_no = 0  # lines consumed
+        self.header: TraceHeader | None = None
+        self.default_id = uuid.uuid4().hex
+        self.problems: list[Problem] = []
+        self.finished = False
+        self.stalled = False
+        self.tail_open = False  # the last line was consumed without its newline
+        self.pending_tail: int | None = None  # line number of an unparsable unterminated last line
+        self.ids: list[str] = []
+        self.by_id: dict[str, int] = {}
+        self.kinds: list[str] = []
+        self.names: list[str] = []
+        self.models: list[str | None] = []
+        self.started_at = array("d")
+        self.ended_at = array("d")
+        self.input_tokens = array("q")
+        self.output_tokens = array("q")
+        self.flags = bytearray()  # bit 0: ended
+        self.errors: dict[int, tuple[str, str]] = {}
+        self.lines = array("q")
+        self.end_lines = array("q")
+        self.start_off = array("q")
+        self.start_len = array("q")
+        self.end_off = array("q")
+        self.end_len = array("q")
+        self.parent_pos = array("q")
+        self.children: dict[int, list[int]] = {}
+        self.roots: list[int] = []
+        self.waiting: dict[str, list[int]] = {}  # parent id not seen yet -> child positions
+        self.bases: dict[int, int] = {}  # compact llm request -> position of the span it extends
+        self._strings: dict[str, str] = {}
+
+    def problem(
+        self, line: int, message: str, field: str | None = None, severity: Severity = "error"
+    ) -> None:
+        self.problems.append(
+            Problem(path=self.source, line=line, message=message, field=field, severity=severity)
+        )  # type: ignore[arg-type]
+
+    def intern(self, text: Any) -> str:
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        return self._strings.setdefault(text, text) if len(text) < 64 else text
+
+    def parent_pos_of(self, position: int) -> int | None:
+        parent = self.parent_pos[position]
+        return None if parent < 0 else parent
+
+    def parent_of(self, position: int) -> str | None:
+        parent = self.parent_pos[position]
+        return None if parent < 0 else self.ids[parent]
+
+    def root_positions(self) -> list[int]:
+        return list(self.roots)
+
+    def orphan_problems(self) -> list[Problem]:
+        if not self.finished:
+            return []
+        return [
+            Problem(
+                path=self.source,
+                line=self.lines[child],
+                message=f"parent {parent!r} of span {self.ids[child]!r} does not exist; shown at the root",
+                field="parent_id",
+                severity="warning",
+            )
+            for parent, children in self.waiting.items()
+            for child in children
+        ]
+
+    def finish(self, total: int) -> None:
+        self.finished = self.offset >= total or self.pending_tail is not None
+
+    # -- records ------------------------------------------------------------------------------
+
+    def add_header(self, number: int, data: dict[str, Any]) -> None:
+        record, field, reason = validate_record(data)
+        if record is None:
+            self.problem(number, reason, field=field)
+            return
+        if self.header is not None:
+            self.problem(number, "a second trace header; ignored", field="type", severity="warning")
+            return
+        if self.ids:
+            self.problem(number, "the header is not the first record", field="type", severity="warning")
+        if record.schema_version > SCHEMA_VERSION:
+            self.problem(
+                number,
+                f"schema_version {record.schema_version} is newer than this reader ({SCHEMA_VERSION}); unknown fields are kept",
+                field="schema_version",
+                severity="warning",
+            )
+        self.header = record
+
+    def add_start(self, kind: str, number: int, data: dict[str, Any], offset: int, length: int) -> int | None:
+        span_id = data["id"]
+        first = self.by_id.get(span_id)
+        if first is not None:
+            self.problem(
+                number,
+                f"duplicate span id {span_id!r} (first seen on line {self.lines[first]}); skipped",
+                field="id",
+            )
+            return None
+        self.misplaced(number, kind, data)
+        position = len(self.ids)
+        attributes = data.get("attributes") or {}
+        span_kind = data.get("kind", "custom")
+        model = attributes.get("model")
+        if model is None and span_kind == "llm":
+            given = data.get("input")
+            request = given.get("request") if isinstance(given, dict) else None
+            model = request.get("model") if isinstance(request, dict) else None
+        started = data.get("started_at")
+        self.kinds.append(span_kind)
+        self.names.append(self.intern(data.get("name", "")))
+        self.models.append(self.intern(model) if model is not None else None)
+        self.started_at.append(math.nan if started is None else float(started))
+        self.lines.append(number)
+        self.start_off.append(offset)
+        self.start_len.append(length)
+        self.ended_at.append(math.nan)
+        self.input_tokens.append(-1)
+        self.output_tokens.append(-1)
+        self.flags.append(0)
+        self.end_lines.append(0)
+        self.end_off.append(-1)
+        self.end_len.append(0)
+        compact = data.get(COMPACT_KEY)
+        if compact is not None:
+            base_id = compact.get("base") if isinstance(compact, dict) else None
+            base = self.by_id.get(base_id) if isinstance(base_id, str) else None
+            if base is not None:
+                self.bases[position] = base
+            else:
+                self.problem(
+                    number,
+                    f"{COMPACT_KEY} refers to span {base_id!r}, which is not an earlier llm request in this file; the request is incomplete",
+                    field=COMPACT_KEY,
+                )
+        if kind == "span":
+            self.apply_end(position, number, data, offset, length)
+        self._link(position, span_id, data.get("parent_id"))
+        self.by_id[span_id] = position
+        self.ids.append(sys.intern(span_id) if len(span_id) < 40 else span_id)
+        return position
+
+    def _link(self, position: int, span_id: str, parent: str | None) -> None:
+        parent_position = self.by_id.get(parent) if parent is not None else None
+        if parent_position is None:
+            self.parent_pos.append(-1)
+            self.roots.append(position)
+            if parent is not None:
+                self.waiting.setdefault(parent, []).append(position)
+        else:
+            self.parent_pos.append(parent_position)
+            self.children.setdefault(parent_position, []).append(position)
+        waiters = self.waiting.pop(span_id, None)
+        for child in waiters or ():
+            self.parent_pos[child] = position
+            self._adopt(position, child)
+            self.roots.remove(child)
+            cycle = self._cycle_through(position)
+            if cycle:  # cut the cycle where the reader cuts it: at its first member in start order
+                first = min(cycle)
+                self.children[self.parent_pos[first]].remove(first)
+                self.parent_pos[first] = -1
+                bisect.insort(self.roots, first)
+                name = span_id if first == position else self.ids[first]
+                self.problem(
+                    self.lines[first],
+                    f"span {name!r} is part of a parent cycle; shown at the root",
+                    field="parent_id",
+                    severity="warning",
+                )
+
+    def _cycle_through(self, position: int) -> list[int]:
+        """The members of the parent cycle ``position`` is on, or ``[]``."""
+        members = [position]
+        cursor = self.parent_pos[position]
+        while cursor >= 0 and cursor != position and len(members) <= len(self.parent_pos):
+            members.append(cursor)
+            cursor = self.parent_pos[cursor]
+        return members if cursor == position else []
+
+    def _adopt(self, parent: int, child: int) -> None:
+        siblings = self.children.setdefault(parent, [])
+        siblings.append(child)
+        siblings.sort()
+
+    def apply_end(self, position: int, number: int, data: dict[str, Any], offset: int, length: int) -> None:
+        self.flags[position] |= 1
+        ended = data.get("ended_at")
+        if ended is not None:
+            self.ended_at[position] = float(ended)
+        usage = data.get("usage")
+        if usage:
+            tokens_in = usage.get("input_tokens")
+            tokens_out = usage.get("output_tokens")
+            if tokens_in is not None:
+                self.input_tokens[position] = tokens_in
+            if tokens_out is not None:
+                self.output_tokens[position] = tokens_out
+        error = data.get("error")
+        if error is not None:
+            self.errors[position] = (
+                self.intern(error.get("type", "Error")),
+                _short(error.get("message", "")),
+            )
+        self.end_lines[position] = number
+        self.end_off[position] = offset
+        self.end_len[position] = length
+
+    def add_end(self, number: int, data: dict[str, Any], offset: int, length: int) -> int | None:
+        span_id = data["id"]
+        position = self.by_id.get(span_id)
+        if position is None:
+            self.problem(number, f"span_end for unknown span id {span_id!r}; skipped", field="id")
+            return None
+        if self.flags[position] & 1:
+            self.problem(
+                number,
+                f"span {span_id!r} ended twice (first on line {self.end_lines[position]}); skipped",
+                field="id",
+            )
+            return None
+        self.misplaced(number, "span_end", data)
+        self.apply_end(position, number, data, offset, length)
+        return position
+
+    def misplaced(self, number: int, kind: str, data: dict[str, Any]) -> None:
+        """Warn, as the reader does, about span fields no record may carry (they are ignored)."""
+        found = _MISPLACED[kind].intersection(data)
+        for key in sorted(found, key=list(data).index):
+            self.problem(
+                number,
+                f"field {key!r} does not belong in a {kind} record; ignored",
+                field=key,
+                severity="warning",
+            )
+
+
+def _line(state: ScanState, raw: bytes, offset: int, changed: list[int], complete: bool) -> bool:
+    """Index one non-blank line; False if it is an unterminated last line that does not parse."""
+    number = state.line_no
+    try:
+        data = _loads(raw)
+    except _DecodeError as exc:
+        if not complete:
+            return False
+        state.problem(number, f"not valid JSON: {exc}")
+        return True
+    if type(data) is not dict:
+        state.problem(number, f"expected a JSON object, got {type(data).__name__}")
+        return True
+    kind = data.get("type")
+    if kind == "trace":
+        state.add_header(number, data)
+        return True
+    if kind not in _SPAN_TYPES and kind != "span_end":
+        _, field, reason = validate_record(data)
+        state.problem(number, reason, field=field)
+        return True
+    if not is_plain_span_record(kind, data):
+        record, field, reason = validate_record(data)
+        if record is None:
+            state.problem(number, reason, field=field)
+            return True
+        data = record.model_dump()
+    if kind == "span_end":
+        position = state.add_end(number, data, offset, len(raw))
+        if position is not None:
+            changed.append(position)
+    else:
+        state.add_start(kind, number, data, offset, len(raw))
+    return True
+
+
+def scan_chunk(state: ScanState, chunk: bytes, at_eof: bool) -> list[int]:
+    """Index the complete lines of ``chunk`` (read at ``state.offset``); returns positions that ended."""
+    changed: list[int] = []
+    position = 0
+    if state.tail_open:
+        state.tail_open = False
+        if chunk[:1] == b"\n":
+            position = 1
+            chunk = chunk[1:]
+    base = state.offset + position
+    pieces = chunk.split(b"\n")
+    tail = pieces.pop()
+    cursor = 0
+    for raw in pieces:
+        state.line_no += 1
+        if raw and not raw.isspace():
+            _line(state, raw, base + cursor, changed, True)
+        cursor += len(raw) + 1
+    state.stalled = not pieces and not at_eof
+    state.pending_tail = None
+    if tail and at_eof:
+        state.line_no += 1
+        if tail.isspace() or _line(state, tail, base + cursor, changed, False):
+            cursor += len(tail)
+            state.tail_open = True
+        else:
+            state.line_no -= 1
+            state.pending_tail = state.line_no + 1
+    state.offset = base + cursor
+    return changed
