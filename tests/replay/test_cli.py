@@ -169,3 +169,14 @@ def test_missing_key_exit_1_and_nothing_sent(run, server):
     assert done.returncode == 1
     assert "ANTHROPIC_API_KEY is not set" in done.stderr and "Traceback" not in done.stderr
     assert server.requests == []
+
+
+def test_hostile_model_text_is_shown_as_literal_text(tmp_path, server):
+    hostile = "Done\x1b]52;c;ZXZpbA==\x07 \x1b[2J[bold red]x[/bold red]"
+    run = record_run(tmp_path / "run.jsonl", server, API, [reply(hostile)], {})
+    server.enqueue(reply("new \x1b[31mred\x1b[0m answer"))
+    done = agentdbg("replay", str(run), "--from", "step-2", "--base-url", server.base_url)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "\\x1b]52;c;ZXZpbA==" in done.stdout and "[bold red]x[/bold red]" in done.stdout
+    assert "new \\x1b[31mred" in done.stdout
