@@ -31,6 +31,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("3", "Tool: arguments and result, or the calls an LLM asked for"),
             ("4", "Raw: the step's JSON record"),
             ("5", "Info: model, parameters, usage, cost, latency, ids, error"),
+            ("6", "Findings: what diagnose flagged (marked ! in the tree)"),
         ],
     ),
     (
@@ -40,6 +41,15 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("n  N", "next / previous search hit"),
             ("y", "copy the selected step as JSON (terminal clipboard, OSC 52)"),
             ("!", "show lines of the file that were skipped (read problems)"),
+        ],
+    ),
+    (
+        "Replay",
+        [
+            ("p", "edit the selected step's replay document (request or tool result)"),
+            ("r", "replay from the selected step (with your edit) and open the fork beside the original"),
+            ("o  f", "in the fork view: focus the original / the fork tree"),
+            ("x", "explain the run from the selected step (asks the model)"),
         ],
     ),
     ("App", [("?", "this help"), ("q", "quit")]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import orjson
 from textual import on, work
@@ -15,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -25,8 +25,10 @@ from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.tui.index_source import BIG_FILE, index_batches, open_index
 from agentdbg.tui.loading import Batch, TraceTail, looks_native
+from agentdbg.tui.screens.replay_flow import ReplayFlow
 from agentdbg.tui.search import search_file, search_steps
 from agentdbg.tui.steps import MemorySource, StepSource, StepTable
+from agentdbg.tui.widgets.findings_pane import FindingsPane
 from agentdbg.tui.widgets.panes import (
     InfoPane,
     PaneContext,
@@ -40,12 +42,12 @@ from agentdbg.tui.widgets.step_tree import StepTree
 from agentdbg.tui.widgets.token_chart import TokenChart
 from agentdbg.tui.widgets.trace_header import TraceHeaderBar
 
-PANES = ("prompt", "response", "tool", "raw", "info")
+PANES = ("prompt", "response", "tool", "raw", "info", "findings")
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 FOLLOW_POLL = 0.25
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReplayFlow):
     """Everything about one trace."""
 
     BINDINGS = [
@@ -54,11 +56,15 @@ class MainScreen(Screen[None]):
         Binding("N", "next_hit(-1)", "Prev hit", show=False),
         Binding("e", "next_error(1)", "Next error"),
         Binding("E", "next_error(-1)", "Prev error", show=False),
-        Binding("1", "pane('prompt')", "Panes", key_display="1-5"),
+        Binding("1", "pane('prompt')", "Panes", key_display="1-6"),
         Binding("2", "pane('response')", "Response", show=False),
         Binding("3", "pane('tool')", "Tool", show=False),
         Binding("4", "pane('raw')", "Raw", show=False),
         Binding("5", "pane('info')", "Info", show=False),
+        Binding("6", "pane('findings')", "Findings", show=False),
+        Binding("p", "edit_document", "Edit"),
+        Binding("r", "replay", "Replay"),
+        Binding("x", "explain", "Explain", show=False),
         Binding("tab", "switch_focus", "Tree/pane", show=False),
         Binding("y", "copy_step", "Copy JSON"),
         Binding("exclamation_mark", "show_problems", "Problems"),
@@ -107,6 +113,8 @@ class MainScreen(Screen[None]):
         self.hits: list[int] = []
         self._chart_at = 0.0
         self._batches_posted = 0
+        self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
+        self.last_replay: Any = None
         self._batches_applied = 0
 
     def compose(self) -> ComposeResult:
@@ -121,12 +129,9 @@ class MainScreen(Screen[None]):
                 yield TabPane("3 Tool", ToolPane(id="pane-tool"), id="tool")
                 yield TabPane("4 Raw", RawPane(id="pane-raw"), id="raw")
                 yield TabPane("5 Info", InfoPane(id="pane-info"), id="info")
+                yield TabPane("6 Findings", FindingsPane(id="pane-findings"), id="findings")
         yield Input(placeholder="search every step's text · enter to search · esc to cancel", id="search")
         yield Footer()
-
-    @property
-    def step_tree(self) -> StepTree:
-        return self.query_one(StepTree)
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
@@ -240,6 +245,7 @@ class MainScreen(Screen[None]):
         self.loaded = True
         self.progress = None
         self.refresh_bindings()
+        self.run_diagnose()
         problems = self.table.problems
         if problems:
             self.notify(
@@ -289,11 +295,10 @@ class MainScreen(Screen[None]):
         pane = self.active_pane()
         pane.show(self.span(step), self.pane_context(step), force=force)
 
-    def span(self, step: int) -> Span:
-        return self.source.span(step)
-
     def pane_context(self, step: int) -> PaneContext:
-        return PaneContext(search=self.search_term if step in self.hits else None)
+        return PaneContext(
+            search=self.search_term if step in self.hits else None, findings=self.findings_on(step)
+        )
 
     def active_pane(self) -> StepPane:
         active = self.query_one(TabbedContent).active or "prompt"

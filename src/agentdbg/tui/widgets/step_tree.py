@@ -56,9 +56,14 @@ class StepTree(ScrollView, can_focus=True):
     class Selected(Message):
         """The cursor moved onto a step."""
 
-        def __init__(self, step: int) -> None:
+        def __init__(self, step: int, tree: StepTree) -> None:
             super().__init__()
             self.step = step
+            self.tree = tree
+
+        @property
+        def control(self) -> StepTree:
+            return self.tree
 
     def __init__(self, table: StepTable, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -123,7 +128,7 @@ class StepTree(ScrollView, can_focus=True):
         self.refresh()
         step = self.current_step
         if step is not None:
-            self.post_message(self.Selected(step))
+            self.post_message(self.Selected(step, self))
 
     def _scroll_to_cursor(self) -> None:
         height = self.scrollable_content_region.height or 1
