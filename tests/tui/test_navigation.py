@@ -76,7 +76,7 @@ async def test_number_keys_switch_panes_and_render_the_step() -> None:
         await pilot.pause()
         await pilot.press("j")  # step-5: final llm call with cached tokens
         info = flat(widget_text(screen.query_one(InfoPane)))
-        assert "cached input tokens 128" in info
+        assert "cached in 128" in info
         assert "time to first token 380ms" in info
         assert "cost $" in info and "request id req_9b11" in info
         await pilot.press("4")

@@ -24,7 +24,9 @@ def keys_after_load(*keys: str) -> Any:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: getattr(screen, "loaded", False))
+        await wait_until(
+            pilot, lambda: getattr(screen, "loaded", False) and getattr(screen, "diagnosed", False)
+        )
         pilot.app.clear_notifications()
         for key in keys:
             await pilot.press(key)

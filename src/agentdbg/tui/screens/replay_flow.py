@@ -67,6 +67,7 @@ class ReplayFlow(Screen[None]):
     """Keys ``p`` (edit document), ``r`` (replay), ``x`` (explain) and pane 6 (findings): the base of ``MainScreen``."""
 
     full_trace: Trace | None = None
+    diagnosed = False
     findings: list[Any] | None = None
     path: str
     format: str | None
@@ -112,6 +113,7 @@ class ReplayFlow(Screen[None]):
         from agentdbg.tui.widgets.findings_pane import FindingsPane
 
         self.findings = message.findings
+        self.diagnosed = True
         if message.trace is not None:
             self.full_trace = message.trace
         pane = self.query_one(FindingsPane)

@@ -212,6 +212,16 @@ class RawPane(StepPane):
         return json_block(span.to_record(), self.pane_context.search)
 
 
+USAGE_LABELS = (
+    ("input_tokens", "tokens in"),
+    ("cached_input_tokens", "cached in"),
+    ("cache_creation_input_tokens", "cache write"),
+    ("output_tokens", "tokens out"),
+    ("reasoning_tokens", "reasoning"),
+    ("total_tokens", "tokens total"),
+)
+
+
 class InfoPane(StepPane):
     """Model, parameters, usage, cost, latency, time to first token, ids, error details, findings."""
 
@@ -245,16 +255,9 @@ class InfoPane(StepPane):
                 rows.append((key.replace("_", " "), attrs[key]))
         if span.usage is not None:
             usage = span.usage.model_dump(exclude_none=True)
-            for key in (
-                "input_tokens",
-                "cached_input_tokens",
-                "cache_creation_input_tokens",
-                "output_tokens",
-                "reasoning_tokens",
-                "total_tokens",
-            ):
-                if key in usage:
-                    rows.append((key.replace("_", " "), f"{usage[key]:,}"))
+            for key, label in USAGE_LABELS:
+                if isinstance(usage.get(key), int):
+                    rows.append((label, f"{usage[key]:,}"))
         if llm is not None:
             cost = step_cost(llm.model, span.usage, llm.provider)
             rows.append(
