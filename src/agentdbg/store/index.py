@@ -25,6 +25,7 @@ Threads: one thread scans (``scan_iter``/``refresh``); others may call
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 from collections import OrderedDict
@@ -38,7 +39,7 @@ from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status
 from agentdbg.store import compact
-from agentdbg.store.index_scan import ScanState, scan_chunk
+from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
 
 
@@ -130,23 +131,29 @@ class TraceIndex:
             if total < state.offset:  # truncated or replaced: start over
                 self._reset()
                 state = self._state
-            while state.offset < total:
-                size = min(max(batch_bytes, 1 << 16), total - state.offset)
-                chunk = os.pread(self._fd, size, state.offset)
-                if not chunk:
-                    break
-                at_eof = state.offset + len(chunk) >= total
-                first = len(state.ids)
-                changed = scan_chunk(state, chunk, at_eof)
-                if changed:
-                    self._forget(changed)
-                yield ScanProgress(
-                    state.offset, total, len(state.ids), range(first, len(state.ids)), tuple(changed)
-                )
-                if state.pending_tail is not None:  # an unfinished last line: wait for refresh()
-                    break
-                if state.stalled:  # one line longer than the batch: read more at once
-                    batch_bytes = max(batch_bytes, size) * 2
+            if state.tail_open and os.pread(self._fd, 1, state.offset) == b"\n":
+                state.offset += 1  # the newline of a last line indexed before it arrived
+            state.tail_open = False
+            state.pending_tail = None
+            with open(os.dup(self._fd), "rb", buffering=1 << 20) as handle:
+                handle.seek(state.offset)
+                lines = iter(handle)
+                done = state.offset >= total
+                while not done:
+                    first = len(state.ids)
+                    collecting = gc.isenabled()
+                    if collecting:  # a batch makes no cycles; the collector would only re-walk the index
+                        gc.disable()
+                    try:
+                        changed, done = scan_batch(state, lines, max(batch_bytes, 1))
+                    finally:
+                        if collecting:
+                            gc.enable()
+                    if changed:
+                        self._forget(changed)
+                    yield ScanProgress(
+                        state.offset, total, len(state.ids), range(first, len(state.ids)), tuple(changed)
+                    )
             state.finish(total)
 
     def scan(
@@ -306,15 +313,16 @@ class TraceIndex:
     def totals(self) -> dict[str, Any]:
         """Same figures as ``Trace.totals()``, from the small fields only."""
         s = self._state
-        starts = [t for t in s.started_at if t == t]
-        ends = [t for t in s.ended_at if t == t]
+        count = len(s.ids)
+        starts = [t for t in s.started_at[:count] if t == t]
+        ends = [t for t in s.ended_at[:count] if t == t]
         return {
-            "steps": len(s.ids),
-            "input_tokens": sum(t for t in s.input_tokens if t > 0),
-            "output_tokens": sum(t for t in s.output_tokens if t > 0),
+            "steps": count,
+            "input_tokens": sum(t for t in s.input_tokens[:count] if t > 0),
+            "output_tokens": sum(t for t in s.output_tokens[:count] if t > 0),
             "duration": (max(ends) - min(starts)) if starts and ends else None,
             "errors": len(s.errors),
-            "incomplete": sum(1 for i, f in enumerate(s.flags) if not f & 1 and i not in s.errors),
+            "incomplete": sum(1 for i, f in enumerate(s.flags[:count]) if not f & 1 and i not in s.errors),
         }
 
     # -- payloads -------------------------------------------------------------------------------

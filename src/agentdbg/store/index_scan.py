@@ -13,6 +13,7 @@ import math
 import sys
 import uuid
 from array import array
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.store.compact import COMPACT_KEY
+from agentdbg.store.index_fast import fast_lines
 from agentdbg.store.reader import is_plain_span_record, validate_record
 
 _loads = orjson.loads
@@ -51,7 +53,6 @@ class ScanState:
         self.default_id = uuid.uuid4().hex
         self.problems: list[Problem] = []
         self.finished = False
-        self.stalled = False
         self.tail_open = False  # the last line was consumed without its newline
         self.pending_tail: int | None = None  # line number of an unparsable unterminated last line
         self.ids: list[str] = []
@@ -77,6 +78,17 @@ class ScanState:
         self.waiting: dict[str, list[int]] = {}  # parent id not seen yet -> child positions
         self.bases: dict[int, int] = {}  # compact llm request -> position of the span it extends
         self._strings: dict[str, str] = {}
+
+    def grow(self, extra: int = 4096) -> int:
+        """Pre-size the per-span arrays that start out "unknown" (cheaper than appending to each)."""
+        self.ended_at.extend(array("d", [math.nan]) * extra)
+        self.input_tokens.extend(array("q", [-1]) * extra)
+        self.output_tokens.extend(array("q", [-1]) * extra)
+        self.flags.extend(bytes(extra))
+        self.end_lines.extend(array("q", [0]) * extra)
+        self.end_off.extend(array("q", [-1]) * extra)
+        self.end_len.extend(array("q", [0]) * extra)
+        return len(self.flags)
 
     def problem(
         self, line: int, message: str, field: str | None = None, severity: Severity = "error"
@@ -167,13 +179,8 @@ class ScanState:
         self.lines.append(number)
         self.start_off.append(offset)
         self.start_len.append(length)
-        self.ended_at.append(math.nan)
-        self.input_tokens.append(-1)
-        self.output_tokens.append(-1)
-        self.flags.append(0)
-        self.end_lines.append(0)
-        self.end_off.append(-1)
-        self.end_len.append(0)
+        if position >= len(self.flags):
+            self.grow()
         compact = data.get(COMPACT_KEY)
         if compact is not None:
             base_id = compact.get("base") if isinstance(compact, dict) else None
@@ -288,16 +295,22 @@ class ScanState:
             )
 
 
-def _line(state: ScanState, raw: bytes, offset: int, changed: list[int], complete: bool) -> bool:
-    """Index one non-blank line; False if it is an unterminated last line that does not parse."""
+_UNPARSED: Any = object()
+
+
+def _line(
+    state: ScanState, raw: bytes, offset: int, changed: list[int], complete: bool, data: Any = _UNPARSED
+) -> bool:
+    """Index one non-blank line by the reader's rules; False if it is an unfinished last line."""
     number = state.line_no
-    try:
-        data = _loads(raw)
-    except _DecodeError as exc:
-        if not complete:
-            return False
-        state.problem(number, f"not valid JSON: {exc}")
-        return True
+    if data is _UNPARSED or data is None:
+        try:
+            data = _loads(raw)
+        except _DecodeError as exc:
+            if not complete:
+                return False
+            state.problem(number, f"not valid JSON: {exc}")
+            return True
     if type(data) is not dict:
         state.problem(number, f"expected a JSON object, got {type(data).__name__}")
         return True
@@ -324,33 +337,21 @@ def _line(state: ScanState, raw: bytes, offset: int, changed: list[int], complet
     return True
 
 
-def scan_chunk(state: ScanState, chunk: bytes, at_eof: bool) -> list[int]:
-    """Index the complete lines of ``chunk`` (read at ``state.offset``); returns positions that ended."""
+def scan_batch(state: ScanState, lines: Iterator[bytes], batch_bytes: int) -> tuple[list[int], bool]:
+    """Index about ``batch_bytes`` of ``lines`` (read from ``state.offset``): (positions that ended, at end)."""
     changed: list[int] = []
-    position = 0
-    if state.tail_open:
-        state.tail_open = False
-        if chunk[:1] == b"\n":
-            position = 1
-            chunk = chunk[1:]
-    base = state.offset + position
-    pieces = chunk.split(b"\n")
-    tail = pieces.pop()
-    cursor = 0
-    for raw in pieces:
+
+    def slow(raw: bytes, offset: int, data: Any) -> None:
+        _line(state, raw, offset, changed, True, data)
+
+    consumed, tail, exhausted = fast_lines(state, lines, state.offset, changed, slow, batch_bytes)
+    state.offset += consumed
+    if tail is not None:  # the last line has no newline (yet)
         state.line_no += 1
-        if raw and not raw.isspace():
-            _line(state, raw, base + cursor, changed, True)
-        cursor += len(raw) + 1
-    state.stalled = not pieces and not at_eof
-    state.pending_tail = None
-    if tail and at_eof:
-        state.line_no += 1
-        if tail.isspace() or _line(state, tail, base + cursor, changed, False):
-            cursor += len(tail)
+        if tail.isspace() or _line(state, tail, state.offset, changed, False):
+            state.offset += len(tail)
             state.tail_open = True
-        else:
+        else:  # not whole yet: leave it for refresh()
             state.line_no -= 1
             state.pending_tail = state.line_no + 1
-    state.offset = base + cursor
-    return changed
+    return changed, exhausted
