@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import orjson
+
+from agentdbg.errors import TraceReadError
 
 COMPACT_KEY = "request_ref"
 SAME = -1
@@ -35,6 +38,13 @@ MIN_VALUE = 256  # non-list values shorter than this are always written whole
 
 Parts = dict[str, "list[bytes] | bytes"]
 Lookup = Callable[[str], "Parts | None"]
+
+BROKEN: Parts = {}  # the parts of a request that could not be rebuilt (compared by identity)
+
+
+def broken_base_message(base_id: object) -> str:
+    return f"{COMPACT_KEY} refers to span {base_id!r}, whose request could not be rebuilt; the request is incomplete"
+
 
 _dumps = orjson.dumps
 _loads = orjson.loads
@@ -91,6 +101,8 @@ def expand_record(record: dict[str, Any], lookup: Lookup) -> tuple[Parts | None,
             f"{COMPACT_KEY} needs a 'base' span id and a 'keys' object; the request is shown as written",
         )
     base = lookup(base_id)
+    if base is BROKEN:
+        return None, broken_base_message(base_id)
     if base is None:
         return (
             None,
@@ -284,3 +296,38 @@ def expand_lines(
         if problem is not None and on_problem is not None:
             on_problem(number, problem)
         yield (_encode(record) + b"\n") if had_ref else raw
+
+
+def expand_file(path: str | Path, out: BinaryIO, on_problem: Callable[[int, str], None] | None = None) -> int:
+    """Write ``path`` to ``out`` with every compact request rebuilt whole; returns the lines written.
+
+    Raises:
+        TraceReadError: if ``path`` cannot be opened or is a directory.
+    """
+    source = Path(path)
+    if source.is_dir():
+        raise TraceReadError(f"{source} is a directory, not a trace file")
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise TraceReadError(f"cannot open {source}: {exc.strerror or exc}") from exc
+    count = 0
+    with handle:
+        for line in expand_lines(handle, on_problem):
+            out.write(line)
+            count += 1
+    return count
+
+
+def plain_copy(path: str | Path, out: BinaryIO) -> None:
+    """Copy a trace file to ``out`` unchanged (``cat`` without ``--expand``)."""
+    source = Path(path)
+    if source.is_dir():
+        raise TraceReadError(f"{source} is a directory, not a trace file")
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise TraceReadError(f"cannot open {source}: {exc.strerror or exc}") from exc
+    with handle:
+        while chunk := handle.read(1 << 20):
+            out.write(chunk)

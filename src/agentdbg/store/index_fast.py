@@ -100,6 +100,7 @@ def fast_lines(
     end_off = state.end_off
     end_len = state.end_len
     bases = state.bases
+    broken = state.broken
     number = state.line_no
     cursor = 0
     for raw in lines:
@@ -189,7 +190,7 @@ def fast_lines(
             or not (started is None or type(started) is float or type(started) is int)
             or type(attributes) is not dict
             or not (origin is None or (type(origin) is str and origin in _ORIGINS))
-            or (ref is not None and base_position is None)
+            or (ref is not None and (base_position is None or base_position in broken))
             or not _MISPLACED_START.isdisjoint(data)
         ):
             state.line_no = number

@@ -21,7 +21,7 @@ import orjson
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
-from agentdbg.store.compact import COMPACT_KEY
+from agentdbg.store.compact import COMPACT_KEY, broken_base_message
 from agentdbg.store.index_fast import fast_lines
 from agentdbg.store.reader import is_plain_span_record, validate_record
 
@@ -76,7 +76,10 @@ class ScanState:
         self.children: dict[int, list[int]] = {}
         self.roots: list[int] = []
         self.waiting: dict[str, list[int]] = {}  # parent id not seen yet -> child positions
-        self.bases: dict[int, int] = {}  # compact llm request -> position of the span it extends
+        self.bases: dict[int, int] = {}
+        self.broken: set[int] = (
+            set()
+        )  # compact requests whose base is missing (or broken itself)  # compact llm request -> position of the span it extends
         self._strings: dict[str, str] = {}
 
     def grow(self, extra: int = 4096) -> int:
@@ -187,7 +190,11 @@ class ScanState:
             base = self.by_id.get(base_id) if isinstance(base_id, str) else None
             if base is not None:
                 self.bases[position] = base
-            else:
+            if base is not None and base in self.broken:
+                self.broken.add(position)
+                self.problem(number, broken_base_message(base_id), field=COMPACT_KEY)
+            elif base is None:
+                self.broken.add(position)
                 self.problem(
                     number,
                     f"{COMPACT_KEY} refers to span {base_id!r}, which is not an earlier llm request in this file; the request is incomplete",

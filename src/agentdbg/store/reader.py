@@ -212,6 +212,8 @@ class TraceBuilder:
                 data.setdefault("attributes", {})
                 if isinstance(data["attributes"], dict):
                     data["attributes"]["replayable"] = False
+                if isinstance(data.get("id"), str) and data["id"] not in self.by_id:
+                    self._parts[data["id"]] = compact.BROKEN  # requests built on this one are incomplete too
             elif isinstance(data.get("id"), str) and data["id"] not in self.by_id:
                 self._parts[data["id"]] = parts  # type: ignore[assignment]
         record, field, reason = validate_record(data)
