@@ -248,6 +248,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 None,
             )
         row("peak memory (RSS)", round(marks["peak_rss"], 1), "MB", "< 600 MB", None)
+    load = os.getloadavg()[0]
+    results.append(
+        {
+            "name": "tui_open machine load average (1 min, shared cores)",
+            "value": round(load, 2),
+            "unit": "",
+            "goal": "context",
+            "baseline": None,
+        }
+    )
     return results
 
 

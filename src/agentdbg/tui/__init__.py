@@ -18,7 +18,7 @@ def run_tui(
     file_path = Path(path)
     if file_path.is_dir():
         raise TraceReadError(f"{file_path} is a directory, not a trace file")
-    if not file_path.exists() and not follow:
+    if not file_path.exists():
         raise TraceReadError(f"{file_path}: no such file")
     from agentdbg.tui.app import AgentdbgApp
 

@@ -18,10 +18,11 @@ from textual.worker import get_current_worker
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.tui.index_source import IndexSource
 from agentdbg.tui.steps import MemorySource, StepSource, StepTable
 from agentdbg.tui.widgets.step_tree import StepTree
 
-DIAGNOSE_MAX_STEPS = 20_000  # bigger traces: run `agentdbg diagnose` instead
+DIAGNOSE_MAX_STEPS = 20_000  # bigger traces (or ones read through the index): run `agentdbg diagnose`
 
 
 class FindingsReady(Message):
@@ -91,10 +92,8 @@ class ReplayFlow(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="diagnose")
     def run_diagnose(self) -> None:
         """Load the whole trace (small files) and run every detector on it."""
-        if len(self.table) > DIAGNOSE_MAX_STEPS:
-            note = (
-                f"{len(self.table):,} steps: too many to diagnose here; run `agentdbg diagnose {self.path}`"
-            )
+        if len(self.table) > DIAGNOSE_MAX_STEPS or isinstance(self.source, IndexSource):
+            note = f"a big trace ({len(self.table):,} steps) is not diagnosed here: run `agentdbg diagnose {self.path}`"
             self.post_message(FindingsReady(None, note))
             return
         try:

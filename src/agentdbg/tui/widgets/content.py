@@ -61,6 +61,40 @@ def json_block(value: Any, highlight: str | None = None) -> RenderableType:
     return Syntax(code, "json", theme="monokai", word_wrap=True, background_color="default")
 
 
+def value_block(value: Any, highlight: str | None = None) -> RenderableType:
+    """A tool argument/result or step input/output for reading: multi-line strings as text, not JSON escapes.
+
+    A string is shown as text; an object whose values include multi-line strings is shown key by key;
+    anything else as pretty JSON.
+    """
+    if value is None:
+        return Text("(nothing recorded)", style="dim")
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return literal(value, highlight=highlight)
+        if isinstance(parsed, (dict, list)):
+            value = parsed
+        else:
+            return literal(value, highlight=highlight)
+    if isinstance(value, dict) and any(isinstance(v, str) and "\n" in v for v in value.values()):
+        parts: list[RenderableType] = []
+        for key, item in value.items():
+            label = Text(safe_line(str(key)), style="bold #f92672")
+            if isinstance(item, str) and "\n" in item:
+                parts.append(label)
+                parts.append(
+                    Panel(literal(item, highlight=highlight), border_style="#444444", padding=(0, 1))
+                )
+            else:
+                label.append(": ", style="bold #f92672")
+                label.append_text(literal(pretty(item), highlight=highlight))
+                parts.append(label)
+        return Group(*parts)
+    return json_block(value, highlight)
+
+
 def heading(label: str, style: str = "bold") -> Text:
     return Text(label, style=style)
 

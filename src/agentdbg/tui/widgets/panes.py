@@ -28,6 +28,7 @@ from agentdbg.tui.widgets.content import (
     message_panel,
     pretty,
     tool_call_block,
+    value_block,
 )
 
 
@@ -75,14 +76,17 @@ class PromptPane(StepPane):
         search = self.pane_context.search
         llm = span.llm
         if llm is None:
-            return Group(heading(f"{span.kind} step: input"), json_block(span.input, search))
-        parts: list[RenderableType] = [context_gauge(llm.model, span.input_tokens)]
-        if span.usage and span.usage.cached_input_tokens:
+            return Group(heading(f"{span.kind} step: input"), value_block(span.input, search))
+        usage = span.usage
+        context_tokens = span.input_tokens
+        cached = (usage.cached_input_tokens or 0) if usage else 0
+        if usage and context_tokens is not None and llm.provider == "anthropic":
+            # Anthropic counts cache reads and writes apart from input_tokens; the window holds all three.
+            context_tokens += cached + (usage.cache_creation_input_tokens or 0)
+        parts: list[RenderableType] = [context_gauge(llm.model, context_tokens)]
+        if cached:
             parts.append(
-                Text(
-                    f"cached   {span.usage.cached_input_tokens:,} of the input tokens were a cache hit",
-                    style="dim",
-                )
+                Text(f"cached   {cached:,} of these tokens were read from the prompt cache", style="dim")
             )
         if not llm.prompt:
             parts.append(Text("(no messages in the request)", style="dim"))
@@ -116,7 +120,7 @@ class ResponsePane(StepPane):
                 widgets.append(Static(Text("(no output: the step never ended)", style="yellow")))
             elif span.error is None or span.output is not None:
                 widgets.append(
-                    Static(Group(heading(f"{span.kind} step: output"), json_block(span.output, search)))
+                    Static(Group(heading(f"{span.kind} step: output"), value_block(span.output, search)))
                 )
         elif not llm.answer:
             note = "(no response: the step never ended)" if not span.ended else "(no response recorded)"
@@ -179,7 +183,7 @@ class ToolPane(StepPane):
             parts: list[RenderableType] = [
                 title,
                 heading("\narguments", "bold underline"),
-                json_block(tool.arguments, search),
+                value_block(tool.arguments, search),
             ]
             parts.append(heading("\nresult", "bold underline"))
             if span.error is not None:
@@ -187,7 +191,7 @@ class ToolPane(StepPane):
             elif not span.ended:
                 parts.append(Text("(no result: the step never ended)", style="yellow"))
             else:
-                parts.append(json_block(tool.result, search))
+                parts.append(value_block(tool.result, search))
             return Group(*parts)
         llm = span.llm
         if llm is not None:
