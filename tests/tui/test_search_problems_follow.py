@@ -182,3 +182,7 @@ async def test_big_file_path_loads_through_the_index() -> None:
         await pilot.press("slash", *"tokyo", "enter")
         await wait_until(pilot, lambda: screen.hits)
         assert screen.hits == [1, 2, 4, 5]
+        await wait_until(pilot, lambda: screen.diagnosed)
+        from agentdbg.tui.widgets.findings_pane import FindingsPane
+
+        assert "not diagnosed here" in screen.query_one(FindingsPane).note
