@@ -12,6 +12,19 @@ from agentdbg.textsafe import safe_line
 from agentdbg.tui.steps import StepTable, header_summary
 
 
+def big_tokens(count: int) -> str:
+    """Token totals of long runs: ``12.3M`` rather than ``12345.6k``."""
+    return f"{count / 1e6:.1f}M" if count >= 1_000_000 else fmt_tokens(count)
+
+
+def long_duration(seconds: float | None) -> str:
+    """Run durations past an hour as ``3h05m``."""
+    if seconds is None or seconds < 3600:
+        return fmt_duration(seconds)
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}m"
+
+
 def header_text(table: StepTable, *, progress: float | None = None, following: bool = False) -> Text:
     """Two lines of trace-level facts, built from literal ``Text`` only."""
     header = table.header
@@ -26,9 +39,9 @@ def header_text(table: StepTable, *, progress: float | None = None, following: b
     text.append("\n")
     text.append(f"{figures['steps']:,} steps", style="bold")
     text.append(
-        f" · tokens {fmt_tokens(figures['input_tokens'])} in / {fmt_tokens(figures['output_tokens'])} out"
+        f" · tokens {big_tokens(figures['input_tokens'])} in / {big_tokens(figures['output_tokens'])} out"
     )
-    text.append(f" · {fmt_duration(figures['duration'])}")
+    text.append(f" · {long_duration(figures['duration'])}")
     text.append(f" · {figures['errors']} error(s)", style="bold red" if figures["errors"] else "dim")
     text.append(
         f" · {figures['incomplete']} incomplete", style="bold yellow" if figures["incomplete"] else "dim"
