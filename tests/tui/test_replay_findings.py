@@ -100,3 +100,16 @@ async def test_editor_refuses_invalid_json_and_escape_discards(tmp_path: Path) -
         assert "not valid JSON" in widget_text(editor.query_one("#editor-status"))
         await pilot.press("escape")
         assert pilot.app.screen is screen and screen.edits == {}
+
+
+async def test_x_opens_the_explain_screen_for_the_selected_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentdbg.tui.screens.explain import ExplainScreen
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("j", "x")
+        explain = pilot.app.screen
+        assert isinstance(explain, ExplainScreen) and explain.step == "step-2"
+        await pilot.press("escape")
+        assert pilot.app.screen is screen

@@ -80,3 +80,33 @@ def test_main_screen_sample_traces(snap_compare: Any, name: str, keys: tuple[str
     assert snap_compare(
         AgentdbgApp(str(SAMPLES / name)), terminal_size=SIZE, run_before=keys_after_load(*keys)
     )
+
+
+FORK = Path(__file__).parent / "data" / "openai_tools_fork.jsonl"
+
+
+def test_fork_screen(snap_compare: Any) -> None:
+    """The fork view as ``r`` opens it, built from a recorded fork fixture (no model call)."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        from agentdbg.importers import open_trace
+        from agentdbg.tui.screens.fork import ForkScreen, fork_table
+
+        screen = pilot.app.screen
+        await wait_until(
+            pilot, lambda: getattr(screen, "loaded", False) and getattr(screen, "diagnosed", False)
+        )
+        pilot.app.clear_notifications()
+        fork = open_trace(FORK)
+        view = fork_table(fork.spans, fork.header, FORK.name)
+        summary = "replay finished: fork of step-5 → openai_tools_fork.jsonl\nfirst divergence at step-5: the answer changed"
+        await pilot.app.push_screen(
+            ForkScreen((screen.table, screen.source), view, divergence=5, summary=summary)
+        )
+        await pilot.pause()
+
+    assert snap_compare(AgentdbgApp(str(OPENAI)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_document_editor(snap_compare: Any) -> None:
+    assert snap_compare(AgentdbgApp(str(OPENAI)), terminal_size=SIZE, run_before=keys_after_load("G", "p"))

@@ -482,11 +482,34 @@ def hostile() -> list[dict[str, Any]]:
     ]
 
 
+def openai_fork() -> list[dict[str, Any]]:
+    """A replay of openai_tools from step-5 with a patched system prompt: a different final answer."""
+    records = openai_tools()
+    records[0] = header(
+        "t-openai-fork",
+        "weather-agent",
+        fork_of={
+            "trace_id": "t-openai-tools",
+            "source": "openai_tools.jsonl",
+            "step": "step-5",
+            "patch": [{"op": "replace", "path": "/system", "value": "Answer in one sentence."}],
+        },
+    )
+    for record in records[1:5]:
+        record["origin"] = "recorded"
+    final = records[5]
+    final["origin"] = "live"
+    final["output"]["choices"][0]["message"]["content"] = "Take an umbrella in Paris (rain); Tokyo is clear."
+    final["input"]["request"]["messages"][0]["content"] = "Answer in one sentence."
+    return records
+
+
 def main() -> None:
     for name, records in (
         ("openai_tools", openai_tools()),
         ("anthropic_thinking", anthropic_thinking()),
         ("hostile", hostile()),
+        ("openai_tools_fork", openai_fork()),
     ):
         (HERE / f"{name}.jsonl").write_bytes(b"".join(line(r) for r in records))
     (HERE / "nested_errors.jsonl").write_bytes(b"".join(nested_errors()))
