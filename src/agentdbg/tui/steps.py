@@ -127,18 +127,7 @@ class StepTable:
         step = self.step_of_id.get(span.id)
         if step is None:
             return None
-        old = self.rows[step - 1]
-        self.input_tokens -= old.input_tokens or 0
-        self.output_tokens -= old.output_tokens or 0
-        new = row_of(span, step)
-        old.ended_at, old.status = new.ended_at, new.status
-        old.input_tokens, old.output_tokens, old.model = (
-            new.input_tokens,
-            new.output_tokens,
-            new.model or old.model,
-        )
-        self._count(old)
-        return old
+        return self.refresh_row(row_of(span, step))
 
     def refresh_row(self, new: StepRow) -> StepRow | None:
         """Replace the changing fields of a row (its end arrived) from a fresh row."""

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -45,6 +46,7 @@ from agentdbg.tui.widgets.trace_header import TraceHeaderBar
 PANES = ("prompt", "response", "tool", "raw", "info", "findings")
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 FOLLOW_POLL = 0.25
+DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
 
 class MainScreen(ReplayFlow):
@@ -113,6 +115,7 @@ class MainScreen(ReplayFlow):
         self.hits: list[int] = []
         self._chart_at = 0.0
         self._batches_posted = 0
+        self._diagnose_timer: Timer | None = None
         self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
         self.last_replay: Any = None
         self._batches_applied = 0
@@ -235,6 +238,8 @@ class MainScreen(ReplayFlow):
             self.initial_step = None
         if batch.done and not self.loaded:
             self._finish_loading()
+        elif self.loaded and self.following and (new_steps or batch.ended):
+            self._diagnose_again_soon()
         self._refresh_header()
         now = time.monotonic()
         if batch.done or now - self._chart_at > 0.5:
@@ -257,6 +262,13 @@ class MainScreen(ReplayFlow):
             )
         if not self.table.rows:
             self.notify("this trace has no steps", severity="warning", markup=False)
+
+    def _diagnose_again_soon(self) -> None:
+        """While following, re-run diagnose once the run has been quiet for a moment."""
+        if self._diagnose_timer is None:
+            self._diagnose_timer = self.set_timer(DIAGNOSE_QUIET, self.run_diagnose)
+        else:
+            self._diagnose_timer.reset()
 
     def _try_initial_step(self, final: bool) -> bool:
         wanted = (self.initial_step or "").strip()
