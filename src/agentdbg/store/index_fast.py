@@ -1,10 +1,16 @@
 """The hot loop of the index scan: plain, valid span lines handled inline, anything else handed on.
 
-A 1 GB trace has about a million lines, so every attribute lookup per line
-counts. This loop takes only records that are surely valid and need no
-problem report (the same conservative test as ``is_plain_span_record``, with no
-pending parent, duplicate id or misplaced field); every other line goes to
-``index_scan.index_line``, which applies the reader's rules one by one.
+A 1 GB trace has about a million lines, so per-line cost decides. Lines are
+decoded with msgspec into small structs that name only the fields the index
+keeps: the JSON is still checked whole, but payloads (``input``, ``output``) are
+skipped as raw bytes instead of being built into Python objects, which makes
+the pass cheaper than a bare ``orjson.loads`` of every line. Structs refuse
+unknown fields, so a line with anything unusual (misplaced or extra fields, an
+odd type, a header) goes to ``index_scan._line``, which applies the reader's
+rules with orjson and pydantic, exactly as ``read_trace`` does.
+
+Known gap: msgspec reads a number too large for a float (``1e400``) as infinity
+where orjson rejects the line, so such a line is indexed, not reported.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import msgspec
 import orjson
 
 from agentdbg.store.compact import COMPACT_KEY
 
-_loads = orjson.loads
 _NAN = math.nan
 _KINDS = frozenset(("llm", "tool", "retrieval", "agent", "custom"))
 _ORIGINS = frozenset(("recorded", "patched", "cached", "live"))
@@ -30,25 +36,50 @@ _USAGE_KEYS = (
     "reasoning_tokens",
 )
 _EMPTY: dict[str, Any] = {}
-# Span fields no record may carry: the slow path warns about them as the reader does.
-_MISPLACED_START = frozenset(
-    ("line", "step", "children", "ended", "end_line", "ended_at", "output", "error", "usage")
-)
-_MISPLACED_END = frozenset(
-    (
-        "line",
-        "step",
-        "children",
-        "ended",
-        "end_line",
-        "parent_id",
-        "kind",
-        "name",
-        "started_at",
-        "input",
-        "origin",
-    )
-)
+_UNSET: Any = msgspec.UNSET
+_NO_RAW = msgspec.Raw(b"")
+
+
+class _Start(msgspec.Struct, tag_field="type", tag="span_start", forbid_unknown_fields=True):
+    id: Any = _UNSET
+    parent_id: Any = None
+    kind: Any = "custom"
+    name: Any = ""
+    started_at: Any = None
+    input: msgspec.Raw = _NO_RAW
+    attributes: Any = _EMPTY
+    origin: Any = None
+    request_ref: Any = None
+
+
+class _End(msgspec.Struct, tag_field="type", tag="span_end", forbid_unknown_fields=True):
+    id: Any = _UNSET
+    ended_at: Any = None
+    output: msgspec.Raw = _NO_RAW
+    error: Any = None
+    usage: Any = None
+    attributes: Any = _EMPTY
+
+
+class _Span(msgspec.Struct, tag_field="type", tag="span", forbid_unknown_fields=True):
+    id: Any = _UNSET
+    parent_id: Any = None
+    kind: Any = "custom"
+    name: Any = ""
+    started_at: Any = None
+    input: msgspec.Raw = _NO_RAW
+    attributes: Any = _EMPTY
+    origin: Any = None
+    request_ref: Any = None
+    ended_at: Any = None
+    output: msgspec.Raw = _NO_RAW
+    error: Any = None
+    usage: Any = None
+
+
+assert COMPACT_KEY == "request_ref"  # the struct field names the compact key
+_decode = msgspec.json.Decoder(_Start | _End | _Span).decode
+_NOT_PLAIN = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 Slow = Callable[[bytes, int, Any], None]
 _UNPARSED: Any = None  # "not parsed yet" for the slow path
@@ -67,6 +98,16 @@ def _usage_plain(usage: Any) -> bool:
         if value is not None and type(value) is not int:
             return False
     return True
+
+
+def _model_of(raw_input: msgspec.Raw) -> Any:
+    """The request's model, parsed from the raw input (only when attributes do not name it)."""
+    try:
+        given = orjson.loads(bytes(raw_input)) if len(raw_input) else None
+    except orjson.JSONDecodeError:
+        return None
+    request = given.get("request") if type(given) is dict else None
+    return request.get("model") if type(request) is dict else None
 
 
 def fast_lines(
@@ -121,31 +162,36 @@ def fast_lines(
                 state.line_no = number
                 slow(raw, offset, _UNPARSED)
             continue
+        if not raw.isascii():
+            try:
+                raw.decode()  # msgspec does not check UTF-8 inside skipped strings; orjson (the reader) does
+            except UnicodeDecodeError:
+                state.line_no = number
+                slow(raw, offset, _UNPARSED)
+                continue
         try:
-            data = _loads(raw)
-        except orjson.JSONDecodeError:
-            data = None
-        if type(data) is not dict:
+            record = _decode(raw)
+        except _NOT_PLAIN:
             state.line_no = number
-            slow(raw, offset, data)
+            slow(raw, offset, _UNPARSED)
             continue
-        kind = data.get("type")
-        if kind == "span_end":
-            span_id = data.get("id")
+        cls = record.__class__
+        if cls is not _Start:
+            span_id = record.id
             position = by_id_get(span_id) if type(span_id) is str else None
-            ended = data.get("ended_at")
-            usage = data.get("usage")
+            ended = record.ended_at
+            usage = record.usage
             if (
-                position is None
+                cls is _Span
+                or position is None
                 or flags[position]
                 or not (ended is None or type(ended) is float or type(ended) is int)
-                or data.get("error") is not None
+                or record.error is not None
                 or not (usage is None or _usage_plain(usage))
-                or type(data.get("attributes", _EMPTY)) is not dict
-                or not _MISPLACED_END.isdisjoint(data)
+                or type(record.attributes) is not dict
             ):
                 state.line_no = number
-                slow(raw, offset, data)
+                slow(raw, offset, _UNPARSED)
                 continue
             flags[position] = 1
             if ended is not None:
@@ -162,18 +208,14 @@ def fast_lines(
             end_len[position] = length
             changed.append(position)
             continue
-        if kind != "span_start":
-            state.line_no = number
-            slow(raw, offset, data)
-            continue
-        span_id = data.get("id")
-        parent = data.get("parent_id")
-        span_kind = data.get("kind", "custom")
-        name = data.get("name", "")
-        started = data.get("started_at")
-        attributes = data.get("attributes", _EMPTY)
-        origin = data.get("origin")
-        ref = data.get(COMPACT_KEY)
+        span_id = record.id
+        parent = record.parent_id
+        span_kind = record.kind
+        name = record.name
+        started = record.started_at
+        attributes = record.attributes
+        origin = record.origin
+        ref = record.request_ref
         parent_position = by_id_get(parent) if type(parent) is str else None
         base_position = None
         if ref is not None:
@@ -191,17 +233,14 @@ def fast_lines(
             or type(attributes) is not dict
             or not (origin is None or (type(origin) is str and origin in _ORIGINS))
             or (ref is not None and (base_position is None or base_position in broken))
-            or not _MISPLACED_START.isdisjoint(data)
         ):
             state.line_no = number
-            slow(raw, offset, data)
+            slow(raw, offset, _UNPARSED)
             continue
         position = len(by_id)
         model = attributes.get("model") if attributes else None
         if model is None and span_kind == "llm":
-            given = data.get("input")
-            request = given.get("request") if type(given) is dict else None
-            model = request.get("model") if type(request) is dict else None
+            model = _model_of(record.input)
         kinds_append(span_kind)
         names_append(setdefault(name, name))
         models_append(setdefault(model, model) if type(model) is str else None)
