@@ -126,6 +126,8 @@ async def test_follow_shows_new_steps_and_completes_incomplete_ones(tmp_path: Pa
         assert screen.table.problems == []
         assert screen.source.span(2).output == "found"
         assert screen.table.counts() == {"errors": 0, "incomplete": 0}
+        # findings follow the run: the incomplete-step finding goes once the ends arrive and all is quiet
+        await wait_until(pilot, lambda: screen.findings == [] and not screen.step_tree.flagged_by_findings)
 
 
 async def test_follow_keeps_the_view_unless_at_the_bottom(tmp_path: Path) -> None:

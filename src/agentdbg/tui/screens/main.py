@@ -266,9 +266,13 @@ class MainScreen(ReplayFlow):
     def _diagnose_again_soon(self) -> None:
         """While following, re-run diagnose once the run has been quiet for a moment."""
         if self._diagnose_timer is None:
-            self._diagnose_timer = self.set_timer(DIAGNOSE_QUIET, self.run_diagnose)
+            self._diagnose_timer = self.set_timer(DIAGNOSE_QUIET, self._diagnose_now)
         else:
             self._diagnose_timer.reset()
+
+    def _diagnose_now(self) -> None:
+        self._diagnose_timer = None  # the next change arms a fresh timer
+        self.run_diagnose()
 
     def _try_initial_step(self, final: bool) -> bool:
         wanted = (self.initial_step or "").strip()
