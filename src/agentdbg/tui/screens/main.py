@@ -247,6 +247,7 @@ class MainScreen(ReplayFlow):
             self.query_one(TokenChart).set_data(table.llm_input_tokens())
 
     def _finish_loading(self) -> None:
+        self.step_tree.flush()
         self.loaded = True
         self.progress = None
         self.refresh_bindings()

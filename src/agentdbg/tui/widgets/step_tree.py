@@ -8,6 +8,7 @@ showing where in the run the step's time went. Status colours the row.
 from __future__ import annotations
 
 import math
+import time
 
 from rich.style import Style
 from rich.text import Text
@@ -26,6 +27,7 @@ from agentdbg.tui.steps import StepRow, StepTable
 from agentdbg.tui.visible import VisibleRows
 
 BAR_WIDTH = 10
+RESIZE_EVERY = 0.3  # seconds between virtual-size updates while a big trace loads
 KIND_COLOURS = {
     "llm": "#5fafff",
     "tool": "#d7af5f",
@@ -72,6 +74,7 @@ class StepTree(ScrollView, can_focus=True):
         self.marked: set[int] = set()  # search hits
         self.flagged_by_findings: set[int] = set()
         self.highlight_step: int | None = None  # e.g. the first diverging step of a fork
+        self._resized_at = 0.0
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(2000)
 
     # ------------------------------------------------------------------ data
@@ -87,7 +90,11 @@ class StepTree(ScrollView, can_focus=True):
         cursor_at_end = self.cursor >= len(self.view_rows) - 1
         for step in steps:
             self.view_rows.append(step)
-        self._resize()
+        # A new virtual size re-lays out the whole screen: while a big trace streams in, do it a few
+        # times a second once the view is full (flush() settles it when loading ends).
+        screen_full = self.virtual_size.height > self.scrollable_content_region.height
+        if not screen_full or self._following or time.monotonic() - self._resized_at > RESIZE_EVERY:
+            self._resize()
         if (
             was_at_bottom
             and cursor_at_end
@@ -104,7 +111,12 @@ class StepTree(ScrollView, can_focus=True):
     def follow(self, on: bool) -> None:
         self._following = on
 
+    def flush(self) -> None:
+        """Settle the virtual size after the last batch."""
+        self._resize()
+
     def _resize(self) -> None:
+        self._resized_at = time.monotonic()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.view_rows))
         if self.cursor >= len(self.view_rows):
             self.cursor = max(0, len(self.view_rows) - 1)
@@ -131,6 +143,8 @@ class StepTree(ScrollView, can_focus=True):
             self.post_message(self.Selected(step, self))
 
     def _scroll_to_cursor(self) -> None:
+        if self.cursor >= self.virtual_size.height and self.virtual_size.height < len(self.view_rows):
+            self._resize()
         height = self.scrollable_content_region.height or 1
         if self.cursor < self.scroll_y:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
