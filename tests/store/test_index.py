@@ -82,6 +82,11 @@ def test_broken_lines_are_named_like_the_reader_names_them(tmp_path: Path) -> No
         {"type": "span_start", "id": "odd", "step": 99},
         "",
         "   ",
+        b'{"type": "span_start", "id": "bad-utf8", "input": "\xff\xfe"}',
+        '{"type": "span_start", "id": "caf\u00e9", "input": "d\u00e9j\u00e0 vu \u2014 ok"}',
+        {"type": "span_start", "id": "extra", "future_field": [1, 2]},
+        {"type": "span", "id": "whole", "kind": "llm", "ended_at": 3.0, "usage": {"input_tokens": 5}},
+        {"type": "span_end", "id": "extra", "input": "misplaced"},
         {"type": "trace", "trace_id": "second"},
         '{"type": "span_start", "id": "cut", "na',
     ]
@@ -226,6 +231,11 @@ FIELDS = [
     "error",
     "attributes",
     "origin",
+    "input",
+    "output",
+    "step",
+    "request_ref",
+    "x-extra",
 ]
 TYPES = st.sampled_from(["span", "span_start", "span_end", "trace", "other"])
 IDS = st.sampled_from(["root", "llm-1", "tool-1", "x", "y"])

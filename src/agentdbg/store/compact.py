@@ -42,8 +42,22 @@ Lookup = Callable[[str], "Parts | None"]
 BROKEN: Parts = {}  # the parts of a request that could not be rebuilt (compared by identity)
 
 
-def broken_base_message(base_id: object) -> str:
-    return f"{COMPACT_KEY} refers to span {base_id!r}, whose request could not be rebuilt; the request is incomplete"
+def ref_shape_problem(ref: Any, request: dict[str, Any] | None) -> str | None:
+    """What is wrong with a ``request_ref`` before its base is looked up (``None``: nothing)."""
+    if not isinstance(ref, dict) or request is None:
+        return (
+            f"{COMPACT_KEY} is not an object on an llm span with a request; the request is shown as written"
+        )
+    if not isinstance(ref.get("base"), str) or not isinstance(ref.get("keys"), dict):
+        return f"{COMPACT_KEY} needs a 'base' span id and a 'keys' object; the request is shown as written"
+    return None
+
+
+def missing_base_message(base_id: object, broken: bool) -> str:
+    """The problem of a reference whose base is not there (or could not be rebuilt itself)."""
+    if broken:
+        return f"{COMPACT_KEY} refers to span {base_id!r}, whose request could not be rebuilt; the request is incomplete"
+    return f"{COMPACT_KEY} refers to span {base_id!r}, which is not an earlier llm request in this file; the request is incomplete"
 
 
 _dumps = orjson.dumps
@@ -88,26 +102,13 @@ def expand_record(record: dict[str, Any], lookup: Lookup) -> tuple[Parts | None,
     """
     ref = record.pop(COMPACT_KEY, None)
     request = llm_request(record)
-    if not isinstance(ref, dict) or request is None:
-        return (
-            None,
-            f"{COMPACT_KEY} is not an object on an llm span with a request; the request is shown as written",
-        )
-    base_id = ref.get("base")
-    keys = ref.get("keys")
-    if not isinstance(base_id, str) or not isinstance(keys, dict):
-        return (
-            None,
-            f"{COMPACT_KEY} needs a 'base' span id and a 'keys' object; the request is shown as written",
-        )
+    message = ref_shape_problem(ref, request)
+    if message is not None or request is None:
+        return None, message
+    base_id, keys = ref["base"], ref["keys"]
     base = lookup(base_id)
-    if base is BROKEN:
-        return None, broken_base_message(base_id)
-    if base is None:
-        return (
-            None,
-            f"{COMPACT_KEY} refers to span {base_id!r}, which is not an earlier llm request in this file; the request is incomplete",
-        )
+    if base is BROKEN or base is None:
+        return None, missing_base_message(base_id, base is BROKEN)
     parts: Parts = {}
     for key, value in request.items():
         how = keys.get(key)

@@ -141,6 +141,7 @@ def fast_lines(
     end_off = state.end_off
     end_len = state.end_len
     bases = state.bases
+    kinds = state.kinds
     broken = state.broken
     number = state.line_no
     cursor = 0
@@ -232,7 +233,16 @@ def fast_lines(
             or not (started is None or type(started) is float or type(started) is int)
             or type(attributes) is not dict
             or not (origin is None or (type(origin) is str and origin in _ORIGINS))
-            or (ref is not None and (base_position is None or base_position in broken))
+            or (
+                ref is not None
+                and (
+                    base_position is None
+                    or base_position in broken
+                    or span_kind != "llm"
+                    or kinds[base_position] != "llm"
+                    or type(ref.get("keys")) is not dict
+                )
+            )
         ):
             state.line_no = number
             slow(raw, offset, _UNPARSED)

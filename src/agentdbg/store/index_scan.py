@@ -21,7 +21,7 @@ import orjson
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
-from agentdbg.store.compact import COMPACT_KEY, broken_base_message
+from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
 from agentdbg.store.index_fast import fast_lines
 from agentdbg.store.reader import is_plain_span_record, validate_record
 
@@ -136,6 +136,25 @@ class ScanState:
 
     # -- records ------------------------------------------------------------------------------
 
+    def ref_base(self, data: dict[str, Any]) -> int | None:
+        """Position of the span a compact record's ``request_ref`` names, if indexed."""
+        ref = data.get(COMPACT_KEY)
+        base_id = ref.get("base") if isinstance(ref, dict) else None
+        return self.by_id.get(base_id) if isinstance(base_id, str) else None
+
+    def ref_problem(self, data: dict[str, Any]) -> str | None:
+        """The reader's complaint about a ``request_ref``, as far as it shows without payloads."""
+        message = ref_shape_problem(data.get(COMPACT_KEY), llm_request(data))
+        if message is not None:
+            return message
+        base = self.ref_base(data)
+        base_id = data[COMPACT_KEY]["base"]
+        if base is None or self.kinds[base] != "llm":
+            return missing_base_message(base_id, False)
+        if base in self.broken:
+            return missing_base_message(base_id, True)
+        return None
+
     def add_header(self, number: int, data: dict[str, Any]) -> None:
         record, field, reason = validate_record(data)
         if record is None:
@@ -155,7 +174,9 @@ class ScanState:
             )
         self.header = record
 
-    def add_start(self, kind: str, number: int, data: dict[str, Any], offset: int, length: int) -> int | None:
+    def add_start(
+        self, kind: str, number: int, data: dict[str, Any], offset: int, length: int, ref_broken: bool = False
+    ) -> int | None:
         span_id = data["id"]
         first = self.by_id.get(span_id)
         if first is not None:
@@ -184,22 +205,12 @@ class ScanState:
         self.start_len.append(length)
         if position >= len(self.flags):
             self.grow()
-        compact = data.get(COMPACT_KEY)
-        if compact is not None:
-            base_id = compact.get("base") if isinstance(compact, dict) else None
-            base = self.by_id.get(base_id) if isinstance(base_id, str) else None
+        if COMPACT_KEY in data:
+            base = self.ref_base(data)
             if base is not None:
                 self.bases[position] = base
-            if base is not None and base in self.broken:
+            if ref_broken:
                 self.broken.add(position)
-                self.problem(number, broken_base_message(base_id), field=COMPACT_KEY)
-            elif base is None:
-                self.broken.add(position)
-                self.problem(
-                    number,
-                    f"{COMPACT_KEY} refers to span {base_id!r}, which is not an earlier llm request in this file; the request is incomplete",
-                    field=COMPACT_KEY,
-                )
         if kind == "span":
             self.apply_end(position, number, data, offset, length)
         self._link(position, span_id, data.get("parent_id"))
@@ -321,6 +332,12 @@ def _line(
     if type(data) is not dict:
         state.problem(number, f"expected a JSON object, got {type(data).__name__}")
         return True
+    ref_broken = False
+    if COMPACT_KEY in data:  # checked before the record itself, as the reader does
+        message = state.ref_problem(data)
+        if message is not None:
+            state.problem(number, message, field=COMPACT_KEY)
+            ref_broken = True
     kind = data.get("type")
     if kind == "trace":
         state.add_header(number, data)
@@ -340,7 +357,7 @@ def _line(
         if position is not None:
             changed.append(position)
     else:
-        state.add_start(kind, number, data, offset, len(raw))
+        state.add_start(kind, number, data, offset, len(raw), ref_broken)
     return True
 
 
