@@ -189,3 +189,40 @@ async def test_big_file_path_loads_through_the_index() -> None:
         from agentdbg.tui.widgets.findings_pane import FindingsPane
 
         assert "not diagnosed here" in screen.query_one(FindingsPane).note
+
+
+async def test_search_sees_messages_carried_in_compact_requests(tmp_path: Path) -> None:
+    from agentdbg.model.records import TraceHeader
+    from agentdbg.store.writer import TraceWriter
+
+    path = tmp_path / "compact.jsonl"
+    first = [
+        {"role": "system", "content": "You plan trips. " * 40},
+        {"role": "user", "content": "find the zanzibar ferry times"},
+    ]
+    second = [
+        *first,
+        {"role": "assistant", "content": "Searching."},
+        {"role": "user", "content": "and prices"},
+    ]
+    with TraceWriter(path, overwrite=True, compact=True) as writer:
+        writer.write_header(TraceHeader(trace_id="c", name="compact", started_at=1.0))
+        for number, messages in enumerate((first, second), start=1):
+            request = {"model": "gpt-4o-mini", "messages": messages}
+            writer.write(
+                {
+                    "type": "span",
+                    "id": f"s{number}",
+                    "kind": "llm",
+                    "name": "chat",
+                    "started_at": float(number),
+                    "ended_at": number + 0.5,
+                    "input": {"provider": "openai", "api": "chat.completions", "request": request},
+                    "output": None,
+                }
+            )
+    assert path.read_text().count("zanzibar") == 1  # stored once: the second request refers to the first
+    async with opened(path) as (pilot, screen):
+        await pilot.press("slash", *"zanzibar", "enter")
+        await wait_until(pilot, lambda: screen.hits)
+        assert screen.hits == [1, 2]

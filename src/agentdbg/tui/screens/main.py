@@ -394,10 +394,10 @@ class MainScreen(ReplayFlow):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, term: str, step_of_id: dict[str, int], count: int) -> None:
         worker = get_current_worker()
-        if self.table.format == "agentdbg":  # raw bytes of the file: fast even for 100k steps
-            hits = search_file(self.path, term, step_of_id, worker)
-        else:
+        if isinstance(self.source, MemorySource):  # whole spans in memory: exact, requests rebuilt
             hits = search_steps(self.source, count, term, worker)
+        else:  # big indexed file: raw bytes, fast even for 100k steps (text of compact requests counts once)
+            hits = search_file(self.path, term, step_of_id, worker)
         self.post_message(self.SearchDone(term, hits))
 
     @on(SearchDone)
