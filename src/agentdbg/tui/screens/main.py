@@ -26,8 +26,7 @@ from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.tui.index_source import BIG_FILE, index_batches, open_index
 from agentdbg.tui.loading import Batch, TraceTail, looks_native
-from agentdbg.tui.screens.replay_flow import ReplayFlow
-from agentdbg.tui.search import search_file, search_steps
+from agentdbg.tui.screens.search_flow import SearchFlow
 from agentdbg.tui.steps import MemorySource, StepSource, StepTable
 from agentdbg.tui.widgets.findings_pane import FindingsPane
 from agentdbg.tui.widgets.panes import (
@@ -49,7 +48,7 @@ FOLLOW_POLL = 0.25
 DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
 
-class MainScreen(ReplayFlow):
+class MainScreen(SearchFlow):
     """Everything about one trace."""
 
     BINDINGS = [
@@ -84,12 +83,6 @@ class MainScreen(ReplayFlow):
         def __init__(self, error: AgentdbgError) -> None:
             super().__init__()
             self.error = error
-
-    class SearchDone(Message):
-        def __init__(self, term: str, hits: list[int]) -> None:
-            super().__init__()
-            self.term = term
-            self.hits = hits
 
     def __init__(
         self,
@@ -365,74 +358,6 @@ class MainScreen(ReplayFlow):
         if action == "next_hit":
             return bool(self.hits)
         return True
-
-    # ---------------------------------------------------------------- search
-
-    def action_start_search(self) -> None:
-        box = self.query_one("#search", Input)
-        box.display = True
-        box.value = self.search_term or ""
-        box.focus()
-
-    def action_cancel_search(self) -> None:
-        box = self.query_one("#search", Input)
-        if box.display:
-            box.display = False
-            self.step_tree.focus()
-
-    @on(Input.Submitted, "#search")
-    def search_submitted(self, event: Input.Submitted) -> None:
-        term = event.value.strip()
-        event.input.display = False
-        self.step_tree.focus()
-        if not term:
-            self._set_hits(None, [])
-            return
-        self.notify(f"searching {len(self.table):,} steps…", timeout=2, markup=False)
-        self.run_search(term, dict(self.table.step_of_id), len(self.table))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def run_search(self, term: str, step_of_id: dict[str, int], count: int) -> None:
-        worker = get_current_worker()
-        if isinstance(self.source, MemorySource):  # whole spans in memory: exact, requests rebuilt
-            hits = search_steps(self.source, count, term, worker)
-        else:  # big indexed file: raw bytes, fast even for 100k steps (text of compact requests counts once)
-            hits = search_file(self.path, term, step_of_id, worker)
-        self.post_message(self.SearchDone(term, hits))
-
-    @on(SearchDone)
-    def search_done(self, message: SearchDone) -> None:
-        self._set_hits(message.term, message.hits)
-        if not message.hits:
-            self.notify(f"no step contains {message.term!r}", severity="warning", markup=False)
-            return
-        self.notify(
-            f"{len(message.hits)} step(s) contain {message.term!r}; n/N to move between them", markup=False
-        )
-        self.action_next_hit(1, from_current=True)
-
-    def _set_hits(self, term: str | None, hits: list[int]) -> None:
-        self.search_term, self.hits = term, hits
-        self.step_tree.marked = set(hits)
-        self.step_tree.refresh()
-        self.refresh_bindings()
-        step = self.step_tree.current_step
-        if step is not None:
-            self.show_step(step, force=True)
-
-    def action_next_hit(self, direction: int, from_current: bool = False) -> None:
-        if not self.hits:
-            return
-        current = self.step_tree.current_step or 0
-        if from_current and current in self.hits:
-            target = current
-        elif direction > 0:
-            target = next((s for s in self.hits if s > current), self.hits[0])
-        else:
-            target = next((s for s in reversed(self.hits) if s < current), self.hits[-1])
-        self.step_tree.select_step(target)
-        position = self.hits.index(target) + 1
-        self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
 
 
 def _whole_trace_batch(spans: list[Span], problems: list[Problem], header: TraceHeader, name: str) -> Batch:
