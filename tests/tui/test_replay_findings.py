@@ -113,3 +113,11 @@ async def test_x_opens_the_explain_screen_for_the_selected_step(monkeypatch: pyt
         assert isinstance(explain, ExplainScreen) and explain.step == "step-2"
         await pilot.press("escape")
         assert pilot.app.screen is screen
+
+
+async def test_p_on_an_agent_step_explains_why_it_cannot_be_edited() -> None:
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("p")  # step-1 is the agent grouping step
+        assert pilot.app.screen is screen
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("step-1 is an agent step" in m for m in messages)
