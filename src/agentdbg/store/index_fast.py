@@ -36,6 +36,7 @@ _USAGE_KEYS = (
     "reasoning_tokens",
 )
 _EMPTY: dict[str, Any] = {}
+_NUMBERS = (float, int)
 _UNSET: Any = msgspec.UNSET
 _NO_RAW = msgspec.Raw(b"")
 
@@ -177,14 +178,13 @@ def fast_lines(
             slow(raw, offset, _UNPARSED)
             continue
         cls = record.__class__
-        if cls is not _Start:
+        if cls is _End:
             span_id = record.id
             position = by_id_get(span_id) if type(span_id) is str else None
             ended = record.ended_at
             usage = record.usage
             if (
-                cls is _Span
-                or position is None
+                position is None
                 or flags[position]
                 or not (ended is None or type(ended) is float or type(ended) is int)
                 or record.error is not None
@@ -243,6 +243,14 @@ def fast_lines(
                     or type(ref.get("keys")) is not dict
                 )
             )
+            or (
+                cls is _Span
+                and not (
+                    (record.ended_at is None or type(record.ended_at) in _NUMBERS)
+                    and record.error is None
+                    and (record.usage is None or _usage_plain(record.usage))
+                )
+            )
         ):
             state.line_no = number
             slow(raw, offset, _UNPARSED)
@@ -272,6 +280,21 @@ def fast_lines(
                 children[parent_position] = [position]
             else:
                 siblings.append(position)
+        if cls is _Span:  # a whole step on one line: its end too
+            flags[position] = 1
+            if record.ended_at is not None:
+                ended_at[position] = record.ended_at
+            usage = record.usage
+            if usage:
+                value = usage.get("input_tokens")
+                if value is not None:
+                    input_tokens[position] = value
+                value = usage.get("output_tokens")
+                if value is not None:
+                    output_tokens[position] = value
+            end_lines[position] = number
+            end_off[position] = offset
+            end_len[position] = length
         by_id[span_id] = position
         ids_append(span_id)
     state.line_no = number
