@@ -89,6 +89,21 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 "ratio": round(compact_llm / plain_llm, 2),
             }
         )
+    small = [
+        r for r in run_records(400, growth=256, episode=1) if r.get("kind") == "llm"
+    ]  # 2-message requests
+    _, compact_small, _ = write_cost(small, True, 3)
+    _, plain_small, _ = write_cost(small, False, 3)
+    rows.append(
+        {
+            "name": "size.TraceWriter.write per llm call, fresh 2-message requests (worst case for compaction)",
+            "value": round(compact_small / len(small) * 1e6, 1),
+            "unit": "us",
+            "goal": "info (capture overhead goal is 500 us/call)",
+            "baseline": round(plain_small / len(small) * 1e6, 1),
+            "ratio": round(compact_small / plain_small, 2),
+        }
+    )
     llm_records = [r for r in run_records(200, growth=2048) if r.get("kind") == "llm"]
     started = time.perf_counter()
     for record in llm_records:
