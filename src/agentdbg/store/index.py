@@ -15,9 +15,16 @@ from its byte offsets when asked, through a bounded LRU cache::
     index.problems                           # Problems, same wording as ``read_trace``
     index.load_span(0)                       # the full ``Span`` (cached, compact requests expanded)
     index.refresh()                          # follow mode: index appended lines; returns ScanProgress
+    index.find("step-3"), index.parent(i), index.depth(i), index.totals(), index.complete, index.close()
 
-Errors are tolerated exactly like ``read_trace`` (both use ``decode_line`` and
-``validate_record``): bad lines become problems with line numbers and are skipped.
+Errors are tolerated like ``read_trace`` (shared ``decode_line``/``validate_record``
+and the same messages; a test compares both on mutated files): bad lines become
+problems with line numbers and are skipped. Two things show only when a span is
+loaded, since they live inside payloads: a ``request_ref`` whose base does not fit
+(``load_span`` marks the span ``replayable: false``) and numbers too large for a
+float (see ``index_fast``). Plain lines take the msgspec fast path (``index_fast``);
+the rest follow the reader's rules (``index_scan``). The garbage collector is
+paused during each batch (the scan creates no cycles) and resumed between them.
 Threads: one thread scans (``scan_iter``/``refresh``); others may call
 ``summary``/``children``/``load_span`` for positions below ``len(index)`` meanwhile.
 """
