@@ -33,7 +33,7 @@ NOT_BENCHES = {"run", "gen"}
 MARK = "@@bench-rows@@"
 CHILD = f"""
 import json, os, sys
-sys.path.insert(0, {str(BENCH)!r})
+sys.path.insert(0, sys.argv[3])
 module = __import__(sys.argv[1])
 rows = module.run(quick=sys.argv[2] == "1")
 print({MARK!r} + json.dumps(rows, default=str), flush=True)
@@ -74,15 +74,18 @@ def has_run(path: Path) -> bool:
     return any(isinstance(node, ast.FunctionDef) and node.name == "run" for node in tree.body)
 
 
-def discover(only: list[str] | None) -> list[str]:
-    found = sorted(p.stem for p in BENCH.glob("*.py") if p.stem not in NOT_BENCHES)
-    names = list(dict.fromkeys(EXPECTED + found))
+def discover(only: list[str] | None, bench: Path = BENCH, expected: list[str] = EXPECTED) -> list[str]:
+    """Expected modules first (present or not), then every other ``*.py`` beside them."""
+    found = sorted(p.stem for p in bench.glob("*.py") if p.stem not in NOT_BENCHES)
+    names = list(dict.fromkeys(expected + found))
     return [n for n in names if not only or n in only]
 
 
-def run_module(name: str, quick: bool, timeout: float) -> tuple[list[dict[str, Any]], str, float]:
-    """Rows of one module and its status (``ok`` or why not)."""
-    path = BENCH / f"{name}.py"
+def run_module(
+    name: str, quick: bool, timeout: float, bench: Path = BENCH
+) -> tuple[list[dict[str, Any]], str, float]:
+    """Rows of one module and its status (``ok`` or why not), run in a child process."""
+    path = bench / f"{name}.py"
     if not path.exists():
         return [], "MISSING: bench module not written yet", 0.0
     if not has_run(path):
@@ -90,7 +93,7 @@ def run_module(name: str, quick: bool, timeout: float) -> tuple[list[dict[str, A
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, name, "1" if quick else "0"],
+            [sys.executable, "-c", CHILD, name, "1" if quick else "0", str(bench)],
             capture_output=True,
             text=True,
             timeout=timeout,
