@@ -130,14 +130,14 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of trace file lines (header, span_start, span_end, span)."""
-    from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+    from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 
     defs = {}
     for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord):
         defs[model.__name__] = model.model_json_schema()
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "agentdbg trace line (schema version 1)",
+        "title": f"agentdbg trace line (schema version {SCHEMA_VERSION}; version 1 files are read too)",
         "description": "Each line of a trace file is one of these records; the first is the header.",
         "oneOf": [{"$ref": f"#/$defs/{name}"} for name in defs],
         "$defs": defs,
