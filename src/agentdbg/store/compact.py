@@ -77,12 +77,31 @@ def llm_request(record: dict[str, Any]) -> dict[str, Any] | None:
     return request if isinstance(request, dict) else None
 
 
-def request_parts(request: dict[str, Any]) -> Parts:
+EncodingMemo = dict[int, tuple[Any, bytes]]
+
+
+def _encode_items(items: list[Any], memo: EncodingMemo | None) -> list[bytes]:
+    """Each item's encoding; with a memo, an item object seen before is not encoded again.
+
+    The memo keeps each item alive beside its encoding, so an id is never reused while it is held.
+    """
+    if memo is None:
+        return [_encode(item) for item in items]
+    encoded: list[bytes] = []
+    for item in items:
+        hit = memo.get(id(item))
+        if hit is None or hit[0] is not item:
+            hit = memo[id(item)] = (item, _encode(item))
+        encoded.append(hit[1])
+    return encoded
+
+
+def request_parts(request: dict[str, Any], memo: EncodingMemo | None = None) -> Parts:
     """The reusable parts of a whole request: lists item by item, large values whole."""
     parts: Parts = {}
     for key, value in request.items():
         if type(value) is list:
-            parts[key] = [_encode(item) for item in value]
+            parts[key] = _encode_items(value, memo)
         else:
             encoded = _encode(value)
             if len(encoded) >= MIN_VALUE:
@@ -94,9 +113,15 @@ def _join(items: list[bytes]) -> Any:
     return _loads(b"[" + b",".join(items) + b"]")
 
 
-def expand_record(record: dict[str, Any], lookup: Lookup) -> tuple[Parts | None, str | None]:
+def expand_record(
+    record: dict[str, Any],
+    lookup: Lookup,
+    parsed_lookup: Callable[[str], dict[str, Any] | None] | None = None,
+) -> tuple[Parts | None, str | None]:
     """Rebuild the whole request of a compact record in place and drop its ``request_ref``.
 
+    ``parsed_lookup`` (optional) gives the base's already-rebuilt request: its items are then
+    shared instead of parsed again, so a long run's history is held once in memory, not per step.
     Returns the rebuilt request's parts and ``None``, or whatever could be rebuilt
     and a problem message (the base is missing or does not fit).
     """
@@ -109,12 +134,17 @@ def expand_record(record: dict[str, Any], lookup: Lookup) -> tuple[Parts | None,
     base = lookup(base_id)
     if base is BROKEN or base is None:
         return None, missing_base_message(base_id, base is BROKEN)
+    base_request = parsed_lookup(base_id) if parsed_lookup is not None else None
     parts: Parts = {}
     for key, value in request.items():
         how = keys.get(key)
         known = base.get(key)
+        shared = base_request.get(key) if base_request is not None else None
         if how == SAME and known is not None:
-            request[key] = _loads(known) if isinstance(known, bytes) else _join(known)
+            if shared is not None:
+                request[key] = list(shared) if type(shared) is list else shared
+            else:
+                request[key] = _loads(known) if isinstance(known, bytes) else _join(known)
             parts[key] = known
         elif (
             isinstance(how, int)
@@ -124,7 +154,10 @@ def expand_record(record: dict[str, Any], lookup: Lookup) -> tuple[Parts | None,
             and type(value) is list
         ):
             items = known[:how] + [_encode(item) for item in value]
-            request[key] = _join(items)
+            if type(shared) is list and len(shared) >= how:
+                request[key] = shared[:how] + value
+            else:
+                request[key] = _join(items)
             parts[key] = items
         elif how is not None:
             return (
@@ -169,8 +202,11 @@ def _common_prefix(mine: list[bytes], theirs: list[bytes]) -> int:
 class RequestCompactor:
     """Writer side: picks the recent request each new one extends most, and encodes the difference."""
 
-    def __init__(self, window: int = 8) -> None:
+    def __init__(self, window: int = 8, *, reuse_encodings: bool = False) -> None:
         self._recent: deque[tuple[str, Parts]] = deque(maxlen=window)
+        # Only for callers whose request objects do not change while they write (``write_trace``):
+        # histories shared between requests are then encoded once instead of once per request.
+        self._memo: EncodingMemo | None = {} if reuse_encodings else None
 
     def snapshot(self) -> list[tuple[str, Parts]]:
         return list(self._recent)
@@ -214,7 +250,7 @@ class RequestCompactor:
         request = llm_request(record)
         if request is None or COMPACT_KEY in record:
             return record, None
-        parts = request_parts(request)
+        parts = request_parts(request, self._memo)
         best_saving, best_id, best_keys = MIN_SAVING, "", {}
         enough = 0.9 * sum(len(p) if isinstance(p, bytes) else sum(map(len, p)) for p in parts.values())
         for span_id, base in recent:

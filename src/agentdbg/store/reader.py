@@ -204,9 +204,13 @@ class TraceBuilder:
                 parts = self._parts[span_id] = compact.request_parts(request)
         return parts
 
+    def _built_request(self, span_id: str) -> dict[str, Any] | None:
+        span = self.by_id.get(span_id)
+        return compact.llm_request({"kind": span.kind, "input": span.input}) if span is not None else None
+
     def feed_record(self, number: int, data: dict[str, Any]) -> Span | None:
         if compact.COMPACT_KEY in data:  # schema 2: rebuild the whole request first
-            parts, message = compact.expand_record(data, self._request_parts)
+            parts, message = compact.expand_record(data, self._request_parts, self._built_request)
             if message is not None:
                 self.problem(number, message, field=compact.COMPACT_KEY)
                 data.setdefault("attributes", {})

@@ -30,18 +30,24 @@ class TraceWriter:
     With ``compact=True`` (the default, schema 2) an ``llm`` request that extends
     one this writer already wrote is stored as a reference plus what is new
     (see ``store/compact.py``); readers rebuild it exactly. ``compact=False``
-    writes every request whole (schema 1).
+    writes every request whole (schema 1). ``reuse_encodings=True`` is for callers
+    that never change a request object after writing it (``write_trace``).
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, overwrite: bool = False, compact: bool = True
+        self,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        compact: bool = True,
+        reuse_encodings: bool = False,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if overwrite else 0)
         self._fd: int | None = os.open(self.path, flags, 0o644)
         self._lock = threading.Lock()
-        self._compactor = RequestCompactor() if compact else None
+        self._compactor = RequestCompactor(reuse_encodings=reuse_encodings) if compact else None
 
     def write(self, record: dict[str, Any]) -> None:
         """Write one record as one line."""
@@ -87,7 +93,8 @@ def write_trace(
     path: str | os.PathLike[str], trace: Any, *, overwrite: bool = False, compact: bool = True
 ) -> Path:
     """Write a whole ``Trace`` (header + one combined line per span); ``compact`` as for ``TraceWriter``."""
-    with TraceWriter(path, overwrite=overwrite, compact=compact) as writer:
+    # The trace is not modified while it is written, so shared history is encoded once.
+    with TraceWriter(path, overwrite=overwrite, compact=compact, reuse_encodings=True) as writer:
         writer.write_header(trace.header)
         for span in trace.spans:
             writer.write(span.to_record())
