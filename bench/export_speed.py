@@ -120,6 +120,33 @@ def _ensure(name: str, llm_calls: int) -> Path:
     return path
 
 
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Suite rows (``bench/run.py``): export time and size for OTLP JSON and HTML."""
+    rows: list[dict[str, Any]] = []
+    for name, llm_calls in ({"500": SIZES["500"]} if quick else SIZES).items():
+        path = _ensure(name, llm_calls)
+        trace = open_trace(path)
+        size_in = path.stat().st_size / 1e6
+        for format, suffix in (("otlp-json", ".otlp.json"), ("html", ".html")):
+            started = time.perf_counter()
+            out = export_trace(trace, format, OUT / f"export_{name}{suffix}")
+            took = time.perf_counter() - started
+            label = f"export {format}, {len(trace.spans):,} steps ({size_in:.1f} MB)"
+            rows.append(
+                {"name": label, "value": round(took, 3), "unit": "s", "goal": "info", "baseline": None}
+            )
+            rows.append(
+                {
+                    "name": f"{label} output size",
+                    "value": round(out.stat().st_size / 1e6, 2),
+                    "unit": "MB",
+                    "goal": "info",
+                    "baseline": round(size_in, 2),
+                }
+            )
+    return rows
+
+
 def main() -> None:
     sizes = {"500": SIZES["500"]} if "--quick" in sys.argv else SIZES
     print(

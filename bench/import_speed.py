@@ -16,6 +16,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
@@ -111,6 +112,67 @@ def generate(path: Path, responses: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def measure(label: str, responses: int) -> dict[str, float]:
+    """Import one generated session and write it back as agentdbg JSONL; seconds, memory and sizes."""
+    OUT.mkdir(exist_ok=True)
+    source = OUT / f"claude_{label}.jsonl"
+    generate(source, responses)
+    tracemalloc.start()
+    started = time.perf_counter()
+    trace = open_trace(source)
+    imported = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    target = OUT / f"claude_{label}.agentdbg.jsonl"
+    started = time.perf_counter()
+    write_trace(target, trace, overwrite=True)
+    written = time.perf_counter() - started
+    return {
+        "input_mb": source.stat().st_size / 1e6,
+        "steps": len(trace.spans),
+        "import_s": imported,
+        "peak_mb": peak / 1e6,
+        "write_s": written,
+        "output_mb": target.stat().st_size / 1e6,
+    }
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Suite rows (``bench/run.py``): import and write time of generated Claude Code sessions."""
+    rows: list[dict[str, Any]] = []
+    for label, responses in ({"500": 500} if quick else SIZES).items():
+        figures = measure(label, responses)
+        name = f"import claude-code {responses} responses ({figures['input_mb']:.1f} MB, {figures['steps']:,} steps)"
+        rows.append(
+            {
+                "name": f"{name}: import",
+                "value": round(figures["import_s"], 3),
+                "unit": "s",
+                "goal": "info",
+                "baseline": None,
+            }
+        )
+        rows.append(
+            {
+                "name": f"{name}: write agentdbg JSONL",
+                "value": round(figures["write_s"], 3),
+                "unit": "s",
+                "goal": "info",
+                "baseline": None,
+            }
+        )
+        rows.append(
+            {
+                "name": f"{name}: output size",
+                "value": round(figures["output_mb"], 2),
+                "unit": "MB",
+                "goal": "info",
+                "baseline": round(figures["input_mb"], 2),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     sizes = {"500": 500} if "--quick" in sys.argv else SIZES
@@ -118,21 +180,10 @@ def main() -> None:
         f"{'responses':>10} {'input':>9} {'steps':>6} {'import s':>9} {'peak MB':>8} {'write s':>8} {'output':>9}"
     )
     for label, responses in sizes.items():
-        source = OUT / f"claude_{label}.jsonl"
-        generate(source, responses)
-        tracemalloc.start()
-        started = time.perf_counter()
-        trace = open_trace(source)
-        imported = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        target = OUT / f"claude_{label}.agentdbg.jsonl"
-        started = time.perf_counter()
-        write_trace(target, trace, overwrite=True)
-        written = time.perf_counter() - started
+        f = measure(label, responses)
         print(
-            f"{responses:>10} {source.stat().st_size / 1e6:>7.1f}MB {len(trace.spans):>6} {imported:>9.2f} "
-            f"{peak / 1e6:>8.0f} {written:>8.2f} {target.stat().st_size / 1e6:>7.0f}MB"
+            f"{responses:>10} {f['input_mb']:>7.1f}MB {f['steps']:>6} {f['import_s']:>9.2f} "
+            f"{f['peak_mb']:>8.0f} {f['write_s']:>8.2f} {f['output_mb']:>7.0f}MB"
         )
 
 
