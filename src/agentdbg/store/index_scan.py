@@ -19,11 +19,11 @@ from typing import Any
 import orjson
 
 from agentdbg.model.problems import Problem, Severity
-from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
 from agentdbg.store.index_fast import fast_lines
-from agentdbg.store.reader import is_plain_span_record, validate_record
+from agentdbg.store.reader import header_problems, is_plain_span_record, validate_record
 
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
@@ -160,19 +160,10 @@ class ScanState:
         if record is None:
             self.problem(number, reason, field=field)
             return
-        if self.header is not None:
-            self.problem(number, "a second trace header; ignored", field="type", severity="warning")
-            return
-        if self.ids:
-            self.problem(number, "the header is not the first record", field="type", severity="warning")
-        if record.schema_version > SCHEMA_VERSION:
-            self.problem(
-                number,
-                f"schema_version {record.schema_version} is newer than this reader ({SCHEMA_VERSION}); unknown fields are kept",
-                field="schema_version",
-                severity="warning",
-            )
-        self.header = record
+        for message, field_name in header_problems(record, self.header is not None, bool(self.ids)):
+            self.problem(number, message, field=field_name, severity="warning")
+        if self.header is None:
+            self.header = record
 
     def add_start(
         self, kind: str, number: int, data: dict[str, Any], offset: int, length: int, ref_broken: bool = False

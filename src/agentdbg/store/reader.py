@@ -164,6 +164,26 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
                 yield number, stripped, complete
 
 
+def header_problems(header: TraceHeader, seen_header: bool, seen_spans: bool) -> list[tuple[str, str]]:
+    """Warnings (message, field) for a header line; a second header is ignored by the caller.
+
+    Shared by the reader and the index so both judge a file alike.
+    """
+    if seen_header:
+        return [("a second trace header; ignored", "type")]
+    problems = []
+    if seen_spans:
+        problems.append(("the header is not the first record", "type"))
+    if header.schema_version > SCHEMA_VERSION:
+        problems.append(
+            (
+                f"schema_version {header.schema_version} is newer than this reader ({SCHEMA_VERSION}); unknown fields are kept",
+                "schema_version",
+            )
+        )
+    return problems
+
+
 class TraceBuilder:
     """Assembles records into a ``Trace``, collecting problems as it goes.
 
@@ -232,19 +252,10 @@ class TraceBuilder:
         return self._start(number, record)
 
     def _header(self, number: int, header: TraceHeader) -> None:
-        if self.header is not None:
-            self.problem(number, "a second trace header; ignored", field="type", severity="warning")
-            return
-        if self.spans:
-            self.problem(number, "the header is not the first record", field="type", severity="warning")
-        if header.schema_version > SCHEMA_VERSION:
-            self.problem(
-                number,
-                f"schema_version {header.schema_version} is newer than this reader ({SCHEMA_VERSION}); unknown fields are kept",
-                field="schema_version",
-                severity="warning",
-            )
-        self.header = header
+        for message, field in header_problems(header, self.header is not None, bool(self.spans)):
+            self.problem(number, message, field=field, severity="warning")
+        if self.header is None:
+            self.header = header
 
     def _start(self, number: int, record: SpanStartRecord) -> Span | None:
         if record.id in self.by_id:
