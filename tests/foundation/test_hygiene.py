@@ -8,7 +8,7 @@ import sys
 
 import agentdbg
 
-DOMAIN = ["model", "store", "capture", "providers", "replay", "analysis", "importers", "exporters", "testing"]
+DOMAIN = ["model", "store", "capture", "providers", "replay", "analysis", "importers", "exporters", "explain", "testing"]
 
 
 def test_domain_modules_import_neither_rich_nor_textual() -> None:
@@ -19,6 +19,7 @@ def test_domain_modules_import_neither_rich_nor_textual() -> None:
         modules.extend(f"agentdbg.{package}.{m.name}" for m in pkgutil.walk_packages(path) if not m.name.startswith("_"))
     code = (
         "import importlib, sys\n"
+        "import agentdbg.secrets, agentdbg.textsafe, agentdbg.errors\n"
         f"for name in {modules!r}:\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
