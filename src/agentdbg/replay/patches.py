@@ -59,6 +59,12 @@ def _describe(op: Any) -> str:
     return f"op {op!r}"
 
 
+def _short(exc: Exception, limit: int = 160) -> str:
+    """The library's reason without the whole document it sometimes quotes."""
+    reason = str(exc).split(" in {", 1)[0].split(" in [", 1)[0]
+    return reason if len(reason) <= limit else reason[:limit] + "…"
+
+
 def _apply_json_patch(document: Any, ops: list[Any]) -> Any:
     result = copy.deepcopy(document)
     for number, op in enumerate(ops, start=1):
@@ -74,7 +80,7 @@ def _apply_json_patch(document: Any, ops: list[Any]) -> Any:
             jsonpointer.JsonPointerException,
         ) as exc:
             raise PatchError(
-                f"patch op #{number} ({_describe(op)}) does not apply: {exc}",
+                f"patch op #{number} ({_describe(op)}) does not apply: {_short(exc)}",
                 hint="see the paths a patch can touch with --show-document",
             ) from exc
         except (KeyError, IndexError, TypeError, ValueError) as exc:
