@@ -226,3 +226,41 @@ async def test_search_sees_messages_carried_in_compact_requests(tmp_path: Path) 
         await pilot.press("slash", *"zanzibar", "enter")
         await wait_until(pilot, lambda: screen.hits)
         assert screen.hits == [1, 2]
+
+
+async def test_rows_arriving_below_the_view_rescale_the_waterfall_and_the_scrollbar(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    header = {"type": "trace", "schema_version": 1, "trace_id": "live", "name": "live-run", "started_at": 0.0}
+    long_first = {
+        "type": "span",
+        "id": "s0",
+        "kind": "tool",
+        "name": "t0",
+        "started_at": 0.0,
+        "ended_at": 20.0,
+    }
+    spans = [
+        {"type": "span", "id": f"s{i}", "kind": "tool", "name": f"t{i}", "started_at": i, "ended_at": i + 0.5}
+        for i in range(1, 30)
+    ]
+    path.write_text(_line(header) + _line(long_first) + "".join(_line(s) for s in spans))
+    async with opened(path, size=(100, 14), follow=True) as (pilot, screen):
+        tree = screen.step_tree
+        assert tree.virtual_size.height == 30 > tree.scrollable_content_region.height
+        assert tree.render_line(0).text.endswith("━━━━━━━···")  # 0-20 s of a 29.5 s run
+        late = {
+            "type": "span",
+            "id": "late",
+            "kind": "tool",
+            "name": "late",
+            "started_at": 199,
+            "ended_at": 200,
+        }
+        with open(path, "a") as handle:
+            handle.write(_line(late))
+        await wait_until(pilot, lambda: len(screen.table) == 31)
+        await pilot.pause()
+        assert tree.virtual_size.height == 31  # the scrollbar knows the new row, off screen
+        assert tree.render_line(0).text.endswith("━·········")  # every bar now on a 200 s scale
+        await pilot.press("G")
+        assert tree.current_step == 31

@@ -46,6 +46,8 @@ from agentdbg.tui.widgets.trace_header import TraceHeaderBar
 PANES = ("prompt", "response", "tool", "raw", "info", "findings")
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 FOLLOW_POLL = 0.25
+YIELD_AFTER_KEY = 0.1  # the loader idles this long after a key press, so the UI has the GIL to itself
+YIELD_MAX = 0.25  # ... but never longer than this per batch: loading always moves on
 DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
 
@@ -113,6 +115,7 @@ class MainScreen(SearchFlow):
         self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
         self.last_replay: Any = None
         self._batches_applied = 0
+        self._key_at = 0.0  # monotonic time of the last key press (read by the loader thread)
 
     def compose(self) -> ComposeResult:
         yield TraceHeaderBar(id="header")
@@ -180,10 +183,17 @@ class MainScreen(SearchFlow):
             tail.close()
 
     def _post_batch(self, batch: Batch) -> None:
-        """Post a batch, first waiting while two are still unapplied (so keys never queue behind many)."""
+        """Post a batch, first waiting while two are still unapplied (so keys never queue behind many).
+
+        Right after a key press it also waits a moment: the loader and the UI share one GIL, and
+        a busy loader thread doubled the time the UI took to answer keys.
+        """
         worker = get_current_worker()
         while self._batches_posted - self._batches_applied >= 2 and not worker.is_cancelled:
             time.sleep(0.002)
+        give_up = time.monotonic() + YIELD_MAX
+        while time.monotonic() - self._key_at < YIELD_AFTER_KEY and time.monotonic() < give_up:
+            time.sleep(0.005)
         self._batches_posted += 1  # written only by the worker thread
         self.post_message(self.BatchLoaded(batch))
 
@@ -298,6 +308,9 @@ class MainScreen(SearchFlow):
         self.query_one(TraceHeaderBar).refresh_from(
             self.table, progress=self.progress, following=self.following and self.loaded
         )
+
+    def on_key(self) -> None:
+        self._key_at = time.monotonic()
 
     # ------------------------------------------------------------- selection
 

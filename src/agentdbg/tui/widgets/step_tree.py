@@ -27,6 +27,7 @@ from agentdbg.tui.steps import StepRow, StepTable
 from agentdbg.tui.visible import VisibleRows
 
 BAR_WIDTH = 10
+RIGHT_WIDTH = 19  # duration (7) + tokens (11) + a space, left of the bar
 RESIZE_EVERY = 0.3  # seconds between virtual-size updates while a big trace loads
 KIND_COLOURS = {
     "llm": "#5fafff",
@@ -36,6 +37,9 @@ KIND_COLOURS = {
     "custom": "#a8a8a8",
 }
 STATUS_COLOURS = {"error": "#ff5f5f", "incomplete": "#ffd75f"}
+_PLAIN = Style()
+_SELECTED = Style(bgcolor="#303030")
+_SELECTED_FOCUSED = Style(bgcolor="#264f78")
 
 
 class StepTree(ScrollView, can_focus=True):
@@ -76,6 +80,7 @@ class StepTree(ScrollView, can_focus=True):
         self.highlight_step: int | None = None  # e.g. the first diverging step of a fork
         self._resized_at = 0.0
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(2000)
+        self._bar_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(500)
 
     # ------------------------------------------------------------------ data
 
@@ -88,13 +93,19 @@ class StepTree(ScrollView, can_focus=True):
         """New steps arrived (loading or ``--follow``): keep the view unless it was at the bottom."""
         was_at_bottom = self.scroll_y >= self.max_scroll_y - 0.5
         cursor_at_end = self.cursor >= len(self.view_rows) - 1
+        bottom = int(self.scroll_y) + max(1, self.scrollable_content_region.height)
+        look = self._look()
+        on_screen = False
         for step in steps:
-            self.view_rows.append(step)
-        # A new virtual size re-lays out the whole screen: while a big trace streams in, do it a few
-        # times a second once the view is full (flush() settles it when loading ends).
+            if self.view_rows.append(step):
+                # Appended at the end unless an earlier subtree grew (which shifts rows: repaint).
+                at_end = self.view_rows.steps[-1] == step
+                on_screen = on_screen or not at_end or len(self.view_rows) - 1 < bottom
+        # The virtual size is set a few times a second once the view is full (flush() settles it
+        # when loading ends); rows below the view need no repaint unless every row's look changed.
         screen_full = self.virtual_size.height > self.scrollable_content_region.height
         if not screen_full or self._following or time.monotonic() - self._resized_at > RESIZE_EVERY:
-            self._resize()
+            self._resize(repaint=False)
         if (
             was_at_bottom
             and cursor_at_end
@@ -104,7 +115,8 @@ class StepTree(ScrollView, can_focus=True):
         ):
             self.cursor = len(self.view_rows) - 1
             self.call_after_refresh(self.scroll_end, animate=False)
-        self.refresh()
+        if on_screen or look != self._look():
+            self.refresh()
 
     _following = False
 
@@ -115,12 +127,29 @@ class StepTree(ScrollView, can_focus=True):
         """Settle the virtual size after the last batch."""
         self._resize()
 
-    def _resize(self) -> None:
+    def _resize(self, repaint: bool = True) -> None:
         self._resized_at = time.monotonic()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.view_rows))
+        self._set_virtual_size(Size(self.scrollable_content_region.width, len(self.view_rows)))
         if self.cursor >= len(self.view_rows):
             self.cursor = max(0, len(self.view_rows) - 1)
-        self.refresh()
+        if repaint:
+            self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size; a taller list that already overflows only updates the scrollbar.
+
+        Assigning ``virtual_size`` re-lays out and repaints the whole screen (~60 ms with a big
+        prompt open), which a trace streaming in did a few times a second. The tree's own height
+        is ``1fr``, so only the scrollbar depends on the row count while it stays visible.
+        """
+        old, view = self.virtual_size, self.scrollable_content_region.height
+        if size == old:
+            return
+        if size.width == old.width and view > 0 and old.height > view and size.height > view:
+            self.set_reactive(StepTree.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     @property
     def current_step(self) -> int | None:
@@ -205,7 +234,7 @@ class StepTree(ScrollView, can_focus=True):
         step = self.view_rows.steps[index]
         row = self.table.row(step)
         selected = index == self.cursor
-        key = (
+        key: tuple[object, ...] = (
             step,
             selected,
             self.has_focus,
@@ -217,16 +246,39 @@ class StepTree(ScrollView, can_focus=True):
             row.status,
             row.ended_at,
             row.input_tokens,
-            self._bar_scale(),
             len(str(len(self.table.rows))),  # the step column widens at 10, 100, 1000 steps
         )
+        whole = width <= BAR_WIDTH + RIGHT_WIDTH  # too narrow to split: draw (and cache) it whole
+        if whole:
+            key = (*key, self._bar_scale())
         strip = self._line_cache.get(key)
         if strip is None:
-            text = self.row_text(row, width, selected=selected)
+            cells = width if whole else width - BAR_WIDTH
+            text = self.row_text(row, cells, selected=selected, bar=whole)
             segments = list(text.render(self.app.console))
-            strip = Strip(segments).adjust_cell_length(width, self.rich_style).simplify()
+            strip = Strip(segments).adjust_cell_length(cells, self.rich_style).simplify()
             self._line_cache[key] = strip
+        if whole:
+            return strip
+        # The waterfall is drawn apart from the cached row: its time scale changes with every
+        # batch while a big trace loads, and re-rendering every row for it stalled key presses.
+        return Strip.join([strip, self._bar_strip(row, selected)])
+
+    def _bar_strip(self, row: StepRow, selected: bool) -> Strip:
+        """The row's waterfall bar as a strip (few distinct bars, so they are cached)."""
+        base = self._base_style(selected)
+        key = (self._bar_cells(row), row.status, row.kind, base)
+        strip = self._bar_cache.get(key)
+        if strip is None:
+            bar = self._bar(row)
+            bar.stylize(base)
+            strip = Strip(list(bar.render(self.app.console))).simplify()
+            self._bar_cache[key] = strip
         return strip
+
+    def _look(self) -> tuple[tuple[int, int], int]:
+        """What every row's drawing depends on: the waterfall scale and the step column's width."""
+        return (self._bar_scale(), len(str(len(self.table.rows))))  # the column widens at 10, 100, …
 
     def _bar_scale(self) -> tuple[int, int]:
         """The waterfall's time range, coarsened so rows stay cached while a big trace loads."""
@@ -236,17 +288,16 @@ class StepTree(ScrollView, can_focus=True):
         span = max(end - start, 1e-9)
         return (int(start * 1000), int(math.log(span) * 100))
 
-    def row_text(self, row: StepRow, width: int, selected: bool) -> Text:
-        """One tree row laid out to ``width`` cells."""
-        base = (
-            Style(bgcolor="#264f78")
-            if selected and self.has_focus
-            else Style(bgcolor="#303030")
-            if selected
-            else Style()
-        )
+    def _base_style(self, selected: bool) -> Style:
+        if not selected:
+            return _PLAIN
+        return _SELECTED_FOCUSED if self.has_focus else _SELECTED
+
+    def row_text(self, row: StepRow, width: int, selected: bool, bar: bool = True) -> Text:
+        """One tree row laid out to ``width`` cells (without the waterfall bar unless ``bar``)."""
+        base = self._base_style(selected)
         status_colour = STATUS_COLOURS.get(row.status)
-        right = self._right_part(row)
+        right = self._right_part(row, bar=bar)
         left = Text(style=base)
         left.append("  " * row.depth)
         if row.children:
@@ -276,7 +327,7 @@ class StepTree(ScrollView, can_focus=True):
         left.stylize(base)
         return left
 
-    def _right_part(self, row: StepRow) -> Text:
+    def _right_part(self, row: StepRow, bar: bool = True) -> Text:
         right = Text()
         duration = fmt_duration(row.duration) if row.status != "incomplete" else "…"
         right.append(f" {duration:>6}", style="cyan")
@@ -286,20 +337,28 @@ class StepTree(ScrollView, can_focus=True):
             tokens = ""
         right.append(f" {tokens:>10}", style="#8787d7")
         right.append(" ")
-        right.append_text(self._bar(row))
+        if bar:
+            right.append_text(self._bar(row))
         return right
 
-    def _bar(self, row: StepRow) -> Text:
+    def _bar_cells(self, row: StepRow) -> tuple[int, int] | None:
+        """First and last (exclusive) bar cell of ``row`` on the run's time scale, if it has one."""
         start, end = self.table.first_start, self.table.last_end
-        bar = Text()
         if start is None or end is None or row.started_at is None or end <= start:
-            bar.append(" " * BAR_WIDTH)
-            return bar
+            return None
         total = end - start
         stop = row.ended_at if row.ended_at is not None else end
         first = int((row.started_at - start) / total * BAR_WIDTH)
         last = max(first + 1, math.ceil((stop - start) / total * BAR_WIDTH))
-        first, last = min(first, BAR_WIDTH - 1), min(last, BAR_WIDTH)
+        return min(first, BAR_WIDTH - 1), min(last, BAR_WIDTH)
+
+    def _bar(self, row: StepRow) -> Text:
+        cells = self._bar_cells(row)
+        bar = Text()
+        if cells is None:
+            bar.append(" " * BAR_WIDTH)
+            return bar
+        first, last = cells
         colour = STATUS_COLOURS.get(row.status) or KIND_COLOURS.get(row.kind, "white")
         bar.append("·" * first, style="#444444")
         bar.append("━" * (last - first), style=colour)

@@ -26,7 +26,7 @@ class TokenChart(Vertical):
             )
         else:
             label.append("  (no LLM calls)", style="dim")
-        self.query_one("#token-label", Static).update(label)
+        self.query_one("#token-label", Static).update(label, layout=False)  # one fixed-height line
         self.query_one("#token-spark", Sparkline).data = downsample(values, 400)
 
 

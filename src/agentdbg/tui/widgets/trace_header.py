@@ -67,4 +67,5 @@ class TraceHeaderBar(Static):
     def refresh_from(
         self, table: StepTable, *, progress: float | None = None, following: bool = False
     ) -> None:
-        self.update(header_text(table, progress=progress, following=following))
+        # Fixed height (two lines in the stylesheet): no relayout of the whole screen per batch.
+        self.update(header_text(table, progress=progress, following=following), layout=False)
