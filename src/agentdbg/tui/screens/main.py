@@ -48,6 +48,7 @@ _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 FOLLOW_POLL = 0.25
 YIELD_AFTER_KEY = 0.1  # the loader idles this long after a key press, so the UI has the GIL to itself
 YIELD_MAX = 0.25  # ... but never longer than this per batch: loading always moves on
+FIRST_SCREEN_QUIET = 0.3  # the loader idles (at most YIELD_MAX) while the first screen is drawn
 DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
 
@@ -229,6 +230,9 @@ class MainScreen(SearchFlow):
             # collections stay small while a 100k-step trace loads (they paused keys ~120 ms).
             gc.freeze()
         if first and new_steps:
+            # The first screen (tree, first pane, footer) is the UI's biggest paint: the loader
+            # waits as after a key press, so the first keys are not answered behind it.
+            self._key_at = time.monotonic() + FIRST_SCREEN_QUIET - YIELD_AFTER_KEY
             tree.reload()
         elif new_steps:
             tree.appended(new_steps)
