@@ -22,37 +22,56 @@ class Assembled:
     error: dict[str, Any] | None = None
 
 
-def parse_sse(body: bytes) -> list[tuple[str | None, str]]:
-    """``(event, data)`` pairs of a text/event-stream body (comments and empty events skipped)."""
+SSEEvents = list[tuple[str | None, str]] | list[tuple[str | None, bytes]]  # data as text or as raw bytes
+
+
+def sse_events(body: bytes) -> list[tuple[str | None, bytes]]:
+    """``(event, data)`` pairs of a text/event-stream body, data left as bytes (comments and empty events skipped)."""
     if b"\r" in body:
         body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    events: list[tuple[str | None, str]] = []
+    events: list[tuple[str | None, bytes]] = []
+    append = events.append
     for block in body.split(b"\n\n"):
+        if block[:6] == b"data: " and b"\n" not in block:  # the common one-line event (OpenAI)
+            append((None, block[6:]))
+            continue
         name: str | None = None
         data: list[bytes] = []
         for line in block.split(b"\n"):
-            if line.startswith(b"data:"):
+            if line[:5] == b"data:":
                 data.append(line[6:] if line[5:6] == b" " else line[5:])
-            elif line.startswith(b"event:"):
+            elif line[:6] == b"event:":
                 name = (line[7:] if line[6:7] == b" " else line[6:]).decode("utf-8", errors="replace")
         if data:
-            events.append((name, b"\n".join(data).decode("utf-8", errors="replace")))
+            append((name, data[0] if len(data) == 1 else b"\n".join(data)))
     return events
 
 
-def _json_events(events: list[tuple[str | None, str]]) -> tuple[list[tuple[str | None, Any]], bool]:
-    done = any(data.startswith("[DONE]") for _, data in events)
-    kept = [(name, data) for name, data in events if not data.startswith("[DONE]")]
+def parse_sse(body: bytes) -> list[tuple[str | None, str]]:
+    """``(event, data)`` pairs of a text/event-stream body (comments and empty events skipped)."""
+    return [(name, data.decode("utf-8", errors="replace")) for name, data in sse_events(body)]
+
+
+def _json_events(events: SSEEvents) -> tuple[list[tuple[str | None, Any]], bool]:
+    """Parsed data of ``(event, data)`` pairs, data as str or bytes; and whether ``[DONE]`` was seen."""
+    done_mark: Any = b"[DONE]" if events and isinstance(events[0][1], bytes) else "[DONE]"
+    kept = [(name, data) for name, data in events if not data.startswith(done_mark)]
+    done = len(kept) < len(events)
     try:  # one parse for the whole stream; fall back event by event if one is torn
-        values = orjson.loads("[" + ",".join(data for _, data in kept) + "]")
+        datas: list[Any] = [data for _, data in kept]
+        if done_mark == b"[DONE]":
+            values = orjson.loads(b"[" + b",".join(datas) + b"]")
+        else:
+            values = orjson.loads("[" + ",".join(datas) + "]")
         if len(values) == len(kept):
-            return [(name, value) for (name, _), value in zip(kept, values, strict=True)], done
+            return list(zip([name for name, _ in kept], values, strict=True)), done
     except orjson.JSONDecodeError:
         pass
     parsed: list[tuple[str | None, Any]] = []
     for name, data in kept:
+        text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
         try:
-            parsed.append((name, orjson.loads(data)))
+            parsed.append((name, orjson.loads(text)))
         except orjson.JSONDecodeError:
             continue  # a torn last event of an abandoned stream
     return parsed, done
@@ -67,7 +86,7 @@ def _stream_error(name: str | None, obj: Any) -> dict[str, Any] | None:
     return None
 
 
-def assemble_chat(events: list[tuple[str | None, str]]) -> Assembled:
+def assemble_chat(events: SSEEvents) -> Assembled:
     """``chat.completion.chunk`` deltas → one ``chat.completion`` (text pieces joined once, at the end)."""
     parsed, done = _json_events(events)
     result: dict[str, Any] | None = None
@@ -130,7 +149,7 @@ def assemble_chat(events: list[tuple[str | None, str]]) -> Assembled:
     return Assembled(result, done or finished, error)
 
 
-def assemble_responses(events: list[tuple[str | None, str]]) -> Assembled:
+def assemble_responses(events: SSEEvents) -> Assembled:
     """The responses event stream → its final ``response`` (or what arrived, if cut short)."""
     parsed, _ = _json_events(events)
     latest: dict[str, Any] | None = None
@@ -169,7 +188,7 @@ def assemble_responses(events: list[tuple[str | None, str]]) -> Assembled:
     return Assembled(partial, False, error)
 
 
-def assemble_messages(events: list[tuple[str | None, str]]) -> Assembled:
+def assemble_messages(events: SSEEvents) -> Assembled:
     """Anthropic ``message_start`` … ``message_stop`` → one ``message``."""
     parsed, _ = _json_events(events)
     message: dict[str, Any] | None = None

@@ -189,8 +189,31 @@ def _install_hooks(http_client: Any) -> None:
     _hooked_http_clients.add(http_client)
 
 
+def _untee(response: Any, wrappers: dict[str, Any]) -> None:
+    """Take the tee's wrappers off a response whose body has ended.
+
+    The wrappers hold the response's own bound methods, a reference cycle that
+    would leave every response (and its connection objects) to the cyclic GC;
+    once the body is over they have nothing left to see, so the response gets
+    its class's methods back and is freed as soon as the SDK drops it.
+    """
+    attributes = vars(response)
+    for name, wrapper in wrappers.items():
+        if attributes.get(name) is wrapper:  # not replaced since by someone else
+            del attributes[name]
+    wrappers.clear()  # the wrappers refer to this dict too: no cycle left behind
+
+
 def _tee_body(response: Any, call: LLMCall, is_async: bool) -> None:
     """See every body byte the SDK reads, however it reads it; end the body on completion or close."""
+    wrappers: dict[str, Any] = {}
+
+    def body_end(error: BaseException | None = None) -> None:
+        try:
+            call.on_body_end(error)
+        finally:
+            _untee(response, wrappers)
+
     if is_async:
         original_aiter = response.aiter_bytes
         original_aclose = response.aclose
@@ -201,44 +224,43 @@ def _tee_body(response: Any, call: LLMCall, is_async: bool) -> None:
                     call.on_chunk(chunk)
                     yield chunk
             except GeneratorExit:
-                call.on_body_end()
+                body_end()
                 raise
             except BaseException as exc:
-                call.on_body_end(exc)
+                body_end(exc)
                 raise
-            call.on_body_end()
+            body_end()
 
         async def aclose() -> None:
             try:
                 await original_aclose()
             finally:
-                call.on_body_end()
+                body_end()
 
-        response.aiter_bytes = aiter_bytes
-        response.aclose = aclose
-        return
+        wrappers.update(aiter_bytes=aiter_bytes, aclose=aclose)
+    else:
+        original_iter = response.iter_bytes
+        original_close = response.close
 
-    original_iter = response.iter_bytes
-    original_close = response.close
+        def iter_bytes(chunk_size: int | None = None) -> Iterator[bytes]:
+            try:
+                for chunk in original_iter(chunk_size):
+                    call.on_chunk(chunk)
+                    yield chunk
+            except GeneratorExit:
+                body_end()
+                raise
+            except BaseException as exc:
+                body_end(exc)
+                raise
+            body_end()
 
-    def iter_bytes(chunk_size: int | None = None) -> Iterator[bytes]:
-        try:
-            for chunk in original_iter(chunk_size):
-                call.on_chunk(chunk)
-                yield chunk
-        except GeneratorExit:
-            call.on_body_end()
-            raise
-        except BaseException as exc:
-            call.on_body_end(exc)
-            raise
-        call.on_body_end()
+        def close() -> None:
+            try:
+                original_close()
+            finally:
+                body_end()
 
-    def close() -> None:
-        try:
-            original_close()
-        finally:
-            call.on_body_end()
-
-    response.iter_bytes = iter_bytes
-    response.close = close
+        wrappers.update(iter_bytes=iter_bytes, close=close)
+    for name, wrapper in wrappers.items():
+        setattr(response, name, wrapper)

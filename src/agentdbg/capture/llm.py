@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from agentdbg.capture.assemble import ASSEMBLERS, parse_sse
+from agentdbg.capture.assemble import ASSEMBLERS, sse_events
 from agentdbg.capture.session import TraceSession, active_session
 from agentdbg.capture.spans import CURRENT_SPAN, SpanHandle, error_info
 from agentdbg.model.views import response_messages, usage_from_response
@@ -202,7 +202,7 @@ class LLMCall:
         if not body:
             return None, False, None
         if self.sse:
-            assembled = ASSEMBLERS[self.api](parse_sse(body))
+            assembled = ASSEMBLERS[self.api](sse_events(body))
             return assembled.response, assembled.complete, assembled.error
         try:
             return orjson.loads(body), True, None
