@@ -30,26 +30,48 @@ def _warn(call: LLMCall | None, exc: BaseException) -> None:
         call.session.warn_once(f"internal capture error ({type(exc).__name__}: {exc})")
 
 
+_ENDPOINTS_SEEN: dict[
+    tuple[str, str, str], tuple[str, str] | None
+] = {}  # (provider, method, url) -> (api, suffix)
+_ENDPOINTS_SEEN_MAX = 512  # SDK paths are few; URLs with ids in them stop being remembered here
+
+
+def _endpoint(provider: str, method: str, url: str) -> tuple[str, str] | None:
+    """The (api, path suffix) of a recorded request of ``provider``, ``None`` for any other request."""
+    key = (provider, method, url)
+    try:
+        return _ENDPOINTS_SEEN[key]
+    except KeyError:
+        pass
+    found: tuple[str, str] | None = None
+    endpoint = endpoint_for(method, url)
+    if endpoint is not None and endpoint[0] == provider:
+        suffix = next(
+            s
+            for s in ("/chat/completions", "/responses", "/messages")
+            if url.split("?")[0].rstrip("/").endswith(s)
+        )
+        found = (endpoint[1], suffix)
+    if len(_ENDPOINTS_SEEN) < _ENDPOINTS_SEEN_MAX:
+        _ENDPOINTS_SEEN[key] = found
+    return found
+
+
 def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
     """An ``LLMCall`` for this request when it is an LLM endpoint and recording is on."""
     if capture_disabled():
         return None
     try:
-        endpoint = endpoint_for(str(options.method), str(options.url))
-        if endpoint is None or endpoint[0] != provider:
+        endpoint = _endpoint(provider, str(options.method), str(options.url))
+        if endpoint is None:
             return None
-        suffix = next(
-            s
-            for s in ("/chat/completions", "/responses", "/messages")
-            if str(options.url).split("?")[0].rstrip("/").endswith(s)
-        )
         _install_hooks(client._client)
         url = client.base_url
         cached = client.__dict__.get("_agentdbg_base_url")
         if cached is None or cached[0] is not url:
             cached = client.__dict__["_agentdbg_base_url"] = (url, str(url).split("?", 1)[0])
         base_url = cached[1]
-        return LLMCall(provider, endpoint[1], suffix, base_url)
+        return LLMCall(provider, endpoint[0], endpoint[1], base_url)
     except Exception:  # noqa: BLE001 - an unknown SDK shape must not break the call; it goes unrecorded
         return None
 
@@ -154,7 +176,7 @@ def _on_request(request: Any) -> None:
             content = request.content
         except Exception:  # noqa: BLE001 - a streamed (unread) body: record what we can
             content = b""
-        call.on_request(content, request.headers.get("x-stainless-retry-count"))
+        call.on_request(content)
     except Exception as exc:  # noqa: BLE001 - recording never raises into user code
         _warn(call, exc)
 

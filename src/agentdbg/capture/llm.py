@@ -53,6 +53,25 @@ def _finish_reason(api: str, response: dict[str, Any]) -> str | None:
     return details.get("reason") or response.get("status")
 
 
+def _surely_no_tool_calls(key: str, output: dict[str, Any]) -> bool:
+    """A cheap look at the usual answer shapes: True only when ``response_messages`` could find no call id."""
+    if key == "openai.chat.completions":
+        choices = output.get("choices")
+        return type(choices) is list and all(
+            type(choice) is dict
+            and type(choice.get("message")) is dict
+            and bool(choice["message"])  # an empty message makes the reader look at "delta"
+            and not choice["message"].get("tool_calls")
+            for choice in choices
+        )
+    if key == "anthropic.messages":
+        content = output.get("content")
+        return type(content) is list and all(
+            type(block) is dict and block.get("type") not in ("tool_use", "tool_result") for block in content
+        )
+    return False
+
+
 class LLMCall:
     """The in-flight record of one SDK call (all its retries)."""
 
@@ -81,7 +100,7 @@ class LLMCall:
         return url_path.split("?", 1)[0].rstrip("/").endswith(self.path_suffix)
 
     # --- per attempt (httpx event hooks) ---
-    def on_request(self, content: bytes, retry_count: str | None) -> None:
+    def on_request(self, content: bytes) -> None:
         if self.attempts and self._responded < self.attempts:  # the previous attempt got no response at all
             self.failed_attempts.append(
                 {"attempt": self.attempts, "error": "no response (connection error or timeout)"}
@@ -210,6 +229,8 @@ class LLMCall:
             return body.decode("utf-8", errors="replace"), False, None
 
     def _offer_tool_calls(self, key: str, output: dict[str, Any]) -> None:
+        if _surely_no_tool_calls(key, output):
+            return
         calls = [
             (call.name, call.arguments, call.id)
             for message in response_messages(key, output)

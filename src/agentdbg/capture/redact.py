@@ -14,7 +14,7 @@ import orjson
 from agentdbg.secrets import KEY_BYTES, KEY_HINT_BYTES, MASK, mask_secrets
 
 Redactor = Callable[[str], str]
-__all__ = ["MASK", "Redactor", "clean_record", "map_strings", "mask_secrets"]
+__all__ = ["MASK", "Redactor", "clean_and_encode", "clean_record", "map_strings", "mask_secrets"]
 
 # One key pattern for the whole project (capture, writer, exports, terminal output).
 _KEY_BYTES = KEY_BYTES
@@ -39,14 +39,22 @@ def _apply(record: dict[str, Any], fn: Redactor) -> dict[str, Any]:
     return {k: (map_strings(v, fn) if k in CONTENT_FIELDS else v) for k, v in record.items()}
 
 
-def clean_record(record: dict[str, Any], user_redact: Redactor | None) -> dict[str, Any]:
-    """The record's content fields with the user's rule applied, then default key masking.
+def clean_and_encode(
+    record: dict[str, Any], user_redact: Redactor | None
+) -> tuple[dict[str, Any], bytes | None]:
+    """``clean_record``, plus the cleaned record's JSON encoding when it is the one made to decide.
 
-    The common case (no user rule, no key in the line) costs one encode and four substring scans.
+    The common case (no user rule, no key in the line) costs one encode and four
+    substring scans, and the writer can reuse that encoding instead of making its own.
     """
     if user_redact is not None:
         record = _apply(record, user_redact)
     line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)  # unmasked, to decide
     if any(hint in line for hint in _KEY_HINTS) and _KEY_BYTES.search(line):
-        record = _apply(record, mask_secrets)
-    return record
+        return _apply(record, mask_secrets), None
+    return record, line
+
+
+def clean_record(record: dict[str, Any], user_redact: Redactor | None) -> dict[str, Any]:
+    """The record's content fields with the user's rule applied, then default key masking."""
+    return clean_and_encode(record, user_redact)[0]

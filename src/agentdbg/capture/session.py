@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from agentdbg.capture.otel import mirror_record
-from agentdbg.capture.redact import Redactor, clean_record
+from agentdbg.capture.redact import Redactor, clean_and_encode
 from agentdbg.model.records import TraceHeader
 from agentdbg.store import TraceWriter
 
@@ -103,8 +103,8 @@ class TraceSession:
         if self._writer is None:
             return
         try:
-            cleaned = clean_record(record, self.redact)
-            self._writer.write(cleaned)
+            cleaned, encoded = clean_and_encode(record, self.redact)
+            self._writer.write(cleaned, encoded=encoded)
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
             return

@@ -49,8 +49,14 @@ class TraceWriter:
         self._lock = threading.Lock()
         self._compactor = RequestCompactor(reuse_encodings=reuse_encodings) if compact else None
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Write one record as one line."""
+    def write(self, record: dict[str, Any], *, encoded: bytes | None = None) -> None:
+        """Write one record as one line.
+
+        ``encoded``, when given, must be ``orjson.dumps(record, default=str,
+        option=OPT_NON_STR_KEYS)`` of this very record (a caller that already
+        encoded it); it is used, still masked, unless compaction changes the record.
+        """
+        given = record
         compactor = self._compactor
         parts = None
         if compactor is not None:
@@ -60,7 +66,10 @@ class TraceWriter:
                 record, parts = compactor.compact(record, recent)
             elif record.get("type") == "trace" and record.get("schema_version") != SCHEMA_VERSION:
                 record = {**record, "schema_version": SCHEMA_VERSION}  # the lines below may be compact
-        line = encode_record(record)
+        if encoded is not None and record is given:
+            line = mask_secret_bytes(encoded) + b"\n"
+        else:
+            line = encode_record(record)
         with self._lock:
             if self._fd is None:
                 raise OSError("trace writer is closed")
