@@ -77,3 +77,18 @@ def test_fork_output_path_never_overwrites(tmp_path: Path) -> None:
     assert fork_output_path(str(trace)) == tmp_path / "run.fork.jsonl"
     (tmp_path / "run.fork.jsonl").write_text("")
     assert fork_output_path(str(trace)) == tmp_path / "run.fork-2.jsonl"
+
+
+def test_errors_and_hits_are_visited_in_tree_order_not_start_order() -> None:
+    # Two sub-agents ran in parallel, so start order (step numbers) interleaves their children.
+    table = _table(Path(__file__).parents[2] / "sample_traces" / "09_nested_subagents.jsonl")
+    order = table.tree_order()
+    assert sorted(order) == list(range(1, len(table) + 1))
+    assert order[:5] == [1, 2, 4, 8, 9]  # researcher:API's own steps come before researcher:UI (step-3)
+    hits = [3, 4, 8]
+    assert table.next_in_tree(2, hits) == 4
+    assert table.next_in_tree(4, hits) == 8  # not step-3, which the tree lists after step-9
+    assert table.next_in_tree(8, hits) == 3
+    assert table.next_in_tree(3, hits) == 4  # wraps
+    assert table.next_in_tree(4, hits, forward=False) == 3  # wraps backwards
+    assert table.next_in_tree(1, []) is None

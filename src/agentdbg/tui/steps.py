@@ -7,6 +7,7 @@ offset index (big files); the tree and the header only ever read rows, and ask t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,6 +84,8 @@ class StepTable:
         self.llm_tokens: list[float] = []  # input tokens per llm step, kept as rows arrive
         self._llm_slot: dict[int, int] = {}
         self.version = 0  # bumped on every change, so views can cache rendered rows
+        self._order: list[int] | None = None  # tree_order(), rebuilt when rows were added
+        self._order_at: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -162,14 +165,46 @@ class StepTable:
         """Input tokens of each llm step in order: context growth at a glance."""
         return self.llm_tokens
 
+    def tree_order(self) -> list[int]:
+        """Every step in the order the tree lists them (depth first), collapsed or not."""
+        if self._order is None or len(self._order) != len(self.rows):
+            order: list[int] = []
+            stack = list(reversed(self.roots))
+            while stack:
+                step = stack.pop()
+                order.append(step)
+                stack.extend(reversed(self.rows[step - 1].children))
+            self._order = order
+            self._order_at = {step: at for at, step in enumerate(order)}
+        return self._order
+
+    def tree_position(self, step: int) -> int:
+        """Where ``step`` sits in ``tree_order()``."""
+        self.tree_order()
+        return self._order_at[step]
+
+    def next_in_tree(self, step: int, candidates: Iterable[int], forward: bool = True) -> int | None:
+        """The candidate after (or before) ``step`` going down (or up) the tree, wrapping around.
+
+        Step numbers follow start times, which in a tree of parallel sub-agents jump between
+        branches; ``n`` and ``e`` should move the way the tree reads.
+        """
+        order = self.tree_order()
+        at = self._order_at
+        here = at.get(step, -1)
+        positions = sorted(at[c] for c in candidates if c in at)
+        if not positions:
+            return None
+        if forward:
+            after = next((p for p in positions if p > here), positions[0])
+        else:
+            after = next((p for p in reversed(positions) if p < here), positions[-1])
+        return order[after]
+
     def next_flagged(self, step: int, forward: bool = True) -> int | None:
-        """The next (or previous) step, wrapping around, that failed or never ended."""
-        total = len(self.rows)
-        for offset in range(1, total + 1):
-            candidate = (step - 1 + offset) % total if forward else (step - 1 - offset) % total
-            if self.rows[candidate].flagged:
-                return candidate + 1
-        return None
+        """The next (or previous) step in tree order, wrapping around, that failed or never ended."""
+        flagged = [row.step for row in self.rows if row.flagged]
+        return self.next_in_tree(step, flagged, forward)
 
     def ancestors(self, step: int) -> list[int]:
         chain = []

@@ -88,11 +88,12 @@ class SearchFlow(ReplayFlow):
             return
         current = self.step_tree.current_step or 0
         if from_current and current in self.hits:
-            target = current
-        elif direction > 0:
-            target = next((s for s in self.hits if s > current), self.hits[0])
+            target: int | None = current
         else:
-            target = next((s for s in reversed(self.hits) if s < current), self.hits[-1])
+            target = self.table.next_in_tree(current, self.hits, forward=direction > 0)
+        if target is None:
+            return
         self.step_tree.select_step(target)
-        position = self.hits.index(target) + 1
+        in_tree = sorted(self.hits, key=self.table.tree_position)
+        position = in_tree.index(target) + 1
         self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
 from agentdbg.model.span import Span
@@ -14,18 +15,25 @@ from agentdbg.tui.widgets.panes import StepPane
 SEVERITY_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
 
 
-def finding_block(finding: Any, current: bool) -> Text:
-    """One finding: severity, step, title, evidence and the fix to try (all literal text)."""
-    text = Text()
-    text.append("▶ " if current else "  ", style="bold magenta")
-    text.append(f"{finding.severity:<8}", style=SEVERITY_STYLES.get(finding.severity, ""))
-    text.append(f"step-{finding.step:<4} ", style="bold")
-    text.append(safe_line(finding.title), style="bold")
-    text.append(f"  [{safe_line(finding.pattern)}]\n", style="dim")
-    text.append("    " + safe_text(finding.evidence).replace("\n", "\n    ") + "\n")
-    text.append("    fix: ", style="green")
-    text.append(safe_text(finding.fix).replace("\n", "\n    ") + "\n")
-    return text
+def finding_block(finding: Any, current: bool) -> RenderableType:
+    """One finding: severity, step, title, evidence and the fix to try (all literal text).
+
+    Evidence and fix hang indented, so their wrapped lines stay under them.
+    """
+    head = Text()
+    head.append("▶ " if current else "  ", style="bold magenta")
+    head.append(f"{finding.severity:<8}", style=SEVERITY_STYLES.get(finding.severity, ""))
+    head.append(f"step-{finding.step:<4} ", style="bold")
+    head.append(safe_line(finding.title), style="bold")
+    head.append(f"  [{safe_line(finding.pattern)}]", style="dim")
+    fix = Text()
+    fix.append("fix: ", style="green")
+    fix.append(safe_text(finding.fix))
+    return Group(
+        head,
+        Padding(Text(safe_text(finding.evidence)), (0, 0, 0, 4)),
+        Padding(fix, (0, 0, 1, 4)),
+    )
 
 
 class FindingsPane(StepPane):

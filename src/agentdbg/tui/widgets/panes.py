@@ -256,7 +256,10 @@ class InfoPane(StepPane):
             rows.append(("response id", response_id))
         for key in ("request_id", "finish_reason", "stream", "attempt"):
             if key in attrs:
-                rows.append((key.replace("_", " "), attrs[key]))
+                value = attrs[key]
+                rows.append(
+                    (key.replace("_", " "), ("yes" if value else "no") if isinstance(value, bool) else value)
+                )
         if span.usage is not None:
             usage = span.usage.model_dump(exclude_none=True)
             for key, label in USAGE_LABELS:
