@@ -47,7 +47,7 @@ PANES = ("prompt", "response", "tool", "raw", "info", "findings")
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 FOLLOW_POLL = 0.25
 YIELD_AFTER_KEY = 0.1  # the loader idles this long after a key press, so the UI has the GIL to itself
-YIELD_MAX = 0.25  # ... but never longer than this per batch: loading always moves on
+YIELD_MAX = 0.1  # ... but never longer than this per batch: loading always moves on
 FIRST_SCREEN_QUIET = 0.3  # the loader idles (at most YIELD_MAX) while the first screen is drawn
 DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
