@@ -78,4 +78,4 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("agentdbg — keys", style="bold"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(help_table(), id="help-keys")
-            yield Static(Text("esc to close", style="dim"))
+            yield Static(Text("↑ ↓ scroll · esc to close", style="dim"))
