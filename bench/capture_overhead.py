@@ -10,6 +10,9 @@ wrapped calls write a real trace file (span_start + span_end per call).
 
     python bench/capture_overhead.py          # 400 pairs per case
     python bench/capture_overhead.py --quick  # 100 pairs per case
+
+Figures swing by +-30% between runs on a busy shared machine: compare versions by
+alternating whole runs (old, new, old, new, ...) and taking each row's median.
 """
 
 from __future__ import annotations
