@@ -264,3 +264,29 @@ async def test_rows_arriving_below_the_view_rescale_the_waterfall_and_the_scroll
         assert tree.render_line(0).text.endswith("━·········")  # every bar now on a 200 s scale
         await pilot.press("G")
         assert tree.current_step == 31
+
+
+async def test_a_step_shown_before_its_first_child_arrives_gets_its_fold_marker(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    header = {"type": "trace", "schema_version": 1, "trace_id": "live", "name": "live-run", "started_at": 0.0}
+    agent = {"type": "span_start", "id": "a", "kind": "agent", "name": "agent", "started_at": 0.0}
+    other = {"type": "span", "id": "x", "kind": "tool", "name": "x", "started_at": 0.5, "ended_at": 0.6}
+    path.write_text(_line(header) + _line(agent) + _line(other))
+    async with opened(path, follow=True) as (pilot, screen):
+        tree = screen.step_tree
+        await pilot.press("G")  # the cursor leaves step-1, so only its children can change its row
+        assert tree.render_line(0).text[:2] == "  "  # a leaf so far: no fold marker
+        child = {
+            "type": "span",
+            "id": "c",
+            "parent_id": "a",
+            "kind": "tool",
+            "name": "t",
+            "started_at": 1.0,
+            "ended_at": 1.5,
+        }
+        with open(path, "a") as handle:
+            handle.write(_line(child))
+        await wait_until(pilot, lambda: len(screen.table) == 3)
+        assert tree.view_rows.steps == [1, 3, 2]
+        assert tree.render_line(0).text.startswith("▾ ")

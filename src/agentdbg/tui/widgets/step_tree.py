@@ -96,7 +96,11 @@ class StepTree(ScrollView, can_focus=True):
         bottom = int(self.scroll_y) + max(1, self.scrollable_content_region.height)
         look = self._look()
         on_screen = False
+        rows = self.table.rows
         for step in steps:
+            parent = rows[step - 1].parent
+            if parent and rows[parent - 1].children[0] == step:
+                on_screen = True  # the parent's row gains its fold marker
             if self.view_rows.append(step):
                 # Appended at the end unless an earlier subtree grew (which shifts rows: repaint).
                 at_end = self.view_rows.steps[-1] == step
@@ -240,6 +244,7 @@ class StepTree(ScrollView, can_focus=True):
             self.has_focus,
             width,
             step in self.view_rows.collapsed,
+            bool(row.children),  # the fold marker appears with the first child
             step in self.marked,
             step in self.flagged_by_findings,
             step == self.highlight_step,
