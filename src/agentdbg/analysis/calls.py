@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from agentdbg.model.messages import Message, ToolCallRef, ToolSpec
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -64,19 +62,13 @@ class ToolEvent:
 
 
 def llm_view(span: Span) -> LLMView | None:
-    """``span.llm``, or ``None`` when the recorded request/response has shapes the view cannot hold."""
-    try:
-        return span.llm
-    except (ValidationError, TypeError, ValueError, AttributeError, KeyError, IndexError):
-        return None
+    """``span.llm`` (the view shows odd shapes as JSON text rather than failing)."""
+    return span.llm
 
 
 def tool_view(span: Span) -> ToolView | None:
-    """``span.tool``, or ``None`` when the recorded input has shapes the view cannot hold."""
-    try:
-        return span.tool
-    except (ValidationError, TypeError, ValueError, AttributeError, KeyError, IndexError):
-        return None
+    """``span.tool`` (never fails on odd field types)."""
+    return span.tool
 
 
 def canonical(value: Any) -> str:

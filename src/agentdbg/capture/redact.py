@@ -16,9 +16,6 @@ from agentdbg.secrets import KEY_BYTES, KEY_HINT_BYTES, MASK, mask_secrets
 Redactor = Callable[[str], str]
 __all__ = ["MASK", "Redactor", "clean_and_encode", "clean_record", "map_strings", "mask_secrets"]
 
-# One key pattern for the whole project (capture, writer, exports, terminal output).
-_KEY_BYTES = KEY_BYTES
-_KEY_HINTS = KEY_HINT_BYTES
 
 
 def map_strings(value: Any, fn: Redactor) -> Any:
@@ -50,7 +47,7 @@ def clean_and_encode(
     if user_redact is not None:
         record = _apply(record, user_redact)
     line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)  # unmasked, to decide
-    if any(hint in line for hint in _KEY_HINTS) and _KEY_BYTES.search(line):
+    if any(hint in line for hint in KEY_HINT_BYTES) and KEY_BYTES.search(line):
         return _apply(record, mask_secrets), None
     return record, line
 

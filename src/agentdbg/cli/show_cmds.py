@@ -83,13 +83,10 @@ def show(
     with user_errors():
         interactive = not print_mode and not as_json and sys.stdout.isatty() and sys.stdin.isatty()
         if interactive:
-            import importlib
+            from agentdbg.tui import run_tui
 
-            tui = importlib.import_module("agentdbg.tui")
-            run_tui = getattr(tui, "run_tui", None)
-            if run_tui is not None:
-                run_tui(trace_path, step=step, follow=follow, format=format)
-                return
+            run_tui(trace_path, step=step, follow=follow, format=format)
+            return
         trace = load(trace_path, format)
         if as_json:
             print_json(step_json(trace.step(step)) if step else tree_json(trace))
