@@ -1,6 +1,7 @@
 """Drive Debian's chromium headless through its chromedriver (selenium), for the HTML export tests.
 
-The browser is required, never skipped: ``.ci/run`` installs ``chromium`` and ``chromium-driver``.
+Where chromium is missing the tests skip with the install command; ``.ci/run`` installs ``chromium`` and
+``chromium-driver`` and sets ``AGENTDBG_REQUIRE_PARTS=1``, which turns that skip into a failure.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+
+from tests.parts import require_part
 
 FLAGS = (
     "--headless",
@@ -39,14 +42,15 @@ def _find(*names: str) -> str | None:
 
 @contextmanager
 def chromium() -> Iterator[webdriver.Chrome]:
-    """A headless chromium session with a throwaway profile; fails clearly when chromium is missing."""
+    """A headless chromium session with a throwaway profile; skips (fails under CI) when chromium is missing."""
     binary = _find("chromium", "chromium-browser")
     driver_path = _find("chromedriver")
-    if binary is None or driver_path is None:
-        raise RuntimeError(
-            "the HTML export tests need Debian's chromium and chromedriver: "
-            "apt-get install -y chromium chromium-driver (.ci/run does this)"
-        )
+    require_part(
+        "chromium + chromedriver (the HTML export's browser tests)",
+        binary is not None and driver_path is not None,
+        "apt-get install -y chromium chromium-driver",
+    )
+    assert binary is not None and driver_path is not None
     os.environ.setdefault("SE_OFFLINE", "true")  # selenium-manager must never try to download a driver
     profile = tempfile.mkdtemp(prefix="agentdbg-chromium-")
     options = Options()
