@@ -1,0 +1,42 @@
+"""How durations, token counts and times are written for people: one rule for the terminal, TUI, HTML and Markdown.
+
+Stdlib only, so exporters and domain code can use it without pulling in rich.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """``—``, ``350ms``, ``2.41s`` or ``9m32s``."""
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:02.0f}s"
+
+
+def fmt_tokens(count: int | None) -> str:
+    """``—``, ``9999`` or ``51.9k``."""
+    if count is None:
+        return "—"
+    if count >= 10_000:
+        return f"{count / 1000:.1f}k"
+    return str(count)
+
+
+def fmt_time(epoch: float | None) -> str:
+    """A UTC timestamp, or a note when the value is out of range."""
+    if epoch is None:
+        return "—"
+    try:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{epoch:g} (out of range)"
+
+
+__all__ = ["fmt_duration", "fmt_time", "fmt_tokens"]
