@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from agentdbg.capture.llm import CURRENT_CALL, LLMCall, endpoint_for
 from agentdbg.capture.session import capture_disabled
 from agentdbg.errors import CaptureError
+from agentdbg.secrets import clean_url, register_secret
 
 C = TypeVar("C")
 _recording_classes: dict[type, type] = {}
@@ -69,7 +70,8 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
         url = client.base_url
         cached = client.__dict__.get("_agentdbg_base_url")
         if cached is None or cached[0] is not url:
-            cached = client.__dict__["_agentdbg_base_url"] = (url, str(url).split("?", 1)[0])
+            register_secret(getattr(client, "api_key", None))  # masked by value wherever it is echoed
+            cached = client.__dict__["_agentdbg_base_url"] = (url, clean_url(str(url)))
         base_url = cached[1]
         return LLMCall(provider, endpoint[0], endpoint[1], base_url)
     except Exception:  # noqa: BLE001 - an unknown SDK shape must not break the call; it goes unrecorded

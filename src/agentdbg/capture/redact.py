@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from agentdbg.secrets import KEY_BYTES, KEY_HINT_BYTES, MASK, mask_secrets
+from agentdbg.secrets import MASK, has_secret_bytes, mask_secrets
 
 Redactor = Callable[[str], str]
 __all__ = ["MASK", "Redactor", "clean_and_encode", "clean_record", "map_strings", "mask_secrets"]
@@ -47,7 +47,7 @@ def clean_and_encode(
     if user_redact is not None:
         record = _apply(record, user_redact)
     line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)  # unmasked, to decide
-    if any(hint in line for hint in KEY_HINT_BYTES) and KEY_BYTES.search(line):
+    if has_secret_bytes(line):
         return _apply(record, mask_secrets), None
     return record, line
 

@@ -13,6 +13,7 @@ from typing import Any
 from agentdbg.errors import MissingApiKeyError
 from agentdbg.model.records import Usage
 from agentdbg.model.views import usage_from_response
+from agentdbg.secrets import register_secret
 
 # Request keys that only matter for streaming; replay always sends non-streaming.
 STREAM_KEYS = ("stream", "stream_options")
@@ -132,6 +133,7 @@ class ProviderAdapter:
             MissingApiKeyError: naming the variable, before anything is sent.
         """
         key = self.api_key()
+        register_secret(key)  # a server echoing the key back must not put it in the fork
         cache_key = (type(self).__name__, base_url, key, max_retries, timeout)
         client = _CLIENTS.get(cache_key)
         if client is None:

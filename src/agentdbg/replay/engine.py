@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from agentdbg.errors import PatchError, ReplayError
 from agentdbg.model.records import ErrorInfo
@@ -31,6 +30,7 @@ from agentdbg.replay.result import (
 )
 from agentdbg.replay.selectors import select_step
 from agentdbg.replay.tools import NEEDS_TOOL_RESULT, ToolResolver, load_tools, tools_from_value
+from agentdbg.secrets import clean_url
 
 ToolsArg = str | Mapping[str, Callable[..., Any]] | Sequence[Callable[..., Any]] | None
 
@@ -45,13 +45,8 @@ def load_source(trace: Trace | str | os.PathLike[str]) -> Trace:
 
 
 def _public_url(url: str | None) -> str | None:
-    """``url`` without any ``user:password@`` part, fit to be written down."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    """``url`` fit to be written down (the one rule: ``secrets.clean_url``)."""
+    return clean_url(url) or None
 
 
 def resolve_output(trace: Trace, output: str | os.PathLike[str] | None, force: bool) -> Path:
