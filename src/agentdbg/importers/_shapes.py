@@ -1,0 +1,51 @@
+"""Shapes shared by the importers that rebuild requests: replayability notes and OpenAI chat objects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def replay_info(replayable: bool, reason: str) -> dict[str, Any]:
+    """Step attributes saying whether an imported llm step can be re-sent, and why (not)."""
+    if replayable:
+        return {"replayable": True, "replay_note": reason}
+    return {"replayable": False, "not_replayable_because": reason}
+
+
+def chat_request(
+    model: Any, messages: list[dict[str, Any]], tools: list[Any] | None = None
+) -> dict[str, Any]:
+    """An OpenAI chat.completions request from a rebuilt history (``model`` left out when unknown)."""
+    request: dict[str, Any] = {"messages": [dict(m) for m in messages]}
+    if model:
+        request = {"model": str(model), **request}
+    if tools:
+        request["tools"] = tools
+    return request
+
+
+def chat_response(
+    model: Any, text: str, tool_calls: list[dict[str, Any]], usage: Any = None
+) -> dict[str, Any]:
+    """An OpenAI chat.completion object holding one assistant answer."""
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    response: dict[str, Any] = {
+        "object": "chat.completion",
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}
+        ],
+    }
+    if model:
+        response["model"] = str(model)
+    if usage:
+        response["usage"] = usage
+    return response
+
+
+def function_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
+    """One OpenAI chat ``tool_calls`` entry (arguments as a JSON string)."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False, default=str)
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": text}}
