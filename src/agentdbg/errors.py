@@ -54,6 +54,12 @@ class MissingApiKeyError(ReplayError):
     """The provider's API key is not set in the environment."""
 
 
+class ConversionError(ReplayError):
+    """A request holds something the target API has no equivalent for (bad input for ``--provider``)."""
+
+    exit_code = 2
+
+
 class ImportFormatError(AgentdbgError):
     """A foreign trace file cannot be recognised or converted."""
 

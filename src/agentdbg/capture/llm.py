@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 
-from agentdbg.capture.assemble import ASSEMBLERS, sse_events
+from agentdbg.capture import playback
 from agentdbg.capture.session import TraceSession, active_session
 from agentdbg.capture.spans import CURRENT_SPAN, SpanHandle, error_info
-from agentdbg.model.views import response_messages, usage_from_response
+from agentdbg.wire import Codec, by_path
+from agentdbg.wire.sse import sse_events
 
 CURRENT_CALL: contextvars.ContextVar[LLMCall | None] = contextvars.ContextVar(
     "agentdbg_llm_call", default=None
@@ -43,41 +44,13 @@ def endpoint_for(method: str, url: str) -> tuple[str, str] | None:
     return None
 
 
-def _finish_reason(api: str, response: dict[str, Any]) -> str | None:
-    if api == "chat.completions":
-        choices = response.get("choices") or [{}]
-        return choices[0].get("finish_reason")
-    if api == "messages":
-        return response.get("stop_reason")
-    details = response.get("incomplete_details") or {}
-    return details.get("reason") or response.get("status")
-
-
-def _surely_no_tool_calls(key: str, output: dict[str, Any]) -> bool:
-    """A cheap look at the usual answer shapes: True only when ``response_messages`` could find no call id."""
-    if key == "openai.chat.completions":
-        choices = output.get("choices")
-        return type(choices) is list and all(
-            type(choice) is dict
-            and type(choice.get("message")) is dict
-            and bool(choice["message"])  # an empty message makes the reader look at "delta"
-            and not choice["message"].get("tool_calls")
-            for choice in choices
-        )
-    if key == "anthropic.messages":
-        content = output.get("content")
-        return type(content) is list and all(
-            type(block) is dict and block.get("type") not in ("tool_use", "tool_result") for block in content
-        )
-    return False
-
-
 class LLMCall:
     """The in-flight record of one SDK call (all its retries)."""
 
     def __init__(self, provider: str, api: str, path_suffix: str, base_url: str) -> None:
         self.session: TraceSession = active_session()
         self.provider, self.api, self.path_suffix = provider, api, path_suffix
+        self.codec: Codec = by_path(api)  # type: ignore[assignment]  # api comes from ENDPOINTS
         self.base_url = base_url
         parent = CURRENT_SPAN.get()
         self.parent_id = parent.id if parent is not None and parent.session is self.session else None
@@ -94,6 +67,7 @@ class LLMCall:
         self.first_chunk_at: float | None = None
         self.returned = False
         self.body_done = False
+        self.playback: playback.Decision | None = None  # set once per call while a replay is active
         self._lock = threading.Lock()
 
     def matches(self, url_path: str) -> bool:
@@ -112,17 +86,30 @@ class LLMCall:
             request = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
             request = content.decode("utf-8", errors="replace")
+        origin, diverged = None, None
+        active = playback.player()
+        if active is not None:  # code-level replay: the player decides before the request goes anywhere
+            self.playback = active.llm_request(self.provider, self.api, request)
+            origin, diverged = self.playback.origin, self.playback.diverged
+            if self.playback.send_request is not None:
+                request = self.playback.send_request
         model = request.get("model") if isinstance(request, dict) else None
         stream = bool(request.get("stream")) if isinstance(request, dict) else False
         api_name = f"{self.api} {model}" if model else self.api
+        attributes = {"model": model, "stream": stream, "base_url": self.base_url}
+        self.session.derive_tool_steps(f"{self.provider}.{self.api}", request, self.started_at)
+        if diverged:
+            attributes["divergence"] = diverged
         self.span = SpanHandle(
             self.session,
             api_name,
             "llm",
             input={"provider": self.provider, "api": self.api, "request": request},
-            attributes={"model": model, "stream": stream, "base_url": self.base_url},
+            attributes=attributes,
             parent_id=self.parent_id,
             started_at=self.started_at,
+            origin=origin,
+            diverged=diverged is not None,
         )
         self.session.track(id(self), self._abandon)
 
@@ -198,17 +185,16 @@ class LLMCall:
             attributes["ttft"] = round(self.first_chunk_at - self.t0, 6)
         if self.sse and not complete and error is None:
             attributes["stream_complete"] = False
-        key = f"{self.provider}.{self.api}"
         if isinstance(output, dict):
             if output.get("model"):
                 attributes["model"] = output["model"]
-            reason = _finish_reason(self.api, output)
+            reason = self.codec.finish_reason(output)
             if reason:
                 attributes["finish_reason"] = reason
-            usage = usage_from_response(key, output)
+            usage = self.codec.usage(output)
             if usage is not None:
-                span.set_usage(usage.model_dump(exclude_none=True))
-            self._offer_tool_calls(key, output)
+                span.set_usage({k: v for k, v in usage.items() if v is not None})
+            self._offer_tool_calls(output)
         if error is not None:
             span.end(output=output, error=error_info(error))
         elif stream_error is not None:
@@ -221,21 +207,19 @@ class LLMCall:
         if not body:
             return None, False, None
         if self.sse:
-            assembled = ASSEMBLERS[self.api](sse_events(body))
+            assembled = self.codec.assemble(sse_events(body))
             return assembled.response, assembled.complete, assembled.error
         try:
             return orjson.loads(body), True, None
         except orjson.JSONDecodeError:
             return body.decode("utf-8", errors="replace"), False, None
 
-    def _offer_tool_calls(self, key: str, output: dict[str, Any]) -> None:
-        if _surely_no_tool_calls(key, output):
-            return
+    def _offer_tool_calls(self, output: dict[str, Any]) -> None:
         calls = [
-            (call.name, call.arguments, call.id)
-            for message in response_messages(key, output)
-            for call in message.tool_calls
-            if call.id
+            (call["name"], call["arguments"], call["id"])
+            for message in self.codec.response_messages(output)
+            for call in message["tool_calls"]
+            if call["id"]
         ]
         if calls:
-            self.session.offer_tool_calls(calls)
+            self.session.offer_tool_calls(calls, self.parent_id, self.span.id if self.span else None)

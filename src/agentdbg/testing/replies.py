@@ -8,7 +8,6 @@ wire format of whichever endpoint was hit.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,24 +154,6 @@ def error_reply(
     in seconds, is given: it is sent as ``retry-after-ms``) and raise at once on other 4xx.
     """
     return Reply(error=ScriptedError(status, message, type, code, retry_after), delay=delay)
-
-
-_PIECE = re.compile(r"\S+\s*|\s+")
-
-
-def split_text(text: str, words_per_piece: int = 2) -> list[str]:
-    """Split text into streaming deltas of a few words each (joined they give back ``text``)."""
-    words = _PIECE.findall(text)
-    if not words:
-        return [text] if text else []
-    return ["".join(words[i : i + words_per_piece]) for i in range(0, len(words), words_per_piece)]
-
-
-def split_json(raw: str, size: int = 12) -> list[str]:
-    """Split a JSON string into argument deltas of ``size`` characters."""
-    if not raw:
-        return [""]
-    return [raw[i : i + size] for i in range(0, len(raw), size)]
 
 
 def estimate_tokens(value: Any) -> int:

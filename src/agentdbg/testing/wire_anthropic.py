@@ -1,15 +1,15 @@
-"""Render scripted replies in Anthropic's messages wire format, JSON and SSE."""
+"""Render scripted replies as Anthropic ``message`` objects; their streams come from ``wire``."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from agentdbg.testing.replies import Reply, ScriptedError, neutral_usage, split_json, split_text
+from agentdbg.testing.replies import Reply, ScriptedError, neutral_usage
+from agentdbg.wire import anthropic_messages
+from agentdbg.wire.sse import Event
 
-Event = tuple[str | None, Any]
 NewId = Callable[[str], str]
 
 _STOP = {"stop": "end_turn", "tool_calls": "tool_use", "length": "max_tokens"}
@@ -84,41 +84,4 @@ def messages_json(script: Reply, request: Mapping[str, Any], new_id: NewId) -> d
 
 def messages_events(script: Reply, request: Mapping[str, Any], new_id: NewId) -> Iterator[Event]:
     """``message_start`` … ``content_block_*`` … ``message_delta``, ``message_stop``."""
-    usage = neutral_usage(script, request)
-    start = _message(script, request, new_id("msg_"), [])
-    start["stop_reason"] = None
-    start["usage"] = dict(start["usage"], output_tokens=1)
-    yield ("message_start", {"type": "message_start", "message": start})
-    for index, block in enumerate(_blocks(script, new_id)):
-        if block["type"] == "thinking":
-            opening: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
-            deltas = [{"type": "thinking_delta", "thinking": p} for p in split_text(block["thinking"])]
-            deltas.append({"type": "signature_delta", "signature": block["signature"]})
-        elif block["type"] == "text":
-            opening = {"type": "text", "text": ""}
-            deltas = [{"type": "text_delta", "text": p} for p in split_text(block["text"])]
-        else:
-            opening = dict(block, input={})
-            raw = json.dumps(block["input"], ensure_ascii=False)
-            deltas = [{"type": "input_json_delta", "partial_json": p} for p in split_json(raw)]
-        yield (
-            "content_block_start",
-            {"type": "content_block_start", "index": index, "content_block": opening},
-        )
-        if index == 0:
-            yield ("ping", {"type": "ping"})
-        for delta in deltas:
-            yield ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
-        yield ("content_block_stop", {"type": "content_block_stop", "index": index})
-    stop: dict[str, Any] = {
-        "stop_reason": _STOP.get(script.resolved_finish_reason(), "end_turn"),
-        "stop_sequence": None,
-    }
-    final_usage = {
-        "input_tokens": usage["input_tokens"],
-        "output_tokens": usage["output_tokens"],
-        "cache_creation_input_tokens": usage["cache_creation_input_tokens"],
-        "cache_read_input_tokens": usage["cached_input_tokens"],
-    }
-    yield ("message_delta", {"type": "message_delta", "delta": stop, "usage": final_usage})
-    yield ("message_stop", {"type": "message_stop"})
+    return anthropic_messages.events(messages_json(script, request, new_id))

@@ -1,4 +1,4 @@
-"""Render scripted replies in OpenAI's wire formats: chat.completions and responses, JSON and SSE."""
+"""Render scripted replies as OpenAI chat.completions and responses objects; their streams come from ``wire``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from agentdbg.testing.replies import Reply, ScriptedError, neutral_usage, split_json, split_text
+from agentdbg.testing.replies import Reply, ScriptedError, neutral_usage
+from agentdbg.wire import openai_chat, openai_responses
+from agentdbg.wire.sse import Event
 
-Event = tuple[str | None, Any]  # (SSE event name or None, data object or "[DONE]")
 NewId = Callable[[str], str]
 
 _CHAT_FINISH = {"stop": "stop", "tool_calls": "tool_calls", "length": "length"}
@@ -84,38 +85,7 @@ def chat_json(script: Reply, request: Mapping[str, Any], new_id: NewId) -> dict[
 def chat_events(script: Reply, request: Mapping[str, Any], new_id: NewId) -> Iterator[Event]:
     """``chat.completion.chunk`` events, a usage chunk if ``stream_options.include_usage``, then ``[DONE]``."""
     include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-    base = {
-        "id": new_id("chatcmpl-"),
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": script.model or request.get("model", "gpt-4o-mini"),
-        "service_tier": "default",
-        "system_fingerprint": "fp_fake",
-    }
-
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
-        data = dict(base, choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}])
-        if include_usage:
-            data["usage"] = None
-        return (None, data)
-
-    yield chunk({"role": "assistant", "content": "" if script.text is not None else None, "refusal": None})
-    for piece in split_text(script.text or ""):
-        yield chunk({"content": piece})
-    for index, (cid, call) in enumerate(zip(_call_ids(script, new_id), script.tool_calls, strict=True)):
-        head = {
-            "index": index,
-            "id": cid,
-            "type": "function",
-            "function": {"name": call.name, "arguments": ""},
-        }
-        yield chunk({"tool_calls": [head]})
-        for piece in split_json(call.arguments_json()):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    yield chunk({}, _CHAT_FINISH.get(script.resolved_finish_reason(), "stop"))
-    if include_usage:
-        yield (None, dict(base, choices=[], usage=_chat_usage(neutral_usage(script, request))))
-    yield (None, "[DONE]")
+    return openai_chat.events(chat_json(script, request, new_id), include_usage=include_usage)
 
 
 def _responses_usage(usage: Mapping[str, int]) -> dict[str, Any]:
@@ -200,49 +170,4 @@ def responses_json(script: Reply, request: Mapping[str, Any], new_id: NewId) -> 
 
 def responses_events(script: Reply, request: Mapping[str, Any], new_id: NewId) -> Iterator[Event]:
     """The responses event stream, from ``response.created`` to ``response.completed``."""
-    rid = new_id("resp_")
-    items = _response_items(script, new_id)
-    seq = iter(range(1_000_000))
-
-    def event(kind: str, **data: Any) -> Event:
-        return (kind, {"type": kind, "sequence_number": next(seq), **data})
-
-    yield event("response.created", response=_response_object(script, request, rid, "in_progress", []))
-    yield event("response.in_progress", response=_response_object(script, request, rid, "in_progress", []))
-    for index, item in enumerate(items):
-        ids = {"item_id": item["id"], "output_index": index}
-        if item["type"] == "reasoning":
-            yield event("response.output_item.added", output_index=index, item=dict(item, summary=[]))
-            part = {"type": "summary_text", "text": ""}
-            yield event("response.reasoning_summary_part.added", **ids, summary_index=0, part=part)
-            text = item["summary"][0]["text"]
-            for piece in split_text(text):
-                yield event("response.reasoning_summary_text.delta", **ids, summary_index=0, delta=piece)
-            yield event("response.reasoning_summary_text.done", **ids, summary_index=0, text=text)
-            part = {"type": "summary_text", "text": text}
-            yield event("response.reasoning_summary_part.done", **ids, summary_index=0, part=part)
-        elif item["type"] == "message":
-            yield event(
-                "response.output_item.added",
-                output_index=index,
-                item=dict(item, status="in_progress", content=[]),
-            )
-            empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-            yield event("response.content_part.added", **ids, content_index=0, part=empty)
-            text = item["content"][0]["text"]
-            for piece in split_text(text):
-                yield event("response.output_text.delta", **ids, content_index=0, delta=piece, logprobs=[])
-            yield event("response.output_text.done", **ids, content_index=0, text=text, logprobs=[])
-            yield event("response.content_part.done", **ids, content_index=0, part=item["content"][0])
-        else:
-            added = dict(item, arguments="", status="in_progress")
-            yield event("response.output_item.added", output_index=index, item=added)
-            for piece in split_json(item["arguments"]):
-                yield event("response.function_call_arguments.delta", **ids, delta=piece)
-            yield event(
-                "response.function_call_arguments.done", **ids, name=item["name"], arguments=item["arguments"]
-            )
-        yield event("response.output_item.done", output_index=index, item=item)
-    final = _response_object(script, request, rid, "completed", items)
-    kind = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
-    yield event(kind, response=final)
+    return openai_responses.events(responses_json(script, request, new_id))

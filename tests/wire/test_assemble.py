@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agentdbg.capture.assemble import assemble_chat, assemble_messages, parse_sse
+from agentdbg.wire.anthropic_messages import assemble as assemble_messages
+from agentdbg.wire.openai_chat import assemble as assemble_chat
+from agentdbg.wire.sse import parse_sse
 
 
 def test_parse_sse_handles_crlf_comments_and_multiline_data():
