@@ -25,6 +25,7 @@ import orjson
 
 from agentdbg.capture.otel import mirror_record
 from agentdbg.capture.redact import Redactor, clean_and_encode
+from agentdbg.model.derived_tools import ToolCallLedger
 from agentdbg.model.records import TraceHeader
 from agentdbg.store import TraceWriter
 
@@ -73,6 +74,7 @@ class TraceSession:
         self._warned = False
         self._lock = threading.Lock()
         self._pending_calls: deque[tuple[str, bytes, str]] = deque(maxlen=_PENDING_TOOL_CALLS)
+        self._tool_ledger = ToolCallLedger()  # framework tools rebuilt from the conversation
         self._open_finalizers: dict[int, Any] = {}
         self._writer: TraceWriter | None = None
         try:
@@ -112,11 +114,26 @@ class TraceSession:
             cleaned, self.trace_id
         )  # to an OpenTelemetry TracerProvider, when enable_otel() was called
 
-    def offer_tool_calls(self, calls: list[tuple[str, Any, str]]) -> None:
-        """Remember the tool calls an LLM answer asked for, so tool steps can find their ``call_id``."""
+    def offer_tool_calls(
+        self, calls: list[tuple[str, Any, str]], parent_id: str | None = None, asked_by: str | None = None
+    ) -> None:
+        """Remember the tool calls an LLM answer asked for, so tool steps can find their ``call_id``.
+
+        A call no decorated tool claims becomes a derived tool step once a later request carries its result.
+        """
         with self._lock:
             for name, arguments, call_id in calls:
                 self._pending_calls.append((name, _args_key(arguments), call_id))
+            self._tool_ledger.asked(calls, parent_id=parent_id, asked_at=time.time(), asked_by=asked_by)
+
+    def derive_tool_steps(self, api: str, request: Any, answered_at: float) -> None:
+        """Write a derived tool step for each open call whose result ``request`` carries (before its llm step)."""
+        with self._lock:
+            if not self._tool_ledger.waiting:
+                return
+            derived = self._tool_ledger.answered(api, request, answered_at)
+        for tool in derived:
+            self.write(tool.record(os.urandom(8).hex()))
 
     def claim_tool_call(self, name: str, candidates: list[Any]) -> str | None:
         """The newest unclaimed call of tool ``name`` whose arguments equal one of ``candidates``.
@@ -130,8 +147,10 @@ class TraceSession:
             if match is None and len(same_name) == 1:
                 match = same_name[0]
             if match is None:
+                self._tool_ledger.ran(None, name)
                 return None
             self._pending_calls.remove(match)
+            self._tool_ledger.ran(match[2])
             return match[2]
 
     def track(self, key: int, finalizer: Any) -> None:

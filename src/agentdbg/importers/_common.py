@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from agentdbg.model.derived_tools import with_derived_tool_steps
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import ErrorInfo, TraceHeader, Usage
 from agentdbg.model.span import Span
@@ -219,6 +220,15 @@ class ImportBuilder:
             return uuid.uuid4().hex
         return digest.hexdigest()[:32]
 
+    def _derive_tool_steps(self) -> None:
+        """Tool steps for the calls a later recorded request answered (one rule for capture and importers)."""
+        spans = with_derived_tool_steps(self.spans, self.new_id)
+        if spans is self.spans:
+            return
+        for span in spans:
+            self.by_id.setdefault(span.id, span)
+        self.spans[:] = spans
+
     def build(
         self,
         *,
@@ -234,6 +244,7 @@ class ImportBuilder:
                 self.unknown_lines[label],
                 "info",
             )
+        self._derive_tool_steps()
         tb = TraceBuilder(self.source)
         tb.spans = self.spans
         tb.by_id = self.by_id

@@ -2,7 +2,8 @@
 
 Each recorded interaction holds the whole request body as sent, so it becomes an
 llm step that replay can re-send. Bodies come from pydantic-ai's ``parsed_body``
-or classic VCR ``body.string`` (plain, bytes, or gzip). Secret headers are never kept.
+or classic VCR ``body.string`` (plain, bytes, or gzip). Secret headers are never kept. The tool runs
+between the calls are rebuilt by ``ImportBuilder.build`` (``model/derived_tools.py``), as for every importer.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from agentdbg.importers._common import (
     sniff_json_head,
     text_of,
 )
-from agentdbg.model.messages import Message
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import api_key, usage_from_response
@@ -193,45 +193,6 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
     )
 
 
-def _derive_tool_steps(b: ImportBuilder, root_id: str) -> None:
-    """Tool steps between the calls: each tool call answered, with the result a later request carries.
-
-    A cassette records only HTTP calls; the tool runs happened between them. Rebuilding them lets
-    replay answer the same calls from these recorded results (``cached``) instead of stopping.
-    """
-    llm_spans = [span for span in b.spans if span.kind == "llm"]
-    ordered = [span for span in b.spans if span.kind != "llm"]
-    results: dict[str, tuple[Message, int]] = {}
-    for position, span in enumerate(llm_spans):
-        for message in span.llm.prompt if span.llm else []:
-            if message.role == "tool" and message.tool_call_id and message.tool_call_id not in results:
-                results[message.tool_call_id] = (message, position)
-    for position, span in enumerate(llm_spans):
-        ordered.append(span)
-        for call in span.llm.tool_calls if span.llm else []:
-            found = results.get(call.id or "")
-            if found is None or found[1] <= position:
-                continue
-            message, _ = found
-            tool = b.add(
-                "tool",
-                call.name,
-                id=f"{call.id}",
-                parent_id=root_id,
-                started_at=span.started_at,
-                input={"name": call.name, "arguments": call.arguments, "call_id": call.id},
-                output=message.text,
-                error=ErrorInfo(type="tool_error", message=message.text[:500]) if message.is_error else None,
-                attributes={"derived_from": "the tool result in the next recorded request"},
-                line=span.line,
-            )
-            b.spans.remove(tool)
-            ordered.append(tool)
-    b.spans[:] = ordered
-    for number, span in enumerate(b.spans, start=1):
-        span.step = number
-
-
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "vcr")
     document = _load_document(path, b)
@@ -243,7 +204,6 @@ def load(path: Path) -> Trace:
     root = b.add("agent", path.stem, attributes={"cassette_version": document.get("version")})
     for index, interaction in enumerate(interactions):
         _interaction(b, index, interaction, root.id)
-    _derive_tool_steps(b, root.id)
     times = [s.started_at for s in b.spans if s.started_at is not None]
     root.started_at = min(times, default=None)
     root.ended_at = max(times, default=None)
