@@ -9,7 +9,10 @@ Every error a user can act on derives from ``AgentdbgError``::
     ├── ReplayError           a replay cannot start or continue
     │   └── MissingApiKeyError  the provider's key is not in the environment
     ├── ImportFormatError     a foreign file cannot be recognised or converted
-    └── CaptureError          the capture SDK was used wrongly
+    ├── CaptureError          the capture SDK was used wrongly
+    ├── ExtraMissingError     an optional extra (agentdbg[mcp], …) is not installed
+    ├── PathOutsideRootsError an MCP client named a path outside the server's roots
+    └── QueryError            an MCP tool was called with arguments it cannot use
 
 Domain code raises these; the CLI prints ``message`` (and ``hint``) on stderr and
 sets the exit code; the TUI shows a notification.
@@ -66,3 +69,15 @@ class ImportFormatError(AgentdbgError):
 
 class CaptureError(AgentdbgError):
     """The capture SDK was used in a way it cannot honour."""
+
+
+class ExtraMissingError(AgentdbgError):
+    """A feature needs an optional extra that is not installed (the hint names the pip command)."""
+
+
+class PathOutsideRootsError(AgentdbgError):
+    """A path an MCP client passed resolves outside the roots the server was started with."""
+
+
+class QueryError(AgentdbgError):
+    """An MCP tool was called with arguments it cannot use (unknown part, bad page)."""

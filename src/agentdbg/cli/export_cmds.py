@@ -1,16 +1,40 @@
-"""``export``: write a trace as OTLP JSON (for OpenTelemetry backends) or as one HTML page."""
+"""``export``: write a trace as OTLP JSON (for OpenTelemetry backends), one HTML page, or Markdown for a prompt."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from agentdbg.cli import app
 from agentdbg.cli.common import load, user_errors
 
-_FORMATS = ("otlp-json", "html")
+_FORMATS = ("otlp-json", "html", "md")
+
+
+def _step_range(step: str | None, first: str | None, last: str | None, steps: int) -> range | None:
+    """The step numbers ``--step`` or ``--from``/``--to`` select (Markdown only), checked against the trace."""
+    from agentdbg.exporters import ExportError
+
+    def number(value: str, option: str) -> int:
+        text = value.strip().lower().removeprefix("step-")
+        if not text.isdigit() or not 1 <= int(text) <= steps:
+            raise ExportError(f"{option} {value!r} is not a step of this trace", hint=f"use step-1 … step-{steps}")
+        return int(text)
+
+    if step is not None:
+        if first is not None or last is not None:
+            raise ExportError("give --step or --from/--to, not both")
+        only = number(step, "--step")
+        return range(only, only + 1)
+    if first is None and last is None:
+        return None
+    start = number(first, "--from") if first is not None else 1
+    stop = number(last, "--to") if last is not None else steps
+    if stop < start:
+        raise ExportError(f"--to {last} comes before --from {first}")
+    return range(start, stop + 1)
 
 
 @app.command()
@@ -26,9 +50,20 @@ def export(
             "-f",
             metavar="FORMAT",
             help="otlp-json: OTLP JSON resourceSpans with OpenTelemetry GenAI attributes; "
-            "html: one self-contained page with the tree and prompt/response panes.",
+            "html: one self-contained page with the tree and prompt/response panes; "
+            "md: compact Markdown (tree, messages by role, tool calls, findings) to paste into a prompt.",
         ),
     ] = None,
+    step: Annotated[
+        str | None, typer.Option("--step", metavar="N", help="md: only this step (step-N or N).")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", metavar="N", help="md: steps from this one on.")
+    ] = None,
+    last: Annotated[str | None, typer.Option("--to", metavar="M", help="md: steps up to this one.")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="md: keep long texts whole (by default they are cut with a marker).")
+    ] = False,
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", metavar="OUT", help="File to write; '-' or omitted writes to stdout."),
@@ -40,7 +75,8 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export a trace: OTLP JSON for any OpenTelemetry backend, or one HTML file to attach to a bug report."""
+    """Export a trace: OTLP JSON for any OpenTelemetry backend, one HTML file to attach to a bug report, or
+    Markdown to paste into a coding agent's prompt (--step / --from / --to pick steps, --full keeps long texts)."""
     from agentdbg.exporters import ExportError, export_trace, render_trace
 
     with user_errors():
@@ -50,10 +86,28 @@ def export(
             )
         if to not in _FORMATS:
             raise ExportError(f"unknown export format {to!r}", hint=f"choose one of: {', '.join(_FORMATS)}")
+        if to != "md" and (step or first or last or full):
+            raise ExportError("--step, --from, --to and --full go with --format md")
         trace = load(trace_path, input_format)
+        render = None
+        if to == "md":
+            render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)
         if output is None or output == "-":
-            sys.stdout.write(render_trace(trace, to))
+            sys.stdout.write(render_trace(trace, to, render))
             sys.stdout.flush()
             return
-        path = export_trace(trace, to, output)
+        path = export_trace(trace, to, output, render)
         typer.echo(f"wrote {path} ({to}, {len(trace.spans)} steps)", err=True)
+
+
+def _markdown_render(selected: range | None, full: bool) -> Any:
+    """The Markdown renderer with the run's findings and the chosen steps."""
+    from agentdbg.analysis import diagnose
+    from agentdbg.exporters.markdown import trace_markdown
+    from agentdbg.model.trace import Trace
+
+    def render(trace: Trace) -> str:
+        findings = [f for f in diagnose(trace) if selected is None or f.step in selected]
+        return trace_markdown(trace, selected=selected, findings=findings, full=full)
+
+    return render

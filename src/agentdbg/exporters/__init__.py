@@ -44,6 +44,12 @@ def _html(trace: Trace) -> str:
     return to_html(trace)
 
 
+def _markdown(trace: Trace) -> str:
+    from agentdbg.exporters.markdown import trace_markdown
+
+    return trace_markdown(trace)
+
+
 EXPORTERS: dict[str, Exporter] = {
     exporter.name: exporter
     for exporter in (
@@ -56,12 +62,13 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter(
             "html", "one self-contained HTML page: execution tree and prompt/response panes", ".html", _html
         ),
+        Exporter("md", "compact Markdown to paste into a prompt or an issue", ".md", _markdown),
     )
 }
 
 
-def render_trace(trace: Trace, format: str) -> str:
-    """``trace`` as the text of format ``format``.
+def render_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> str:
+    """``trace`` as the text of format ``format`` (``render`` overrides the exporter's own, e.g. with options).
 
     Raises:
         ExportError: ``format`` names no exporter.
@@ -69,16 +76,21 @@ def render_trace(trace: Trace, format: str) -> str:
     exporter = EXPORTERS.get(format)
     if exporter is None:
         raise ExportError(f"unknown export format {format!r}", hint=f"choose one of: {', '.join(EXPORTERS)}")
-    return mask_secrets(exporter.render(trace))
+    return mask_secrets((render or exporter.render)(trace))
 
 
-def export_trace(trace: Trace, format: str, output: str | os.PathLike[str]) -> Path:
+def export_trace(
+    trace: Trace,
+    format: str,
+    output: str | os.PathLike[str],
+    render: Callable[[Trace], str] | None = None,
+) -> Path:
     """Write ``trace`` to ``output`` in ``format``; a reader never sees a half-written file.
 
     Raises:
         ExportError: unknown format, or the output cannot be written.
     """
-    text = render_trace(trace, format)
+    text = render_trace(trace, format, render)
     path = Path(output)
     if path.is_dir():
         raise ExportError(

@@ -1,0 +1,170 @@
+"""Open runs for the MCP tools: our JSONL through the offset index (a 100k-step file pages fast), other formats
+through their importer; each opened once and kept while its file is unchanged."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+from agentdbg.store.index import TraceIndex
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One line of ``list_steps``: what a model needs to pick a step to read."""
+
+    step: int
+    kind: str
+    name: str
+    status: str
+    depth: int
+    input_tokens: int | None
+    output_tokens: int | None
+    duration: float | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "step": f"step-{self.step}",
+            "kind": self.kind,
+            "name": self.name,
+            "status": self.status,
+            "depth": self.depth,
+        }
+        if self.input_tokens is not None or self.output_tokens is not None:
+            row["tokens"] = {"in": self.input_tokens, "out": self.output_tokens}
+        if self.duration is not None:
+            row["seconds"] = round(self.duration, 3)
+        if self.error:
+            row["error"] = self.error
+        return row
+
+
+class OpenRun:
+    """A run opened for queries: header, totals, step rows in step order, one step in full on demand."""
+
+    def __init__(self, path: Path) -> None:
+        from agentdbg.importers import detect_format, open_trace
+
+        self.path = path
+        self.format = detect_format(path)
+        self._index: TraceIndex | None = None
+        self._trace: Trace | None = None
+        if self.format == "agentdbg":
+            self._index = TraceIndex(path)
+            self._index.scan()
+        else:
+            self._trace = open_trace(path)
+        self._rows: list[StepRow] | None = None
+
+    @property
+    def header(self) -> TraceHeader:
+        return self._index.header if self._index is not None else self._require_trace().header
+
+    def totals(self) -> dict[str, Any]:
+        return self._index.totals() if self._index is not None else self._require_trace().totals()
+
+    def problems(self) -> list[Any]:
+        return self._index.problems if self._index is not None else self._require_trace().problems
+
+    def _require_trace(self) -> Trace:
+        assert self._trace is not None
+        return self._trace
+
+    def rows(self) -> list[StepRow]:
+        """Every step in step order (computed once)."""
+        if self._rows is None:
+            self._rows = self._index_rows() if self._index is not None else self._trace_rows()
+        return self._rows
+
+    def _index_rows(self) -> list[StepRow]:
+        index = self._index
+        assert index is not None
+        rows = []
+        for position, summary in enumerate(index.summaries()):
+            rows.append(
+                StepRow(
+                    step=summary.step,
+                    kind=summary.kind,
+                    name=summary.name,
+                    status=summary.status,
+                    depth=index.depth(position),
+                    input_tokens=summary.input_tokens,
+                    output_tokens=summary.output_tokens,
+                    duration=summary.duration,
+                    error=summary.error_type or summary.error_message,
+                )
+            )
+        return rows
+
+    def _trace_rows(self) -> list[StepRow]:
+        trace = self._require_trace()
+        depths = {span.id: depth for span, depth in trace.walk()}
+        return [
+            StepRow(
+                step=span.step,
+                kind=span.kind,
+                name=span.name,
+                status=span.status,
+                depth=depths.get(span.id, 0),
+                input_tokens=span.input_tokens,
+                output_tokens=span.output_tokens,
+                duration=span.duration,
+                error=(span.error.type or span.error.message) if span.error else None,
+            )
+            for span in sorted(trace.spans, key=lambda s: s.step)
+        ]
+
+    def span(self, address: str | int) -> Span:
+        """One step in full (``step-N`` or ``N``).
+
+        Raises:
+            StepNotFoundError: no such step.
+        """
+        if self._index is not None:
+            return self._index.load_span(self._index.find(address))
+        return self._require_trace().step(address)
+
+    def trace(self) -> Trace:
+        """The whole run in memory, for whole-run analyses (diagnose, diff, markdown)."""
+        if self._trace is None:
+            from agentdbg.importers import open_trace
+
+            self._trace = open_trace(self.path)
+        return self._trace
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+
+
+class RunCache:
+    """Opened runs by path, reopened when the file's size or mtime changes; the least recently used are closed."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._runs: OrderedDict[Path, tuple[tuple[int, int], OpenRun]] = OrderedDict()
+
+    def get(self, path: Path) -> OpenRun:
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns)
+        cached = self._runs.get(path)
+        if cached is not None and cached[0] == key:
+            self._runs.move_to_end(path)
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        run = OpenRun(path)
+        self._runs[path] = (key, run)
+        while len(self._runs) > self._size:
+            _, (_, oldest) = self._runs.popitem(last=False)
+            oldest.close()
+        return run
+
+
+__all__ = ["OpenRun", "RunCache", "StepRow"]
