@@ -116,7 +116,9 @@ def test_llm_request_is_the_history_so_far_in_anthropic_shape() -> None:
     trace = open_trace(path)
     first, second = trace.llm_spans[0], trace.llm_spans[1]
     assert first.input["provider"] == "anthropic" and first.input["api"] == "messages"
-    assert first.llm.replayable is False
+    assert first.llm.replayable is True
+    assert "system prompt and tool definitions are not in the file" in first.attributes["replay_note"]
+    assert first.input["request"]["model"] == first.name and first.input["request"]["max_tokens"] > 0
     assert first.llm.prompt[0].role == "user"
     roles = [m["role"] for m in second.input["request"]["messages"]]
     assert roles == [
@@ -126,18 +128,23 @@ def test_llm_request_is_the_history_so_far_in_anthropic_shape() -> None:
     assert {c.id for c in first.llm.tool_calls} <= answered
 
 
-def test_unknown_record_types_are_kept_and_reported(tmp_path: Path) -> None:
+def test_bookkeeping_records_are_counted_and_unknown_ones_kept_and_reported(tmp_path: Path) -> None:
     source = CORPUS / "claude_code/ccv_1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
-    extra = {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {"files": 3}, "sessionId": "x"}
+    snapshot = {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {"files": 3}, "sessionId": "x"}
+    novel = {"type": "brand-new-kind", "sessionId": "x", "value": 1}
     path = tmp_path / "session.jsonl"
-    path.write_text(source.read_text(encoding="utf-8") + json.dumps(extra) + "\n", encoding="utf-8")
-    trace = open_trace(path)
-    kept = [s for s in trace.spans if s.kind == "custom"]
-    assert len(kept) == 1 and kept[0].attributes["raw"] == extra
-    assert any(
-        "kept 1 unknown record(s) of type file-history-snapshot" in p.message and p.severity == "info"
-        for p in trace.problems
+    path.write_text(
+        source.read_text(encoding="utf-8") + "".join(json.dumps(r) + "\n" for r in (snapshot, snapshot, novel)),
+        encoding="utf-8",
     )
+    trace = open_trace(path)
+    assert [s for s in trace.spans if s.kind == "custom"] == []  # no step per bookkeeping record
+    session = trace.roots[0]
+    assert session.attributes["other_records"] == {"brand-new-kind": 1, "file-history-snapshot": 2}
+    assert session.attributes["unknown_records"] == [novel]
+    assert [p.message for p in trace.problems] == [
+        "kept 1 unknown record(s) of type brand-new-kind (raw JSON in the step attributes)"
+    ]
 
 
 def test_bad_lines_become_problems_and_the_rest_loads(tmp_path: Path) -> None:

@@ -5,15 +5,23 @@ merged into one llm step whose usage is counted once. Tool results are paired
 with their ``tool_use`` by ``tool_use_id`` (not by ``parentUuid``). Sidechains
 (sub-agents started by the ``Task`` tool) become nested steps under that Task
 call, matched by prompt text; unmatched sidechains go under a grouping step.
+Sub-agents of CLI 2.x (``<session>/subagents/agent-<id>.jsonl`` beside the session file)
+hang under the Task call whose result or ``agent_progress`` record names their agent id.
+Records that are not messages (``system``, ``progress``, snapshots …) are counted on the
+session step; only API errors and compactions become steps.
+llm steps are replayable as Anthropic Messages requests rebuilt from the transcript
+(Claude Code's system prompt and tool definitions are not in the file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentdbg.importers import Importer, register
+from agentdbg.importers._claude_agents import agent_chain, other_record, read_subagents
+from agentdbg.importers._claude_records import TASK_TOOLS
+from agentdbg.importers._claude_records import Chain as _Chain
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
@@ -21,12 +29,18 @@ from agentdbg.importers._common import (
     read_jsonl,
     text_of,
 )
+from agentdbg.importers._shapes import replay_info
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import ANTHROPIC_MESSAGES, usage_from_response
 
 _KNOWN_TYPES = {"user", "assistant", "summary"}
+_REPLAY_NOTE = (
+    "Anthropic Messages request rebuilt from the transcript; Claude Code's system prompt and tool "
+    "definitions are not in the file, so a fork runs without them"
+)
+_MAX_TOKENS = 32000  # Claude Code's default output limit; the transcript does not record it
 
 
 def sniff(head: bytes, path: Path) -> bool:
@@ -38,16 +52,6 @@ def sniff(head: bytes, path: Path) -> bool:
     compact = head[:65536].replace(b" ", b"")
     # a first line longer than the sniffed head: fall back to the field names Claude Code always writes
     return compact.startswith(b"{") and b'"sessionId":' in compact and b'"parentUuid":' in compact
-
-
-@dataclass
-class _Chain:
-    """One conversation (the main one or a sidechain): its history and where its steps hang."""
-
-    parent_id: str | None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    model: str | None = None
-    sent_at: float | None = None  # time of the last user/tool-result record: when the next request went out
 
 
 def _blocks(content: Any) -> list[Any]:
@@ -96,6 +100,11 @@ class _Importer:
         self.summaries: list[dict[str, Any]] = []
         self.session_root: Span | None = None
         self.meta: dict[str, Any] = {}
+        self.agent_task: dict[str, str] = {}  # sub-agent id -> call id of the Task call that started it
+        self.agent_chains: dict[str, _Chain] = {}
+        self.other: dict[str, int] = {}  # records that are not messages, by type (and system subtype)
+        self.source_file: str | None = None  # set while reading a sub-agent file
+        self.current_meta: dict[str, Any] = {}  # its agent-<id>.meta.json
 
     def root_of(self, record: dict[str, Any]) -> str:
         """The uuid of the first record of this record's chain (follows ``parentUuid`` links)."""
@@ -142,6 +151,9 @@ class _Importer:
         return task, "timing"
 
     def chain_for(self, record: dict[str, Any], line: int) -> _Chain:
+        agent_id = record.get("agentId")
+        if agent_id and (record.get("isSidechain") or self.source_file):
+            return self.agent_chain(str(agent_id), record, line)
         if not record.get("isSidechain"):
             return self.chains.setdefault("main", _Chain(parent_id=self.session_id()))
         root = self.root_of(record)
@@ -179,6 +191,9 @@ class _Importer:
             chain = self.chains[root] = _Chain(parent_id=agent.id)
         return chain
 
+    def agent_chain(self, agent_id: str, record: dict[str, Any], line: int) -> _Chain:
+        return agent_chain(self, agent_id, record, line)
+
     def session_id(self) -> str | None:
         return self.session_root.id if self.session_root else None
 
@@ -212,12 +227,13 @@ class _Importer:
                         {"summary": record.get("summary"), "leafUuid": record.get("leafUuid")}
                     )
                 else:
-                    self.unknown(line, record, str(kind))
+                    self.other_record(line, record, str(kind))
             except (AttributeError, TypeError, KeyError, ValueError) as exc:
                 self.b.problem(
                     f"record of type {kind!r} has an unexpected shape ({exc}); kept raw", line, "warning"
                 )
                 self.unknown(line, record, f"{kind} (malformed)")
+        read_subagents(self)
         self.close()
         name = self.summaries[0]["summary"] if self.summaries and self.summaries[0].get("summary") else ""
         if self.summaries:
@@ -230,6 +246,9 @@ class _Importer:
             name=str(name or ""),
             metadata={**self.meta, "summaries": self.summaries},
         )
+
+    def other_record(self, line: int, record: dict[str, Any], kind: str) -> None:
+        other_record(self, line, record, kind)
 
     def unknown(self, line: int, record: dict[str, Any], label: str) -> None:
         self.b.keep_unknown(label, line)
@@ -255,9 +274,16 @@ class _Importer:
         if span is None:
             response = {k: v for k, v in message.items() if k != "content"}
             response["content"] = []
-            request: dict[str, Any] = {"messages": list(chain.history)}
+            request: dict[str, Any] = {"max_tokens": _MAX_TOKENS, "messages": list(chain.history)}
             if message.get("model"):
                 request = {"model": message["model"], **request}
+            replay = replay_info(True, _REPLAY_NOTE)
+            if not chain.history or chain.history[-1]["role"] != "user":
+                replay = replay_info(False, "no user turn precedes this answer in the transcript")
+            elif message.get("model") == "<synthetic>":
+                replay = replay_info(
+                    False, "a message Claude Code wrote itself (<synthetic>), not a model answer"
+                )
             span = self.b.add(
                 "llm",
                 str(message.get("model") or "claude"),
@@ -269,7 +295,7 @@ class _Importer:
                 input={"provider": "anthropic", "api": "messages", "request": request},
                 output=response,
                 attributes={
-                    "replayable": False,
+                    **replay,
                     "model": message.get("model"),
                     "request_id": record.get("requestId"),
                     "record_uuids": [],
@@ -309,7 +335,7 @@ class _Importer:
             line=line,
         )
         self.tool_by_use_id[call_id] = tool
-        if block.get("name") == "Task" and isinstance(arguments, dict) and arguments.get("prompt"):
+        if block.get("name") in TASK_TOOLS and isinstance(arguments, dict) and arguments.get("prompt"):
             self.task_by_prompt.setdefault(_normal(str(arguments["prompt"])), tool)
 
     def user(self, line: int, record: dict[str, Any]) -> None:
@@ -361,6 +387,9 @@ class _Importer:
         tool.end_line = line
         if "toolUseResult" in record:
             tool.attributes["tool_use_result"] = record["toolUseResult"]
+            result = record["toolUseResult"]
+            if isinstance(result, dict) and result.get("agentId") and tool.name in TASK_TOOLS:
+                self.agent_task.setdefault(str(result["agentId"]), tool.id)
 
     def close(self) -> None:
         open_tools = [span for span in self.tool_by_use_id.values() if not span.ended]
@@ -371,10 +400,12 @@ class _Importer:
                 "info",
             )
         assert self.session_root is not None
+        if self.other:
+            self.session_root.attributes["other_records"] = dict(sorted(self.other.items()))
         ends = [s.ended_at for s in self.b.spans if s.ended_at is not None]
         self.session_root.ended_at = max(ends, default=self.session_root.started_at)
         for span in self.b.spans:
-            if span.kind == "agent" and span.id.startswith("sidechain-"):
+            if span.kind == "agent" and span.id.startswith(("sidechain-", "agent-")):
                 child_ends = [
                     c.ended_at for c in self.b.spans if c.parent_id == span.id and c.ended_at is not None
                 ]

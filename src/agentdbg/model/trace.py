@@ -79,7 +79,10 @@ class Trace(BaseModel):
 
     def totals(self) -> dict[str, Any]:
         """Summary figures: steps, tokens in/out, duration, errors, incomplete steps."""
-        tokens_in = sum(span.usage.input_tokens or 0 for span in self.spans if span.usage)
+        from agentdbg.model.usage import cached_part, input_incl_cache
+
+        tokens_in = sum(input_incl_cache(span.usage) or 0 for span in self.spans if span.usage)
+        cached_in = sum(cached_part(span.usage) for span in self.spans if span.usage)
         tokens_out = sum(span.usage.output_tokens or 0 for span in self.spans if span.usage)
         starts = [span.started_at for span in self.spans if span.started_at is not None]
         ends = [span.ended_at for span in self.spans if span.ended_at is not None]
@@ -87,6 +90,7 @@ class Trace(BaseModel):
         return {
             "steps": len(self.spans),
             "input_tokens": tokens_in,
+            "cached_input_tokens": cached_in,
             "output_tokens": tokens_out,
             "duration": duration,
             "errors": sum(1 for span in self.spans if span.status == "error"),

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY
 
 _NAN = math.nan
@@ -198,7 +199,7 @@ def fast_lines(
             if ended is not None:
                 ended_at[position] = ended
             if usage:
-                value = usage.get("input_tokens")
+                value = input_incl_cache_raw(usage)
                 if value is not None:
                     input_tokens[position] = value
                 value = usage.get("output_tokens")
@@ -286,7 +287,7 @@ def fast_lines(
                 ended_at[position] = record.ended_at
             usage = record.usage
             if usage:
-                value = usage.get("input_tokens")
+                value = input_incl_cache_raw(usage)
                 if value is not None:
                     input_tokens[position] = value
                 value = usage.get("output_tokens")

@@ -21,6 +21,7 @@ import orjson
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span
+from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
 from agentdbg.store.index_fast import fast_lines
 from agentdbg.store.reader import header_problems, is_plain_span_record, validate_record
@@ -259,7 +260,7 @@ class ScanState:
             self.ended_at[position] = float(ended)
         usage = data.get("usage")
         if usage:
-            tokens_in = usage.get("input_tokens")
+            tokens_in = input_incl_cache_raw(usage)
             tokens_out = usage.get("output_tokens")
             if tokens_in is not None:
                 self.input_tokens[position] = tokens_in

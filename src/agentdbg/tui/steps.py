@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
+from agentdbg.model.usage import input_incl_cache
 
 
 @dataclass(slots=True)
@@ -227,7 +228,7 @@ def row_of(span: Span, step: int) -> StepRow:
         started_at=span.started_at,
         ended_at=span.ended_at,
         status=span.status,
-        input_tokens=usage.input_tokens if usage else None,
+        input_tokens=input_incl_cache(usage),
         output_tokens=usage.output_tokens if usage else None,
         model=_model_of(span),
         origin=span.origin,

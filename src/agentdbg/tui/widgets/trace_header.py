@@ -39,7 +39,7 @@ def header_text(table: StepTable, *, progress: float | None = None, following: b
     text.append("\n")
     text.append(f"{figures['steps']:,} steps", style="bold")
     text.append(
-        f" · tokens {big_tokens(figures['input_tokens'])} in / {big_tokens(figures['output_tokens'])} out"
+        f" · tokens {big_tokens(figures['input_tokens'])} in{cached_note(figures)} / {big_tokens(figures['output_tokens'])} out"
     )
     text.append(f" · {long_duration(figures['duration'])}")
     text.append(f" · {figures['errors']} error(s)", style="bold red" if figures["errors"] else "dim")
@@ -69,3 +69,9 @@ class TraceHeaderBar(Static):
     ) -> None:
         # Fixed height (two lines in the stylesheet): no relayout of the whole screen per batch.
         self.update(header_text(table, progress=progress, following=following), layout=False)
+
+
+def cached_note(figures: dict) -> str:
+    """`` (N cached)`` when part of the input was read from the prompt cache."""
+    cached = figures.get("cached_input_tokens") or 0
+    return f" ({big_tokens(cached)} cached)" if cached else ""

@@ -1,0 +1,89 @@
+"""Claude Code records that are not messages (CLI 2.x), and the sub-agent files of the newer layout.
+
+CLI 2.x writes, besides ``user``/``assistant``/``summary``: ``system`` records (``subtype``
+``api_error``, ``compact_boundary``, ``turn_duration``, ``local_command``, ``informational``,
+``stop_hook_summary`` …), ``progress`` (hook and tool progress; ``agent_progress`` names the
+sub-agent a Task call started: ``data.agentId`` and ``parentToolUseID``),
+``file-history-snapshot``, ``queue-operation`` and a few bookkeeping types. Only an API error
+and a compaction are steps; the rest is counted on the session step.
+
+Sub-agents of the newer layout live in ``<session>/subagents/agent-<agentId>.jsonl`` (with an
+optional ``agent-<agentId>.meta.json``: ``agentType``, ``description``) next to ``<session>.jsonl``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+#: Record types that carry no step: counted on the session step, no problem reported.
+BOOKKEEPING = {
+    "file-history-snapshot",
+    "queue-operation",
+    "progress",
+    "last-prompt",
+    "custom-title",
+    "agent-name",
+    "tag",
+    "pr-link",
+    "permission-mode",
+    "attachment",
+    "worktree-state",
+    "mode",
+}
+#: ``system`` subtypes that are steps (the rest is bookkeeping).
+SYSTEM_STEPS = {"api_error", "compact_boundary"}
+TASK_TOOLS = ("Task", "Agent")
+
+
+@dataclass
+class Chain:
+    """One conversation (the main one or a sidechain): its history and where its steps hang."""
+
+    parent_id: str | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+    sent_at: float | None = None  # time of the last user/tool-result record: when the next request went out
+
+
+def subagent_files(session_file: Path) -> list[Path]:
+    """The sub-agent transcripts that belong to ``session_file`` (``<stem>/subagents/agent-*.jsonl``)."""
+    folder = session_file.with_suffix("")
+    found: list[Path] = []
+    for where in (folder / "subagents", folder):
+        if where.is_dir():
+            found.extend(sorted(p for p in where.glob("agent-*.jsonl") if p.is_file()))
+    return found
+
+
+def agent_id_of(path: Path) -> str:
+    """The agent id in a sub-agent file name (``agent-<id>.jsonl``)."""
+    return path.stem.removeprefix("agent-")
+
+
+def agent_meta(path: Path) -> dict[str, Any]:
+    """``agent-<id>.meta.json`` beside a sub-agent file (``agentType``, ``description``), if any."""
+    meta = path.with_name(f"{path.stem}.meta.json")
+    try:
+        data = orjson.loads(meta.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def system_error_text(record: dict[str, Any]) -> str:
+    """A readable message for a ``system`` ``api_error`` record."""
+    error = record.get("error")
+    if isinstance(error, dict):
+        inner = error.get("error") if isinstance(error.get("error"), dict) else error
+        message = inner.get("message") or inner.get("type") or error.get("status")
+        text = str(message) if message else orjson.dumps(error).decode()[:300]
+    else:
+        text = str(record.get("content") or error or "API error")
+    attempt = record.get("retryAttempt")
+    if attempt is not None:
+        text += f" (attempt {attempt} of {record.get('maxRetries', '?')})"
+    return text[:500]
