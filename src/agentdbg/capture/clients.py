@@ -16,6 +16,7 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar
 
+from agentdbg.capture import playback
 from agentdbg.capture.llm import CURRENT_CALL, LLMCall, endpoint_for
 from agentdbg.capture.session import capture_disabled
 from agentdbg.errors import CaptureError
@@ -67,6 +68,8 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
         if endpoint is None:
             return None
         _install_hooks(client._client)
+        if playback.player() is not None:
+            playback.install(client._client)
         url = client.base_url
         cached = client.__dict__.get("_agentdbg_base_url")
         if cached is None or cached[0] is not url:

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from agentdbg.capture import playback
 from agentdbg.capture.otel import mirror_record
 from agentdbg.capture.redact import Redactor, clean_and_encode
 from agentdbg.model.derived_tools import ToolCallLedger
@@ -46,6 +47,15 @@ def default_trace_path(name: str, trace_id: str) -> Path:
     return directory / f"{safe_name[:60]}-{stamp}-{trace_id[:8]}.jsonl"
 
 
+def program_command() -> dict[str, Any]:
+    """The command line and working directory of this program, for the trace header (``replay -- ...`` reuses them)."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    return {"argv": [str(arg) for arg in sys.argv], "executable": sys.executable, "cwd": cwd}
+
+
 def _args_key(arguments: Any) -> bytes:
     try:
         return orjson.dumps(arguments, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
@@ -65,6 +75,9 @@ class TraceSession:
     ) -> None:
         self.trace_id = uuid.uuid4().hex
         self.name = name
+        self.replaying = playback.player()  # code-level replay: the run goes to the fork file instead
+        if self.replaying is not None:
+            path = self.replaying.trace_path(path)
         self.path = Path(path) if path is not None else default_trace_path(name, self.trace_id)
         overwrite = path is not None  # a chosen path holds this run only; default names are unique anyway
         self.metadata = dict(metadata or {})
@@ -82,7 +95,12 @@ class TraceSession:
         except Exception as exc:  # noqa: BLE001 - recording must never break the program it records
             self.warn_once(f"cannot open trace file {self.path}: {exc}")
         header = TraceHeader(
-            trace_id=self.trace_id, name=name, started_at=self.started_at, metadata=self.metadata
+            trace_id=self.trace_id,
+            name=name,
+            started_at=self.started_at,
+            metadata=self.metadata,
+            command=program_command(),
+            **(self.replaying.header_fields() if self.replaying is not None else {}),
         )
         self.write(header.model_dump(mode="json", exclude_none=True))
 

@@ -59,6 +59,8 @@ class SpanHandle:
         attributes: dict[str, Any] | None = None,
         parent_id: str | None | Any = _UNSET,
         started_at: float | None = None,
+        origin: str | None = None,
+        diverged: bool = False,
     ) -> None:
         self.session = session
         self.id = new_span_id()
@@ -75,18 +77,23 @@ class SpanHandle:
         self.ended = False
         self._lock = threading.Lock()
         if session is not None:
-            session.write(
-                {
-                    "type": "span_start",
-                    "id": self.id,
-                    "parent_id": self.parent_id,
-                    "kind": self.kind,
-                    "name": name,
-                    "started_at": self.started_at,
-                    "input": input,
-                    "attributes": dict(attributes or {}),
-                }
-            )
+            record = {
+                "type": "span_start",
+                "id": self.id,
+                "parent_id": self.parent_id,
+                "kind": self.kind,
+                "name": name,
+                "started_at": self.started_at,
+                "input": input,
+                "attributes": dict(attributes or {}),
+            }
+            if origin is None and session.replaying:  # code-level replay: every step says where it came from
+                origin = session.replaying.phase_origin()
+            if origin is not None:
+                record["origin"] = origin
+            if diverged:
+                record["diverged"] = True
+            session.write(record)
 
     def set_output(self, output: Any) -> None:
         """What the step produced (written when it ends)."""

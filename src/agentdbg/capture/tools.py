@@ -7,8 +7,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from agentdbg.capture import playback
 from agentdbg.capture.session import active_session, capture_disabled
 from agentdbg.capture.spans import CURRENT_SPAN, SpanHandle
+from agentdbg.errors import CaptureError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,11 +35,37 @@ def _bound_arguments(
 
 def _start(
     name: str, signature: inspect.Signature | None, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> SpanHandle:
+) -> tuple[SpanHandle, playback.ToolDecision | None]:
     session = active_session()
     given, full = _bound_arguments(signature, args, kwargs)
     call_id = session.claim_tool_call(name, [given, full])
-    return SpanHandle(session, name, "tool", input={"name": name, "arguments": given, "call_id": call_id})
+    active = playback.player()
+    decision = active.tool_call(name, given) if active is not None else None
+    handle = SpanHandle(
+        session,
+        name,
+        "tool",
+        input={"name": name, "arguments": given, "call_id": call_id},
+        attributes=decision.notes if decision is not None else None,
+        origin=decision.origin if decision is not None else None,
+    )
+    return handle, decision
+
+
+def _played(handle: SpanHandle, decision: playback.ToolDecision) -> Any:
+    """End a tool step with the result playback chose instead of running the tool (or raise its error)."""
+    if decision.error is not None:
+        handle.end(error=decision.error)
+        raise ReplayedToolError(decision.error)
+    handle.end(output=decision.value)
+    return decision.value
+
+
+class ReplayedToolError(CaptureError):
+    """A tool whose recorded call failed, replayed: raised in place of the original exception."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(f"{error.get('type', 'Error')}: {error.get('message', '')} (recorded tool error, replayed)")
 
 
 @overload
@@ -73,7 +101,9 @@ def tool(fn: F | None = None, *, name: str | None = None) -> F | Callable[[F], F
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             if capture_disabled():
                 return await fn(*args, **kwargs)
-            handle = _start(tool_name, signature, args, kwargs)
+            handle, decision = _start(tool_name, signature, args, kwargs)
+            if decision is not None and not decision.run:
+                return _played(handle, decision)
             token = CURRENT_SPAN.set(handle)
             try:
                 result = await fn(*args, **kwargs)
@@ -91,7 +121,9 @@ def tool(fn: F | None = None, *, name: str | None = None) -> F | Callable[[F], F
     def run(*args: Any, **kwargs: Any) -> Any:
         if capture_disabled():
             return fn(*args, **kwargs)
-        handle = _start(tool_name, signature, args, kwargs)
+        handle, decision = _start(tool_name, signature, args, kwargs)
+        if decision is not None and not decision.run:
+            return _played(handle, decision)
         token = CURRENT_SPAN.set(handle)
         try:
             result = fn(*args, **kwargs)

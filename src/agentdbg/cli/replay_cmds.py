@@ -72,6 +72,9 @@ def _print_result(result: Any) -> None:
         origins[step.origin] = origins.get(step.origin, 0) + 1
     recorded = int(result.fork_step.split("-")[-1]) - 1
     parts = [f"{recorded} recorded"] + [f"{count} {origin}" for origin, count in origins.items()]
+    if result.engine == "program":  # every step was run by the program: count them all by origin
+        parts = [f"{count} {origin or 'other'}" for origin, count in origins.items()]
+        parts.append(f"{result.served} answer(s) served from the record")
     console.print(_line("steps", f"{', '.join(parts)}; {result.llm_calls} LLM call(s)"))
     console.print(_line("tokens", f"in {result.input_tokens:,} · out {result.output_tokens:,}"))
     console.print(
@@ -133,6 +136,37 @@ def _print_repeat(summary: Any) -> None:
         console.print(_line("run", f"{run.outcome}: {run.fork_path}", "dim"))
 
 
+def _program_command(trace: Any, command: list[str] | None, same_command: bool) -> tuple[list[str], str | None]:
+    """The program to run (-- CMD, or the one recorded in the trace's header) and its working directory."""
+    from agentdbg.replay.codelevel import recorded_command
+    from agentdbg.replay.errors import ReplayInputError
+
+    if command:
+        return list(command), None
+    recorded = recorded_command(trace)
+    if recorded is None:
+        raise ReplayInputError(
+            "the trace does not record the command that produced it", hint="give it after --: -- python agent.py"
+        )
+    return recorded
+
+
+def _replay_program(trace: Any, start: str, program: tuple[list[str], str | None], *, repeat: int | None, as_json: bool, **options: Any) -> None:
+    """``replay TRACE --from STEP -- CMD``: the code-level engine; exits with the program's code."""
+    from agentdbg.replay.codelevel import replay_program, replay_program_repeat
+
+    command, cwd = program
+    options["stdout"] = 2 if as_json else None  # stdout carries the JSON only; the program's output goes to stderr
+    if repeat is not None:
+        stderr_console().print(f"running {repeat} times: {shlex.join(command)} …")
+        summary = replay_program_repeat(trace, start, command, repeat, cwd=cwd, **options)
+        print_json(summary.model_dump(mode="json")) if as_json else _print_repeat(summary)
+        raise typer.Exit(summary.exit_code)
+    result = replay_program(trace, start, command, cwd=cwd, **options)
+    print_json(result.model_dump(mode="json")) if as_json else _print_result(result)
+    raise typer.Exit(result.exit_code)
+
+
 @app.command()
 def replay(
     trace_path: Annotated[
@@ -181,6 +215,13 @@ def replay(
             help="module:attr or path/to/file.py:attr with your tool functions (dict name→function or list) for calls not recorded.",
         ),
     ] = None,
+    final_tool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--final-tool",
+            help="A tool whose call is the run's final answer (structured output); the replay ends there (repeatable). final_result*, final_answer and a tool forced by tool_choice are known already.",
+        ),
+    ] = None,
     max_steps: Annotated[
         int, typer.Option("--max-steps", help="Stop after this many LLM calls (exit 4).")
     ] = 20,
@@ -202,6 +243,25 @@ def replay(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries on 408/409/429/5xx.")] = 2,
+    on_divergence: Annotated[
+        str,
+        typer.Option(
+            "--on-divergence",
+            help="With -- CMD: a request before the fork that differs from the record: stop (exit 5), live (send it, live from there) or serve (answer from the record anyway).",
+        ),
+    ] = "stop",
+    same_command: Annotated[
+        bool,
+        typer.Option("--same-command", help="Run the command recorded in TRACE's header (instead of -- CMD)."),
+    ] = False,
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="-- CMD...",
+            help="Your own program (e.g. -- python agent.py ARGS): run it with recorded answers up to the fork, live after.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fork TRACE at a step with an edited input and re-run it against the model.
 
@@ -209,6 +269,12 @@ def replay(
     same call (cached), else by --tools (live), else the replay stops (exit 3) and writes a patch template to
     resume with. Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY. Exit codes: 0 finished, 3 needs a tool
     result, 4 --max-steps reached, 1 error, 2 bad input.
+
+    With -- CMD your own program runs instead of the built-in loop: every wrapped client's requests before
+    the fork are answered from the record (a request that differs is a divergence), @agentdbg.tool functions
+    return their recorded results (--tools recorded, the default; --tools live runs them), the fork step is
+    patched, everything after it is live, and the program's trace() writes to the fork file. The exit code is
+    the program's own (5 when stopped at a divergence).
     """
     from agentdbg.replay import (
         apply_any,
@@ -241,9 +307,25 @@ def replay(
             "provider": provider,
             "base_url": base_url,
             "tools": tools,
+            "final_tools": list(final_tool or []),
             "max_steps": max_steps,
             "max_retries": max_retries,
         }
+        if command or same_command:
+            _replay_program(
+                trace,
+                start,
+                _program_command(trace, command, same_command),
+                patch=patch,
+                sets=list(sets or []),
+                output=output,
+                force=force,
+                on_divergence=on_divergence,
+                tools=tools or "recorded",
+                base_url=base_url,
+                repeat=repeat,
+                as_json=as_json,
+            )
         if repeat is not None and not dry_run:
             stderr_console().print(f"running {repeat} forks of {span.address} …")
             summary = replay_repeat(trace, start, repeat, output=output, force=force, **options)

@@ -11,14 +11,15 @@ from pydantic import BaseModel, Field
 from agentdbg.model.span import Span
 from agentdbg.replay.tools import canonical_arguments
 
-Status = Literal["finished", "needs-tool-result", "max-steps", "errored", "dry-run"]
+Status = Literal["finished", "needs-tool-result", "max-steps", "errored", "dry-run", "diverged"]
 OUTCOME = {
     "finished": "finished",
     "max-steps": "looped",
     "errored": "errored",
     "needs-tool-result": "needs-tool-result",
+    "diverged": "diverged",
 }
-EXIT_CODES = {"finished": 0, "dry-run": 0, "needs-tool-result": 3, "max-steps": 4, "errored": 1}
+EXIT_CODES = {"finished": 0, "dry-run": 0, "needs-tool-result": 3, "max-steps": 4, "errored": 1, "diverged": 5}
 
 
 class StepSummary(BaseModel):
@@ -44,9 +45,12 @@ class NeededTool(BaseModel):
 
 
 class ReplayResult(BaseModel):
-    """The outcome of one replay (``agentdbg.replay.replay``)."""
+    """The outcome of one replay, by either engine (``replay`` built-in loop, ``replay_program`` the user's code)."""
 
     status: Status
+    engine: Literal["builtin", "program"] = "builtin"
+    program_exit: int | None = None  # the program's own exit code (code-level replay)
+    served: int = 0  # LLM requests answered from the record (code-level replay)
     source: str | None = None
     fork_path: str | None = None
     fork_step: str
@@ -69,6 +73,8 @@ class ReplayResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
+        if self.program_exit is not None:
+            return self.program_exit
         return EXIT_CODES.get(self.status, 1)
 
     @property
