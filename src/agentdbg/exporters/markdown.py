@@ -90,7 +90,7 @@ def _message_key(message: Message) -> tuple[Any, ...]:
 
 
 def _message_lines(message: Message, full: bool) -> Iterator[str]:
-    heading = message.role
+    heading: str = message.role
     if message.role == "tool":
         heading = f"tool result{f' `{message.tool_call_id}`' if message.tool_call_id else ''}"
         if message.is_error:

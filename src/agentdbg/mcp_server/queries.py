@@ -105,21 +105,28 @@ class Queries:
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise QueryError(f"offset must be >= 0 and limit 1–{MAX_PAGE} (got offset={offset}, limit={limit})")
         run = self._run(path)
-        needle = name.lower() if name else None
-        rows = [
-            row
-            for row in run.rows()
-            if (kind is None or row.kind == kind)
-            and (status is None or row.status == status)
-            and (needle is None or needle in row.name.lower())
-        ]
-        page = rows[offset : offset + limit]
+        if kind is None and status is None and not name:
+            page, total, final = run.page(offset, limit)
+        else:
+            needle = name.lower() if name else None
+            rows = [
+                row
+                for row in run.rows()
+                if (kind is None or row.kind == kind)
+                and (status is None or row.status == status)
+                and (needle is None or needle in row.name.lower())
+            ]
+            page, total, final = rows[offset : offset + limit], len(rows), True
         result: dict[str, Any] = {
-            "total": len(rows),
+            "total": total,
             "offset": offset,
             "steps": [{**row.to_json(), "name": mask_secrets(row.name)} for row in page],
         }
-        if offset + limit < len(rows):
+        if not final:
+            result["total"] = None
+            result["steps_so_far"] = total
+            result["note"] = "the file is still being read; the total comes with a later page or trace_summary"
+        if offset + limit < total or not final:
             result["next_offset"] = offset + limit
         return result
 
@@ -277,6 +284,8 @@ class Queries:
 
         result = explain(str(self.roots.resolve(path)))
         answer = result.answer
+        if answer is None:
+            raise AgentdbgError("the model gave no usable answer", hint="run diagnose for the offline findings")
         return {
             "root_cause": mask_secrets(answer.root_cause),
             "failure_step": answer.failure_step,

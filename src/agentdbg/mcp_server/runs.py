@@ -56,21 +56,43 @@ class OpenRun:
         self._index: TraceIndex | None = None
         self._trace: Trace | None = None
         if self.format == "agentdbg":
-            self._index = TraceIndex(path)
-            self._index.scan()
+            self._index = TraceIndex(path)  # scanned as far as a call needs (a first page reads only its lines)
         else:
             self._trace = open_trace(path)
         self._rows: list[StepRow] | None = None
 
+    def _scanned(self, steps: int | None = None) -> TraceIndex:
+        """The index, scanned until it holds ``steps`` steps (``None``: the whole file)."""
+        index = self._index
+        assert index is not None
+        if not index.complete and (steps is None or len(index) < steps):
+            for progress in index.scan_iter():
+                if steps is not None and len(index) >= steps and progress.done_bytes < progress.total_bytes:
+                    break  # enough for this call; the rest is read when a later call needs it
+        return index
+
     @property
     def header(self) -> TraceHeader:
-        return self._index.header if self._index is not None else self._require_trace().header
+        return self._scanned(1).header if self._index is not None else self._require_trace().header
 
     def totals(self) -> dict[str, Any]:
-        return self._index.totals() if self._index is not None else self._require_trace().totals()
+        return self._scanned().totals() if self._index is not None else self._require_trace().totals()
 
     def problems(self) -> list[Any]:
-        return self._index.problems if self._index is not None else self._require_trace().problems
+        return self._scanned().problems if self._index is not None else self._require_trace().problems
+
+    def page(self, offset: int, limit: int) -> tuple[list[StepRow], int, bool]:
+        """Steps ``offset`` … ``offset + limit - 1``, the step count known so far, and whether it is final.
+
+        Through the index only the lines up to the page (and one more step) are read, so the first page of a
+        100k-step file comes back before the rest is scanned.
+        """
+        if self._index is None:
+            rows = self.rows()
+            return rows[offset : offset + limit], len(rows), True
+        index = self._scanned(offset + limit + 1)
+        stop = min(offset + limit, len(index))
+        return [self._index_row(index, position) for position in range(offset, stop)], len(index), index.complete
 
     def _require_trace(self) -> Trace:
         assert self._trace is not None
@@ -83,24 +105,23 @@ class OpenRun:
         return self._rows
 
     def _index_rows(self) -> list[StepRow]:
-        index = self._index
-        assert index is not None
-        rows = []
-        for position, summary in enumerate(index.summaries()):
-            rows.append(
-                StepRow(
-                    step=summary.step,
-                    kind=summary.kind,
-                    name=summary.name,
-                    status=summary.status,
-                    depth=index.depth(position),
-                    input_tokens=summary.input_tokens,
-                    output_tokens=summary.output_tokens,
-                    duration=summary.duration,
-                    error=summary.error_type or summary.error_message,
-                )
-            )
-        return rows
+        index = self._scanned()
+        return [self._index_row(index, position) for position in range(len(index))]
+
+    @staticmethod
+    def _index_row(index: TraceIndex, position: int) -> StepRow:
+        summary = index.summary(position)
+        return StepRow(
+            step=summary.step,
+            kind=summary.kind,
+            name=summary.name,
+            status=summary.status,
+            depth=index.depth(position),
+            input_tokens=summary.input_tokens,
+            output_tokens=summary.output_tokens,
+            duration=summary.duration,
+            error=summary.error_type or summary.error_message,
+        )
 
     def _trace_rows(self) -> list[StepRow]:
         trace = self._require_trace()
@@ -127,7 +148,8 @@ class OpenRun:
             StepNotFoundError: no such step.
         """
         if self._index is not None:
-            return self._index.load_span(self._index.find(address))
+            index = self._scanned()
+            return index.load_span(index.find(address))
         return self._require_trace().step(address)
 
     def trace(self) -> Trace:

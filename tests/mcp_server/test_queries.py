@@ -79,3 +79,14 @@ def test_a_foreign_format_is_read_through_its_importer(tmp_path: Path) -> None:
     assert summary["format"] == "claude-code" and summary["totals"]["steps"] > 0
     tools = queries.list_steps("session.jsonl", kind="tool", limit=500)
     assert tools["total"] == summary["steps_by_kind"]["tool"]
+
+
+def test_the_first_page_of_a_big_file_comes_before_the_whole_file_is_read(tmp_path: Path) -> None:
+    _big_trace(tmp_path / "big.jsonl", 40_000)  # ~9 MB: more than one read batch
+    queries = Queries(Roots.of([str(tmp_path)]))
+    first = queries.list_steps("big.jsonl", limit=10)
+    assert [row["step"] for row in first["steps"]] == [f"step-{n}" for n in range(1, 11)]
+    assert first["total"] is None and first["next_offset"] == 10 and 10 < first["steps_so_far"] < 40_000
+    assert queries.trace_summary("big.jsonl")["totals"]["steps"] == 40_000
+    last = queries.list_steps("big.jsonl", offset=39_990, limit=10)
+    assert last["total"] == 40_000 and "next_offset" not in last and last["steps"][-1]["step"] == "step-40000"
