@@ -61,7 +61,9 @@ def test_llm_log_beside_the_history_makes_the_steps_replayable(tmp_path: Path) -
     (tmp_path / ".aider.chat.history.md").write_bytes(source.read_bytes())
     calls = []
     for n in range(4):
-        calls.append(f"TO LLM 2026-06-09T12:0{n}:00\n-------\nSYSTEM Act as an expert.\n-------\nUSER question {n}\n")
+        calls.append(
+            f"TO LLM 2026-06-09T12:0{n}:00\n-------\nSYSTEM Act as an expert.\n-------\nUSER question {n}\n"
+        )
         calls.append(f"LLM RESPONSE 2026-06-09T12:0{n}:05\nASSISTANT answer {n}\n")
     (tmp_path / ".aider.llm.history").write_text("".join(calls), encoding="utf-8")
 
@@ -74,7 +76,9 @@ def test_llm_log_beside_the_history_makes_the_steps_replayable(tmp_path: Path) -
     assert all(s.llm is not None and s.llm.replayable for s in trace.llm_spans)
     log = open_trace(tmp_path / ".aider.llm.history")
     assert log.format == "aider-llm"
-    assert [s.output["choices"][0]["message"]["content"] for s in log.llm_spans] == [f"answer {n}" for n in range(4)]
+    assert [s.output["choices"][0]["message"]["content"] for s in log.llm_spans] == [
+        f"answer {n}" for n in range(4)
+    ]
 
 
 def test_a_launch_with_no_exchange_is_one_session_step_and_nothing_else() -> None:

@@ -19,10 +19,16 @@ AGENT = DATA / "claude_code_2x/4d5611e5-241a-462a-8d15-5122611a9569/subagents/ag
 
 def test_sub_agent_file_hangs_under_the_task_call_named_by_its_agent_progress_record() -> None:
     main, agent_records = jsonl(SESSION), jsonl(AGENT)
-    progress = next(r for r in main if r.get("type") == "progress" and r["data"].get("type") == "agent_progress")
+    progress = next(
+        r for r in main if r.get("type") == "progress" and r["data"].get("type") == "agent_progress"
+    )
     agent_messages = {r["message"]["id"] for r in agent_records if r["type"] == "assistant"}
     agent_tools = {
-        b["id"] for r in agent_records if r["type"] == "assistant" for b in r["message"]["content"] if b["type"] == "tool_use"
+        b["id"]
+        for r in agent_records
+        if r["type"] == "assistant"
+        for b in r["message"]["content"]
+        if b["type"] == "tool_use"
     }
 
     trace = open_trace(SESSION)
@@ -64,7 +70,8 @@ def test_cached_input_tokens_are_kept_apart_and_in_the_total_read() -> None:
         total = raw["input_tokens"] + raw["cache_read_input_tokens"] + raw["cache_creation_input_tokens"]
         assert input_incl_cache(span.usage) == total
     assert trace.totals()["input_tokens"] == sum(
-        u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"] for u in last.values()
+        u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"]
+        for u in last.values()
     )
     assert trace.totals()["cached_input_tokens"] == sum(u["cache_read_input_tokens"] for u in last.values())
 

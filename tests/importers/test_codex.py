@@ -31,7 +31,8 @@ def test_modern_rollout_steps_and_token_deltas() -> None:
     assert len([s for s in trace.spans if s.name == "turn"]) == len(turns)
     llm = trace.llm_spans[0]
     assert llm.input["api"] == "responses" and llm.input["request"]["model"] == model
-    assert llm.llm.replayable is False
+    assert llm.llm.replayable is True
+    assert "tool definitions are not in the file" in llm.attributes["replay_note"]
     assert [m.role for m in llm.llm.prompt] == ["system", "developer", "user", "user"]
     assert llm.llm.answer_text == assistant[0]["content"][0]["text"]
     assert llm.usage.input_tokens == sum(u["input_tokens"] for u in last)
@@ -81,12 +82,14 @@ def test_truncated_and_mistyped_rollout_lines(tmp_path: Path) -> None:
         3,
         '{"timestamp": "x", "type": "event_msg", "payload": {"type": "exec_command_begin", "call_id": "c"}}',
     )
+    text.insert(4, '{"timestamp": "x", "type": "event_msg", "payload": {"type": "brand_new_event"}}')
     path = tmp_path / "rollout.jsonl"
     path.write_text("\n".join(text)[:-25], encoding="utf-8")
     trace = open_trace(path, format="codex")
     messages = " | ".join(p.message for p in trace.problems)
     assert "truncated last line" in messages
-    assert "kept 1 unknown record(s) of type event_msg.exec_command_begin" in messages
+    assert "kept 1 unknown record(s) of type event_msg.brand_new_event" in messages
+    assert trace.by_id["c"].kind == "tool" and trace.by_id["c"].status == "incomplete"  # begun, never ended
     assert "kept 1 unknown record(s) of type response_item" in messages
     assert len(trace.llm_spans) == 1
 

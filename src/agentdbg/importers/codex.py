@@ -5,16 +5,21 @@ bare response items plus ``{"record_type": "state"}`` lines. Consecutive model
 output items (message, reasoning, function_call) form one llm step, expressed as
 an OpenAI Responses request (all items so far as ``input``) and response.
 Token counts come from ``last_token_usage`` (the per-call delta), never the
-cumulative ``total_token_usage``.
+cumulative ``total_token_usage``. Recent CLI versions add tool events
+(``exec_command_end``, ``mcp_tool_call_end``, ``patch_apply_end``, ``web_search_end``) and
+items (``web_search_call``, ``tool_search_call``): they are tool steps, merged by ``call_id``
+with the item that asked for them (see ``_codex_tools``). Times before 2000 or after 2100
+(counters, not clock times) are ignored. llm steps are replayable as Responses requests
+(``instructions`` from the session, the conversation so far; tool definitions are not in the file).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from agentdbg.importers import Importer, register
+from agentdbg.importers._codex_tools import QUIET_EVENTS, split_event, tool_event, tool_output
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
@@ -24,13 +29,31 @@ from agentdbg.importers._common import (
     read_jsonl,
     text_of,
 )
+from agentdbg.importers._shapes import replay_info
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 
 _ENVELOPE_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
-_OUTPUT_ITEMS = {"reasoning", "function_call", "custom_tool_call", "local_shell_call", "web_search_call"}
-_INPUT_ITEMS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
+_CALL_ITEMS = ("function_call", "custom_tool_call", "local_shell_call", "web_search_call", "tool_search_call")
+_OUTPUT_ITEMS = {"reasoning", *_CALL_ITEMS}
+_INPUT_ITEMS = {
+    "function_call_output",
+    "custom_tool_call_output",
+    "local_shell_call_output",
+    "tool_search_output",
+}
+_CLOCK = (946684800.0, 4102444800.0)  # 2000-01-01 .. 2100-01-01: anything else is not a clock time
+_REPLAY_NOTE = (
+    "Responses request rebuilt from the rollout (session instructions and the items so far); "
+    "the tool definitions are not in the file, so a fork offers none"
+)
+
+
+def _clock(value: float | None) -> float | None:
+    return value if value is not None and _CLOCK[0] <= value <= _CLOCK[1] else None
+
+
 _DUPLICATE_EVENTS = {
     "user_message",
     "agent_message",
@@ -39,9 +62,6 @@ _DUPLICATE_EVENTS = {
     "task_started",
     "task_complete",
 }
-_TEXT_ERROR = re.compile(
-    r"^(tool call error|error:|failed in sandbox)|sandbox denied|exit code: [1-9]", re.IGNORECASE
-)
 
 
 def sniff(head: bytes, path: Path) -> bool:
@@ -63,30 +83,6 @@ def sniff(head: bytes, path: Path) -> bool:
     )
 
 
-def _tool_output(raw: Any) -> tuple[Any, dict[str, Any], ErrorInfo | None]:
-    """(output as the model saw it, extra attributes, error) for a function_call_output payload."""
-    attributes: dict[str, Any] = {}
-    text = raw.get("content", raw) if isinstance(raw, dict) else raw
-    decoded = maybe_json(text, depth=1)
-    if isinstance(decoded, dict) and "output" in decoded and isinstance(decoded.get("metadata"), dict):
-        metadata = decoded["metadata"]
-        attributes.update({k: v for k, v in metadata.items()})
-        exit_code = metadata.get("exit_code")
-        error = None
-        if isinstance(exit_code, int) and exit_code != 0:
-            error = ErrorInfo(
-                type="exit_code", message=f"exit code {exit_code}: {text_of(decoded['output'])[:500]}"
-            )
-        return decoded["output"], attributes, error
-    if isinstance(raw, dict) and raw.get("success") is False:
-        return text, attributes, ErrorInfo(type="tool_error", message=text_of(text)[:500])
-    if isinstance(decoded, list):  # MCP tools: a content-block list in a string
-        return decoded, attributes, None
-    if isinstance(text, str) and _TEXT_ERROR.search(text[:300]):
-        return text, attributes, ErrorInfo(type="tool_error", message=text[:500])
-    return text, attributes, None
-
-
 class _Importer:
     def __init__(self, path: Path) -> None:
         self.b = ImportBuilder(path, "codex")
@@ -102,6 +98,7 @@ class _Importer:
         self.pending_usage: list[Span] = []
         self.legacy = False
         self.sent_at: float | None = None  # time of the last input item: when the next request went out
+        self.quiet: dict[str, int] = {}
 
     def parent(self) -> str | None:
         return self.turn.id if self.turn else (self.root.id if self.root else None)
@@ -121,6 +118,8 @@ class _Importer:
                 self.b.problem(f"record has an unexpected shape ({exc}); kept raw", line, "warning")
                 self.keep(line, record, "malformed")
         self.end_llm()
+        if self.root is not None and self.quiet:
+            self.root.attributes["other_events"] = dict(sorted(self.quiet.items()))
         if self.root is not None:
             ends = [s.ended_at for s in self.b.spans if s.ended_at is not None]
             self.root.ended_at = max(ends, default=self.root.started_at)
@@ -170,7 +169,7 @@ class _Importer:
     def envelope(self, line: int, record: dict[str, Any]) -> None:
         kind = record.get("type")
         payload = record.get("payload")
-        ts = parse_time(record.get("timestamp"))
+        ts = _clock(parse_time(record.get("timestamp")))
         if kind == "session_meta" and isinstance(payload, dict):
             self.start_session(line, payload, ts)
         elif kind == "turn_context" and isinstance(payload, dict):
@@ -210,7 +209,7 @@ class _Importer:
                 "turn",
                 id=payload.get("turn_id"),
                 parent_id=self.root.id if self.root else None,
-                started_at=ts or parse_time(payload.get("started_at")),
+                started_at=ts or _clock(parse_time(payload.get("started_at"))),
                 attributes={"event": payload},
                 ended=False,
                 line=line,
@@ -219,7 +218,7 @@ class _Importer:
             self.end_llm()
             if self.turn is not None:
                 self.turn.ended = True
-                self.turn.ended_at = ts or parse_time(payload.get("completed_at"))
+                self.turn.ended_at = ts or _clock(parse_time(payload.get("completed_at")))
                 self.turn.output = payload.get("last_agent_message")
                 self.turn.attributes["completion"] = payload
             self.turn = None
@@ -244,8 +243,13 @@ class _Importer:
                     type="turn_aborted", message=str(payload.get("reason") or "turn aborted")
                 )
             self.turn = None
+        elif split_event(str(kind)) is not None:
+            family, phase = split_event(str(kind))  # type: ignore[misc]
+            self.tool_event(line, family, phase, payload, ts)
         elif kind in _DUPLICATE_EVENTS:
             return  # user_message / agent_message duplicate response items already imported
+        elif kind in QUIET_EVENTS:
+            self.quiet[str(kind)] = self.quiet.get(str(kind), 0) + 1
         else:
             self.keep(line, {"type": "event_msg", "payload": payload}, f"event_msg.{kind}")
 
@@ -286,7 +290,7 @@ class _Importer:
             llm.output["output"].append(item)
             llm.ended_at = ts or llm.ended_at
             llm.end_line = line
-            if kind in ("function_call", "custom_tool_call", "local_shell_call"):
+            if kind in _CALL_ITEMS:
                 self.function_call(line, item, ts)
         else:
             self.end_llm()
@@ -312,7 +316,7 @@ class _Importer:
             else ts,
             input={"provider": "openai", "api": "responses", "request": request},
             output={"object": "response", "model": self.model, "output": []},
-            attributes={"replayable": False, "model": self.model},
+            attributes={**replay_info(True, _REPLAY_NOTE), "model": self.model},
             line=line,
         )
         self.current_llm = span
@@ -324,7 +328,10 @@ class _Importer:
         self.current_llm = None
 
     def function_call(self, line: int, item: dict[str, Any], ts: float | None) -> None:
+        kind = item.get("type")
         call_id = str(item.get("call_id") or item.get("id") or "")
+        if kind == "tool_search_call" and not call_id:
+            call_id = f"tool_search@{line}"
         raw_arguments = item.get("arguments", item.get("input", item.get("action")))
         arguments = maybe_json(raw_arguments, depth=1)
         span = self.b.add(
@@ -346,10 +353,30 @@ class _Importer:
         if "__" in str(item.get("name") or ""):
             span.attributes["mcp_server"] = str(item["name"]).split("__", 1)[0]
         self.tools[call_id] = span
+        if kind == "web_search_call":  # run by the API itself: no output item follows
+            self.b.finish(span, ended_at=ts, output=item.get("action") or item.get("status"))
+            span.name = "web_search"
+            if item.get("status") == "failed":
+                span.error = ErrorInfo(
+                    type="web_search_failed", message=text_of(item.get("action") or "failed")
+                )
+        elif kind == "tool_search_call":
+            span.name = "tool_search"
+            span.attributes["execution"] = item.get("execution")
 
     def function_output(self, line: int, item: dict[str, Any], ts: float | None) -> None:
         call_id = str(item.get("call_id") or "")
         span = self.tools.get(call_id)
+        if item.get("type") == "tool_search_output":
+            if span is None:  # a server-side search: the call had no call_id
+                span = next(
+                    (s for s in reversed(self.tools.values()) if s.name == "tool_search" and not s.ended),
+                    None,
+                )
+            if span is not None:
+                self.b.finish(span, ended_at=ts, output=item.get("tools", item.get("output")))
+                span.end_line = line
+                return
         if span is None:
             self.b.problem(
                 f"function_call_output for unknown call_id {call_id!r}; kept as its own step", line, "warning"
@@ -363,10 +390,15 @@ class _Importer:
                 ended=False,
                 line=line,
             )
-        output, attributes, error = _tool_output(item.get("output"))
+        output, attributes, error = tool_output(item.get("output"))
         self.b.finish(span, ended_at=ts, output=output, error=error)
         span.end_line = line
         span.attributes.update(attributes)
+
+    def tool_event(
+        self, line: int, family: str, phase: str, payload: dict[str, Any], ts: float | None
+    ) -> None:
+        tool_event(self, line, family, phase, payload, ts)
 
     # ----------------------------------------------------------------- legacy
 
