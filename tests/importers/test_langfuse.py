@@ -79,8 +79,12 @@ def test_observations_become_steps_with_the_source_figures(path: Path) -> None:
         parent = observation.get("parentObservationId")
         assert span.parent_id == (parent if parent in ids else root_id)
     assert trace.header.metadata["langfuse_trace"]["id"] == data["trace"]["id"]
-    for span in trace.llm_spans:
-        assert span.input["api"] == "chat.completions" and span.llm.replayable is False
+    for span in trace.llm_spans:  # replayable exactly when the conversation (and the tools it uses) was kept
+        request = span.input["request"]
+        messages = request.get("messages") or []
+        uses_tools = bool(span.llm.tool_calls) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+        complete = bool(request.get("model") and messages) and (bool(request.get("tools")) or not uses_tools)
+        assert span.input["api"] in ("chat.completions", "messages") and span.llm.replayable is complete
     positions = {s.id: i for i, s in enumerate(trace.spans)}
     assert all(positions[s.parent_id] < positions[s.id] for s in trace.spans if s.parent_id)
 

@@ -108,7 +108,13 @@ def test_handwritten_file_messages_tools_and_errors() -> None:
     assert forecast.tool.arguments == {"city": "Paris", "days": 3}
     assert forecast.error.type == "TimeoutError" and "timed out after 30s" in forecast.error.message
     assert lookup.tool.arguments == {"q": "France"} and lookup.output == "Paris"
-    assert all(s.llm.replayable is False for s in trace.llm_spans)
+    # replayable when the span kept the conversation and the tools it (or its answer) uses
+    assert [s.llm.replayable for s in trace.llm_spans] == [False, False, True, True]
+    claude = trace.llm_spans[3]
+    assert claude.input["provider"] == "anthropic" and claude.input["request"]["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": claude.llm.prompt[0].text}]}
+    ]
+    assert claude.llm.answer_text == "Hi!"
 
 
 ROUND_TRIP = [

@@ -6,7 +6,9 @@ the older ``gen_ai.prompt.N.*`` form), OpenInference (``openinference.span.kind`
 flattened ``llm.input_messages.N.message.*``, ``input.value``/``output.value``,
 ``tool.*``), the Vercel AI SDK (``ai.*``), LangSmith (``langsmith.*``) and
 agentdbg's own lossless ``agentdbg.*`` attributes. Conversations are expressed as
-OpenAI chat.completions requests/responses (not replayable: the original request is gone).
+OpenAI chat.completions requests/responses; ``_genai_request`` rebuilds the recorded provider's
+request from them, replayable when the span held the input messages (and the tool definitions
+its conversation uses).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 from agentdbg.importers._common import as_int, make_usage, maybe_json, text_of
 from agentdbg.importers._genai_messages import (
     indexed,
+    instructions_text,
     openinference_messages,
     to_chat_messages,
     to_chat_response,
 )
-from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.importers._genai_request import rebuild_request
+from agentdbg.model.records import SPAN_KINDS, ErrorInfo, Usage
 
 
 @dataclass
@@ -86,7 +90,7 @@ def attr_usage(attrs: dict[str, Any]) -> Usage | None:
 
 def classify(attrs: dict[str, Any], hint: str | None = None) -> str:
     """agentdbg kind from the conventions' own kind attributes, then the caller's hint."""
-    if attrs.get("agentdbg.kind") in ("llm", "tool", "retrieval", "agent", "custom"):
+    if attrs.get("agentdbg.kind") in SPAN_KINDS:
         return str(attrs["agentdbg.kind"])
     operation = str(attrs.get("gen_ai.operation.name") or "").lower()
     oi_kind = str(attrs.get("openinference.span.kind") or "").upper()
@@ -152,6 +156,14 @@ def _json_attr(value: Any) -> Any:
     return value
 
 
+def _first_present(attrs: dict[str, Any], *keys: str) -> Any:
+    """The value of the first of ``keys`` present in ``attrs`` (``None`` when none is)."""
+    for key in keys:
+        if attrs.get(key) is not None:
+            return attrs[key]
+    return None
+
+
 def _lossless(attrs: dict[str, Any]) -> Step:
     kind = str(attrs.get("agentdbg.kind"))
     error = maybe_json(attrs.get("agentdbg.error"), depth=1)
@@ -195,21 +207,31 @@ def interpret(
             attrs.get("gen_ai.tool.name") or attrs.get("tool.name") or attrs.get("ai.toolCall.name") or name
         )
         call_id = attrs.get("gen_ai.tool.call.id") or attrs.get("tool_call.id") or attrs.get("ai.toolCall.id")
-        arguments = attrs.get(
-            "gen_ai.tool.call.arguments",
-            attrs.get(
-                "tool.parameters",
-                attrs.get("tool_call.function.arguments", attrs.get("ai.toolCall.args", input_value)),
-            ),
+        # OpenInference's ``tool.parameters`` is the tool's JSON schema, not the call's arguments.
+        arguments = _first_present(
+            attrs, "gen_ai.tool.call.arguments", "tool_call.function.arguments", "ai.toolCall.args"
         )
-        result = attrs.get("gen_ai.tool.call.result", attrs.get("ai.toolCall.result", output_value))
+        result = _first_present(attrs, "gen_ai.tool.call.result", "ai.toolCall.result")
+        tool_attributes: dict[str, Any] = {}
+        schema = maybe_json(attrs.get("tool.parameters"))
+        if schema is not None:
+            tool_attributes["tool_schema"] = schema
+        if attrs.get("tool.description") or attrs.get("gen_ai.tool.description"):
+            tool_attributes["tool_description"] = attrs.get("tool.description") or attrs.get(
+                "gen_ai.tool.description"
+            )
         return Step(
             kind="tool",
             name=str(tool_name),
-            input={"name": str(tool_name), "arguments": maybe_json(arguments), "call_id": call_id},
-            output=maybe_json(result),
+            input={
+                "name": str(tool_name),
+                "arguments": maybe_json(arguments if arguments is not None else input_value),
+                "call_id": call_id,
+            },
+            output=maybe_json(result if result is not None else output_value),
             usage=usage,
             error=error,
+            attributes=tool_attributes,
         )
     kept = (
         {"aggregate_usage": usage.model_dump(exclude_none=True)} if usage is not None else {}
@@ -224,6 +246,16 @@ def interpret(
     )
 
 
+def _chat_tool(tool: Any) -> Any:
+    """A chat.completions tool from an OpenInference JSON schema or a GenAI-semconv definition."""
+    if isinstance(tool, dict) and "function" in tool:
+        return tool
+    if isinstance(tool, dict) and "name" in tool:  # semconv: {type: function, name, description, parameters}
+        function = {k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool}
+        return {"type": "function", "function": function}
+    return {"type": "function", "function": tool}
+
+
 def _llm(
     attrs: dict[str, Any],
     name: str,
@@ -234,11 +266,9 @@ def _llm(
     error: ErrorInfo | None,
 ) -> Step:
     messages: list[dict[str, Any]] = []
-    system = maybe_json(attrs.get("gen_ai.system_instructions"))
+    system = instructions_text(attrs.get("gen_ai.system_instructions"))
     if system:
-        messages.extend(
-            {"role": "system", "content": m.get("content", "")} for m in to_chat_messages(system, "system")
-        )
+        messages.append({"role": "system", "content": system})
     if attrs.get("gen_ai.input.messages") is not None:
         messages.extend(to_chat_messages(attrs["gen_ai.input.messages"]))
     elif indexed(attrs, "llm.input_messages"):
@@ -306,12 +336,9 @@ def _llm(
         or maybe_json(attrs.get("ai.prompt.tools"))
     )
     if isinstance(tools, list) and tools:
-        request["tools"] = [
-            t if isinstance(t, dict) and "function" in t else {"type": "function", "function": t}
-            for t in tools
-        ]
+        request["tools"] = [_chat_tool(t) for t in tools]
     params = maybe_json(attrs.get("llm.invocation_parameters"))
-    attributes: dict[str, Any] = {"replayable": False, "model": model}
+    attributes: dict[str, Any] = {"model": model}
     if isinstance(params, dict):
         attributes["invocation_parameters"] = params
     provider = (
@@ -325,11 +352,13 @@ def _llm(
         attributes["source_provider"] = provider
     if finish_reason:
         attributes["finish_reason"] = finish_reason
+    step_input, step_output, replayable = rebuild_request(request, response, attrs, params, provider)
+    attributes["replayable"] = replayable
     return Step(
         kind="llm",
         name=str(model or name),
-        input={"provider": "openai", "api": "chat.completions", "request": request},
-        output=response,
+        input=step_input,
+        output=step_output,
         usage=usage,
         error=error,
         attributes=attributes,

@@ -189,6 +189,29 @@ def _langchain_message(message: dict[str, Any]) -> dict[str, Any]:
     return chat
 
 
+def instructions_text(value: Any) -> str:
+    """System instructions as text: a string, GenAI-semconv parts (``[{type: text, content}]``) or messages."""
+    value = maybe_json(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    items = value if isinstance(value, list) else [value]
+    texts: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("parts"), list):  # a {role, parts} message
+            texts.append(instructions_text(item["parts"]))
+        elif isinstance(item, dict) and item.get("type") in (None, "text") and (
+            "content" in item or "text" in item
+        ):
+            texts.append(text_of(item.get("content", item.get("text", ""))))
+        else:
+            texts.append(text_of(item))
+    return "\n".join(text for text in texts if text)
+
+
 def to_chat_messages(value: Any, default_role: str = "user") -> list[dict[str, Any]]:
     """Best-effort OpenAI chat messages from any recorded prompt shape (kept as text when unknown)."""
     value = maybe_json(value)

@@ -1,0 +1,134 @@
+"""Rebuild the request an instrumented llm call sent, from what its span recorded, for the recorded provider.
+
+A GenAI-semconv or OpenInference span carries the conversation (input messages), the tool
+definitions and the sampling parameters, not the request body. When the span holds all that the
+call needed (the messages, plus the tool definitions whenever the conversation or the answer
+uses tools), the
+rebuilt request is complete and the step is replayable: as OpenAI chat.completions, or as
+Anthropic messages when the span says the provider was Anthropic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentdbg.errors import ConversionError
+from agentdbg.importers._common import as_dict, as_list, maybe_json
+from agentdbg.wire import anthropic_messages, openai_chat
+
+# GenAI-semconv request attributes -> chat.completions parameter
+_SEMCONV_PARAMS = {
+    "gen_ai.request.temperature": "temperature",
+    "gen_ai.request.top_p": "top_p",
+    "gen_ai.request.max_tokens": "max_tokens",
+    "gen_ai.request.frequency_penalty": "frequency_penalty",
+    "gen_ai.request.presence_penalty": "presence_penalty",
+    "gen_ai.request.stop_sequences": "stop",
+    "gen_ai.request.seed": "seed",
+}
+# OpenInference ``llm.invocation_parameters`` keys that are chat.completions parameters
+_INVOCATION_PARAMS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+    "seed",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+)
+_ANTHROPIC_NAMES = ("anthropic", "aws.bedrock.anthropic")  # prefixes: also "anthropic.messages"
+
+
+def _uses_tools(messages: list[dict[str, Any]]) -> bool:
+    return any(m.get("tool_calls") or m.get("role") == "tool" for m in messages if isinstance(m, dict))
+
+
+def _whole_request(value: Any) -> dict[str, Any] | None:
+    """``input.value`` when it is a whole chat.completions body (openinference-instrumentation-openai)."""
+    body = as_dict(value)
+    if body.get("model") and isinstance(body.get("messages"), list) and body["messages"]:
+        return dict(body)
+    return None
+
+
+def _anthropic_response(chat: Any) -> Any:
+    """An Anthropic ``message`` response from the chat.completions response read from the span."""
+    choices = as_dict(chat).get("choices")
+    if not isinstance(choices, list) or not choices:
+        return chat
+    first = as_dict(choices[0])
+    message = as_dict(first.get("message"))
+    content: list[dict[str, Any]] = []
+    if message.get("content"):
+        content.append({"type": "text", "text": str(message["content"])})
+    for call in message.get("tool_calls") or []:
+        function = as_dict(as_dict(call).get("function"))
+        arguments = maybe_json(function.get("arguments"))
+        content.append(
+            {
+                "type": "tool_use",
+                "id": as_dict(call).get("id"),
+                "name": function.get("name"),
+                "input": arguments if isinstance(arguments, dict) else {},
+            }
+        )
+    usage = as_dict(as_dict(chat).get("usage"))
+    finish = first.get("finish_reason")
+    response: dict[str, Any] = {
+        "type": "message",
+        "role": "assistant",
+        "model": as_dict(chat).get("model"),
+        "content": content,
+        "stop_reason": _STOP_REASONS.get(str(finish), finish),
+    }
+    if usage:
+        response["usage"] = {
+            "input_tokens": usage.get("prompt_tokens"),
+            "output_tokens": usage.get("completion_tokens"),
+        }
+    return response
+
+
+_STOP_REASONS = {"tool_calls": "tool_use", "stop": "end_turn", "length": "max_tokens"}
+
+
+def rebuild_request(
+    request: dict[str, Any], response: Any, attrs: dict[str, Any], params: Any, provider: Any
+) -> tuple[dict[str, Any], Any, bool]:
+    """The llm step's input (``{provider, api, request}``), its output, and whether it can be replayed.
+
+    Args:
+        request: the chat.completions request read from the span (``model``, ``messages``, ``tools``).
+        response: the chat.completions response read from the span.
+        attrs: the span's attributes (sampling parameters are read from them).
+        params: OpenInference ``llm.invocation_parameters`` (a dict, or anything else when absent).
+        provider: the provider the span names (``gen_ai.provider.name`` and its older spellings).
+    """
+    whole = _whole_request(maybe_json(attrs.get("input.value")))
+    if whole is not None and not attrs.get("gen_ai.input.messages"):
+        request = whole
+    else:
+        request = dict(request)
+        for key, target in _SEMCONV_PARAMS.items():
+            if attrs.get(key) is not None and target not in request:
+                request[target] = attrs[key]
+        for key in _INVOCATION_PARAMS:
+            if isinstance(params, dict) and params.get(key) is not None and key not in request:
+                request[key] = params[key]
+    messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+    answers = [as_dict(c).get("message") for c in as_list(as_dict(response).get("choices"))]
+    tools_known = bool(request.get("tools")) or not _uses_tools(messages + [m for m in answers if m])
+    complete = bool(request.get("model")) and bool(messages) and tools_known
+    chat = {"provider": "openai", "api": "chat.completions", "request": request}
+    if str(provider or "").lower().startswith(_ANTHROPIC_NAMES) and complete:
+        try:  # the wire codecs: chat request -> neutral conversation -> Anthropic request
+            converted = anthropic_messages.build_request(openai_chat.conversation(request), str(request["model"]))
+        except ConversionError:  # content with no Anthropic equivalent: keep the chat form for reading only
+            return chat, response, False
+        anthropic = {"provider": "anthropic", "api": "messages", "request": converted}
+        return anthropic, _anthropic_response(response), True
+    return chat, response, complete
