@@ -128,6 +128,41 @@ def _langgraph_tool(observation: dict[str, Any]) -> Step:
     )
 
 
+def _named_tool(observation: dict[str, Any], attrs: dict[str, Any]) -> str | None:
+    """The tool name of a plain SPAN that is a tool call by convention (Koog: ``tool.<Name>``), else ``None``."""
+    if observation.get("type") != "SPAN":
+        return None
+    name = str(observation.get("name") or "")
+    if name.startswith("tool.") and len(name) > 5:
+        return str(attrs.get("gen_ai.tool.name") or name[5:])
+    return None
+
+
+def _aggregates_off_the_totals(b: ImportBuilder) -> None:
+    """An agent/chain observation's usage that sums its generations moves to an attribute (not counted twice).
+
+    Frameworks (Microsoft Agent Framework, Koog) report on ``invoke_agent`` the tokens of the calls
+    inside it; counted as well, the trace's totals would double. Kept as ``aggregate_usage``.
+    """
+    children: dict[str | None, list[Any]] = {}
+    for span in b.spans:
+        children.setdefault(span.parent_id, []).append(span)
+
+    def has_counted_descendant(span: Any) -> bool:
+        stack = list(children.get(span.id, []))
+        while stack:
+            child = stack.pop()
+            if child.usage is not None and child.kind == "llm":
+                return True
+            stack.extend(children.get(child.id, []))
+        return False
+
+    for span in b.spans:
+        if span.kind != "llm" and span.usage is not None and has_counted_descendant(span):
+            span.attributes["aggregate_usage"] = span.usage.model_dump(exclude_none=True)
+            span.usage = None
+
+
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "langfuse")
     data = read_json_file(path, b)
@@ -205,12 +240,19 @@ def load(path: Path) -> Trace:
         kind = (
             "llm"
             if observation.get("type") == "GENERATION"
-            else ("tool" if observation.get("type") == "TOOL" else step.kind)
+            else (
+                "tool" if observation.get("type") == "TOOL" or _named_tool(observation, attrs) else step.kind
+            )
         )
         if kind != step.kind:  # Langfuse's own type wins; reinterpret with it
+            tool_name = _named_tool(observation, attrs) if kind == "tool" else None
             step = interpret(
-                {**attrs, "gen_ai.operation.name": "chat" if kind == "llm" else "execute_tool"},
-                name=step.name,
+                {
+                    **({"gen_ai.tool.name": tool_name} if tool_name else {}),
+                    **attrs,
+                    "gen_ai.operation.name": "chat" if kind == "llm" else "execute_tool",
+                },
+                name=tool_name or step.name,
                 kind_hint=kind,
                 input_value=observation.get("input"),
                 output_value=observation.get("output"),
@@ -264,6 +306,7 @@ def load(path: Path) -> Trace:
     if root is not None:
         ends = [s.ended_at for s in b.spans if s.ended_at is not None]
         root.ended_at = max(ends, default=root.started_at)
+    _aggregates_off_the_totals(b)
     return b.build(
         trace_id=trace.get("id"),
         name=str(trace.get("name") or ""),
