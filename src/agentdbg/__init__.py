@@ -15,7 +15,17 @@ from agentdbg.store import read_trace
 
 __version__ = "0.1.0"
 
-_CAPTURE_NAMES = ("wrap_openai", "wrap_anthropic", "tool", "span", "trace", "current_span", "carry_context")
+_CAPTURE_NAMES = (
+    "wrap_openai",
+    "wrap_anthropic",
+    "tool",
+    "span",
+    "trace",
+    "current_span",
+    "carry_context",
+    "instrument",
+    "uninstrument",
+)
 
 
 def __getattr__(name: str) -> Any:
