@@ -10,8 +10,8 @@ import openai
 import pytest
 
 import agentdbg
-from agentdbg.replay import replay
 from agentdbg import secrets
+from agentdbg.replay import replay
 from agentdbg.secrets import mask_secret_bytes, mask_secrets
 from agentdbg.store import read_trace
 from agentdbg.testing.llm_server import FakeLLMServer, error_reply, reply

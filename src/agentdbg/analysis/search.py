@@ -112,11 +112,14 @@ def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
                 for entry in entries:
                     if entry.name.startswith("."):
                         continue
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file() and entry.name.lower().endswith(TRACE_SUFFIXES):
-                        yield entry
-        except OSError:
+                    try:  # one bad entry (a symlink loop: ELOOP) must not drop the rest of the folder
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file() and entry.name.lower().endswith(TRACE_SUFFIXES):
+                            yield entry
+                    except OSError:
+                        continue
+        except OSError:  # a folder we may not list
             continue
 
 
@@ -129,7 +132,10 @@ def _collect(roots: list[str]) -> list[tuple[SearchCache, list[tuple[str, int, i
         if path.is_dir():
             files = []
             for entry in _walk(path):
-                stat = entry.stat()
+                try:
+                    stat = entry.stat()
+                except OSError:  # gone, or a link that stopped resolving, since the listing
+                    continue
                 files.append((entry.path, stat.st_size, stat.st_mtime_ns))
             groups.append((SearchCache(path), sorted(files), True))
         elif path.is_file():

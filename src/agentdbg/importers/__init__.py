@@ -8,11 +8,13 @@ never by file name; ``format=`` forces one.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentdbg.errors import ImportFormatError, TraceReadError
+from agentdbg.importers._input import describe, input_file
 from agentdbg.model.trace import Trace
 from agentdbg.store.reader import read_trace
 
@@ -67,20 +69,46 @@ def _load_builtin_importers() -> None:
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """The name of the format of ``path``, decided from its content."""
-    file_path = Path(path)
+    """The name of the format of ``path``, decided from its content.
+
+    Raises:
+        TraceReadError: the file cannot be read.
+        ImportFormatError: no importer recognises it and it is not our format (one line: what it
+            looks like, the formats tried, ``agentdbg formats``).
+    """
+    return _detect(input_file(path), Path(path))
+
+
+# A line of our own format anywhere in the head (the header may be long, or its ``type`` key late).
+_NATIVE_RECORD = re.compile(rb'"type"\s*:\s*"(?:trace|span_start|span_end|span)"')
+_SNIFF_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, OverflowError)
+
+
+def _sniffs(importer: Importer, head: bytes, path: Path) -> bool:
     try:
-        with open(file_path, "rb") as handle:
+        return bool(importer.sniff(head, path))
+    except _SNIFF_ERRORS:  # a sniffer choking on odd content (``"type": {}``) just does not claim the file
+        return False
+
+
+def _detect(readable: Path, shown: Path) -> str:
+    try:
+        with open(readable, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
-        raise TraceReadError(f"cannot open {file_path}: {exc.strerror or exc}") from exc
+        raise TraceReadError(f"cannot open {shown}: {exc.strerror or exc}") from exc
     _load_builtin_importers()
-    if _native_sniff(head, file_path):
+    if _native_sniff(head, readable):
         return "agentdbg"
     for importer in IMPORTERS.values():
-        if importer.name != "agentdbg" and importer.sniff(head, file_path):
+        if importer.name != "agentdbg" and _sniffs(importer, head, readable):
             return importer.name
-    return "agentdbg"  # unknown content: the native reader names every bad line
+    if not head or _NATIVE_RECORD.search(head):
+        return "agentdbg"  # ours (bad lines are named by the reader), or empty (open_trace says so)
+    raise ImportFormatError(
+        f"{shown}: not a trace agentdbg can read: it looks like {describe(head)}; "
+        f"formats tried: {', '.join(IMPORTERS)}; run `agentdbg formats` to see what each reads"
+    )
 
 
 def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace:
@@ -96,14 +124,17 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace
     if file_path.is_dir():
         raise TraceReadError(f"{file_path} is a directory, not a trace file")
     _load_builtin_importers()
-    name = format or detect_format(file_path)
+    readable = input_file(file_path)  # a pipe, FIFO, device or CR-only file: a bounded private copy
+    if format is None and readable.stat().st_size == 0:  # a forced format's importer reports it
+        raise TraceReadError(f"{file_path}: empty file (0 bytes); nothing to read")
+    name = format or _detect(readable, file_path)
     importer = IMPORTERS.get(name)
     if importer is None:
         raise ImportFormatError(
             f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}"
         )
     try:
-        trace = importer.load(file_path)
+        trace = importer.load(readable)
     except (
         ValueError,
         TypeError,
@@ -121,7 +152,19 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace
     trace.format = name
     if trace.source is None:
         trace.source = str(file_path)
+    return _shown_as(trace, file_path, readable)
+
+
+def _shown_as(trace: Trace, path: Path, readable: Path) -> Trace:
+    """Name the file the user gave, not the private copy a pipe was read into."""
+    if readable != path:
+        copy = str(readable)
+        trace.source = str(path) if trace.source in (None, copy) else trace.source
+        for problem in trace.problems:
+            if problem.path == copy:
+                problem.path = str(path)
     return trace
+
 
 
 __all__ = ["IMPORTERS", "Importer", "detect_format", "open_trace", "register"]
