@@ -36,7 +36,7 @@ class ReplayDivergenceError(ReplayError):
 class Replaying:
     """The context manager ``replaying()`` returns; its attributes count what happened so far."""
 
-    def __init__(self, trace: Trace, spec: ForkSpec) -> None:
+    def __init__(self, trace: Trace | None, spec: ForkSpec) -> None:
         self.player = Player(spec, trace)
         self._previous: playback.Player | None = None
 
@@ -58,14 +58,22 @@ class Replaying:
     def divergences(self) -> list[Divergence]:
         return list(self.player.divergences)
 
-    def __enter__(self) -> Replaying:
+    def start(self) -> None:
+        """Switch playback on for this process (what entering the block does)."""
         self._previous = playback.activate(self.player)
+
+    def stop(self) -> None:
+        """Switch it off again (what leaving the block does, without raising)."""
+        playback.activate(self._previous)
+
+    def __enter__(self) -> Replaying:
+        self.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        playback.activate(self._previous)
+        self.stop()
         stopped = self.player.stopped_at
         if stopped is not None and (exc is None or isinstance(exc, Exception)):
             raise ReplayDivergenceError(stopped) from exc

@@ -92,13 +92,15 @@ def answer_for(api: str, span: Span, request: Any) -> tuple[int, str, bytes]:
 class Player:
     """Decides, request by request and tool call by tool call, between the record and live (thread-safe)."""
 
-    def __init__(self, spec: ForkSpec, trace: Trace) -> None:
+    def __init__(self, spec: ForkSpec, trace: Trace | None) -> None:
+        """``trace`` may be ``None`` only when re-recording (``spec.record``): nothing is served then."""
         self.spec = spec
         self.trace = trace
-        self.llm_steps = [span for span in trace.spans if span.kind == "llm"]
-        self.tool_steps = [span for span in trace.spans if span.kind == "tool"]
+        spans = trace.spans if trace is not None else []
+        self.llm_steps = [span for span in spans if span.kind == "llm"]
+        self.tool_steps = [span for span in spans if span.kind == "tool"]
         self.fork: Span | None = None
-        if spec.from_step is not None and not spec.record:
+        if spec.from_step is not None and trace is not None and not spec.record:
             from agentdbg.replay.selectors import select_step
 
             self.fork = select_step(trace, spec.from_step)
@@ -138,7 +140,7 @@ class Player:
         return f"{stem}.{number}.jsonl"
 
     def header_fields(self) -> dict[str, Any]:
-        if self.spec.record:
+        if self.spec.record or self.trace is None:
             return {}
         return {
             "fork_of": {
