@@ -3,7 +3,9 @@
 Each distinct ``tool_call_metadata.model_response`` (a full litellm chat
 completion, repeated on actions and observations) becomes one llm step, counted
 once; each tool-call action becomes a tool step finished by the observation whose
-``cause`` names it. The request is rebuilt from the events so far (not replayable).
+``cause`` names it. An agent ``message`` action (the agent talking to the user) is
+an llm step whose answer is that message. The request is rebuilt from the events so
+far (not replayable: the system prompt and tool definitions are not in the stream).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from agentdbg.importers._common import (
     sniff_json_head,
     text_of,
 )
+from agentdbg.importers._shapes import chat_request, chat_response, replay_info
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -100,6 +103,37 @@ def load(path: Path) -> Trace:
                     line=index + 1,
                 )
                 continue
+            if event.get("action") == "message" and event.get("source") == "agent":
+                text = str((event.get("args") or {}).get("content") or event.get("message") or "")
+                model = response.get("model") if response else None
+                key = str(response.get("id")) if response and response.get("id") else None
+                if key is None or key not in llm_by_response:
+                    span = b.add(
+                        "llm",
+                        str(model or "agent message"),
+                        id=key,
+                        parent_id=root.id,
+                        started_at=ts,
+                        input={
+                            "provider": "openai",
+                            "api": "chat.completions",
+                            "request": chat_request(model, chat),
+                        },
+                        output=response if response else chat_response(model, text, []),
+                        usage=usage_from_response(OPENAI_CHAT, response) if response else None,
+                        attributes={
+                            "model": model,
+                            "event_id": event.get("id"),
+                            **replay_info(
+                                False, "the event stream keeps no system prompt or tool definitions"
+                            ),
+                        },
+                        line=index + 1,
+                    )
+                    if key is not None:
+                        llm_by_response[key] = span
+                chat.append({"role": "assistant", "content": text})
+                continue
             if response is not None:
                 response_id = str(response.get("id") or f"response-{index}")
                 if response_id not in llm_by_response:
@@ -117,7 +151,12 @@ def load(path: Path) -> Trace:
                         },
                         output=response,
                         usage=usage_from_response(OPENAI_CHAT, response),
-                        attributes={"replayable": False, "model": model},
+                        attributes={
+                            "model": model,
+                            **replay_info(
+                                False, "the event stream keeps no system prompt or tool definitions"
+                            ),
+                        },
                         line=index + 1,
                     )
                     for choice in response.get("choices") or []:
