@@ -69,6 +69,9 @@ class DiagnoseOptions(BaseModel):
         default=0.2, ge=0, le=1, description="Best-document relevance below this is flagged."
     )
     patterns: list[str] | None = Field(default=None, description="Run only these detectors (pattern ids).")
+    final_tools: list[str] = Field(
+        default_factory=list, description="Tools whose call is the final answer (besides the known ones)."
+    )
 
 
 def at_least(findings: list[Finding], severity: str) -> list[Finding]:

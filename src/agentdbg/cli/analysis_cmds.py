@@ -90,6 +90,13 @@ def diagnose(
         Severity,
         typer.Option("--min-severity", help="Show only findings at or above this severity (info shows all)."),
     ] = Severity.info,
+    final_tool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--final-tool",
+            help="A tool whose call is the run's final answer (structured output), besides final_result*, final_answer and a tool forced by tool_choice (repeatable).",
+        ),
+    ] = None,
     format: FormatOption = None,
 ) -> None:
     """Find common failure patterns (loops, bad arguments, unknown or wrong tools, context overflow, truncated
@@ -103,7 +110,10 @@ def diagnose(
     with user_errors():
         check_patterns(only)
         options = DiagnoseOptions(
-            loop_threshold=loop_threshold, windows=parse_windows(window), patterns=only or None
+            loop_threshold=loop_threshold,
+            windows=parse_windows(window),
+            patterns=only or None,
+            final_tools=list(final_tool or []),
         )
     results: list[dict[str, Any]] = []
     failing = False

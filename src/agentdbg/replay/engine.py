@@ -12,6 +12,7 @@ from typing import Any
 
 from agentdbg.errors import PatchError, ReplayError
 from agentdbg.model.records import ErrorInfo
+from agentdbg.model.run_end import declared_final_tools, is_terminal_call
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.providers import ToolCall, ToolResult, adapter_for, result_text
@@ -82,8 +83,16 @@ def _check_sequence(plan: StartPlan, request: dict[str, Any]) -> None:
 class _Run:
     """One replay in progress: the plan, the resolver, the writer and the running tallies."""
 
-    def __init__(self, trace: Trace, plan: StartPlan, resolver: ToolResolver, writer: ForkWriter) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        plan: StartPlan,
+        resolver: ToolResolver,
+        writer: ForkWriter,
+        final_tools: Sequence[str] = (),
+    ) -> None:
         self.trace = trace
+        self.final_tools = declared_final_tools(trace.header.metadata, final_tools)
         self.plan = plan
         self.resolver = resolver
         self.writer = writer
@@ -186,6 +195,15 @@ class _Run:
             calls = adapter.tool_calls(response)
             if not calls:
                 self.result.status = "finished"
+                return
+            final = next((c for c in calls if is_terminal_call(c.name, request, self.final_tools)), None)
+            if final is not None:  # structured output / final answer: its arguments are the answer
+                self.result.status = "finished"
+                self.result.new_answer = (
+                    final.arguments_raw
+                    if final.arguments_raw is not None
+                    else json.dumps(final.arguments, ensure_ascii=False, default=str)
+                )
                 return
             results = self.answer_calls(calls)
             if self.needed:
@@ -303,6 +321,7 @@ def replay(
     provider: str | None = None,
     base_url: str | None = None,
     tools: ToolsArg = None,
+    final_tools: Sequence[str] = (),
     max_steps: int = 20,
     dry_run: bool = False,
     max_retries: int = 2,
@@ -317,7 +336,10 @@ def replay(
         sets: ``PATH=JSON`` one-off edits applied after ``patch``.
         output: The fork's path (default ``<trace>.fork.jsonl``); never overwritten unless ``force``.
         model, provider, base_url: Overrides of the recorded ones (``provider`` must match the recorded API).
-        tools: ``"module:attr"``, a dict name→function or a list of functions, for tool calls not in the trace.
+        tools: ``"module:attr"``, a dict name→function, a list of functions or framework tool objects,
+            for tool calls not in the trace.
+        final_tools: Tools whose call ends the run as its answer, besides the known framework ones
+            (``final_result*``, ``final_answer``, a tool forced by ``tool_choice``) and the trace's header hint.
         max_steps: The most llm calls the fork may make (status ``max-steps`` when reached).
         dry_run: Send nothing; ``result.request`` holds the exact first request.
         max_retries: SDK retries on 408/409/429/5xx.
@@ -355,7 +377,7 @@ def replay(
     # MissingApiKeyError is raised here, before anything is written or sent.
     client = plan.adapter.build_client(base_url, max_retries=max_retries)
     writer = ForkWriter(fork_path, on_step)
-    run = _Run(source, plan, resolver, writer)
+    run = _Run(source, plan, resolver, writer, final_tools)
     try:
         writer.header(source, span.address, combined)
         for earlier in source.spans[: span.step - 1]:

@@ -14,6 +14,7 @@ from typing import Any
 from agentdbg.model.trace import Trace
 from agentdbg.providers.base import ToolCall, result_text
 from agentdbg.replay.errors import ToolsSpecError
+from agentdbg.replay.framework_tools import as_tool_function
 
 NEEDS_TOOL_RESULT = "NeedsToolResult"
 
@@ -28,37 +29,50 @@ def canonical_arguments(arguments: Any) -> str:
     return json.dumps(arguments, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def tool_name_of(function: Callable[..., Any]) -> str:
-    """The name a tool function answers to (``@agentdbg.tool(name=...)`` if set, else ``__name__``)."""
+def tool_name_of(function: Any) -> str:
+    """The name a tool answers to: ``@agentdbg.tool(name=...)``, a framework tool's ``name``, else ``__name__``."""
     for attribute in ("agentdbg_tool_name", "tool_name", "name"):
         value = getattr(function, attribute, None)
         if isinstance(value, str) and value:
             return value
+    metadata_name = getattr(getattr(function, "metadata", None), "name", None)  # llama-index tools
+    if isinstance(metadata_name, str) and metadata_name:
+        return metadata_name
     return str(getattr(function, "__name__", repr(function)))
 
 
 def tools_from_value(value: Any, spec: str = "tools") -> dict[str, Callable[..., Any]]:
-    """``{name: callable}`` from a dict, a list of callables, or one callable.
+    """``{name: callable}`` from a dict, a list, or one tool: plain functions or framework tool objects.
+
+    Every value is turned into a plain synchronous callable taking the call's arguments as keywords
+    (``replay/framework_tools.py``): async functions are awaited, framework tools are invoked as their
+    framework would, and what they return reaches the model as that framework sends it.
 
     Raises:
         ToolsSpecError: for anything else.
     """
     if isinstance(value, Mapping):
-        bad = [str(name) for name, function in value.items() if not callable(function)]
+        tools = {str(name): as_tool_function(function) for name, function in value.items()}
+        bad = [name for name, function in tools.items() if function is None]
         if bad:
-            raise ToolsSpecError(f"{spec}: these entries are not callable: {', '.join(bad)}")
-        return {str(name): function for name, function in value.items()}
-    if callable(value):
-        return {tool_name_of(value): value}
+            raise ToolsSpecError(
+                f"{spec}: these entries are not callable: {', '.join(bad)} (nor framework tool objects)"
+            )
+        return {name: function for name, function in tools.items() if function is not None}
+    single = None if isinstance(value, list | tuple) else as_tool_function(value)
+    if single is not None:
+        return {tool_name_of(value): single}
     if isinstance(value, list | tuple):
-        tools: dict[str, Callable[..., Any]] = {}
-        for function in value:
-            if not callable(function):
-                raise ToolsSpecError(f"{spec}: {function!r} in the list is not callable")
-            tools[tool_name_of(function)] = function
-        return tools
+        found: dict[str, Callable[..., Any]] = {}
+        for item in value:
+            function = as_tool_function(item)
+            if function is None:
+                raise ToolsSpecError(f"{spec}: {item!r} in the list is neither callable nor a framework tool")
+            found[tool_name_of(item)] = function
+        return found
     raise ToolsSpecError(
-        f"{spec} is a {type(value).__name__}; expected a dict name→function or a list of functions"
+        f"{spec} is a {type(value).__name__}; expected a dict name→tool, a list of tools, or one tool "
+        "(functions, or openai-agents/LangChain/llama-index/pydantic-ai/smolagents tool objects)"
     )
 
 

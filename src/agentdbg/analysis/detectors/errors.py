@@ -1,4 +1,5 @@
-"""Errors: tool exceptions, API errors, steps that never ended, and runs without a final answer."""
+"""Errors: tool exceptions, API errors, exceptions that ended the run, steps that never ended, and runs
+without a final answer (a terminal tool call, e.g. structured output, counts as one)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from agentdbg.analysis.calls import RunFacts, tool_view
 from agentdbg.analysis.detectors.context import is_overflow_error
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
+from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call
 from agentdbg.model.span import Span
 
 _MAX_STEPS = re.compile(
@@ -69,6 +71,17 @@ def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
             fix=_api_fix(span),
             details={"kind": "api", "type": error.type, "status_code": error.status_code},
         )
+    if span.attributes.get(RUN_ERROR):
+        return Finding(
+            severity="error",
+            pattern="error",
+            step=span.step,
+            span_id=span.id,
+            title=f"the run raised {error.type}",
+            evidence=f"{error.type}: {snippet(error.message, 200)} (escaped agentdbg.trace(); traceback in the step)",
+            fix="Read the traceback in this step; the step before it is where the run went wrong. Catch the error in the agent if it can recover.",
+            details={"kind": "run-error", "type": error.type},
+        )
     tool = tool_view(span)
     what = f"tool {tool.name}" if tool else f"{span.kind} step {span.name}"
     fix = (
@@ -124,7 +137,7 @@ def _incomplete(facts: RunFacts) -> list[Finding]:
     return findings
 
 
-def _final_answer(facts: RunFacts, current: list[Span]) -> Finding | None:
+def _final_answer(facts: RunFacts, current: list[Span], options: DiagnoseOptions) -> Finding | None:
     steps = facts.llm_steps()
     if not steps:
         return None
@@ -141,7 +154,13 @@ def _final_answer(facts: RunFacts, current: list[Span]) -> Finding | None:
         other.error is not None and _MAX_STEPS.search(f"{other.error.type} {other.error.message}")
         for other in current
     )
-    has_answer = span.ended and span.error is None and bool(view.answer_text.strip()) and not view.tool_calls
+    declared = declared_final_tools(facts.trace.header.metadata, options.final_tools)
+    terminal = bool(view.tool_calls) and any(
+        is_terminal_call(call.name, view.request, declared) for call in view.tool_calls
+    )
+    has_answer = span.ended and span.error is None and (
+        terminal or (bool(view.answer_text.strip()) and not view.tool_calls)
+    )
     if has_answer and not hit_limit:
         return None
     if hit_limit and not has_answer:
@@ -193,7 +212,7 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
             )
         )
     findings.extend(finding for finding in _incomplete(facts) if finding.span_id not in stale)
-    final = _final_answer(facts, current)
+    final = _final_answer(facts, current, options)
     if final is not None:
         findings.append(final)
     return findings
