@@ -58,7 +58,9 @@ def otel_span_of(span: ReadableSpan) -> OtelSpan:
         start=_seconds(span.start_time),
         end=_seconds(span.end_time),
         attrs={key: _plain(value) for key, value in (span.attributes or {}).items()},
-        events=[(event.name, {k: _plain(v) for k, v in (event.attributes or {}).items()}) for event in span.events],
+        events=[
+            (event.name, {k: _plain(v) for k, v in (event.attributes or {}).items()}) for event in span.events
+        ],
         status_error=span.status.status_code is StatusCode.ERROR,
         status_message=span.status.description or "",
         kind=span.kind.name if span.kind is not None else None,
@@ -75,7 +77,9 @@ class SpanExporter(_SdkSpanExporter):
         append: add to an existing file instead of replacing it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, name: str | None = None, append: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, name: str | None = None, append: bool = False
+    ) -> None:
         self.path = Path(path)
         self._name = name
         self._writer = TraceWriter(self.path, overwrite=not append)
@@ -113,7 +117,10 @@ class SpanExporter(_SdkSpanExporter):
                         trace_id=root.trace_id or trace.header.trace_id,
                         name=self._name or root.name or "opentelemetry",
                         started_at=trace.header.started_at,
-                        metadata={"source": "opentelemetry", "service.name": root.resource.get("service.name")},
+                        metadata={
+                            "source": "opentelemetry",
+                            "service.name": root.resource.get("service.name"),
+                        },
                     )
                     self._writer.write_header(header)
                     self._header_written = True

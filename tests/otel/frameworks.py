@@ -14,7 +14,9 @@ def require(module: str) -> None:
     require_part("frameworks", importlib.util.find_spec(module) is not None, "pip install -e '.[frameworks]'")
 
 
-def run_pydantic_ai(base_url: str, tracer_provider: Any, question: str = "Weather in Oslo?") -> tuple[str, Any]:
+def run_pydantic_ai(
+    base_url: str, tracer_provider: Any, question: str = "Weather in Oslo?"
+) -> tuple[str, Any]:
     """A one-tool pydantic-ai agent instrumented with ``tracer_provider``: its output and its own usage."""
     from pydantic_ai import Agent
     from pydantic_ai.models.instrumented import InstrumentationSettings
@@ -32,3 +34,23 @@ def run_pydantic_ai(base_url: str, tracer_provider: Any, question: str = "Weathe
 
     result = agent.run_sync(question)
     return str(result.output), result.usage()
+
+
+def run_openai_agents(base_url: str, question: str = "Weather in Oslo?") -> Any:
+    """A one-tool openai-agents agent on the Responses API; returns the SDK's run result."""
+    from agents import Agent, OpenAIResponsesModel, Runner, function_tool
+    from openai import AsyncOpenAI
+
+    @function_tool
+    def get_weather(city: str) -> str:
+        """Weather for a city."""
+        return WEATHER
+
+    client = AsyncOpenAI(base_url=base_url, api_key="test-key")
+    agent = Agent(
+        name="weather",
+        instructions="You forecast weather.",
+        tools=[get_weather],
+        model=OpenAIResponsesModel("gpt-4o", openai_client=client),
+    )
+    return Runner.run_sync(agent, question)

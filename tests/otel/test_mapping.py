@@ -24,7 +24,9 @@ def _kv(values: dict[str, Any]) -> list[dict[str, Any]]:
         elif isinstance(value, float):
             out.append({"key": key, "value": {"doubleValue": value}})
         else:
-            out.append({"key": key, "value": {"stringValue": value if isinstance(value, str) else json.dumps(value)}})
+            out.append(
+                {"key": key, "value": {"stringValue": value if isinstance(value, str) else json.dumps(value)}}
+            )
     return out
 
 
@@ -100,7 +102,10 @@ def test_system_instructions_as_parts_are_text(tmp_path: Path) -> None:
         ],
     )
     llm = open_trace(path).llm_spans[0].llm
-    assert [(m.role, m.text) for m in llm.prompt] == [("system", "Be terse.\nAnswer in French."), ("user", "Hi")]
+    assert [(m.role, m.text) for m in llm.prompt] == [
+        ("system", "Be terse.\nAnswer in French."),
+        ("user", "Hi"),
+    ]
     assert llm.request["messages"][0] == {"role": "system", "content": "Be terse.\nAnswer in French."}
 
 
@@ -116,17 +121,34 @@ def _llm_attrs(provider: str, with_tools: bool) -> dict[str, Any]:
             {"role": "user", "parts": [{"type": "text", "content": "Weather in Oslo?"}]},
             {
                 "role": "assistant",
-                "parts": [{"type": "tool_call", "id": "call_1", "name": "get_weather", "arguments": {"city": "Oslo"}}],
+                "parts": [
+                    {
+                        "type": "tool_call",
+                        "id": "call_1",
+                        "name": "get_weather",
+                        "arguments": {"city": "Oslo"},
+                    }
+                ],
             },
-            {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "-3C, snow"}]},
+            {
+                "role": "tool",
+                "parts": [{"type": "tool_call_response", "id": "call_1", "response": "-3C, snow"}],
+            },
         ],
-        "gen_ai.output.messages": [{"role": "assistant", "parts": [{"type": "text", "content": "Cold: -3C."}]}],
+        "gen_ai.output.messages": [
+            {"role": "assistant", "parts": [{"type": "text", "content": "Cold: -3C."}]}
+        ],
         "gen_ai.usage.input_tokens": 40,
         "gen_ai.usage.output_tokens": 6,
     }
     if with_tools:
         attrs["gen_ai.tool.definitions"] = [
-            {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": WEATHER_SCHEMA}
+            {
+                "type": "function",
+                "name": "get_weather",
+                "description": "Weather.",
+                "parameters": WEATHER_SCHEMA,
+            }
         ]
     return attrs
 
@@ -138,7 +160,9 @@ def test_llm_step_without_its_tool_definitions_is_not_replayable(tmp_path: Path)
 
 def test_otlp_imported_llm_step_replays_through_the_openai_sdk(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    path = _write(tmp_path / "run.json", [_span("0000000000000004", "chat gpt-4o", _llm_attrs("openai", True))])
+    path = _write(
+        tmp_path / "run.json", [_span("0000000000000004", "chat gpt-4o", _llm_attrs("openai", True))]
+    )
     step = open_trace(path).llm_spans[0]
     assert step.llm.replayable and step.input["api"] == "chat.completions"
     fork = tmp_path / "fork.jsonl"
@@ -157,7 +181,9 @@ def test_otlp_imported_llm_step_replays_through_the_openai_sdk(tmp_path: Path, m
     assert "Bundle up" in json.dumps(read_trace(fork).llm_spans[-1].output)
 
 
-def test_anthropic_span_is_rebuilt_as_an_anthropic_request_and_replays(tmp_path: Path, monkeypatch: Any) -> None:
+def test_anthropic_span_is_rebuilt_as_an_anthropic_request_and_replays(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     path = _write(tmp_path / "run.json", [_span("0000000000000005", "chat", _llm_attrs("anthropic", True))])
@@ -176,5 +202,9 @@ def test_anthropic_span_is_rebuilt_as_an_anthropic_request_and_replays(tmp_path:
     body = sent[0].json
     assert body["system"] == "You forecast weather." and body["max_tokens"] == 300
     assert body["messages"][1]["content"][0]["type"] == "tool_use"
-    assert body["messages"][2]["content"][0] == {"type": "tool_result", "tool_use_id": "call_1", "content": "-3C, snow"}
+    assert body["messages"][2]["content"][0] == {
+        "type": "tool_result",
+        "tool_use_id": "call_1",
+        "content": "-3C, snow",
+    }
     assert body["tools"][0]["name"] == "get_weather" and body["tools"][0]["input_schema"] == WEATHER_SCHEMA

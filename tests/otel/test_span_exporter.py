@@ -43,7 +43,9 @@ def test_pydantic_ai_run_becomes_a_trace_whose_llm_step_replays(tmp_path: Path, 
     assert [s.step for s in trace.spans] == [1, 2, 3, 4]
     assert all(s.parent_id == trace.spans[0].id for s in trace.spans[1:])
     tool = trace.tool_spans[0]
-    assert tool.tool.name == "get_weather" and tool.tool.arguments == {"city": "Oslo"} and tool.output == WEATHER
+    assert (
+        tool.tool.name == "get_weather" and tool.tool.arguments == {"city": "Oslo"} and tool.output == WEATHER
+    )
     first, second = trace.llm_spans
     assert first.llm.tool_calls[0].name == "get_weather"
     assert second.llm.answer_text == "It is -3C in Oslo."
@@ -103,10 +105,17 @@ def test_spans_still_open_at_shutdown_are_written(tmp_path: Path) -> None:
     root = tracer.start_span("invoke_agent", attributes={"gen_ai.operation.name": "invoke_agent"})
     from opentelemetry import trace as otel_trace
 
-    with otel_trace.use_span(root, end_on_exit=False), tracer.start_as_current_span(
-        "execute_tool lookup",
-        attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                    "gen_ai.tool.call.arguments": '{"q": "x"}', "gen_ai.tool.call.result": "y"},
+    with (
+        otel_trace.use_span(root, end_on_exit=False),
+        tracer.start_as_current_span(
+            "execute_tool lookup",
+            attributes={
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "lookup",
+                "gen_ai.tool.call.arguments": '{"q": "x"}',
+                "gen_ai.tool.call.result": "y",
+            },
+        ),
     ):
         pass
     assert read_trace(path).spans == []  # the run is still going

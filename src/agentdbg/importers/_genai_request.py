@@ -126,7 +126,9 @@ def rebuild_request(
     chat = {"provider": "openai", "api": "chat.completions", "request": request}
     if str(provider or "").lower().startswith(_ANTHROPIC_NAMES) and complete:
         try:  # the wire codecs: chat request -> neutral conversation -> Anthropic request
-            converted = anthropic_messages.build_request(openai_chat.conversation(request), str(request["model"]))
+            converted = anthropic_messages.build_request(
+                openai_chat.conversation(request), str(request["model"])
+            )
         except ConversionError:  # content with no Anthropic equivalent: keep the chat form for reading only
             return chat, response, False
         anthropic = {"provider": "anthropic", "api": "messages", "request": converted}

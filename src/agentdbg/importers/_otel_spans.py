@@ -126,7 +126,9 @@ def add_spans(spans: list[OtelSpan], b: ImportBuilder) -> None:
     by_otel_id = {span.span_id: span.attrs for span in spans}
     for index, span in enumerate(spans):
         attrs = span.attrs
-        step = interpret(with_event_messages(span), name=span.name, kind_hint="custom", error=span_error(span))
+        step = interpret(
+            with_event_messages(span), name=span.name, kind_hint="custom", error=span_error(span)
+        )
         parent_attrs = by_otel_id.get(span.parent_id) if span.parent_id else None
         if span.parent_id and parent_attrs is None:
             b.problem(
@@ -192,7 +194,10 @@ def build_trace(spans: list[OtelSpan], b: ImportBuilder, header: Any = None, **d
             )
         else:
             trace = b.build(
-                trace_id=parsed.trace_id, name=parsed.name, started_at=parsed.started_at, metadata=parsed.metadata
+                trace_id=parsed.trace_id,
+                name=parsed.name,
+                started_at=parsed.started_at,
+                metadata=parsed.metadata,
             )
             trace.header = parsed
             return trace

@@ -49,10 +49,10 @@ def any_value(value: Any) -> Any:
     """A Python value from an OTLP JSON ``AnyValue`` (camelCase or the proto's snake_case field names)."""
     if not isinstance(value, dict):
         return value
+    raw: Any
     kind, raw = next(
-        ((_VALUE_KINDS[k], v) for k, v in value.items() if k in _VALUE_KINDS and v is not None), (None, "")
+        ((_VALUE_KINDS[k], v) for k, v in value.items() if k in _VALUE_KINDS and v is not None), (None, None)
     )
-    raw = raw if raw is not None else ""
     if kind == "string":
         return raw
     if kind == "int":

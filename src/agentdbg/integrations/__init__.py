@@ -1,0 +1,1 @@
+"""Hooks into frameworks' own tracing (``openai_agents.processor(path)``); each needs its framework installed."""
