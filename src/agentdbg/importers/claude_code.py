@@ -46,7 +46,7 @@ _MAX_TOKENS = 32000  # Claude Code's default output limit; the transcript does n
 def sniff(head: bytes, path: Path) -> bool:
     for record in first_jsonl_objects(head, 8):
         if record.get("type") in ("user", "assistant", "summary", "system") and (
-            "sessionId" in record or "leafUuid" in record or "parentUuid" in record
+            "leafUuid" in record or "parentUuid" in record or ("uuid" in record and "sessionId" in record)
         ):
             return True
     compact = head[:65536].replace(b" ", b"")
