@@ -34,7 +34,20 @@ def __getattr__(name: str) -> Any:
         from agentdbg import capture
 
         return getattr(capture, name)
+    if name == "replaying":  # code-level replay around the user's own call (agentdbg.replay.inline)
+        from agentdbg.replay.inline import replaying
+
+        return replaying
     raise AttributeError(f"module 'agentdbg' has no attribute {name!r}")
 
 
-__all__ = ["AgentdbgError", "Span", "Trace", "__version__", "open_trace", "read_trace", *_CAPTURE_NAMES]
+__all__ = [
+    "AgentdbgError",
+    "Span",
+    "Trace",
+    "__version__",
+    "open_trace",
+    "read_trace",
+    "replaying",
+    *_CAPTURE_NAMES,
+]
