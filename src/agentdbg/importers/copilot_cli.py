@@ -252,13 +252,9 @@ class _Importer:
         if target is None:
             self.b.problem("assistant.usage with no assistant message before it; ignored", line, "info")
             return
-        usage = make_usage(
-            data.get("inputTokens"),
-            data.get("outputTokens"),
-            None,
-            data.get("cacheReadTokens"),
-            data.get("cacheWriteTokens"),
-        )
+        # inputTokens counts the whole prompt, cache reads included (kept as the cached part);
+        # cache writes are kept as an attribute so they are not added on top
+        usage = make_usage(data.get("inputTokens"), data.get("outputTokens"), None, data.get("cacheReadTokens"))
         if target.attributes.get("usage_event") is not None:
             self.b.problem("second assistant.usage for one message; the first is kept", line, "info")
             return
