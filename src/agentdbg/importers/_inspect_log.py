@@ -6,12 +6,15 @@ Kept apart from ``inspect_ai.py`` (which walks samples and events) so each file 
 from __future__ import annotations
 
 import json
+import lzma
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from agentdbg.errors import ImportFormatError
 from agentdbg.importers._common import ImportBuilder, make_usage, text_of
 from agentdbg.model.records import ErrorInfo, Usage
 
@@ -99,30 +102,78 @@ def provider_api(model: str, request: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one JSON file inside a .eval, inflated
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024  # every member read from one .eval, inflated
+_MIB = 1024 * 1024
+# What a damaged member raises: bad deflate data, encryption, an unknown compression method, a cut file.
+_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, OSError, ValueError, lzma.LZMAError)
+
+
+class _Inflated:
+    """Reads members of one archive within the per-member and total inflated-size caps."""
+
+    def __init__(self, path: Path, archive: zipfile.ZipFile) -> None:
+        self.path = path
+        self.archive = archive
+        self.total = 0
+
+    def _refuse(self, name: str, size: int, cap: int, what: str) -> ImportFormatError:
+        return ImportFormatError(
+            f"{self.path}: {name} inflates to more than {size // _MIB} MiB, over the {cap // _MIB} MiB {what} "
+            "(a zip bomb, or a log too large to open here)"
+        )
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        if info.file_size > MAX_MEMBER_BYTES:  # the declared size; the read below checks the real one
+            raise self._refuse(info.filename, info.file_size, MAX_MEMBER_BYTES, "one member may hold")
+        chunks = []
+        size = 0
+        with self.archive.open(info) as member:
+            while chunk := member.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_MEMBER_BYTES:
+                    raise self._refuse(info.filename, size, MAX_MEMBER_BYTES, "one member may hold")
+                if self.total + size > MAX_ARCHIVE_BYTES:
+                    raise self._refuse("the archive", self.total + size, MAX_ARCHIVE_BYTES, "all members may hold")
+                chunks.append(chunk)
+        self.total += size
+        return b"".join(chunks)
+
+    def load(self, name: str, b: ImportBuilder, skipped: str = "") -> Any:
+        try:
+            return orjson.loads(self.read(self.archive.getinfo(name)))
+        except orjson.JSONDecodeError as exc:
+            b.problem(f"{name}: not valid JSON ({exc}){skipped}", severity="error")
+        except _MEMBER_ERRORS as exc:
+            b.problem(f"{name}: cannot be read ({type(exc).__name__}: {exc}){skipped}", severity="error")
+        return None
+
+
 def read_eval_zip(path: Path, b: ImportBuilder) -> dict[str, Any] | None:
+    """The log of a ``.eval`` zip: header plus samples; damaged members become problems, caps raise.
+
+    Raises:
+        ImportFormatError: a member, or all of them together, inflate past the caps.
+    """
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (*_MEMBER_ERRORS, KeyError) as exc:
         b.problem(f"not a readable .eval zip: {exc}", severity="error")
         return None
     with archive:
         names = archive.namelist()
-        log: dict[str, Any] = {}
+        reader = _Inflated(path, archive)
+        log: Any = {}
         if "header.json" in names:
-            try:
-                log = orjson.loads(archive.read("header.json"))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"header.json: {exc}", severity="error")
+            log = reader.load("header.json", b) or {}
         elif "_journal/start.json" in names:
-            try:
-                log = orjson.loads(archive.read("_journal/start.json"))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"_journal/start.json: {exc}", severity="error")
+            log = reader.load("_journal/start.json", b) or {}
         samples = []
         for name in sorted(n for n in names if n.startswith("samples/") and n.endswith(".json")):
-            try:
-                samples.append(orjson.loads(archive.read(name)))
-            except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
-                b.problem(f"{name}: {exc}; sample skipped", severity="error")
+            sample = reader.load(name, b, "; sample skipped")
+            if sample is not None:
+                samples.append(sample)
+        if not isinstance(log, dict):
+            return None
         log["samples"] = samples
-        return log if isinstance(log, dict) else None
+        return log
