@@ -55,13 +55,14 @@ def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
     if not text.startswith(b"["):
         return False
-    window = text[:8192]
-    compact = window.replace(b" ", b"").replace(b"\n", b"")
+    window = text[:16384]
+    compact = window[:4096].replace(b" ", b"").replace(b"\n", b"")
     if compact.startswith(b'[{"ts":') and (b'"type":"say"' in compact or b'"type":"ask"' in compact):
-        return True
-    if not compact.startswith(b'[{"role":"user"') and not compact.startswith(b'[{"content":'):
-        return b'"role":"user"' in compact[:64] and b"<task>" in window
-    return b"<task>" in window or b"<environment_details>" in window or b'"modelInfo"' in window
+        return True  # ui_messages.json
+    if not (compact.startswith(b'[{"role":') or compact.startswith(b'[{"content":')):
+        return False
+    markers = (b"<task>", b"<environment_details>", b'"modelInfo"', b"] Result:", b"<feedback>")
+    return any(marker in window for marker in markers)
 
 
 def _blocks(content: Any) -> list[dict[str, Any]]:
