@@ -27,6 +27,7 @@ from agentdbg.importers._common import (
     sniff_json_head,
     text_of,
 )
+from agentdbg.importers._yaml import load_yaml
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import api_key, usage_from_response
@@ -65,8 +66,7 @@ def _load_document(path: Path, b: ImportBuilder) -> Any:
         b.problem(f"cannot read file: {exc.strerror or exc}", severity="error")
         return None
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(raw, Loader=loader)  # noqa: S506 - a safe loader; JSON is valid YAML
+        return load_yaml(raw, path)  # a safe loader, aliases bounded; JSON is valid YAML
     except yaml.YAMLError as exc:
         b.problem(f"not valid YAML/JSON (truncated or corrupt cassette?): {str(exc)[:300]}", severity="error")
         return None
