@@ -48,8 +48,11 @@ def span_request(span: Span) -> dict[str, Any]:
     data = span.input if isinstance(span.input, dict) else {}
     request = data.get("request")
     if not isinstance(request, dict) or not request or span.attributes.get("replayable") is False:
+        because = span.attributes.get("not_replayable_because")  # an importer's reason, when it gave one
         raise ReplayInputError(
-            f"{span.address} ({span.name or 'llm'}) has no complete recorded request, so it cannot be re-sent",
+            f"{span.address} ({span.name or 'llm'}) cannot be re-sent: {because}"
+            if because
+            else f"{span.address} ({span.name or 'llm'}) has no complete recorded request, so it cannot be re-sent",
             hint="replay works from steps captured with agentdbg (or imported with their full request)",
         )
     return request

@@ -97,6 +97,8 @@ def _llm_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartP
     request, notes = adapter.prepare({**request, "stream": recorded.get("stream")})
     if api == OPENAI_RESPONSES and recorded.get("previous_response_id"):
         notes.append(f"previous_response_id {recorded['previous_response_id']} rebuilt from recorded steps")
+    if span.attributes.get("replay_note"):  # an importer rebuilt this request: say what it lacks
+        notes.append(f"imported step: {span.attributes['replay_note']}")
     return StartPlan(
         span, api, adapter, document, patched, request, "patched", notes=notes, parent_id=span.parent_id
     )
