@@ -7,7 +7,8 @@ of ``agentdbg.exporters.genai`` (structured values as JSON strings, the SDK's at
 A span starts when its step starts, so parents and children link through real OTel contexts.
 
 Wiring: ``enable_otel(provider)`` registers a sink; the capture writer calls
-``mirror_record(record)`` for every record it writes. ``export_trace_to_otel`` sends a whole
+``mirror_record(record)`` for every record it writes (and with ``AGENTDBG_EXPORT=otlp`` hands it
+to the background OTLP pusher of ``capture/otlp_push.py``). ``export_trace_to_otel`` sends a whole
 recorded trace, e.g. one loaded from a file.
 """
 
@@ -73,6 +74,43 @@ def _span_from(start: SpanStartRecord, end: SpanEndRecord | None, step: int) -> 
     )
 
 
+def trace_id_number(trace_id: str) -> int | None:
+    """An agentdbg trace id (32 hex digits, as ``trace()`` makes them) as an OTel trace id; else ``None``."""
+    text = trace_id.replace("-", "")
+    if len(text) != 32:
+        return None
+    try:
+        number = int(text, 16)
+    except ValueError:
+        return None
+    return number or None
+
+
+class TraceIdGenerator:
+    """Settable OTel trace ids, so a run's OTel trace id is its ``trace_id`` (see ``id_generator()``).
+
+    Only ``OTelSink`` starts spans on the providers it is given to (under the sink's lock), so the id
+    set just before a root span starts is the one that span gets; otherwise ids are random.
+    """
+
+    next_trace_id: int | None = None
+
+
+def id_generator() -> TraceIdGenerator:
+    """A ``TraceIdGenerator`` that is also the SDK's ``IdGenerator`` (pass it as ``TracerProvider(id_generator=)``)."""
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+
+    class _SettableIds(RandomIdGenerator, TraceIdGenerator):
+        def generate_trace_id(self) -> int:
+            forced, self.next_trace_id = self.next_trace_id, None
+            return forced if forced is not None else super().generate_trace_id()
+
+        def is_trace_id_random(self) -> bool:
+            return False  # some ids are ours, not random (the W3C "random" trace flag stays off)
+
+    return _SettableIds()
+
+
 class _TraceState:
     """What the sink knows about one trace: its header and how many steps have started."""
 
@@ -89,10 +127,11 @@ class OTelSink:
     ``skipped``, never raised: the agent being recorded must not fail because of telemetry.
     """
 
-    def __init__(self, tracer_provider: Any) -> None:
+    def __init__(self, tracer_provider: Any, trace_ids: TraceIdGenerator | None = None) -> None:
         from agentdbg import __version__
 
         self._tracer = tracer_provider.get_tracer(SCOPE_NAME, __version__)
+        self._trace_ids = trace_ids  # the provider's id generator, when OTel trace ids follow ours
         self._lock = threading.Lock()
         self._traces: dict[str, _TraceState] = {}
         self._current = ""  # trace id of the latest header
@@ -145,6 +184,8 @@ class OTelSink:
             parent = self._contexts.get((key, record.parent_id)) if record.parent_id else None
             client = span_kind(Span(id=record.id, kind=record.kind)) == SPAN_KIND_CLIENT
             context = otel_trace.set_span_in_context(NonRecordingSpan(parent)) if parent is not None else None
+            if parent is None and self._trace_ids is not None:
+                self._trace_ids.next_trace_id = trace_id_number(key)
             otel_span = self._tracer.start_span(
                 record.name or record.kind,
                 context=context,
@@ -240,8 +281,19 @@ def disable_otel(sink: OTelSink | None = None) -> None:
         item.close()
 
 
+_env_push: Any = None  # ``otlp_push.env_push`` once looked up (lazily: it imports the OTel SDK only if asked)
+
+
 def mirror_record(record: dict[str, Any], trace_id: str | None = None) -> None:
     """Called by the capture writer for every record it writes (already redacted); a no-op when OTel is off."""
+    global _env_push
+    if _env_push is None:
+        from agentdbg.capture.otlp_push import env_push
+
+        _env_push = env_push
+    push = _env_push()
+    if push is not None:
+        push.offer(record, trace_id)  # AGENTDBG_EXPORT=otlp: a queue put; a background thread sends
     if not _SINKS:
         return
     with _SINKS_LOCK:
@@ -253,11 +305,14 @@ def mirror_record(record: dict[str, Any], trace_id: str | None = None) -> None:
             sink.failed(exc)
 
 
-def export_trace_to_otel(trace: Trace, tracer_provider: Any) -> int:
-    """Send a whole recorded trace to ``tracer_provider``; returns the number of spans sent."""
-    sink = OTelSink(tracer_provider)
+def export_trace_to_otel(trace: Trace, tracer_provider: Any, trace_ids: TraceIdGenerator | None = None) -> int:
+    """Send a whole recorded trace to ``tracer_provider``; returns the number of spans sent.
+
+    With ``trace_ids`` (the provider's ``TraceIdGenerator``) the OTel trace id is the trace's ``trace_id``.
+    """
+    sink = OTelSink(tracer_provider, trace_ids)
     sink.write_header(trace.header)
     for span in trace.spans:
-        sink.write(span.to_record())  # a ``span`` line, or ``span_start`` for a step that never ended
+        sink.write(span.to_record(), trace.header.trace_id)  # a ``span`` line, or ``span_start`` for a step that never ended
     sink.close()
     return len(trace.spans)

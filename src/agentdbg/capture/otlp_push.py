@@ -1,0 +1,207 @@
+"""Push captured steps to an OpenTelemetry collector or backend: ``AGENTDBG_EXPORT=otlp`` (explicit, never implied).
+
+Every record the capture writer writes (already redacted) is also put on a bounded queue; one
+background thread turns the records into GenAI semantic-convention spans (``OTelSink``) and sends
+them in batches with the official OTLP/HTTP exporter, configured by the standard variables
+(``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_EXPORTER_OTLP_HEADERS``,
+``OTEL_RESOURCE_ATTRIBUTES``). The agent only pays for a queue put: a slow or dead collector fills
+the queue, the records that do not fit are dropped and counted, and the count is reported once on
+stderr. The JSONL file stays the source of truth. The OTel trace id is the trace file's ``trace_id``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from agentdbg.capture.otel import OTelSink, TraceIdGenerator, id_generator
+
+EXPORT_ENV = "AGENTDBG_EXPORT"
+QUEUE_SIZE = 4096  # records waiting for the background thread; more are dropped
+BATCH_SIZE = 256  # spans per OTLP request
+BATCH_DELAY = 0.5  # seconds a span may wait for its batch
+THREAD_NAME = "agentdbg-otlp-export"
+EXIT_WAIT = 2.0  # seconds the process may wait at exit for the queue to drain into a live collector
+
+
+class _NotFromPusher(logging.Filter):
+    """Hides the exporter's retry logs from the pusher's thread, noting that the collector is failing."""
+
+    def __init__(self, pusher: OtlpPush) -> None:
+        super().__init__()
+        self._pusher = pusher
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.threadName != THREAD_NAME:
+            return True
+        self._pusher.collector_failing = True
+        return False
+
+
+class _Collect:
+    """A span processor that hands ended spans to the pusher's batch (the pusher's thread only)."""
+
+    def __init__(self, batch: list[Any]) -> None:
+        self._batch = batch
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        pass
+
+    def on_end(self, span: Any) -> None:
+        self._batch.append(span)
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    def _on_ending(self, span: Any) -> None:  # newer SDKs call this on every processor
+        pass
+
+
+def tracer_provider_for(exporter: Any) -> tuple[Any, TraceIdGenerator, list[Any]]:
+    """A ``TracerProvider`` whose ended spans collect in the returned list, with settable trace ids."""
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+
+    attributes = {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": "agentdbg"}
+    ids = id_generator()
+    provider = TracerProvider(resource=Resource.create(attributes), id_generator=ids, shutdown_on_exit=False)  # type: ignore[arg-type]
+    batch: list[Any] = []
+    provider.add_span_processor(_Collect(batch))  # type: ignore[arg-type]
+    return provider, ids, batch
+
+
+class OtlpPush:
+    """The background pipeline: bounded record queue -> OTelSink -> batches -> OTLP/HTTP exporter."""
+
+    def __init__(self, exporter: Any = None, queue_size: int = QUEUE_SIZE) -> None:
+        if exporter is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter()
+            # its retry warnings, from our thread only, would repeat on every batch; we report once instead
+            logging.getLogger(OTLPSpanExporter.__module__).addFilter(_NotFromPusher(self))
+        self._exporter = exporter
+        self._provider, ids, self._batch = tracer_provider_for(exporter)
+        self._sink = OTelSink(self._provider, ids)
+        self._queue: queue.Queue[tuple[dict[str, Any], str | None] | None] = queue.Queue(queue_size)
+        self.dropped = 0  # records (so spans) that never left this process
+        self.failed_exports = 0
+        self.sent = 0
+        self._in_flight = 0  # spans of the export under way
+        self.collector_failing = False  # an export failed or is being retried
+        self._reported = False
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def offer(self, record: dict[str, Any], trace_id: str | None) -> None:
+        """Called in the agent's thread for each written record: a queue put, never blocking."""
+        try:
+            self._queue.put_nowait((record, trace_id))
+        except queue.Full:
+            if record.get("type") in ("span", "span_end"):  # a step's span is lost (a start alone is not)
+                self.dropped += 1
+
+    def _run(self) -> None:
+        deadline = None
+        while True:
+            try:
+                item = self._queue.get(timeout=BATCH_DELAY)
+            except queue.Empty:
+                item = ()  # type: ignore[assignment]
+            if item is None:  # close(): send what is left and stop
+                self._flush()
+                return
+            if item:
+                record, trace_id = item
+                try:
+                    self._sink.write(record, trace_id)  # a span is exported when its step ends
+                except Exception as exc:  # noqa: BLE001 - telemetry must never break the agent it records
+                    self._sink.failed(exc)
+                    self.dropped += 1
+                deadline = deadline or time.monotonic() + BATCH_DELAY
+            if self._batch and (len(self._batch) >= BATCH_SIZE or time.monotonic() >= (deadline or 0)):
+                self._flush()
+                deadline = None
+
+    def _flush(self) -> None:
+        spans: Sequence[Any] = list(self._batch)
+        self._batch.clear()
+        if not spans:
+            return
+        self._in_flight = len(spans)
+        try:
+            ok = self._exporter.export(spans).name == "SUCCESS"
+        except Exception:  # noqa: BLE001 - telemetry must never break the agent it records
+            ok = False
+        self._in_flight = 0
+        if ok:
+            self.sent += len(spans)
+        else:
+            self.failed_exports += 1
+            self.dropped += len(spans)
+
+    def close(self, wait: float = EXIT_WAIT) -> None:
+        """Send what is queued, waiting at most ``wait`` seconds and not at all once the collector is seen
+        failing (a dead collector must not hold the program's exit); then report drops once."""
+        deadline = time.monotonic() + wait
+        with contextlib.suppress(queue.Full):
+            self._queue.put(None, timeout=wait)
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            if self.failed_exports or self.collector_failing:
+                break
+            self._thread.join(0.02)
+        if self._thread.is_alive():
+            waiting = [item for item in list(self._queue.queue) if item and item[0].get("type") != "trace"]
+            self.dropped += len(waiting) + len(self._batch) + self._in_flight
+        with contextlib.suppress(Exception):  # a broken exporter must not fail the exit
+            self._exporter.shutdown()
+        self.report()
+
+    def report(self) -> None:
+        if self.dropped and not self._reported:
+            self._reported = True
+            sys.stderr.write(
+                f"agentdbg: OTLP export dropped {self.dropped} span(s) (collector unreachable or too slow); "
+                "the trace files are complete\n"
+            )
+
+
+_PUSH: OtlpPush | None = None
+_PUSH_LOCK = threading.Lock()
+_CHECKED = False
+
+
+def env_push() -> OtlpPush | None:
+    """The process's pusher when ``AGENTDBG_EXPORT=otlp`` (created on first use), else ``None``."""
+    global _PUSH, _CHECKED
+    if _CHECKED:
+        return _PUSH
+    with _PUSH_LOCK:
+        if not _CHECKED:
+            mode = os.environ.get(EXPORT_ENV, "").strip().lower()
+            if mode == "otlp":
+                try:
+                    _PUSH = OtlpPush()
+                except ImportError:
+                    sys.stderr.write(
+                        "agentdbg: AGENTDBG_EXPORT=otlp needs the OTLP exporter: pip install 'agentdbg[otel]'\n"
+                    )
+                else:
+                    atexit.register(_PUSH.close)
+            elif mode:
+                sys.stderr.write(
+                    f"agentdbg: unknown AGENTDBG_EXPORT={mode!r} (use 'otlp'); nothing is sent\n"
+                )
+            _CHECKED = True
+    return _PUSH
