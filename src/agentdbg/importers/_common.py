@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from agentdbg.importers._shapes import explain_replay
 from agentdbg.model.derived_tools import with_derived_tool_steps
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import ErrorInfo, TraceHeader, Usage
@@ -245,6 +246,7 @@ class ImportBuilder:
                 "info",
             )
         self._derive_tool_steps()
+        explain_replay(self.spans, self.format_name)
         tb = TraceBuilder(self.source)
         tb.spans = self.spans
         tb.by_id = self.by_id

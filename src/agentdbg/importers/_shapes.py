@@ -49,3 +49,31 @@ def function_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
     """One OpenAI chat ``tool_calls`` entry (arguments as a JSON string)."""
     text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False, default=str)
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": text}}
+
+
+#: Why an importer's llm steps cannot be re-sent, by format, when the importer gave no reason of its own.
+NOT_REPLAYABLE = {
+    "swe-agent": "SWE-agent keeps the history and model name, not the request (tool definitions, sampling settings)",
+    "mini-swe-agent": "the trajectory keeps the messages, not the request sent (model, settings)",
+    "inspect-ai": "this model event holds Inspect's own messages, not the raw request (no call.request)",
+    "langfuse": "the observation keeps the messages and attributes, not the exact request sent",
+    "otlp-json": "the span attributes keep the messages, not the exact request sent",
+    "vcr": "the cassette's request is not a call to an API agentdbg can re-send",
+}
+
+
+def explain_replay(spans: list[Any], format_name: str) -> None:
+    """Give every llm step a reason: why it cannot be re-sent, or what its rebuilt request rests on."""
+    for span in spans:
+        if span.kind != "llm":
+            continue
+        attributes = span.attributes
+        if attributes.get("replayable") is False:
+            attributes.setdefault(
+                "not_replayable_because",
+                NOT_REPLAYABLE.get(
+                    format_name, f"the {format_name} file does not keep the request sent to the model"
+                ),
+            )
+        elif "replay_note" not in attributes:
+            attributes["replay_note"] = f"the request as recorded in the {format_name} file"
