@@ -1,17 +1,35 @@
 """agentdbg: debug failed AI-agent runs.
 
-Capture with ``wrap_openai`` / ``wrap_anthropic`` / ``@tool`` / ``span()`` /
+Capture with ``wrap_openai`` / ``wrap_anthropic`` / ``instrument()`` / ``@tool`` / ``span()`` /
 ``trace()``, open traces with ``open_trace``, and work on the ``Trace`` model.
+
+Every name loads on first use (``import agentdbg`` costs only ``errors``), so an agent that
+only captures never imports the importers, the TUI or the CLI. Type checkers see the real
+signatures through the ``TYPE_CHECKING`` imports below; a misspelt name is an error for them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from agentdbg.errors import AgentdbgError
-from agentdbg.importers import open_trace
-from agentdbg.model import Span, Trace
-from agentdbg.store import read_trace
+
+if TYPE_CHECKING:
+    from agentdbg.capture import (
+        carry_context,
+        current_span,
+        span,
+        tool,
+        trace,
+        wrap_anthropic,
+        wrap_openai,
+    )
+    from agentdbg.capture.instrument import instrument, uninstrument
+    from agentdbg.importers import open_trace
+    from agentdbg.model import Span, Trace
+    from agentdbg.replay.inline import replaying
+    from agentdbg.store import read_trace
 
 __version__ = "0.1.0"
 
@@ -26,19 +44,26 @@ _CAPTURE_NAMES = (
     "instrument",
     "uninstrument",
 )
+# name -> the module it lives in, imported on first use
+_LAZY = {
+    **dict.fromkeys(_CAPTURE_NAMES, "agentdbg.capture"),
+    "open_trace": "agentdbg.importers",
+    "Span": "agentdbg.model",
+    "Trace": "agentdbg.model",
+    "read_trace": "agentdbg.store",
+    "replaying": "agentdbg.replay.inline",  # code-level replay around the user's own call
+}
 
+if not TYPE_CHECKING:  # hidden from type checkers, so they judge every name by the imports above
 
-def __getattr__(name: str) -> Any:
-    """Capture helpers load lazily, so reading traces never imports the SDK machinery."""
-    if name in _CAPTURE_NAMES:
-        from agentdbg import capture
-
-        return getattr(capture, name)
-    if name == "replaying":  # code-level replay around the user's own call (agentdbg.replay.inline)
-        from agentdbg.replay.inline import replaying
-
-        return replaying
-    raise AttributeError(f"module 'agentdbg' has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        """Load ``name`` from its module on first use (then it is a plain module attribute)."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'agentdbg' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 __all__ = [
@@ -46,8 +71,16 @@ __all__ = [
     "Span",
     "Trace",
     "__version__",
+    "carry_context",
+    "current_span",
+    "instrument",
     "open_trace",
     "read_trace",
     "replaying",
-    *_CAPTURE_NAMES,
+    "span",
+    "tool",
+    "trace",
+    "uninstrument",
+    "wrap_anthropic",
+    "wrap_openai",
 ]

@@ -18,7 +18,8 @@ import orjson
 from agentdbg.model.messages import Message
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
-from agentdbg.model.views import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, LLMView
+from agentdbg.model.views import OPENAI_CHAT, OPENAI_RESPONSES, LLMView
+from agentdbg.wire import anthropic_messages, codec, openai_chat, openai_responses
 
 # OTLP span kinds (opentelemetry.proto.trace.v1.Span.SpanKind).
 SPAN_KIND_INTERNAL = 1
@@ -118,9 +119,8 @@ def message_parts(message: Message) -> list[dict[str, Any]]:
 
 def _split_system(view: LLMView) -> tuple[list[Message], list[Message]]:
     """(system instructions given apart from the history, the chat history)."""
-    separate = (view.api == ANTHROPIC_MESSAGES and view.request.get("system")) or (
-        view.api == OPENAI_RESPONSES and view.request.get("instructions")
-    )
+    wire = codec(view.api)
+    separate = wire is not None and wire.SYSTEM_FIELD and view.request.get(wire.SYSTEM_FIELD)
     if separate and view.prompt and view.prompt[0].role == "system":
         return view.prompt[:1], view.prompt[1:]
     return [], view.prompt
@@ -130,15 +130,11 @@ def raw_finish_reasons(view: LLMView, span: Span) -> list[str]:
     """The provider's own stop reasons, one per generation."""
     response = view.response if isinstance(view.response, dict) else {}
     if view.api == OPENAI_CHAT or "choices" in response:
-        reasons = [
-            str(c.get("finish_reason"))
-            for c in response.get("choices") or []
-            if isinstance(c, dict) and c.get("finish_reason")
-        ]
+        reasons = openai_chat.finish_reasons(response)
     elif response.get("stop_reason"):
-        reasons = [str(response["stop_reason"])]
-    elif view.api == OPENAI_RESPONSES and response.get("status"):
-        reasons = [str(response["status"])]
+        reasons = anthropic_messages.finish_reasons(response)
+    elif view.api == OPENAI_RESPONSES:
+        reasons = openai_responses.finish_reasons(response)
     else:
         reasons = []
     if not reasons and span.attributes.get("finish_reason"):

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from agentdbg.importers._common import as_dict, maybe_json, text_of
+from agentdbg.wire import anthropic_messages
 
 _INDEXED = re.compile(r"^(\d+)\.(.+)$")
 
@@ -297,17 +298,18 @@ def to_chat_response(value: Any, model: Any = None, finish_reason: Any = None) -
         and isinstance(value.get("content"), list)
         and all(isinstance(b, dict) and "type" in b for b in value["content"])
     ):  # Anthropic
-        texts = [str(b.get("text", "")) for b in value["content"] if b.get("type") == "text"]
         calls = [
             {
-                "id": b.get("id"),
+                "id": call["id"],
                 "type": "function",
-                "function": {"name": b.get("name"), "arguments": text_of(b.get("input", {}))},
+                "function": {
+                    "name": call["name"],
+                    "arguments": text_of(call["arguments"] if call["arguments"] is not None else {}),
+                },
             }
-            for b in value["content"]
-            if b.get("type") == "tool_use"
+            for call in anthropic_messages.tool_calls(value)
         ]
-        message: dict[str, Any] = {"role": "assistant", "content": "\n".join(texts)}
+        message: dict[str, Any] = {"role": "assistant", "content": anthropic_messages.final_text(value)}
         if calls:
             message["tool_calls"] = calls
         messages = [message]

@@ -1,7 +1,7 @@
 """Provider-neutral views of llm and tool steps, computed from the recorded request/response.
 
 Supports ``openai.chat.completions``, ``openai.responses`` and ``anthropic.messages``
-(conversions in ``wire_openai`` and ``wire_anthropic``). Anything unrecognised is
+(each wire format is read by its codec in ``agentdbg.wire``). Anything unrecognised is
 shown as text of its JSON rather than dropped.
 """
 
@@ -12,18 +12,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, ValidationError
 
 from agentdbg.model.apis import ANTHROPIC_MESSAGES, APIS, OPENAI_CHAT, OPENAI_RESPONSES, api_key
-from agentdbg.model.content import json_text, parse_arguments
 from agentdbg.model.messages import Message, ToolCallRef, ToolSpec
 from agentdbg.model.usage import usage_from_response
-from agentdbg.model.wire_anthropic import _anthropic_request, _anthropic_response, _anthropic_tools
-from agentdbg.model.wire_openai import (
-    _chat_request,
-    _chat_response,
-    _chat_tools,
-    _responses_request,
-    _responses_response,
-    _responses_tools,
-)
+from agentdbg.wire import Codec, anthropic_messages, codec, openai_chat, openai_responses
+from agentdbg.wire.neutral import json_text
 
 if TYPE_CHECKING:
     from agentdbg.model.span import Span
@@ -36,38 +28,41 @@ __all__ = [
     "LLMView",
     "ToolView",
     "api_key",
-    "parse_arguments",
     "request_messages",
     "request_tools",
     "response_messages",
     "usage_from_response",
 ]
 
-_REQUEST = {
-    OPENAI_CHAT: _chat_request,
-    OPENAI_RESPONSES: _responses_request,
-    ANTHROPIC_MESSAGES: _anthropic_request,
-}
-_RESPONSE = {
-    OPENAI_CHAT: _chat_response,
-    OPENAI_RESPONSES: _responses_response,
-    ANTHROPIC_MESSAGES: _anthropic_response,
-}
-_TOOLS = {OPENAI_CHAT: _chat_tools, OPENAI_RESPONSES: _responses_tools, ANTHROPIC_MESSAGES: _anthropic_tools}
+
+def _messages(neutral: list[dict[str, Any]]) -> list[Message]:
+    return [Message.model_validate(message) for message in neutral]
+
+
+def _guess_request(request: dict[str, Any]) -> Codec | None:
+    if "messages" in request:
+        return openai_chat
+    if "input" in request:
+        return openai_responses
+    return None
+
+
+def _guess_response(response: dict[str, Any]) -> Codec | None:
+    if "choices" in response:
+        return openai_chat
+    if "content" in response:
+        return anthropic_messages
+    return None
 
 
 def request_messages(api: str, request: Any) -> list[Message]:
     """Every message the model saw, by role (system first when there is one)."""
     if not isinstance(request, dict):
         return [Message(role="user", text=json_text(request))] if request is not None else []
-    convert = _REQUEST.get(api)
-    if convert is None:  # unknown API: best effort on the common shapes
-        if "messages" in request:
-            return _chat_request(request)
-        if "input" in request:
-            return _responses_request(request)
+    wire = codec(api) or _guess_request(request)  # unknown API: best effort on the common shapes
+    if wire is None:
         return [Message(role="user", text=json_text(request))]
-    return convert(request)
+    return _messages(wire.request_messages(request))
 
 
 def response_messages(api: str, response: Any) -> list[Message]:
@@ -76,24 +71,24 @@ def response_messages(api: str, response: Any) -> list[Message]:
         return []
     if not isinstance(response, dict):
         return [Message(role="assistant", text=json_text(response))]
-    convert = _RESPONSE.get(api)
-    if convert is None:
-        if "choices" in response:
-            return _chat_response(response)
-        if "content" in response:
-            return _anthropic_response(response)
+    wire = codec(api) or _guess_response(response)
+    if wire is None:
         return [Message(role="assistant", text=json_text(response))]
-    return convert(response)
+    return _messages(wire.response_messages(response))
 
 
 def request_tools(api: str, request: Any) -> list[ToolSpec]:
     """The tools the request offered."""
     if not isinstance(request, dict):
         return []
-    convert = _TOOLS.get(api)
-    if convert is None:
-        return _chat_tools(request) or _anthropic_tools(request) or _responses_tools(request)
-    return convert(request)
+    wire = codec(api)
+    if wire is not None:
+        return [ToolSpec.model_validate(spec) for spec in wire.request_tools(request)]
+    for guess in (openai_chat, anthropic_messages, openai_responses):
+        specs = guess.request_tools(request)
+        if specs:
+            return [ToolSpec.model_validate(spec) for spec in specs]
+    return []
 
 
 def _str_or_none(value: Any) -> str | None:

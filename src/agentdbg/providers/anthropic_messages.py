@@ -5,36 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolCall, ToolResult
-
-# Fields of response content blocks that the API accepts back in a request.
-_BLOCK_FIELDS = {
-    "text": ("type", "text", "citations"),
-    "tool_use": ("type", "id", "name", "input"),
-    "thinking": ("type", "thinking", "signature"),
-    "redacted_thinking": ("type", "data"),
-}
-
-
-def _blocks(message: dict[str, Any]) -> list[Any]:
-    content = message.get("content")
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    return list(content or [])
-
-
-def request_block(block: dict[str, Any]) -> dict[str, Any]:
-    """A response content block trimmed to the fields a request may carry."""
-    fields = _BLOCK_FIELDS.get(str(block.get("type")))
-    if fields is None:
-        return {key: value for key, value in block.items() if value is not None}
-    return {key: block[key] for key in fields if block.get(key) is not None}
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.wire import anthropic_messages
+from agentdbg.wire.anthropic_messages import blocks as _blocks
+from agentdbg.wire.anthropic_messages import request_block
 
 
 class AnthropicMessagesAdapter(ProviderAdapter):
     """The Messages API through ``anthropic.Anthropic().messages.create``."""
 
-    api = "anthropic.messages"
+    codec = anthropic_messages
+    api = anthropic_messages.API
     provider = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
     base_url_env = "ANTHROPIC_BASE_URL"
@@ -46,23 +27,6 @@ class AnthropicMessagesAdapter(ProviderAdapter):
 
     def _method(self, client: Any) -> Any:
         return client.messages.create
-
-    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
-        return [
-            ToolCall(block.get("id"), str(block.get("name") or ""), block.get("input"))
-            for block in response.get("content") or []
-            if isinstance(block, dict) and block.get("type") == "tool_use"
-        ]
-
-    def final_text(self, response: dict[str, Any]) -> str:
-        return "\n".join(
-            str(block.get("text", ""))
-            for block in response.get("content") or []
-            if isinstance(block, dict) and block.get("type") == "text"
-        )
-
-    def finish_reason(self, response: dict[str, Any]) -> str | None:
-        return response.get("stop_reason")
 
     def append_turn(
         self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]

@@ -14,6 +14,7 @@ from agentdbg.errors import MissingApiKeyError
 from agentdbg.model.records import Usage
 from agentdbg.model.views import usage_from_response
 from agentdbg.secrets import register_secret
+from agentdbg.wire import Codec
 
 # Request keys that only matter for streaming; replay always sends non-streaming.
 STREAM_KEYS = ("stream", "stream_options")
@@ -64,16 +65,6 @@ def result_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def parse_json_arguments(raw: Any) -> tuple[Any, str | None]:
-    """(parsed arguments, raw string) from a wire value that is a JSON string or already an object."""
-    if isinstance(raw, str):
-        try:
-            return (json.loads(raw) if raw.strip() else {}), raw
-        except ValueError:
-            return raw, raw
-    return raw, None
-
-
 def drop_none(value: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``value`` without keys whose value is ``None`` (SDK dumps carry many)."""
     return {key: item for key, item in value.items() if item is not None}
@@ -101,6 +92,7 @@ class ProviderAdapter:
     Subclasses fill in the wire-format specifics; this base holds the shared flow.
     """
 
+    codec: Codec  # the wire format of ``api`` (parsing and building its requests and responses)
     api: str = ""
     provider: str = ""
     key_env: str = ""
@@ -182,14 +174,18 @@ class ProviderAdapter:
 
     def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
         """The tool calls the response asks for, in order."""
-        raise NotImplementedError
+        return [
+            ToolCall(call["id"], call["name"], call["arguments"], call["arguments_raw"])
+            for call in self.codec.tool_calls(response)
+        ]
 
     def final_text(self, response: dict[str, Any]) -> str:
         """The assistant's text in the response."""
-        raise NotImplementedError
+        return self.codec.final_text(response)
 
     def finish_reason(self, response: dict[str, Any]) -> str | None:
-        raise NotImplementedError
+        """Why the model stopped, in the API's own words."""
+        return self.codec.finish_reason(response)
 
     def append_turn(
         self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]

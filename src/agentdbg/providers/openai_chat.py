@@ -6,28 +6,15 @@ import copy
 import json
 from typing import Any
 
-from agentdbg.providers.base import (
-    ProviderAdapter,
-    SequenceProblem,
-    ToolCall,
-    ToolResult,
-    parse_json_arguments,
-)
-
-
-def _first_message(response: dict[str, Any]) -> dict[str, Any]:
-    choices = response.get("choices") or []
-    if choices and isinstance(choices[0], dict):
-        message = choices[0].get("message")
-        if isinstance(message, dict):
-            return message
-    return {}
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.wire import openai_chat
 
 
 class OpenAIChatAdapter(ProviderAdapter):
     """Chat Completions through ``openai.OpenAI().chat.completions.create``."""
 
-    api = "openai.chat.completions"
+    codec = openai_chat
+    api = openai_chat.API
     provider = "openai"
     key_env = "OPENAI_API_KEY"
     base_url_env = "OPENAI_BASE_URL"
@@ -40,28 +27,10 @@ class OpenAIChatAdapter(ProviderAdapter):
     def _method(self, client: Any) -> Any:
         return client.chat.completions.create
 
-    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
-        calls = []
-        for raw in _first_message(response).get("tool_calls") or []:
-            function = raw.get("function") or {}
-            arguments, arguments_raw = parse_json_arguments(function.get("arguments"))
-            calls.append(ToolCall(raw.get("id"), str(function.get("name") or ""), arguments, arguments_raw))
-        return calls
-
-    def final_text(self, response: dict[str, Any]) -> str:
-        content = _first_message(response).get("content")
-        if isinstance(content, list):
-            return "\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-        return str(content or "")
-
-    def finish_reason(self, response: dict[str, Any]) -> str | None:
-        choices = response.get("choices") or []
-        return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
-
     def append_turn(
         self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]
     ) -> dict[str, Any]:
-        message = _first_message(response)
+        message = openai_chat.first_message(response)
         assistant: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
         calls = [
             {

@@ -6,40 +6,18 @@ import copy
 import json
 from typing import Any
 
-from agentdbg.providers.base import (
-    ProviderAdapter,
-    SequenceProblem,
-    ToolCall,
-    ToolResult,
-    parse_json_arguments,
-)
-
-_CALL_TYPES = ("function_call", "custom_tool_call")
-_OUTPUT_TYPES = ("function_call_output", "custom_tool_call_output")
-
-
-def strip_none(value: Any) -> Any:
-    """``value`` without ``None`` entries at any depth (output items carry many unset fields)."""
-    if isinstance(value, dict):
-        return {key: strip_none(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [strip_none(item) for item in value]
-    return value
-
-
-def input_items(value: Any) -> list[Any]:
-    """The ``input`` of a request as a list (a bare string is one user message)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [{"role": "user", "content": value}]
-    return list(value)
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.wire import openai_responses
+from agentdbg.wire.openai_responses import CALL_TYPES as _CALL_TYPES
+from agentdbg.wire.openai_responses import OUTPUT_TYPES as _OUTPUT_TYPES
+from agentdbg.wire.openai_responses import input_items, strip_none
 
 
 class OpenAIResponsesAdapter(ProviderAdapter):
     """The Responses API through ``openai.OpenAI().responses.create``, always stateless."""
 
-    api = "openai.responses"
+    codec = openai_responses
+    api = openai_responses.API
     provider = "openai"
     key_env = "OPENAI_API_KEY"
     base_url_env = "OPENAI_BASE_URL"
@@ -52,37 +30,11 @@ class OpenAIResponsesAdapter(ProviderAdapter):
     def _method(self, client: Any) -> Any:
         return client.responses.create
 
-    def tool_calls(self, response: dict[str, Any]) -> list[ToolCall]:
-        calls = []
-        for item in response.get("output") or []:
-            if isinstance(item, dict) and item.get("type") in _CALL_TYPES:
-                arguments, arguments_raw = parse_json_arguments(item.get("arguments", item.get("input")))
-                calls.append(
-                    ToolCall(
-                        item.get("call_id") or item.get("id"),
-                        str(item.get("name") or ""),
-                        arguments,
-                        arguments_raw,
-                    )
-                )
-        return calls
-
-    def final_text(self, response: dict[str, Any]) -> str:
-        texts = []
-        for item in response.get("output") or []:
-            if isinstance(item, dict) and item.get("type") == "message":
-                for part in item.get("content") or []:
-                    if isinstance(part, dict) and part.get("type") in ("output_text", "text"):
-                        texts.append(str(part.get("text", "")))
-        return "\n".join(texts)
-
     def finish_reason(self, response: dict[str, Any]) -> str | None:
-        if self.tool_calls(response):
+        """``tool_calls`` when calling tools (the API has no finish reason), else the codec's reading."""
+        if self.codec.tool_calls(response):
             return "tool_calls"
-        details = response.get("incomplete_details")
-        if isinstance(details, dict) and details.get("reason"):
-            return str(details["reason"])
-        return response.get("status")
+        return self.codec.finish_reason(response)
 
     def append_turn(
         self, request: dict[str, Any], response: dict[str, Any], results: list[ToolResult]

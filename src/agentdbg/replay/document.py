@@ -25,8 +25,8 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, api_key
 from agentdbg.providers.base import STREAM_KEYS
-from agentdbg.providers.openai_responses import input_items, strip_none
 from agentdbg.replay.errors import ReplayInputError
+from agentdbg.wire.openai_responses import input_items, strip_none
 
 _SYSTEM_ROLES = ("system", "developer")
 _CONVERSATION_KEY = {OPENAI_CHAT: "messages", OPENAI_RESPONSES: "input", ANTHROPIC_MESSAGES: "messages"}

@@ -20,6 +20,7 @@ from agentdbg.wire.neutral import (
 
 API = "anthropic.messages"
 PROVIDER = "anthropic"
+SYSTEM_FIELD = "system"  # request field holding the system prompt apart from the history
 PATH = "messages"
 
 # Fields of response content blocks that the API accepts back in a request.
@@ -133,6 +134,11 @@ def final_text(response: dict[str, Any]) -> str:
 def finish_reason(response: dict[str, Any]) -> str | None:
     """``stop_reason`` (``end_turn``, ``tool_use``, ``max_tokens``, ...)."""
     return response.get("stop_reason")
+
+
+def finish_reasons(response: dict[str, Any]) -> list[str]:
+    """The ``stop_reason``, as a one-item list."""
+    return [str(response["stop_reason"])] if response.get("stop_reason") else []
 
 
 def usage(response: dict[str, Any]) -> dict[str, Any] | None:

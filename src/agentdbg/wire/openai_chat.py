@@ -20,6 +20,7 @@ from agentdbg.wire.neutral import (
 
 API = "openai.chat.completions"
 PROVIDER = "openai"
+SYSTEM_FIELD = ""  # none: the system prompt is one of the messages
 PATH = "chat.completions"  # the SDK resource it is called through
 
 
@@ -115,6 +116,15 @@ def finish_reason(response: dict[str, Any]) -> str | None:
     """Why the first choice ended (``stop``, ``tool_calls``, ``length``, ...)."""
     choices = response.get("choices") or []
     return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+
+
+def finish_reasons(response: dict[str, Any]) -> list[str]:
+    """Each choice's finish reason, in order."""
+    return [
+        str(c.get("finish_reason"))
+        for c in response.get("choices") or []
+        if isinstance(c, dict) and c.get("finish_reason")
+    ]
 
 
 def usage(response: dict[str, Any]) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from agentdbg.wire.neutral import (
 
 API = "openai.responses"
 PROVIDER = "openai"
+SYSTEM_FIELD = "instructions"  # request field holding the system prompt apart from the history
 PATH = "responses"
 
 CALL_TYPES = ("function_call", "custom_tool_call")
@@ -105,6 +106,15 @@ def request_tools(request: dict[str, Any]) -> list[dict[str, Any]]:
 # --- what a response says --------------------------------------------------------------------------------
 
 
+def strip_none(value: Any) -> Any:
+    """``value`` without ``None`` entries at any depth (output items carry many unset fields)."""
+    if isinstance(value, dict):
+        return {key: strip_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
 def input_items(value: Any) -> list[Any]:
     """The ``input`` of a request as a list (a bare string is one user message)."""
     if value is None:
@@ -140,6 +150,11 @@ def finish_reason(response: dict[str, Any]) -> str | None:
     if isinstance(details, dict) and details.get("reason"):
         return str(details["reason"])
     return response.get("status")
+
+
+def finish_reasons(response: dict[str, Any]) -> list[str]:
+    """The response's ``status`` (its only stop reason), as a one-item list."""
+    return [str(response["status"])] if response.get("status") else []
 
 
 def usage(response: dict[str, Any]) -> dict[str, Any] | None:
