@@ -10,12 +10,14 @@ importers feed it their recorded steps in order (``with_derived_tool_steps``):
 one rule for both. A call some recorded tool step already answered (a decorated
 ``@agentdbg.tool``) is never derived again.
 
-Only the trailing part of each request (after its last assistant turn) is read,
+smolagents sends no tool messages: its ``Calling tools:`` / ``Observation:`` texts are paired the
+same way. Only the trailing part of each request (from its last assistant turn) is read,
 so the cost of a run stays linear in its length.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ DERIVED = "derived"  # attribute key on a derived tool step
 DERIVED_FROM_CONVERSATION = "conversation"
 _OPEN_CALLS_KEPT = 256  # calls asked for and not answered yet (parallel sub-agents keep a few open)
 _ASSISTANT_ITEM_TYPES = ("function_call", "reasoning", "custom_tool_call")
+_CALLING, _OBSERVATION = "Calling tools:", "Observation:"
+_SMOLAGENTS_ID = re.compile(r"""['"]id['"]:\s*['"]([^'"]+)['"]""")
 
 
 def is_derived(span: Span) -> bool:
@@ -38,16 +42,29 @@ def is_derived(span: Span) -> bool:
 
 
 def _trailing_items(items: list[Any]) -> list[Any]:
-    """The items after the last assistant turn (where the results of its tool calls sit)."""
+    """The last assistant item and everything after it (where the results of its tool calls sit)."""
     start = len(items)
     while start > 0:
-        item = items[start - 1]
+        start -= 1
+        item = items[start]
         if isinstance(item, dict) and (
             item.get("role") == "assistant" or item.get("type") in _ASSISTANT_ITEM_TYPES
         ):
             break
-        start -= 1
     return items[start:]
+
+
+def _observations(messages: list[Message]) -> list[Message]:
+    """smolagents' convention: an assistant text ``Calling tools: [{'id': ...}]`` answered by a user text
+    ``Observation: ...`` (it sends no tool messages); one result per call id named in the assistant text."""
+    if len(messages) < 2 or messages[0].role != "assistant" or _CALLING not in messages[0].text:
+        return []
+    answer = next((m for m in messages[1:] if m.role == "user"), None)
+    if answer is None or not answer.text.startswith(_OBSERVATION):
+        return []
+    result = answer.text[len(_OBSERVATION) :].lstrip("\n")
+    ids = _SMOLAGENTS_ID.findall(messages[0].text)
+    return [Message(role="tool", text=result, tool_call_id=call_id) for call_id in ids]
 
 
 def trailing_tool_results(api: str, request: Any) -> list[Message]:
@@ -61,7 +78,8 @@ def trailing_tool_results(api: str, request: Any) -> list[Message]:
             if not tail:
                 return []
             messages = request_messages(api, {field: tail})
-            return [m for m in messages if m.role == "tool" and m.tool_call_id]
+            results = [m for m in messages if m.role == "tool" and m.tool_call_id]
+            return results or _observations(messages)
     return []
 
 
