@@ -21,6 +21,23 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from agentdbg import __version__
+
+        typer.echo(f"agentdbg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+    ),
+) -> None:
+    """Debug failed AI-agent runs: capture, inspect, replay and diagnose agent traces."""
+
+
 # Command modules register themselves on ``app`` when imported.
 from agentdbg.cli import registry  # noqa: E402
 

@@ -12,9 +12,42 @@ from rich.text import Text
 from agentdbg.errors import AgentdbgError
 from agentdbg.textsafe import safe_text
 
+PIPE_WIDTH = 4096  # a pipe or file has no width: lines are not wrapped there (paths stay whole for grep/awk)
+
 
 def stdout_console() -> Console:
-    return Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
+    """Results: the terminal's width on a terminal; on a pipe or file, wide enough that nothing wraps."""
+    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
+
+
+def _natural_width(renderable: Any) -> None:
+    """Tables (also inside groups) take their content's width instead of filling the console."""
+    from rich.console import Group
+    from rich.table import Table
+
+    if isinstance(renderable, Table):
+        renderable.expand = False
+        for column in renderable.columns:
+            column.overflow = "ellipsis" if column.no_wrap else column.overflow
+    elif isinstance(renderable, Group):
+        for child in renderable.renderables:
+            _natural_width(child)
+
+
+def print_result(renderable: Any) -> None:
+    """A result table or group on stdout: fitted to a terminal, unwrapped on a pipe."""
+    console = stdout_console()
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    _natural_width(renderable)
+    with console.capture() as captured:
+        console.print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    sys.stdout.flush()
 
 
 def stderr_console() -> Console:

@@ -116,7 +116,7 @@ def _print_repeat(summary: Any) -> None:
     console = stdout_console()
     console.print(Text(f"{len(summary.runs)} runs", style="bold"))
     for outcome in ("finished", "looped", "errored", "needs-tool-result"):
-        console.print(_line(outcome, str(summary.outcomes.get(outcome, 0))))
+        console.print(Text(f"  {outcome:<18}{summary.outcomes.get(outcome, 0)}"))
     console.print(Text("distinct final answers:", style="bold"))
     for answer, count in summary.answers:
         row = Text(f"  {count:>3}× ")

@@ -52,6 +52,7 @@ def cat(
             raise AgentdbgError(f"cannot write {output}: {exc.strerror or exc}") from exc
         with handle:
             _write(trace_path, handle, expand, warn)
+        typer.echo(f"wrote {output}{' (requests expanded)' if expand else ''}", err=True)
 
 
 def _write(trace_path: str, out: BinaryIO, expand: bool, warn: Callable[[int, str], None]) -> None:

@@ -20,8 +20,25 @@ def severity_text(severity: str) -> Text:
     return Text(f"{SEVERITY_GLYPHS.get(severity, '•')} {severity}", style=SEVERITY_STYLES.get(severity, ""))
 
 
+MAX_STEPS_LISTED = 8
+
+
+def group_repeats(findings: Sequence[Finding]) -> list[list[Finding]]:
+    """Findings with the same severity, pattern and fix, in order of their first step: one row each, not 23."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.severity, finding.pattern, finding.fix), []).append(finding)
+    return list(groups.values())
+
+
+def _steps_line(group: Sequence[Finding]) -> str:
+    listed = ", ".join(finding.address for finding in group[:MAX_STEPS_LISTED])
+    more = f" and {len(group) - MAX_STEPS_LISTED} more" if len(group) > MAX_STEPS_LISTED else ""
+    return f"×{len(group)} alike at {listed}{more}"
+
+
 def findings_table(findings: Sequence[Finding], title: str | None = None) -> Table:
-    """Severity, step, pattern, then evidence with the suggested fix under it, one row per finding."""
+    """Severity, step, pattern, then evidence with the suggested fix under it; repeats grouped (``×23``)."""
     table = Table(
         title=Text(safe_line(title)) if title else None,
         box=box.SIMPLE_HEAD,
@@ -33,12 +50,16 @@ def findings_table(findings: Sequence[Finding], title: str | None = None) -> Tab
     table.add_column("step", no_wrap=True, style="bold", min_width=7)
     table.add_column("pattern", no_wrap=True, style="magenta")
     table.add_column("evidence / suggested fix", ratio=1)
-    for finding in findings:
+    for group in group_repeats(findings):
+        finding = group[0]
         cell = Text(safe_text(finding.title), style="bold")
         cell.append("\n" + safe_text(finding.evidence))
+        if len(group) > 1:
+            cell.append("\n" + _steps_line(group), style="yellow")
         cell.append("\nfix: ", style="bold green")
         cell.append(safe_text(finding.fix), style="dim")
-        table.add_row(severity_text(finding.severity), finding.address, finding.pattern, cell)
+        step = finding.address if len(group) == 1 else f"{finding.address}\n×{len(group)}"
+        table.add_row(severity_text(finding.severity), step, finding.pattern, cell)
     return table
 
 
@@ -86,6 +107,7 @@ __all__ = [
     "finding_detail",
     "findings_summary",
     "findings_table",
+    "group_repeats",
     "render_findings",
     "severity_text",
 ]

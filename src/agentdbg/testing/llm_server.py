@@ -318,8 +318,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     parser.add_argument("--text", default="Hello from FakeLLMServer.", help="the answer to every request")
     args = parser.parse_args(argv)
-    with FakeLLMServer(default=reply(args.text), port=args.port) as server:
+    try:
+        running = FakeLLMServer(default=reply(args.text), port=args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on port {args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print("hint: choose another --port, or leave it out for a free one", file=sys.stderr)
+        raise SystemExit(2) from None
+    with running as server:
         print(server.base_url, flush=True)
+        print(
+            f"OpenAI SDK: base_url={server.base_url}/v1 · Anthropic SDK: base_url={server.base_url} · "
+            "any API key works (e.g. OPENAI_API_KEY=test-key)",
+            file=sys.stderr,
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 
