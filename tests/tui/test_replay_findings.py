@@ -56,6 +56,7 @@ async def test_p_edits_the_document_and_r_replays_into_the_fork_view(
         area.text = json.dumps(document)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ForkScreen), timeout=30)
+        await pilot.pause()  # let the fork view mount
         fork_screen = pilot.app.screen
         assert (tmp_path / "run.fork.jsonl").exists()
         sent = server.requests[0].json
@@ -65,12 +66,10 @@ async def test_p_edits_the_document_and_r_replays_into_the_fork_view(
         assert fork_tree.highlight_step == 5 and original_tree.highlight_step == 5
         assert fork_tree.has_focus and fork_tree.current_step == 5
         await pilot.pause()
-        assert "Bring an umbrella in Paris only." in flat(
-            widget_text(fork_screen.query_one("#fork-response"))
-        )
+        assert "Bring an umbrella in Paris only." in flat(widget_text(fork_screen.query_one("#fork-panes")))
         await pilot.press("o")
         assert original_tree.has_focus
-        assert "Tokyo: 21 °C" in flat(widget_text(fork_screen.query_one("#fork-response")))
+        assert "Tokyo: 21 °C" in flat(widget_text(fork_screen.query_one("#fork-panes")))
         await pilot.press("escape")
         assert pilot.app.screen is screen
 

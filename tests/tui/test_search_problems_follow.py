@@ -9,6 +9,8 @@ import pytest
 
 from agentdbg.errors import TraceReadError
 from agentdbg.tui import run_tui
+from agentdbg.tui.app import AgentdbgApp
+from agentdbg.tui.screens.main import MainScreen
 from agentdbg.tui.screens.problems import ProblemsScreen
 from agentdbg.tui.widgets.panes import PromptPane
 
@@ -69,14 +71,16 @@ async def test_a_broken_file_opens_with_a_notification_and_a_problems_screen() -
         assert pilot.app.screen is screen
 
 
-async def test_a_file_of_garbage_opens_empty_with_its_problems(tmp_path: Path) -> None:
+async def test_a_file_of_garbage_says_it_is_not_a_trace(tmp_path: Path) -> None:
     path = tmp_path / "garbage.jsonl"
     path.write_bytes(b"{not json\n[1, 2]\n")
-    async with opened(path) as (pilot, screen):
-        assert len(screen.table) == 0
-        assert len(screen.table.problems) == 2
-        messages = [n.message for n in pilot.app._notifications]
-        assert any("this trace has no steps" in m for m in messages)
+    app = AgentdbgApp(str(path))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: any(n.title == "cannot open trace" for n in app._notifications))
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and len(screen.table) == 0
+        (note,) = [n for n in app._notifications if n.title == "cannot open trace"]
+        assert str(path) in note.message and "not a trace" in note.message
 
 
 def test_run_tui_refuses_missing_files_and_directories(tmp_path: Path) -> None:
@@ -244,7 +248,7 @@ async def test_rows_arriving_below_the_view_rescale_the_waterfall_and_the_scroll
         for i in range(1, 30)
     ]
     path.write_text(_line(header) + _line(long_first) + "".join(_line(s) for s in spans))
-    async with opened(path, size=(100, 14), follow=True) as (pilot, screen):
+    async with opened(path, size=(120, 14), follow=True) as (pilot, screen):
         tree = screen.step_tree
         assert tree.virtual_size.height == 30 > tree.scrollable_content_region.height
         assert tree.render_line(0).text.endswith("━━━━━━━···")  # 0-20 s of a 29.5 s run

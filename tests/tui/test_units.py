@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
+
+import pytest
 
 from agentdbg.model.pricing import price_of, step_cost
 from agentdbg.model.records import Usage
 from agentdbg.store.reader import read_trace
-from agentdbg.tui.screens.replay_flow import fork_output_path
+from agentdbg.tui.fork_location import ForkLocation, fork_location
 from agentdbg.tui.search import search_file
 from agentdbg.tui.steps import StepTable
 from agentdbg.tui.visible import VisibleRows
@@ -72,23 +76,42 @@ def test_cost_uses_list_prices_and_provider_cache_rules() -> None:
     assert anthropic is not None and abs(anthropic - 3.30) < 1e-9  # cache reads counted on top
 
 
-def test_fork_output_path_never_overwrites(tmp_path: Path) -> None:
+def test_fork_location_is_beside_the_trace_and_never_overwrites(tmp_path: Path) -> None:
     trace = tmp_path / "run.jsonl"
-    assert fork_output_path(str(trace)) == tmp_path / "run.fork.jsonl"
+    assert fork_location(str(trace)) == ForkLocation(tmp_path / "run.fork.jsonl")
     (tmp_path / "run.fork.jsonl").write_text("")
-    assert fork_output_path(str(trace)) == tmp_path / "run.fork-2.jsonl"
+    assert fork_location(str(trace)).path == tmp_path / "run.fork-2.jsonl"
 
 
-def test_errors_and_hits_are_visited_in_tree_order_not_start_order() -> None:
-    # Two sub-agents ran in parallel, so start order (step numbers) interleaves their children.
-    table = _table(Path(__file__).parents[2] / "sample_traces" / "09_nested_subagents.jsonl")
-    order = table.tree_order()
-    assert sorted(order) == list(range(1, len(table) + 1))
-    assert order[:5] == [1, 2, 4, 8, 9]  # researcher:API's own steps come before researcher:UI (step-3)
-    hits = [3, 4, 8]
-    assert table.next_in_tree(2, hits) == 4
-    assert table.next_in_tree(4, hits) == 8  # not step-3, which the tree lists after step-9
-    assert table.next_in_tree(8, hits) == 3
-    assert table.next_in_tree(3, hits) == 4  # wraps
-    assert table.next_in_tree(4, hits, forward=False) == 3  # wraps backwards
-    assert table.next_in_tree(1, []) is None
+def test_forks_of_shipped_samples_go_to_agentdbg_dir_or_traces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = Path(__file__).parents[2] / "sample_traces" / "01_healthy_openai.jsonl"
+    monkeypatch.delenv("AGENTDBG_DIR", raising=False)
+    location = fork_location(str(sample), cwd=tmp_path)
+    assert location.path == tmp_path / "traces" / "01_healthy_openai.fork.jsonl"
+    assert location.note == "sample_traces/ ships with agentdbg, so the fork goes to ./traces"
+    monkeypatch.setenv("AGENTDBG_DIR", str(tmp_path / "mine"))
+    location = fork_location(str(sample))
+    assert location.path == tmp_path / "mine" / "01_healthy_openai.fork.jsonl"
+    assert location.note.endswith("so the fork goes to $AGENTDBG_DIR")
+    assert not list(sample.parent.glob("*.fork*.jsonl"))
+
+
+def test_forks_of_traces_in_a_read_only_folder_go_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(OPENAI, locked / "run.jsonl")
+    # A read-only mount refuses even root (tests here run as root, where chmod alone would not do).
+    real_access = os.access
+    monkeypatch.setattr(
+        "agentdbg.tui.fork_location.os.access",
+        lambda path, mode: False if Path(path) == locked and mode == os.W_OK else real_access(path, mode),
+    )
+    monkeypatch.setenv("AGENTDBG_DIR", str(tmp_path / "out"))
+    location = fork_location(str(locked / "run.jsonl"))
+    assert location.path == tmp_path / "out" / "run.fork.jsonl"
+    assert location.note == "locked/ is read-only, so the fork goes to $AGENTDBG_DIR"
+    assert (tmp_path / "out").is_dir()

@@ -15,7 +15,7 @@ from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.store.reader import TraceBuilder
-from agentdbg.tui.steps import StepRow, StepSource
+from agentdbg.tui.steps import MemorySource, StepRow, StepSource, StepTable
 
 CHUNK = 1 << 20
 
@@ -46,6 +46,29 @@ class Batch:
             or self.header
             or self.done
         )
+
+
+def apply_batch(table: StepTable, source: StepSource, batch: Batch) -> tuple[StepSource, list[int]]:
+    """Add what ``batch`` read to ``table`` (and to ``source`` if in memory): the source now and the new steps."""
+    if batch.header is not None:
+        table.header = batch.header
+    if batch.format:
+        table.format = batch.format
+    if batch.source is not None:
+        source = batch.source
+    new_steps = []
+    for span in batch.new:
+        if isinstance(source, MemorySource):
+            source.add(span)
+        new_steps.append(table.add_span(span).step)
+    for row, parent_id in batch.rows:
+        new_steps.append(table.add(row, parent_id).step)
+    for span in batch.ended:
+        table.update_span(span)
+    for row in batch.changed_rows:
+        table.refresh_row(row)
+    table.problems.extend(batch.problems)
+    return source, new_steps
 
 
 class TraceTail:

@@ -71,12 +71,15 @@ class StepTable:
 
     def __init__(self) -> None:
         self.header: TraceHeader | None = None
-        self.rows: list[StepRow] = []
-        self.roots: list[int] = []
-        self.step_of_id: dict[str, int] = {}
         self.problems: list[Problem] = []
         self.source_name = ""
         self.format = "agentdbg"
+        self._reset()
+
+    def _reset(self) -> None:
+        self.rows: list[StepRow] = []
+        self.roots: list[int] = []
+        self.step_of_id: dict[str, int] = {}
         self.input_tokens = 0
         self.output_tokens = 0
         self.first_start: float | None = None
@@ -107,6 +110,12 @@ class StepTable:
             self.roots.append(row.step)
         self._count(row)
         return row
+
+    def replace_rows(self, rows: Iterable[tuple[StepRow, str | None]]) -> None:
+        """Start over with ``rows`` (and their parent ids), keeping the header, problems and name."""
+        self._reset()
+        for row, parent_id in rows:
+            self.add(row, parent_id)
 
     def _count(self, row: StepRow) -> None:
         self.version += 1

@@ -11,9 +11,19 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+KEYS = Text("ctrl+s keep · ctrl+r keep & replay · esc discard", style="dim")
+
+
+class JsonArea(TextArea):
+    """A TextArea whose ``End`` goes to the end of the line itself, not of its soft-wrapped row."""
+
+    def action_cursor_line_end(self, select: bool = False) -> None:
+        row = self.cursor_location[0]
+        self.move_cursor((row, len(self.document.get_line(row))), select=select)
+
 
 class DocumentEditor(ModalScreen[str | None]):
-    """A JSON editor; ctrl+s keeps the edit, ctrl+r keeps it and replays, escape discards it."""
+    """A JSON editor below the trace header; ctrl+s keeps the edit, ctrl+r keeps it and replays, esc discards."""
 
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep edit"),
@@ -21,21 +31,23 @@ class DocumentEditor(ModalScreen[str | None]):
         Binding("escape", "discard", "Discard", priority=True),
     ]
 
-    def __init__(self, address: str, document_text: str) -> None:
+    def __init__(self, address: str, document_text: str, *, top: int = 0) -> None:
         super().__init__()
+        self.top = top  # rows of the trace header left visible above the dialog
         self.address = address
         self.document_text = document_text
         self.replay_requested = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box", classes="dialog"):
-            title = Text(f"replay document of {self.address}", style="bold")
-            title.append("  ctrl+s keep · ctrl+r keep and replay · esc discard", style="dim")
-            yield Static(title, classes="dialog-title")
-            yield TextArea(self.document_text, id="editor", show_line_numbers=True, tab_behavior="indent")
-            yield Static(Text(""), id="editor-status")
+            yield Static(Text(f"replay document of {self.address}", style="bold"), id="editor-title")
+            yield JsonArea(
+                self.document_text, id="editor", show_line_numbers=True, tab_behavior="indent", soft_wrap=True
+            )
+            yield Static(KEYS, id="editor-status")
 
     def on_mount(self) -> None:
+        self.query_one("#editor-box").styles.margin = (self.top, 0, 1, 0)
         self.query_one(TextArea).focus()
 
     def _valid_text(self) -> str | None:
@@ -43,7 +55,8 @@ class DocumentEditor(ModalScreen[str | None]):
         try:
             json.loads(text)
         except ValueError as exc:
-            self.query_one("#editor-status", Static).update(Text(f"not valid JSON: {exc}", style="bold red"))
+            error = Text(f"not valid JSON: {exc}  ", style="bold red")
+            self.query_one("#editor-status", Static).update(error.append_text(KEYS))
             return None
         return text
 

@@ -10,12 +10,14 @@ Push it from the debugger (``x`` on a step)::
         step = self.step_tree.current_step
         self.app.push_screen(ExplainScreen(self.path, step=f"step-{step}" if step else None, format=self.format))
 
-Workers only post messages; the handlers here own what is shown. Keys ``1``–``3``
-replay that candidate fix (diagnose before → after, answer changed, fork path).
+Workers only post messages; the handlers here own what is shown. Keys ``1``–``N`` (only
+as many as the answer has fixes) replay that candidate fix (diagnose before → after, answer
+changed, fork path).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -39,6 +41,7 @@ class ExplainScreen(ModalScreen[None]):
     ExplainScreen { align: center middle; }
     ExplainScreen #explain-box { width: 120; }
     ExplainScreen #explain-scroll { max-height: 40; }
+    ExplainScreen #explain-keys { dock: bottom; }
     """
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close"),
@@ -79,11 +82,11 @@ class ExplainScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="explain-box", classes="dialog"):
-            title = f"explain {self.trace_path}" + (f" at {self.step}" if self.step else "")
+            title = f"explain {Path(self.trace_path).name}" + (f" at {self.step}" if self.step else "")
             yield Static(Text(safe_line(title), style="bold"), classes="dialog-title")
             with VerticalScroll(id="explain-scroll"):
                 yield Static(Text("asking the model …", style="dim"), id="explain-body")
-            yield Static(Text("1-3 replay a fix · esc to close", style="dim"), id="explain-keys")
+            yield Static(keys_line(0), id="explain-keys")
 
     def on_mount(self) -> None:
         self.ask()
@@ -135,7 +138,19 @@ class ExplainScreen(ModalScreen[None]):
     @on(Answered)
     def show_answer(self, message: Answered) -> None:
         self.result, self.error = message.result, message.error
+        self.query_one("#explain-keys", Static).update(keys_line(len(self._fixes())))
+        self.refresh_bindings()
         self.refresh_body()
+
+    def _fixes(self) -> list[Any]:
+        answer = getattr(self.result, "answer", None)
+        return list(answer.fixes) if answer is not None else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "replay_fix":
+            number = parameters[0] if parameters else 0
+            return isinstance(number, int) and 1 <= number <= len(self._fixes())
+        return True
 
     @on(Replayed)
     def show_replay(self, message: Replayed) -> None:
@@ -152,8 +167,9 @@ class ExplainScreen(ModalScreen[None]):
             text = Text()
             text.append("error: ", style="bold red")
             text.append(safe_text(self.error.message), style="red")
-            if self.error.hint:
-                text.append("\n" + safe_text(self.error.hint), style="dim")
+            hint = tui_hint(self.error, self.trace_path)
+            if hint:
+                text.append("\n" + safe_text(hint), style="dim")
             findings = getattr(self.error, "findings", None)
             if findings is not None:
                 return Group(
@@ -172,6 +188,35 @@ class ExplainScreen(ModalScreen[None]):
 
     def refresh_body(self) -> None:
         self.query_one("#explain-body", Static).update(self.body())
+
+
+def keys_line(fixes: int) -> Text:
+    """The keys that work now: ``1``–``N`` only once the answer has ``N`` fixes."""
+    if fixes == 0:
+        return Text("esc to close", style="dim")
+    keys = "1" if fixes == 1 else f"1-{fixes}"
+    return Text(f"{keys} replay {'the' if fixes == 1 else 'a'} fix · esc to close", style="dim")
+
+
+def tui_hint(error: AgentdbgError, trace_path: str) -> str:
+    """An explain error's hint for this screen: the CLI's ``--flags`` mean nothing here.
+
+    A missing key says what to export; a hint naming a flag becomes a command to run in a shell.
+    """
+    from shlex import quote
+
+    hint = error.hint or ""
+    variable = getattr(error, "variable", None)
+    if variable:
+        return f"export {variable}=... and open the trace again; the offline diagnose findings are below"
+    if "--model" in hint:
+        return (
+            f"this screen asks the default model; to try another, run "
+            f"`agentdbg explain {quote(trace_path)} --model NAME` in a shell · `agentdbg diagnose` works offline"
+        )
+    if "--" in hint:
+        return f"{hint} (options of `agentdbg explain {quote(trace_path)}`, run in a shell)"
+    return hint
 
 
 def _check_line(number: int, check: Any) -> Text:

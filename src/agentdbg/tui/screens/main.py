@@ -1,7 +1,8 @@
 """The debugger screen: header, execution tree with token chart, and the step panes.
 
-Loading, following and searching run in thread workers that only post messages; the
-handlers here own the state (the step table, the selection, the search hits).
+Composed of widgets (``widgets/``) and controllers (``controllers/``: loader, diagnoser,
+search, replayer) that run thread workers and post messages; the handlers here own the
+state: the step table and source, the selection, the search hits and the findings.
 """
 
 from __future__ import annotations
@@ -12,47 +13,37 @@ import time
 from typing import Any
 
 import orjson
-from textual import on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.widgets import Footer
 
-from agentdbg.errors import AgentdbgError
-from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
-from agentdbg.tui.index_source import BIG_FILE, index_batches, open_index
-from agentdbg.tui.loading import Batch, TraceTail, looks_native
-from agentdbg.tui.screens.search_flow import SearchFlow
+from agentdbg.model.trace import Trace
+from agentdbg.tui.controllers.diagnoser import Diagnoser
+from agentdbg.tui.controllers.loader import TraceLoader
+from agentdbg.tui.controllers.replayer import Replayer
+from agentdbg.tui.controllers.search import StepSearch
+from agentdbg.tui.index_source import BIG_FILE, IndexSource
+from agentdbg.tui.loading import apply_batch
 from agentdbg.tui.steps import MemorySource, StepSource, StepTable
-from agentdbg.tui.widgets.findings_pane import FindingsPane
-from agentdbg.tui.widgets.panes import (
-    InfoPane,
-    PaneContext,
-    PromptPane,
-    RawPane,
-    ResponsePane,
-    StepPane,
-    ToolPane,
-)
+from agentdbg.tui.widgets.panes import PaneContext, StepPane
+from agentdbg.tui.widgets.search_bar import SearchBar
+from agentdbg.tui.widgets.step_panes import StepPanes
 from agentdbg.tui.widgets.step_tree import StepTree
 from agentdbg.tui.widgets.token_chart import TokenChart
 from agentdbg.tui.widgets.trace_header import TraceHeaderBar
 
-PANES = ("prompt", "response", "tool", "raw", "info", "findings")
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
-FOLLOW_POLL = 0.25
-YIELD_AFTER_KEY = 0.1  # the loader idles this long after a key press, so the UI has the GIL to itself
-YIELD_MAX = 0.1  # ... but never longer than this per batch: loading always moves on
-FIRST_SCREEN_QUIET = 0.3  # the loader idles (at most YIELD_MAX) while the first screen is drawn
 DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
+NARROW = 110  # below this many columns: short tab labels, a narrower tree without tokens or waterfall
 
 
-class MainScreen(SearchFlow):
+class MainScreen(Screen[None]):
     """Everything about one trace."""
 
     BINDINGS = [
@@ -73,20 +64,7 @@ class MainScreen(SearchFlow):
         Binding("tab", "switch_focus", "Tree/pane", show=False),
         Binding("y", "copy_step", "Copy JSON"),
         Binding("exclamation_mark", "show_problems", "Problems"),
-        Binding("escape", "cancel_search", "Cancel", show=False),
     ]
-
-    class BatchLoaded(Message):
-        """A loader worker read more of the file."""
-
-        def __init__(self, batch: Batch) -> None:
-            super().__init__()
-            self.batch = batch
-
-    class LoadFailed(Message):
-        def __init__(self, error: AgentdbgError) -> None:
-            super().__init__()
-            self.error = error
 
     def __init__(
         self,
@@ -98,7 +76,6 @@ class MainScreen(SearchFlow):
         index_min_bytes: int = BIG_FILE,
     ) -> None:
         super().__init__()
-        self.index_min_bytes = index_min_bytes
         self.path = path
         self.initial_step = step
         self.following = follow
@@ -108,15 +85,17 @@ class MainScreen(SearchFlow):
         self.source: StepSource = MemorySource()
         self.progress: float | None = 0.0
         self.loaded = False
+        self.diagnosed = False
+        self.findings: list[Any] | None = None
+        self.full_trace: Trace | None = None
         self.search_term: str | None = None
         self.hits: list[int] = []
         self._chart_at = 0.0
-        self._batches_posted = 0
         self._diagnose_timer: Timer | None = None
-        self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
-        self.last_replay: Any = None
-        self._batches_applied = 0
-        self._key_at = 0.0  # monotonic time of the last key press (read by the loader thread)
+        self.loader = TraceLoader(path, format=format, follow=follow, index_min_bytes=index_min_bytes)
+        self.diagnoser = Diagnoser()
+        self.searcher = StepSearch()
+        self.replayer = Replayer()
 
     def compose(self) -> ComposeResult:
         yield TraceHeaderBar(id="header")
@@ -124,105 +103,52 @@ class MainScreen(SearchFlow):
             with Vertical(id="left"):
                 yield StepTree(self.table, id="tree")
                 yield TokenChart(id="tokens")
-            with TabbedContent(id="panes", initial="prompt"):
-                yield TabPane("1 Prompt", PromptPane(id="pane-prompt"), id="prompt")
-                yield TabPane("2 Response", ResponsePane(id="pane-response"), id="response")
-                yield TabPane("3 Tool", ToolPane(id="pane-tool"), id="tool")
-                yield TabPane("4 Raw", RawPane(id="pane-raw"), id="raw")
-                yield TabPane("5 Info", InfoPane(id="pane-info"), id="info")
-                yield TabPane("6 Findings", FindingsPane(id="pane-findings"), id="findings")
-        yield Input(placeholder="search every step's text · enter to search · esc to cancel", id="search")
+            yield StepPanes(id=None)
+        yield SearchBar(id="search")
         yield Footer()
+        yield from (self.loader, self.diagnoser, self.searcher, self.replayer)
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
         self.step_tree.follow(self.following)
         self.step_tree.focus()
         self._refresh_header()
-        self.load_trace()
+        self.loader.load()
+
+    @property
+    def step_tree(self) -> StepTree:
+        return self.query_one("#tree", StepTree)
+
+    @property
+    def panes(self) -> StepPanes:
+        return self.query_one(StepPanes)
+
+    @property
+    def edits(self) -> dict[int, tuple[Any, Any]]:
+        return self.replayer.edits
+
+    def span(self, step: int) -> Span:
+        return self.source.span(step)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.panes.short_labels(narrow)
+        footer = self.query_one(Footer)
+        footer.compact = narrow
+        footer.show_command_palette = not narrow  # ctrl+p still opens it; the room goes to our keys
+
+    def on_key(self) -> None:
+        self.loader.key_pressed()
 
     # --------------------------------------------------------------- loading
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def load_trace(self) -> None:
-        """Read the file in batches (native format) or whole (imported formats), then follow it."""
-        worker = get_current_worker()
-        try:
-            name = self.format or ("agentdbg" if looks_native(self.path) else None)
-            if name is None:
-                from agentdbg.importers import detect_format
-
-                name = detect_format(self.path)
-            if name != "agentdbg":
-                from agentdbg.importers import open_trace
-
-                trace = open_trace(self.path, format=name)
-                self._post_batch(_whole_trace_batch(trace.spans, trace.problems, trace.header, name))
-                return
-            index = None if self.following else open_index(self.path, self.index_min_bytes)
-            if index is not None:
-                for batch in index_batches(index, lambda: worker.is_cancelled):
-                    self._post_batch(batch)
-                return
-            tail = TraceTail(self.path)
-        except AgentdbgError as error:
-            self.post_message(self.LoadFailed(error))
-            return
-        caught_up = False
-        try:
-            while not worker.is_cancelled:
-                batch = tail.poll(final=not self.following)
-                if batch.read_bytes >= batch.total_bytes and self.following and not caught_up:
-                    batch.done = caught_up = True  # the initial read is complete; keep following
-                if batch:
-                    self._post_batch(batch)
-                if batch.done and not self.following:
-                    return
-                if caught_up and batch.read_bytes >= batch.total_bytes:
-                    time.sleep(FOLLOW_POLL)
-        finally:
-            tail.close()
-
-    def _post_batch(self, batch: Batch) -> None:
-        """Post a batch, first waiting while two are still unapplied (so keys never queue behind many).
-
-        Right after a key press it also waits a moment: the loader and the UI share one GIL, and
-        a busy loader thread doubled the time the UI took to answer keys.
-        """
-        worker = get_current_worker()
-        while self._batches_posted - self._batches_applied >= 2 and not worker.is_cancelled:
-            time.sleep(0.002)
-        give_up = time.monotonic() + YIELD_MAX
-        while time.monotonic() - self._key_at < YIELD_AFTER_KEY and time.monotonic() < give_up:
-            time.sleep(0.005)
-        self._batches_posted += 1  # written only by the worker thread
-        self.post_message(self.BatchLoaded(batch))
-
-    @on(BatchLoaded)
-    def apply_batch(self, message: BatchLoaded) -> None:
-        self._batches_applied += 1  # written only by the UI thread
+    @on(TraceLoader.BatchLoaded)
+    def apply_batch(self, message: TraceLoader.BatchLoaded) -> None:
+        self.loader.batch_applied()
         batch = message.batch
         table, tree = self.table, self.step_tree
         first = len(table) == 0
-        if batch.header is not None:
-            table.header = batch.header
-        if batch.format:
-            table.format = batch.format
-        if batch.source is not None:
-            self.source = batch.source
-        new_steps = []
-        source = self.source
-        for span in batch.new:
-            if isinstance(source, MemorySource):
-                source.add(span)
-            new_steps.append(table.add_span(span).step)
-        for row, parent_id in batch.rows:
-            new_steps.append(table.add(row, parent_id).step)
-        for span in batch.ended:
-            table.update_span(span)
-        for row in batch.changed_rows:
-            table.refresh_row(row)
-        table.problems.extend(batch.problems)
+        self.source, new_steps = apply_batch(table, self.source, batch)
         if batch.total_bytes:
             self.progress = batch.read_bytes / batch.total_bytes
         if new_steps:
@@ -230,9 +156,7 @@ class MainScreen(SearchFlow):
             # collections stay small while a 100k-step trace loads (they paused keys ~120 ms).
             gc.freeze()
         if first and new_steps:
-            # The first screen (tree, first pane, footer) is the UI's biggest paint: the loader
-            # waits as after a key press, so the first keys are not answered behind it.
-            self._key_at = time.monotonic() + FIRST_SCREEN_QUIET - YIELD_AFTER_KEY
+            self.loader.first_screen()  # the first keys are not answered behind the loader
             tree.reload()
         elif new_steps:
             tree.appended(new_steps)
@@ -259,11 +183,17 @@ class MainScreen(SearchFlow):
             self.query_one(TokenChart).set_data(table.llm_input_tokens())
 
     def _finish_loading(self) -> None:
+        header = self.table.header
+        if header is not None and header.fork_of and isinstance(self.source, MemorySource):
+            from agentdbg.tui.fork_view import fork_rows
+
+            self.table.replace_rows(fork_rows(self.source.spans))  # the fork's own times and status
+            self.step_tree.reload()
         self.step_tree.flush()
         self.loaded = True
         self.progress = None
         self.refresh_bindings()
-        self.run_diagnose()
+        self._diagnose_now()
         problems = self.table.problems
         if problems:
             self.notify(
@@ -285,7 +215,8 @@ class MainScreen(SearchFlow):
 
     def _diagnose_now(self) -> None:
         self._diagnose_timer = None  # the next change arms a fresh timer
-        self.run_diagnose()
+        indexed = isinstance(self.source, IndexSource)
+        self.diagnoser.diagnose(self.path, self.format, len(self.table), indexed)
 
     def _try_initial_step(self, final: bool) -> bool:
         wanted = (self.initial_step or "").strip()
@@ -302,8 +233,8 @@ class MainScreen(SearchFlow):
             return True
         return False
 
-    @on(LoadFailed)
-    def load_failed(self, message: LoadFailed) -> None:
+    @on(TraceLoader.Failed)
+    def load_failed(self, message: TraceLoader.Failed) -> None:
         self.progress = None
         self.notify(str(message.error), title="cannot open trace", severity="error", timeout=30, markup=False)
         self._refresh_header()
@@ -313,8 +244,23 @@ class MainScreen(SearchFlow):
             self.table, progress=self.progress, following=self.following and self.loaded
         )
 
-    def on_key(self) -> None:
-        self._key_at = time.monotonic()
+    # -------------------------------------------------------------- findings
+
+    @on(Diagnoser.FindingsReady)
+    def findings_ready(self, message: Diagnoser.FindingsReady) -> None:
+        self.findings = message.findings
+        self.diagnosed = True
+        if message.trace is not None:
+            self.full_trace = message.trace
+        pane = self.panes.findings_pane
+        pane.findings = message.findings
+        pane.note = message.note or pane.note
+        self.step_tree.flagged_by_findings = {f.step for f in message.findings or []}
+        self.step_tree.refresh()
+        self._show_current()
+
+    def findings_on(self, step: int) -> list[tuple[str, str]]:
+        return [(f.severity, f"{f.title}: {f.evidence}") for f in self.findings or [] if f.step == step]
 
     # ------------------------------------------------------------- selection
 
@@ -323,9 +269,13 @@ class MainScreen(SearchFlow):
         self.show_step(message.step)
 
     def show_step(self, step: int, *, force: bool = False) -> None:
-        """Render the active pane for ``step`` (other panes render when their tab opens)."""
-        pane = self.active_pane()
-        pane.show(self.span(step), self.pane_context(step), force=force)
+        """Render the visible pane for ``step`` (other panes render when their tab opens)."""
+        self.panes.show(self.span(step), self.pane_context(step), force=force)
+
+    def _show_current(self) -> None:
+        step = self.step_tree.current_step
+        if step is not None:
+            self.show_step(step, force=True)
 
     def pane_context(self, step: int) -> PaneContext:
         return PaneContext(
@@ -333,23 +283,69 @@ class MainScreen(SearchFlow):
         )
 
     def active_pane(self) -> StepPane:
-        active = self.query_one(TabbedContent).active or "prompt"
-        return self.query_one(f"#pane-{active}", StepPane)
-
-    @on(TabbedContent.TabActivated)
-    def tab_changed(self) -> None:
-        step = self.step_tree.current_step
-        if step is not None:
-            self.show_step(step)
+        return self.panes.visible_pane
 
     def action_pane(self, name: str) -> None:
-        self.query_one(TabbedContent).active = name
+        self.panes.active = name
 
     def action_switch_focus(self) -> None:
         if self.step_tree.has_focus:
             self.active_pane().focus()
         else:
             self.step_tree.focus()
+
+    # ---------------------------------------------------------------- search
+
+    def action_start_search(self) -> None:
+        self.query_one(SearchBar).open(self.search_term)
+
+    @on(SearchBar.Closed)
+    def search_closed(self) -> None:
+        self.step_tree.focus()
+
+    @on(SearchBar.Search)
+    def search_requested(self, message: SearchBar.Search) -> None:
+        self.step_tree.focus()
+        if not message.term:
+            self._set_hits(None, [])
+            return
+        self.notify(f"searching {len(self.table):,} steps…", timeout=2, markup=False)
+        self.searcher.search(
+            message.term, self.source, self.path, dict(self.table.step_of_id), len(self.table)
+        )
+
+    @on(StepSearch.Done)
+    def search_done(self, message: StepSearch.Done) -> None:
+        self._set_hits(message.term, message.hits)
+        if not message.hits:
+            self.notify(f"no step contains {message.term!r}", severity="warning", markup=False)
+            return
+        self.notify(
+            f"{len(message.hits)} step(s) contain {message.term!r}; n/N to move between them", markup=False
+        )
+        self.action_next_hit(1, from_current=True)
+
+    def _set_hits(self, term: str | None, hits: list[int]) -> None:
+        self.search_term, self.hits = term, hits
+        self.step_tree.marked = set(hits)
+        self.step_tree.refresh()
+        self.refresh_bindings()
+        self._show_current()
+
+    def action_next_hit(self, direction: int, from_current: bool = False) -> None:
+        if not self.hits:
+            return
+        current = self.step_tree.current_step or 0
+        if from_current and current in self.hits:
+            target: int | None = current
+        else:
+            target = self.table.next_in_tree(current, self.hits, forward=direction > 0)
+        if target is None:
+            return
+        self.step_tree.select_step(target)
+        in_tree = sorted(self.hits, key=self.table.tree_position)
+        position = in_tree.index(target) + 1
+        self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
 
     # ------------------------------------------------------ errors, copying
 
@@ -381,14 +377,60 @@ class MainScreen(SearchFlow):
             return bool(self.hits)
         return True
 
+    # ---------------------------------------------------- edit, replay, explain
 
-def _whole_trace_batch(spans: list[Span], problems: list[Problem], header: TraceHeader, name: str) -> Batch:
-    return Batch(
-        new=list(spans),
-        problems=list(problems),
-        header=header,
-        done=True,
-        read_bytes=1,
-        total_bytes=1,
-        format=name,
-    )
+    def _trace_for(self, span: Span) -> Trace:
+        """The whole trace if diagnose read it, else a trace of this one step (enough for its document)."""
+        if self.full_trace is not None:
+            return self.full_trace
+        header = self.table.header or TraceHeader(trace_id="unknown")
+        return Trace(header=header, spans=[span], source=self.path)
+
+    def action_edit_document(self) -> None:
+        step = self.step_tree.current_step
+        if step is not None:
+            span = self.span(step)
+            self.replayer.edit(
+                step, span, self._trace_for(span), top=self.query_one(TraceHeaderBar).size.height
+            )
+
+    def action_replay(self) -> None:
+        step = self.step_tree.current_step
+        if step is not None:
+            self.replayer.replay(step, self.path, self.full_trace)
+
+    @on(Replayer.ReplayRequested)
+    def replay_requested(self, message: Replayer.ReplayRequested) -> None:
+        self.replayer.replay(message.step, self.path, self.full_trace)
+
+    @on(Replayer.Replayed)
+    def replayed(self, message: Replayer.Replayed) -> None:
+        from agentdbg.tui.screens.fork import ForkScreen, fork_summary, fork_table, step_number
+
+        if message.error is not None or message.fork is None:
+            self.notify(
+                message.error or "the replay wrote no fork",
+                title="replay failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        result, fork = message.result, message.fork
+        fork_view = fork_table(fork.spans, fork.header, str(result.fork_path))
+        summary = fork_summary(result, self.replayer.location_note)
+        self.app.push_screen(
+            ForkScreen(
+                (self.table, self.source),
+                fork_view,
+                divergence=step_number(result.divergence_step),
+                summary=summary,
+            )
+        )
+
+    def action_explain(self) -> None:
+        from agentdbg.tui.screens.explain import ExplainScreen
+
+        step = self.step_tree.current_step
+        self.app.push_screen(
+            ExplainScreen(self.path, step=f"step-{step}" if step else None, format=self.format)
+        )

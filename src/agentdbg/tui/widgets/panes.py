@@ -17,6 +17,7 @@ from textual.widgets import Collapsible, Static
 
 from agentdbg.model.pricing import step_cost
 from agentdbg.model.span import Span
+from agentdbg.model.usage import cached_part, input_incl_cache
 from agentdbg.render.formatting import fmt_duration, fmt_time
 from agentdbg.textsafe import safe_line
 from agentdbg.tui.widgets.content import (
@@ -78,11 +79,8 @@ class PromptPane(StepPane):
         if llm is None:
             return Group(heading(f"{span.kind} step: input"), value_block(span.input, search))
         usage = span.usage
-        context_tokens = span.input_tokens
-        cached = (usage.cached_input_tokens or 0) if usage else 0
-        if usage and context_tokens is not None and llm.provider == "anthropic":
-            # Anthropic counts cache reads and writes apart from input_tokens; the window holds all three.
-            context_tokens += cached + (usage.cache_creation_input_tokens or 0)
+        context_tokens = input_incl_cache(usage)  # everything the window held, cache reads and writes too
+        cached = cached_part(usage)
         parts: list[RenderableType] = [context_gauge(llm.model, context_tokens)]
         if cached:
             parts.append(

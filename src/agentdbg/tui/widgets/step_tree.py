@@ -2,7 +2,9 @@
 
 Only the rows on screen are rendered, so 100k steps cost a list of ints, not 100k widgets.
 Each row: fold marker, ``step-N``, kind glyph, name, duration, tokens, and a waterfall bar
-showing where in the run the step's time went. Status colours the row.
+showing where in the run the step's time went. Status colours the row. A narrow tree (an
+80-column terminal) keeps the step number and the name: the bar and the tokens go first,
+then the duration.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -23,11 +24,16 @@ from textual.strip import Strip
 
 from agentdbg.render.formatting import KIND_GLYPHS, fmt_duration, fmt_tokens
 from agentdbg.textsafe import safe_line
+from agentdbg.tui.lru import LRUCache
 from agentdbg.tui.steps import StepRow, StepTable
+from agentdbg.tui.textual_compat import grow_virtual_height
 from agentdbg.tui.visible import VisibleRows
 
 BAR_WIDTH = 10
 RIGHT_WIDTH = 19  # duration (7) + tokens (11) + a space, left of the bar
+DURATION_WIDTH = 7
+WIDE = 54  # rows at least this wide show tokens and the waterfall (the tree of a ~110-column terminal)
+MIN_NAME = 12  # a narrower row drops its duration before the name gets shorter than this
 RESIZE_EVERY = 0.3  # seconds between virtual-size updates while a big trace loads
 KIND_COLOURS = {
     "llm": "#5fafff",
@@ -150,8 +156,7 @@ class StepTree(ScrollView, can_focus=True):
         if size == old:
             return
         if size.width == old.width and view > 0 and old.height > view and size.height > view:
-            self.set_reactive(StepTree.virtual_size, size)
-            self._scroll_update(size)
+            grow_virtual_height(self, size)
         else:
             self.virtual_size = size
 
@@ -253,17 +258,15 @@ class StepTree(ScrollView, can_focus=True):
             row.input_tokens,
             len(str(len(self.table.rows))),  # the step column widens at 10, 100, 1000 steps
         )
-        whole = width <= BAR_WIDTH + RIGHT_WIDTH  # too narrow to split: draw (and cache) it whole
-        if whole:
-            key = (*key, self._bar_scale())
+        wide = width >= WIDE
         strip = self._line_cache.get(key)
         if strip is None:
-            cells = width if whole else width - BAR_WIDTH
-            text = self.row_text(row, cells, selected=selected, bar=whole)
+            cells = width - BAR_WIDTH if wide else width
+            text = self.row_text(row, cells, selected=selected, bar=False, tokens=wide)
             segments = list(text.render(self.app.console))
             strip = Strip(segments).adjust_cell_length(cells, self.rich_style).simplify()
             self._line_cache[key] = strip
-        if whole:
+        if not wide:
             return strip
         # The waterfall is drawn apart from the cached row: its time scale changes with every
         # batch while a big trace loads, and re-rendering every row for it stalled key presses.
@@ -298,11 +301,16 @@ class StepTree(ScrollView, can_focus=True):
             return _PLAIN
         return _SELECTED_FOCUSED if self.has_focus else _SELECTED
 
-    def row_text(self, row: StepRow, width: int, selected: bool, bar: bool = True) -> Text:
-        """One tree row laid out to ``width`` cells (without the waterfall bar unless ``bar``)."""
+    def row_text(
+        self, row: StepRow, width: int, selected: bool, bar: bool = True, tokens: bool = True
+    ) -> Text:
+        """One tree row laid out to ``width`` cells (the waterfall bar only if ``bar``, tokens only if ``tokens``).
+
+        The step number and the name always show; the duration only while the name keeps
+        ``MIN_NAME`` cells.
+        """
         base = self._base_style(selected)
         status_colour = STATUS_COLOURS.get(row.status)
-        right = self._right_part(row, bar=bar)
         left = Text(style=base)
         left.append("  " * row.depth)
         if row.children:
@@ -326,21 +334,27 @@ class StepTree(ScrollView, can_focus=True):
         left.append(name, style=Style(color=status_colour) if status_colour else "")
         if row.origin and row.origin != "recorded":
             left.append(f" [{row.origin}]", style="magenta")
+        name_starts = 2 * row.depth + 3 + len("step-") + digits + 3
+        right = self._right_part(row, bar=bar, tokens=tokens)
+        if not tokens and width - DURATION_WIDTH - name_starts < MIN_NAME:
+            right = Text()
         room = max(0, width - right.cell_len)
         left.truncate(room, overflow="ellipsis", pad=True)
         left.append_text(right)
         left.stylize(base)
         return left
 
-    def _right_part(self, row: StepRow, bar: bool = True) -> Text:
+    def _right_part(self, row: StepRow, bar: bool = True, tokens: bool = True) -> Text:
         right = Text()
         duration = fmt_duration(row.duration) if row.status != "incomplete" else "…"
         right.append(f" {duration:>6}", style="cyan")
+        if not tokens:
+            return right
         if row.input_tokens is not None or row.output_tokens is not None:
-            tokens = f"{fmt_tokens(row.input_tokens)}→{fmt_tokens(row.output_tokens)}"
+            token_text = f"{fmt_tokens(row.input_tokens)}→{fmt_tokens(row.output_tokens)}"
         else:
-            tokens = ""
-        right.append(f" {tokens:>10}", style="#8787d7")
+            token_text = ""
+        right.append(f" {token_text:>10}", style="#8787d7")
         right.append(" ")
         if bar:
             right.append_text(self._bar(row))

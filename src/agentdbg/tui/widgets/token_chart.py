@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
@@ -17,17 +18,32 @@ class TokenChart(Vertical):
         yield Static(Text("tokens in per LLM call", style="dim"), id="token-label")
         yield Sparkline([], id="token-spark")
 
+    values: list[float] = []
+
     def set_data(self, values: list[float]) -> None:
-        label = Text("tokens in per LLM call", style="dim", no_wrap=True, overflow="ellipsis")
-        if values:
-            label.append(
-                f"  {len(values):,} calls · peak {fmt_tokens(int(max(values)))} · last {fmt_tokens(int(values[-1]))}",
-                style="#8787d7",
-            )
-        else:
-            label.append("  (no LLM calls)", style="dim")
-        self.query_one("#token-label", Static).update(label, layout=False)  # one fixed-height line
+        self.values = values
+        self._label()
         self.query_one("#token-spark", Sparkline).data = downsample(values, 400)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._label()
+
+    def _label(self) -> None:
+        """The figures first; the words around them only where the column is wide enough."""
+        values = self.values
+        if values:
+            figures = f"{len(values):,} calls · peak {fmt_tokens(int(max(values)))} · last {fmt_tokens(int(values[-1]))}"
+        else:
+            figures = "(no LLM calls)"
+        room = self.content_region.width
+        prefix = next(
+            (words for words in ("tokens in per LLM call  ", "tokens in  ") if len(words + figures) <= room),
+            "",
+        )
+        label = Text(no_wrap=True, overflow="ellipsis")
+        label.append(prefix, style="dim")
+        label.append(figures, style="#8787d7" if values else "dim")
+        self.query_one("#token-label", Static).update(label, layout=False)  # one fixed-height line
 
 
 def downsample(values: list[float], points: int) -> list[float]:

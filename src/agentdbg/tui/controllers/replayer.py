@@ -1,0 +1,109 @@
+"""Editing a step's replay document (``p``) and replaying from a step (``r``) in a thread worker.
+
+It keeps the user's edits (step -> original and edited document) and posts ``Replayed`` with
+the fork (or the error); the screen opens the fork view. Forks go where ``fork_location`` says.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual import work
+from textual.message import Message
+
+from agentdbg.errors import AgentdbgError
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+from agentdbg.tui.controllers.base import Controller
+
+
+class Replayer(Controller):
+    """``edit(step, …)`` opens the editor; ``replay(step, …)`` runs the replay and posts ``Replayed``."""
+
+    class Replayed(Message):
+        """A replay finished (``result`` and the fork read back) or failed (``error``)."""
+
+        def __init__(
+            self, step: int, result: Any = None, fork: Trace | None = None, error: str | None = None
+        ) -> None:
+            super().__init__()
+            self.step = step
+            self.result = result
+            self.fork = fork
+            self.error = error
+
+    class ReplayRequested(Message):
+        """The editor closed with ctrl+r: replay from ``step`` with the kept edit."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
+        self.location_note = ""  # why the last fork is not beside the trace
+
+    def edit(self, step: int, span: Span, trace: Trace, *, top: int = 0) -> None:
+        """Open the JSON editor on ``step``'s document (the kept edit if there is one)."""
+        from agentdbg.replay import step_document
+        from agentdbg.tui.screens.editor import DocumentEditor
+
+        try:
+            document = self.edits[step][1] if step in self.edits else step_document(trace, span)
+        except AgentdbgError as error:
+            self.notify(str(error), title="cannot edit this step", severity="error", markup=False)
+            return
+        original = self.edits[step][0] if step in self.edits else document
+        text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+        editor = DocumentEditor(f"step-{step}", text, top=top)
+
+        def done(kept: str | None) -> None:
+            if kept is None:
+                return
+            self.edits[step] = (original, json.loads(kept))
+            self.notify(f"edit of step-{step} kept; press r to replay from it", markup=False)
+            if editor.replay_requested:
+                self.post_message(self.ReplayRequested(step))
+
+        self.app.push_screen(editor, done)
+
+    def replay(self, step: int, path: str, trace: Trace | None) -> None:
+        """Replay from ``step`` (with the kept edit as a patch) into a new fork file."""
+        from agentdbg.tui.fork_location import fork_location
+
+        patch = None
+        if step in self.edits:
+            from agentdbg.replay import make_patch
+
+            original, edited = self.edits[step]
+            patch = make_patch(original, edited) or None
+        try:
+            location = fork_location(path)
+        except OSError as exc:
+            self.notify(
+                f"no folder to write the fork to: {exc}", title="replay", severity="error", markup=False
+            )
+            return
+        self.location_note = location.note
+        message = (
+            f"replaying from step-{step}{' with your edit' if patch else ' unchanged'} → {location.path}"
+        )
+        if location.note:
+            message += f"\n({location.note})"
+        self.notify(message, timeout=6, markup=False)
+        self._run(step, trace if trace is not None else path, patch, str(location.path))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
+    def _run(self, step: int, trace: Trace | str, patch: Any, output: str) -> None:
+        from agentdbg.importers import open_trace
+        from agentdbg.replay import replay
+
+        try:
+            result = replay(trace, f"step-{step}", patch=patch, output=output)
+            fork = open_trace(result.fork_path) if result.fork_path else None
+        except AgentdbgError as error:
+            self.post_message(self.Replayed(step, error=str(error)))
+            return
+        self.post_message(self.Replayed(step, result, fork))
