@@ -380,8 +380,7 @@ def replay(
     run = _Run(source, plan, resolver, writer, final_tools)
     try:
         writer.header(source, span.address, combined)
-        for earlier in source.spans[: span.step - 1]:
-            writer.copy_recorded(earlier)
+        writer.copy_before(source, span)
         request: dict[str, Any] | None = plan.request
         if plan.patched_tool is not None:
             tool = plan.patched_tool
@@ -407,7 +406,8 @@ def replay(
         if run.needed:
             _write_template(run, fork_path)
     finally:
-        writer.close()
+        failed = run.result.error if run.result.status == "errored" else None
+        writer.close(ErrorInfo(type="ReplayError", message=failed) if failed else None)
     run.result.fork_path = str(fork_path)
     run.result.notes = plan.notes
     _finish(run, source, span.step)

@@ -51,6 +51,8 @@ class ForkWriter:
         self.writer = TraceWriter(path, overwrite=True) if path is not None else None
         self.spans: list[Span] = []
         self.on_step = on_step
+        self._open_copies: list[Span] = []  # copied steps that enclose the fork: they end with the fork
+        self._shift = 0.0  # seconds added to copied times, so the fork's timeline is its own
 
     def _write(self, record: dict[str, Any]) -> None:
         """Write one record with secrets masked (credential headers, key-shaped strings)."""
@@ -71,10 +73,47 @@ class ForkWriter:
         self._write(header.model_dump(mode="json", exclude_none=True))
         return header
 
-    def copy_recorded(self, span: Span) -> Span:
-        """Copy an original step before the fork, unchanged but for ``origin: recorded``."""
-        copied = span.model_copy(update={"origin": "recorded", "step": len(self.spans) + 1, "children": []})
-        self._write(copied.to_record())
+    def copy_before(self, source: Trace, fork: Span) -> None:
+        """Copy every step before ``fork`` as ``recorded``, on the fork's own timeline.
+
+        Copied times are shifted so the copies end where the fork begins (now), and a step that
+        encloses the fork (its agent step, say) is copied open: the original's end, error and
+        output belong to the original run, so it ends when the fork ends, with the fork's outcome.
+        """
+        earlier = source.spans[: fork.step - 1]
+        if fork.started_at is not None:
+            self._shift = time.time() - fork.started_at
+        enclosing: set[str] = set()
+        parents = {span.id: span.parent_id for span in source.spans}
+        parent = fork.parent_id
+        while parent is not None and parent not in enclosing:
+            enclosing.add(parent)
+            parent = parents.get(parent)
+        for span in earlier:
+            self.copy_recorded(span, open_until_fork=span.id in enclosing)
+
+    def _shifted(self, value: float | None) -> float | None:
+        return value + self._shift if value is not None else None
+
+    def copy_recorded(self, span: Span, *, open_until_fork: bool = False) -> Span:
+        """Copy an original step before the fork with ``origin: recorded`` (times shifted, see ``copy_before``)."""
+        update: dict[str, Any] = {
+            "origin": "recorded",
+            "step": len(self.spans) + 1,
+            "children": [],
+            "started_at": self._shifted(span.started_at),
+            "ended_at": self._shifted(span.ended_at),
+        }
+        if open_until_fork:
+            update.update(ended=False, ended_at=None, error=None, output=None)
+        copied = span.model_copy(update=update)
+        record = copied.to_record()
+        if open_until_fork:
+            record["type"] = "span_start"
+            for key in ("ended_at", "output", "error", "usage"):
+                record.pop(key, None)
+            self._open_copies.append(copied)
+        self._write(record)
         self.spans.append(copied)
         return copied
 
@@ -138,6 +177,14 @@ class ForkWriter:
             self.on_step(span)
         return span
 
-    def close(self) -> None:
+    def close(self, error: ErrorInfo | None = None) -> None:
+        """End the copied steps that enclose the fork (with the fork's ``error``, if it failed), then the file."""
+        on_step, self.on_step = self.on_step, None  # a copy is not a new step: no progress callback
+        try:
+            for span in reversed(self._open_copies):
+                self.end(span, None, error=error)
+        finally:
+            self.on_step = on_step
+        self._open_copies.clear()
         if self.writer is not None:
             self.writer.close()
