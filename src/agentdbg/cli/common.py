@@ -28,11 +28,17 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
 
 
-def load(path: str, format: str | None = None, *, report: bool = True, limit: int = 5) -> Trace:
-    """Open a trace (any supported format) and report its read problems on stderr."""
+def load(
+    path: str, format: str | None = None, *, report: bool = True, limit: int = 5, lazy: bool = False
+) -> Trace:
+    """Open a trace (any supported format) and report its read problems on stderr.
+
+    ``lazy=True``: our own format is read through the offset index (steps parsed on demand, a
+    pass streams); otherwise every span is built in memory.
+    """
     from agentdbg.importers import open_trace
 
-    trace = open_trace(path, format=format)
+    trace = open_trace(path, format=format, lazy=lazy)
     if report and trace.problems:
         for problem in sorted(trace.problems, key=lambda p: p.line)[:limit]:
             print_problem(problem)

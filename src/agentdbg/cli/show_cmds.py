@@ -13,7 +13,7 @@ from agentdbg.cli.common import FormatOption, load, user_errors
 from agentdbg.cli.output import print_error, print_json, stdout_console
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.messages import Message
-from agentdbg.model.span import Span
+from agentdbg.model.span import Span, StepSummary
 from agentdbg.model.trace import Trace
 
 
@@ -42,6 +42,13 @@ def step_json(span: Span) -> dict[str, Any]:
     return data
 
 
+def _error_json(trace: Trace, row: StepSummary) -> dict[str, Any] | None:
+    if row.error_type is None:
+        return None
+    error = trace.spans[row.step - 1].error  # only failed steps are read whole
+    return error.model_dump(exclude_none=True) if error else None
+
+
 def tree_json(trace: Trace) -> dict[str, Any]:
     return {
         "trace_id": trace.header.trace_id,
@@ -52,19 +59,19 @@ def tree_json(trace: Trace) -> dict[str, Any]:
         "totals": trace.totals(),
         "steps": [
             {
-                "step": span.address,
-                "id": span.id,
-                "parent_id": span.parent_id,
+                "step": row.address,
+                "id": row.id,
+                "parent_id": row.parent_id,
                 "depth": depth,
-                "kind": span.kind,
-                "name": span.name,
-                "duration": span.duration,
-                "input_tokens": span.input_tokens,
-                "output_tokens": span.output_tokens,
-                "status": span.status,
-                "error": span.error.model_dump(exclude_none=True) if span.error else None,
+                "kind": row.kind,
+                "name": row.name,
+                "duration": row.duration,
+                "input_tokens": row.input_tokens,
+                "output_tokens": row.output_tokens,
+                "status": row.status,
+                "error": _error_json(trace, row),
             }
-            for span, depth in trace.walk()
+            for row, depth in trace.rows()
         ],
         "problems": [p.model_dump() for p in trace.problems],
     }
@@ -87,19 +94,29 @@ def show(
 
             run_tui(trace_path, step=step, follow=follow, format=format)
             return
-        trace = load(trace_path, format)
+        trace = load(trace_path, format, lazy=True)
         if as_json:
             print_json(step_json(trace.step(step)) if step else tree_json(trace))
             return
         from agentdbg.render import render_step, render_tree
 
         console = stdout_console()
+        if step is None and not console.is_terminal:  # a pipe gets plain lines: no styling to compute
+            from agentdbg.render.tree import header_lines, plain_tree_lines
+
+            console.print(header_lines(trace))
+            console.print("")
+            out = sys.stdout
+            for line in plain_tree_lines(trace):
+                out.write(line + "\n")
+            out.flush()
+            return
         console.print(render_step(trace.step(step)) if step else render_tree(trace))
 
 
 @app.command()
 def validate(
-    traces: Annotated[list[str], typer.Argument(metavar="TRACE...", help="Trace files to check.")],
+    traces: Annotated[list[str], typer.Argument(metavar="TRACE", help="Trace files to check.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
     format: FormatOption = None,
 ) -> None:
@@ -108,7 +125,7 @@ def validate(
     unreadable = False
     for path in traces:
         try:
-            trace = load(path, format, report=False)
+            trace = load(path, format, report=False, lazy=True)
         except AgentdbgError as exc:
             print_error(exc)
             unreadable = True

@@ -111,8 +111,11 @@ def _detect(readable: Path, shown: Path) -> str:
     )
 
 
-def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace:
+def open_trace(path: str | os.PathLike[str], format: str | None = None, *, lazy: bool = False) -> Trace:
     """Load ``path`` as a ``Trace``, detecting its format unless ``format`` names one.
+
+    ``lazy=True``: an agentdbg file is read through the offset index (``store.read_indexed``:
+    steps parsed on demand, a pass over ``trace.spans`` streams); other formats load whole.
 
     Raises:
         TraceReadError: the file cannot be read.
@@ -133,6 +136,10 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None) -> Trace
         raise ImportFormatError(
             f"unknown format {name!r}", hint=f"known formats: {', '.join(sorted(IMPORTERS))}"
         )
+    if lazy and name == "agentdbg":
+        from agentdbg.store.lazy import read_indexed
+
+        return _shown_as(read_indexed(readable), file_path, readable)
     try:
         trace = importer.load(readable)
     except (
@@ -164,7 +171,6 @@ def _shown_as(trace: Trace, path: Path, readable: Path) -> Trace:
             if problem.path == copy:
                 problem.path = str(path)
     return trace
-
 
 
 __all__ = ["IMPORTERS", "Importer", "detect_format", "open_trace", "register"]

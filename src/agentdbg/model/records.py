@@ -7,15 +7,21 @@ so old readers read new files and nothing is lost on a rewrite.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 2  # 2: llm requests may be stored relative to an earlier one (store/compact.py)
 
+# The one definition of the closed vocabularies: everything else (the reader, the index's msgspec
+# fast path, ``agentdbg schema``, importers) derives from these Literals.
 SpanKind = Literal["llm", "tool", "retrieval", "agent", "custom"]
-SPAN_KINDS: tuple[str, ...] = ("llm", "tool", "retrieval", "agent", "custom")
+SPAN_KINDS: tuple[str, ...] = get_args(SpanKind)
 Origin = Literal["recorded", "patched", "cached", "live"]
+ORIGINS: tuple[str, ...] = get_args(Origin)
+Status = Literal["ok", "error", "incomplete"]  # derived per step (``Span.status``), never stored
+STATUSES: tuple[str, ...] = get_args(Status)
+RECORD_TYPES: tuple[str, ...] = ("trace", "span_start", "span_end", "span")
 
 
 class _Open(BaseModel):

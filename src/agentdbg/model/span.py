@@ -2,17 +2,75 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentdbg.model.records import ErrorInfo, Origin, SpanKind, Usage
+from agentdbg.model.records import ErrorInfo, Origin, SpanKind, Status, Usage
 
 if TYPE_CHECKING:
     from agentdbg.model.views import LLMView, ToolView
 
-Status = Literal["ok", "error", "incomplete"]
+SHORT_MESSAGE = 200  # a summary keeps the first line of an error message, at most this long
+
+
+def short_message(message: Any) -> str:
+    """The first line of ``message``, cut to ``SHORT_MESSAGE`` characters (what summaries keep)."""
+    text = message if isinstance(message, str) else str(message)
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= SHORT_MESSAGE else first[: SHORT_MESSAGE - 1] + "…"
+
+
+def model_of(attributes: dict[str, Any], kind: str, given: Any) -> str | None:
+    """The model an llm step names: ``attributes.model``, else its request's ``model``."""
+    model = attributes.get("model")
+    if model is None and kind == "llm" and isinstance(given, dict):
+        request = given.get("request")
+        if isinstance(request, dict):
+            model = request.get("model")
+    return str(model) if model is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class StepSummary:
+    """The small fields of one step: enough for a tree row, a listing or a diff key.
+
+    The one summary type: ``Span.summary()`` makes it from a whole span and
+    ``TraceIndex.summary(i)`` from the offset index without parsing payloads.
+    """
+
+    step: int
+    id: str
+    parent_id: str | None
+    kind: str
+    name: str
+    model: str | None
+    started_at: float | None
+    ended_at: float | None
+    status: Status
+    input_tokens: int | None
+    output_tokens: int | None
+    error_type: str | None
+    error_message: str | None
+    line: int
+    end_line: int | None
+    origin: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"step-{self.step}"
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+    @property
+    def has_usage(self) -> bool:
+        return self.input_tokens is not None or self.output_tokens is not None
 
 
 class Span(BaseModel):
@@ -70,6 +128,31 @@ class Span(BaseModel):
     @property
     def output_tokens(self) -> int | None:
         return self.usage.output_tokens if self.usage else None
+
+    def summary(self) -> StepSummary:
+        """This span's small fields (the same type the offset index gives)."""
+        from agentdbg.model.usage import input_incl_cache
+
+        error = self.error
+        usage = self.usage
+        return StepSummary(
+            step=self.step,
+            id=self.id,
+            parent_id=self.parent_id,
+            kind=self.kind,
+            name=self.name,
+            model=model_of(self.attributes, self.kind, self.input),
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            status=self.status,
+            input_tokens=input_incl_cache(usage),
+            output_tokens=usage.output_tokens if usage else None,
+            error_type=error.type if error else None,
+            error_message=short_message(error.message) if error else None,
+            line=self.line,
+            end_line=self.end_line,
+            origin=self.origin,
+        )
 
     @property
     def llm(self) -> LLMView | None:

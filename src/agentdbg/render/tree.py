@@ -2,31 +2,61 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from agentdbg.model.span import Span
+from agentdbg.model.span import Span, StepSummary
 from agentdbg.model.trace import Trace
 from agentdbg.render.formatting import KIND_GLYPHS, STATUS_STYLES, fmt_duration, fmt_time, fmt_tokens
 from agentdbg.textsafe import safe_line
 
 
-def step_line(span: Span, depth: int) -> Text:
-    """``step-N  kind  name  duration  in/out tokens  status`` for one span."""
+Row = Span | StepSummary
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_name(name: str) -> str:
+    return safe_line(name)[:60] or "(unnamed)"
+
+
+def step_segments(row: Row, depth: int) -> list[tuple[str, str]]:
+    """The (text, style) pieces of one tree line; ``step_line`` styles them, pipes get them plain."""
+    summary = row.summary() if isinstance(row, Span) else row
+    status = summary.status
+    parts = [
+        ("  " * depth, ""),
+        (f"{summary.address:<8}", "bold"),
+        (f" {KIND_GLYPHS.get(summary.kind, '•')} {summary.kind:<9} ", "dim"),
+        (_safe_name(summary.name), "red" if status == "error" else ""),
+        (f"  {fmt_duration(summary.duration)}", "cyan"),
+    ]
+    has_usage = row.usage is not None if isinstance(row, Span) else summary.has_usage
+    if has_usage:
+        parts.append((f"  {fmt_tokens(summary.input_tokens)}→{fmt_tokens(summary.output_tokens)} tok", "blue"))
+    parts.append((f"  {status}", STATUS_STYLES[status]))
+    if summary.error_type is not None:
+        message = safe_line(summary.error_message or "")[:120]
+        parts.append((f"  {safe_line(summary.error_type)}: {message}", "red"))
+    if summary.origin and summary.origin != "recorded":
+        parts.append((f"  [{summary.origin}]", "magenta"))
+    return parts
+
+
+def step_line(span: Row, depth: int) -> Text:
+    """``step-N  kind  name  duration  in/out tokens  status`` for one span (or its summary)."""
     line = Text()
-    line.append("  " * depth)
-    line.append(f"{span.address:<8}", style="bold")
-    line.append(f" {KIND_GLYPHS.get(span.kind, '•')} {span.kind:<9} ", style="dim")
-    line.append(safe_line(span.name)[:60] or "(unnamed)", style="red" if span.status == "error" else "")
-    line.append(f"  {fmt_duration(span.duration)}", style="cyan")
-    if span.usage is not None:
-        line.append(f"  {fmt_tokens(span.input_tokens)}→{fmt_tokens(span.output_tokens)} tok", style="blue")
-    line.append(f"  {span.status}", style=STATUS_STYLES[span.status])
-    if span.error is not None:
-        line.append(f"  {safe_line(span.error.type)}: {safe_line(span.error.message)[:120]}", style="red")
-    if span.origin and span.origin != "recorded":
-        line.append(f"  [{span.origin}]", style="magenta")
+    for text, style in step_segments(span, depth):
+        line.append(text, style=style)
     return line
+
+
+def plain_tree_lines(trace: Trace) -> Iterator[str]:
+    """The tree's lines as plain text (what a pipe gets), from summaries only: no payload is parsed."""
+    for row, depth in trace.rows():
+        yield "".join(text for text, _ in step_segments(row, depth))
 
 
 def header_lines(trace: Trace) -> Text:
@@ -54,5 +84,5 @@ def header_lines(trace: Trace) -> Text:
 def render_tree(trace: Trace) -> RenderableType:
     """Header plus the whole tree."""
     lines: list[RenderableType] = [header_lines(trace), Text("")]
-    lines.extend(step_line(span, depth) for span, depth in trace.walk())
+    lines.extend(step_line(row, depth) for row, depth in trace.rows())
     return Group(*lines)

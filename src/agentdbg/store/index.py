@@ -10,7 +10,7 @@ from its byte offsets when asked, through a bounded LRU cache::
         post(progress)                       # ScanProgress(done_bytes, total_bytes, spans, new, changed)
     index.header                             # TraceHeader (a default one if the file has none)
     len(index)                               # spans indexed so far (step-N is index N-1)
-    index.summary(0)                         # SpanSummary: step, id, kind, name, times, status, tokens, error
+    index.summary(0)                         # StepSummary: step, id, kind, name, times, status, tokens, error
     index.roots, index.children(0)           # the tree, as span positions
     index.problems                           # Problems, same wording as ``read_trace``
     index.load_span(0)                       # the full ``Span`` (cached, compact requests expanded)
@@ -44,41 +44,13 @@ from typing import Any
 from agentdbg.errors import StepNotFoundError, TraceReadError
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
-from agentdbg.model.span import Span, Status
+from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.store import compact
 from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
 
 
-@dataclass(frozen=True, slots=True)
-class SpanSummary:
-    """The small fields of one span, enough to draw a tree row."""
-
-    step: int
-    id: str
-    parent_id: str | None
-    kind: str
-    name: str
-    model: str | None
-    started_at: float | None
-    ended_at: float | None
-    status: Status
-    input_tokens: int | None
-    output_tokens: int | None
-    error_type: str | None
-    error_message: str | None
-    line: int
-    end_line: int | None
-
-    @property
-    def address(self) -> str:
-        return f"step-{self.step}"
-
-    @property
-    def duration(self) -> float | None:
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return max(0.0, self.ended_at - self.started_at)
+SpanSummary = StepSummary  # the one summary type lives in model/span.py; old name kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +78,16 @@ class TraceIndex:
     Args:
         path: the trace file (agentdbg JSONL, schema version 1 or 2).
         cache_bytes: bound on the raw line bytes kept by the ``load_span`` cache.
+        cache_spans: bound on the number of spans that cache keeps (parsed spans are much bigger
+            than their compact lines; ``read_indexed`` keeps a few).
 
     Raises:
         TraceReadError: if the path is a directory or cannot be opened.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, cache_bytes: int = 64 << 20) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, cache_bytes: int = 64 << 20, cache_spans: int | None = None
+    ) -> None:
         self.path = Path(path)
         self.source = str(self.path)
         if self.path.is_dir():
@@ -123,6 +99,7 @@ class TraceIndex:
         self._state = ScanState(self.source)
         self._cache: OrderedDict[int, tuple[Span, int]] = OrderedDict()
         self._cache_bytes = cache_bytes
+        self._cache_spans = cache_spans if cache_spans is not None else 1 << 62
         self._cached_bytes = 0
         self._lock = threading.Lock()
         self._scan_lock = threading.Lock()
@@ -246,12 +223,16 @@ class TraceIndex:
         found.sort(key=lambda p: p.line)
         return found
 
-    def summary(self, position: int) -> SpanSummary:
+    def summary(self, position: int) -> StepSummary:
         """The small fields of the span at ``position`` (``step - 1``)."""
         s = self._state
         error = s.errors.get(position)
         tokens_in = s.input_tokens[position]
         tokens_out = s.output_tokens[position]
+        if position in s.huge_tokens:
+            huge_in, huge_out = s.huge_tokens[position]
+            tokens_in = -1 if huge_in is None else huge_in
+            tokens_out = -1 if huge_out is None else huge_out
         flags = s.flags[position]
         status: Status = "error" if error is not None else ("ok" if flags & 1 else "incomplete")
         end_line = s.end_lines[position]
@@ -271,9 +252,10 @@ class TraceIndex:
             error_message=error[1] if error else None,
             line=s.lines[position],
             end_line=end_line if end_line > 0 else None,
+            origin=s.origins.get(position),
         )
 
-    def summaries(self, start: int = 0, stop: int | None = None) -> list[SpanSummary]:
+    def summaries(self, start: int = 0, stop: int | None = None) -> list[StepSummary]:
         return [
             self.summary(i) for i in range(start, min(len(self), stop if stop is not None else len(self)))
         ]
@@ -326,6 +308,7 @@ class TraceIndex:
         return {
             "steps": count,
             "input_tokens": sum(t for t in s.input_tokens[:count] if t > 0),
+            "cached_input_tokens": sum(s.cached_input.values()),
             "output_tokens": sum(t for t in s.output_tokens[:count] if t > 0),
             "duration": (max(ends) - min(starts)) if starts and ends else None,
             "errors": len(s.errors),
@@ -351,10 +334,20 @@ class TraceIndex:
                 self._cached_bytes -= old[1]
             self._cache[position] = (span, cost)
             self._cached_bytes += cost
-            while self._cached_bytes > self._cache_bytes and len(self._cache) > 1:
+            while (
+                self._cached_bytes > self._cache_bytes or len(self._cache) > self._cache_spans
+            ) and len(self._cache) > 1:
                 _, (_, dropped) = self._cache.popitem(last=False)
                 self._cached_bytes -= dropped
         return span
+
+    def read_span(self, position: int) -> Span:
+        """The full span at ``position``, parsed afresh and not cached (for one pass over every step)."""
+        return self._parse_span(position)[0]
+
+    def position_of(self, span_id: str) -> int | None:
+        """The position of the span with id ``span_id``, if indexed."""
+        return self._state.by_id.get(span_id)
 
     def _record(self, offset: int, length: int) -> dict[str, Any]:
         data, message, _ = decode_line(self._read_line(offset, length))
@@ -427,4 +420,4 @@ class TraceIndex:
             self.close()
 
 
-__all__ = ["ScanProgress", "SpanSummary", "TraceIndex"]
+__all__ = ["ScanProgress", "SpanSummary", "StepSummary", "TraceIndex"]

@@ -22,20 +22,15 @@ from typing import Any
 import msgspec
 import orjson
 
+from agentdbg.model.records import ORIGINS, SPAN_KINDS, Usage
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY
 
 _NAN = math.nan
-_KINDS = frozenset(("llm", "tool", "retrieval", "agent", "custom"))
-_ORIGINS = frozenset(("recorded", "patched", "cached", "live"))
-_USAGE_KEYS = (
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cached_input_tokens",
-    "cache_creation_input_tokens",
-    "reasoning_tokens",
-)
+_LOW, _HIGH = -(1 << 63), 1 << 63
+_KINDS = frozenset(SPAN_KINDS)
+_ORIGINS = frozenset(ORIGINS)
+_USAGE_KEYS = tuple(Usage.model_fields)
 _EMPTY: dict[str, Any] = {}
 _NUMBERS = (float, int)
 _UNSET: Any = msgspec.UNSET
@@ -90,15 +85,15 @@ _UNPARSED: Any = None  # "not parsed yet" for the slow path
 def _usage_plain(usage: Any) -> bool:
     if type(usage) is not dict:
         return False
-    for value in usage.values():  # usually every count is an int: done
-        if type(value) is not int:
+    for value in usage.values():  # usually every count is an int that fits the index's int64 arrays: done
+        if type(value) is not int or not _LOW <= value < _HIGH:
             break
     else:
         return True
     for key in _USAGE_KEYS:
         value = usage.get(key)
-        if value is not None and type(value) is not int:
-            return False
+        if value is not None and (type(value) is not int or not _LOW <= value < _HIGH):
+            return False  # the slow path keeps counts too big for int64 aside (``ScanState.apply_end``)
     return True
 
 
@@ -202,6 +197,9 @@ def fast_lines(
                 value = input_incl_cache_raw(usage)
                 if value is not None:
                     input_tokens[position] = value
+                value = usage.get("cached_input_tokens")
+                if value:
+                    state.cached_input[position] = value
                 value = usage.get("output_tokens")
                 if value is not None:
                     output_tokens[position] = value
@@ -271,6 +269,8 @@ def fast_lines(
             capacity = state.grow()
         if base_position is not None:
             bases[position] = base_position
+        if origin is not None:
+            state.origins[position] = origin
         if parent_position is None:
             parent_pos_append(-1)
             roots_append(position)
@@ -290,6 +290,9 @@ def fast_lines(
                 value = input_incl_cache_raw(usage)
                 if value is not None:
                     input_tokens[position] = value
+                value = usage.get("cached_input_tokens")
+                if value:
+                    state.cached_input[position] = value
                 value = usage.get("output_tokens")
                 if value is not None:
                     output_tokens[position] = value

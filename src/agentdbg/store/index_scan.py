@@ -20,7 +20,7 @@ import orjson
 
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
-from agentdbg.model.span import Span
+from agentdbg.model.span import Span, short_message
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
 from agentdbg.store.index_fast import fast_lines
@@ -29,7 +29,6 @@ from agentdbg.store.reader import header_problems, is_plain_span_record, validat
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _SPAN_TYPES = ("span_start", "span")
-SHORT_MESSAGE = 200
 # Span fields no record may carry (the reader warns about them and ignores them).
 _MISPLACED = {
     record.model_fields["type"].default: frozenset(Span.model_fields) - frozenset(record.model_fields)
@@ -37,10 +36,8 @@ _MISPLACED = {
 }
 
 
-def _short(message: Any) -> str:
-    text = message if isinstance(message, str) else str(message)
-    first = text.split("\n", 1)[0]
-    return first if len(first) <= SHORT_MESSAGE else first[: SHORT_MESSAGE - 1] + "…"
+def _too_big(count: Any) -> bool:
+    return isinstance(count, int) and not -(1 << 63) <= count < (1 << 63)
 
 
 class ScanState:
@@ -67,6 +64,9 @@ class ScanState:
         self.output_tokens = array("q")
         self.flags = bytearray()  # bit 0: ended
         self.errors: dict[int, tuple[str, str]] = {}
+        self.origins: dict[int, str] = {}  # only steps with an origin (most have none)
+        self.cached_input: dict[int, int] = {}  # only steps that read from a prompt cache
+        self.huge_tokens: dict[int, tuple[Any, Any]] = {}  # token counts beyond int64 (hostile files)
         self.lines = array("q")
         self.end_lines = array("q")
         self.start_off = array("q")
@@ -188,6 +188,8 @@ class ScanState:
             request = given.get("request") if isinstance(given, dict) else None
             model = request.get("model") if isinstance(request, dict) else None
         started = data.get("started_at")
+        if data.get("origin") is not None:
+            self.origins[position] = data["origin"]
         self.kinds.append(span_kind)
         self.names.append(self.intern(data.get("name", "")))
         self.models.append(self.intern(model) if model is not None else None)
@@ -261,7 +263,12 @@ class ScanState:
         usage = data.get("usage")
         if usage:
             tokens_in = input_incl_cache_raw(usage)
+            if usage.get("cached_input_tokens"):
+                self.cached_input[position] = usage["cached_input_tokens"]
             tokens_out = usage.get("output_tokens")
+            if _too_big(tokens_in) or _too_big(tokens_out):  # absurd counts: kept aside, not in int64 arrays
+                self.huge_tokens[position] = (tokens_in, tokens_out)
+                tokens_in = tokens_out = None
             if tokens_in is not None:
                 self.input_tokens[position] = tokens_in
             if tokens_out is not None:
@@ -270,7 +277,7 @@ class ScanState:
         if error is not None:
             self.errors[position] = (
                 self.intern(error.get("type", "Error")),
-                _short(error.get("message", "")),
+                short_message(error.get("message", "")),
             )
         self.end_lines[position] = number
         self.end_off[position] = offset

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from agentdbg.errors import TraceReadError
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import (
+    ORIGINS,
     SCHEMA_VERSION,
     SPAN_KINDS,
     SpanEndRecord,
@@ -41,7 +42,7 @@ _RECORD_TYPES: dict[str, type[Any]] = {
 
 
 _SPAN_KINDS = frozenset(SPAN_KINDS)
-_ORIGINS = frozenset(("recorded", "patched", "cached", "live"))
+_ORIGINS = frozenset(ORIGINS)
 _NUMBER = (int, float)
 _USAGE_KEYS = tuple(Usage.model_fields)
 

@@ -3,17 +3,28 @@
 The file is opened with ``O_APPEND`` and each record is encoded to one bytes
 object and handed to a single ``os.write`` under a lock, so concurrent writers
 never interleave within a line and a kill loses at most the line in flight.
+
+A failed write (disk full) may leave part of a line behind: the next line then starts
+on a fresh line, so the torn bytes stand alone as one named bad line. A ``span_start``
+that could not be written is kept, and its ``span_end`` is written as one whole ``span``
+line instead, so a step's end is never lost because its start was. The file is locked
+(``flock``) while open: a second process recording to the same path gets
+``TraceFileBusyError`` instead of replacing or merging into the first run.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import stat
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from agentdbg.errors import TraceFileBusyError
 from agentdbg.model.records import SCHEMA_VERSION, TraceHeader
 from agentdbg.secrets import mask_secret_bytes
 from agentdbg.store.compact import RequestCompactor
@@ -44,9 +55,10 @@ class TraceWriter:
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if overwrite else 0)
-        self._fd: int | None = os.open(self.path, flags, 0o644)
+        self._fd: int | None = _open_locked(self.path, overwrite)
         self._lock = threading.Lock()
+        self._torn = False  # the last write failed and may have left part of a line
+        self._unwritten_starts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._compactor = RequestCompactor(reuse_encodings=reuse_encodings) if compact else None
 
     def write(self, record: dict[str, Any], *, encoded: bytes | None = None) -> None:
@@ -56,6 +68,11 @@ class TraceWriter:
         option=OPT_NON_STR_KEYS)`` of this very record (a caller that already
         encoded it); it is used, still masked, unless compaction changes the record.
         """
+        record_type = record.get("type")
+        if record_type == "span_end" and self._unwritten_starts:
+            start = self._unwritten_starts.pop(str(record.get("id")), None)
+            if start is not None:  # its start never reached the file: write the step whole
+                record, encoded = _whole_span(start, record), None
         given = record
         compactor = self._compactor
         parts = None
@@ -73,9 +90,20 @@ class TraceWriter:
         with self._lock:
             if self._fd is None:
                 raise OSError("trace writer is closed")
-            written = os.write(self._fd, line)
-            while written < len(line):  # short writes are rare; finish the line
-                written += os.write(self._fd, line[written:])
+            if self._torn:
+                line = b"\n" + line  # whatever a failed write left behind ends here
+            try:
+                written = os.write(self._fd, line)
+                while written < len(line):  # short writes are rare; finish the line
+                    written += os.write(self._fd, line[written:])
+            except OSError:
+                self._torn = True
+                if record_type == "span_start" and isinstance(given.get("id"), str):
+                    self._unwritten_starts[given["id"]] = given
+                    while len(self._unwritten_starts) > _MAX_UNWRITTEN_STARTS:
+                        self._unwritten_starts.popitem(last=False)
+                raise
+            self._torn = False
             if parts is not None and compactor is not None and isinstance(record.get("id"), str):
                 compactor.remember(record["id"], parts)  # only written lines can be referred to
 
@@ -96,6 +124,44 @@ class TraceWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_MAX_UNWRITTEN_STARTS = 10_000  # starts kept while the disk is full, waiting for their ends
+
+
+def _open_locked(path: Path, overwrite: bool) -> int:
+    """Open for append and take an exclusive ``flock``; truncate only once the lock is ours."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise TraceFileBusyError(
+            f"{path} is being written by another process; two runs are never merged into one file",
+            hint="give each run its own path (the default names are unique)",
+        ) from None
+    except OSError:
+        pass  # a file system without locks (some network mounts): write unlocked, as before
+    try:
+        if overwrite and stat.S_ISREG(os.fstat(fd).st_mode):
+            os.ftruncate(fd, 0)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _whole_span(start: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
+    """One ``span`` record from a start and its end."""
+    whole = {**start, "type": "span"}
+    for key, value in end.items():
+        if key == "type":
+            continue
+        if key == "attributes" and isinstance(value, dict) and isinstance(whole.get("attributes"), dict):
+            whole["attributes"] = {**whole["attributes"], **value}
+        else:
+            whole[key] = value
+    return whole
 
 
 def write_trace(
