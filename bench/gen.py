@@ -20,7 +20,8 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parent
-OUT = ROOT / "out"
+# Generated inputs live outside the repository (1 GB files); AGENTDBG_BENCH_DIR moves them.
+OUT = Path(os.environ.get("AGENTDBG_BENCH_DIR", "/work/bench-data"))
 sys.path.insert(0, str(ROOT.parent / "src"))
 
 from agentdbg.model.records import TraceHeader  # noqa: E402
@@ -195,7 +196,8 @@ def write_until(
 
 
 def ensure_trace(name: str, make: Any) -> Path:
-    """``bench/out/<name>``, generated once by ``make(path)`` and reused while present."""
+    """``OUT/<name>``, generated once by ``make(path)`` and reused while present."""
+    OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / name
     if not path.exists() or path.stat().st_size == 0:
         tmp = path.with_suffix(".tmp")

@@ -115,14 +115,18 @@ def tool_events(trace: Trace, views: dict[str, LLMView] | None = None) -> list[T
     """Every tool call in step order, llm requests paired with the tool steps that ran them."""
     views = views if views is not None else llm_views(trace)
     events: list[ToolEvent] = []
-    unmatched_tools = [span for span in trace.spans if span.kind == "tool"]
+    spans = list(trace.spans)  # one pass, even over a lazily read trace
+    unmatched_tools = [span for span in spans if span.kind == "tool"]
     by_call_id = {}
+    by_name: dict[str, list[Span]] = {}  # tool steps of each name, in step order
     for span in unmatched_tools:
         tool = tool_view(span)
         if tool is not None and tool.call_id:
             by_call_id[tool.call_id] = span
+        by_name.setdefault(_tool_input_name(span), []).append(span)
+    cursor: dict[str, int] = {}  # per name: candidates before this are claimed or too early for good
     claimed: set[str] = set()
-    for span in trace.spans:
+    for span in spans:
         if span.kind != "llm":
             continue
         view = views.get(span.id)
@@ -133,16 +137,14 @@ def tool_events(trace: Trace, views: dict[str, LLMView] | None = None) -> list[T
         for call in view.tool_calls:
             tool_span = by_call_id.get(call.id) if call.id else None
             if tool_span is None:  # no call id recorded: the next tool step of that name after this llm step
-                tool_span = next(
-                    (
-                        candidate
-                        for candidate in unmatched_tools
-                        if candidate.id not in claimed
-                        and candidate.step > span.step
-                        and _tool_input_name(candidate) == call.name
-                    ),
-                    None,
-                )
+                # llm steps come in step order, so a candidate skipped here is never taken later: the
+                # cursor only moves forward (linear, where scanning every tool step was quadratic)
+                named = by_name.get(call.name, [])
+                at = cursor.get(call.name, 0)
+                while at < len(named) and (named[at].id in claimed or named[at].step <= span.step):
+                    at += 1
+                cursor[call.name] = at
+                tool_span = named[at] if at < len(named) else None
             if tool_span is not None:
                 claimed.add(tool_span.id)
             events.append(
@@ -184,13 +186,33 @@ class RunFacts:
         views = llm_views(trace)
         return cls(trace=trace, views=views, events=tool_events(trace, views))
 
+    _problem_lines: set[int] | None = None
+    _llm_steps: list[tuple[Span, LLMView]] | None = None
+    _served: dict[str | None, tuple[list[int], list[str]]] | None = None
+
     def damaged(self, span: Span) -> bool:
         """Whether the reader reported a problem on this span's lines (its request may be incomplete)."""
-        lines = {problem.line for problem in self.trace.problems}
+        if self._problem_lines is None:
+            self._problem_lines = {problem.line for problem in self.trace.problems}
+        lines = self._problem_lines
         return span.line in lines or (span.end_line is not None and span.end_line in lines)
 
     def llm_steps(self) -> list[tuple[Span, LLMView]]:
-        return [(span, self.views[span.id]) for span in self.trace.spans if span.id in self.views]
+        """(span, view) of every llm step in step order, computed once."""
+        if self._llm_steps is None:
+            self._llm_steps = [(span, self.views[span.id]) for span in self.trace.spans if span.id in self.views]
+        return self._llm_steps
+
+    def user_requests(self, parent_id: str | None) -> tuple[list[int], list[str]]:
+        """Step numbers of the llm steps under ``parent_id`` and the last user text each saw (once per run)."""
+        if self._served is None:
+            served: dict[str | None, tuple[list[int], list[str]]] = {}
+            for span, view in self.llm_steps():
+                steps, texts = served.setdefault(span.parent_id, ([], []))
+                steps.append(span.step)
+                texts.append(last_user_text(view.prompt))
+            self._served = served
+        return self._served.get(parent_id, ([], []))
 
 
 def final_answer(trace: Trace, views: dict[str, LLMView] | None = None) -> str | None:

@@ -20,7 +20,15 @@ def _near_value(a: Any, b: Any) -> bool:
         if terms_a and terms_a == terms_b:  # "weather Paris" / "weather in Paris"
             return True
         shorter = min(len(a), len(b))
-        return shorter >= 12 and difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= NEAR_EQUAL
+        if shorter < 12:
+            return False
+        matcher = difflib.SequenceMatcher(None, a.lower(), b.lower())
+        # the cheap upper bounds first: most different strings are ruled out without the full match
+        return (
+            matcher.real_quick_ratio() >= NEAR_EQUAL
+            and matcher.quick_ratio() >= NEAR_EQUAL
+            and matcher.ratio() >= NEAR_EQUAL
+        )
     return False
 
 

@@ -7,11 +7,12 @@ relevance. No model and no network, so the score is explained term by term.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts, last_user_text, tool_view
+from agentdbg.analysis.calls import RunFacts, tool_view
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
 from agentdbg.model.span import Span
@@ -142,12 +143,14 @@ def _top_document(result: Any, documents: list[str]) -> tuple[str, float | None]
 def _request_served(facts: RunFacts, span: Span) -> str:
     """The user's request the retrieval served: as the next llm step of the same agent saw it (it reads the
     results), else the latest one before it."""
-    same_agent = [
-        (llm_span, view) for llm_span, view in facts.llm_steps() if llm_span.parent_id == span.parent_id
-    ]
-    after = [last_user_text(view.prompt) for llm_span, view in same_agent if llm_span.step > span.step]
-    before = [last_user_text(view.prompt) for llm_span, view in same_agent if llm_span.step < span.step]
-    return next((text for text in after if text), "") or next((text for text in reversed(before) if text), "")
+    steps, texts = facts.user_requests(span.parent_id)  # per agent, computed once per run
+    for at in range(bisect.bisect_right(steps, span.step), len(texts)):
+        if texts[at]:
+            return texts[at]
+    for at in range(bisect.bisect_left(steps, span.step) - 1, -1, -1):
+        if texts[at]:
+            return texts[at]
+    return ""
 
 
 def _lost_key_terms(

@@ -30,12 +30,17 @@ def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, set[str], se
     A read-only lookup followed by other calls is skipped: agents gather facts first as a matter of course.
     """
     asked = [event for event in events if event.llm_span is not None and event.user_request]
+    turns: dict[int, list[ToolEvent]] = {}  # grouped once: per-event regrouping was quadratic
+    for event in asked:
+        turns.setdefault(event.user_turn, []).append(event)
+    names = {turn: [other.name for other in group] for turn, group in turns.items()}
+    position_of = {id(event): at for group in turns.values() for at, event in enumerate(group)}
     out = []
     for event in asked:
-        same_turn = [other for other in asked if other.user_turn == event.user_turn]
-        position = same_turn.index(event)
-        before = {other.name for other in same_turn[:position]}
-        after = {other.name for other in same_turn[position + 1 :]}
+        turn_names = names[event.user_turn]
+        position = position_of[id(event)]
+        before = set(turn_names[:position])
+        after = set(turn_names[position + 1 :])
         if _LOOKUP.match(event.name) and after:
             continue
         out.append((event, before, after))
