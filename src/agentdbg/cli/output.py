@@ -16,11 +16,7 @@ PIPE_WIDTH = 4096  # a pipe or file has no width: lines are not wrapped there (p
 
 
 def stdout_console() -> Console:
-    """Results: the terminal's width on a terminal; on a pipe or file, wide enough that nothing wraps."""
-    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
-    if not console.is_terminal:
-        console.width = PIPE_WIDTH
-    return console
+    return Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
 def _natural_width(renderable: Any) -> None:
@@ -44,6 +40,7 @@ def print_result(renderable: Any) -> None:
         console.print(renderable)
         return
     _natural_width(renderable)
+    console.width = PIPE_WIDTH
     with console.capture() as captured:
         console.print(renderable)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))

@@ -65,6 +65,20 @@ def _short(exc: Exception, limit: int = 160) -> str:
     return reason if len(reason) <= limit else reason[:limit] + "…"
 
 
+def document_paths(document: Any, limit: int = 14) -> list[str]:
+    """The JSON Pointer paths a patch can touch, two levels deep (lists as a range), for error hints."""
+    paths: list[str] = []
+    if not isinstance(document, dict):
+        return paths
+    for key, value in document.items():
+        paths.append(f"/{key}")
+        if isinstance(value, dict):
+            paths.extend(f"/{key}/{inner}" for inner in list(value)[:6])
+        elif isinstance(value, list) and value:
+            paths.append(f"/{key}/0" if len(value) == 1 else f"/{key}/0 … /{key}/{len(value) - 1}")
+    return paths[:limit]
+
+
 def _apply_json_patch(document: Any, ops: list[Any]) -> Any:
     result = copy.deepcopy(document)
     for number, op in enumerate(ops, start=1):
@@ -79,9 +93,12 @@ def _apply_json_patch(document: Any, ops: list[Any]) -> Any:
             jsonpatch.InvalidJsonPatch,
             jsonpointer.JsonPointerException,
         ) as exc:
+            paths = ", ".join(document_paths(result))
             raise PatchError(
                 f"patch op #{number} ({_describe(op)}) does not apply: {_short(exc)}",
-                hint="see the paths a patch can touch with --show-document",
+                hint=f"this document's paths: {paths} (all of it: --show-document)"
+                if paths
+                else "see the paths a patch can touch with --show-document",
             ) from exc
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise PatchError(f"patch op #{number} ({_describe(op)}) does not apply: {exc!r}") from exc

@@ -121,7 +121,15 @@ def _producer(trace: Trace, span: Span, name: str, call_id: str | None) -> tuple
 
 def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartPlan:
     document = tool_document(span)
-    patched = apply_any(document, patch)
+    try:
+        patched = apply_any(document, patch)
+    except PatchError as exc:
+        llm_before = next((s for s in reversed(trace.spans[: span.step - 1]) if s.kind == "llm"), None)
+        where = f"; prompts, system and tools are edited at an llm step (the one before it: {llm_before.address})" if llm_before else ""
+        raise PatchError(
+            f"{span.address} is a tool step ({span.name}): its document is {{name, arguments, result}}. {exc.message}",
+            hint=f"{exc.hint}{where}" if exc.hint else where.lstrip("; ") or None,
+        ) from exc
     if not isinstance(patched, dict) or "result" not in patched:
         raise PatchError("the patched tool document must stay an object with name, arguments and result")
     if contains_placeholder(patched.get("result")):
