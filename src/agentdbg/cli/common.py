@@ -38,6 +38,7 @@ def load(
     """
     from agentdbg.importers import open_trace
 
+    path = resolve_source(path)
     trace = open_trace(path, format=format, lazy=lazy)
     if report and trace.problems:
         for problem in sorted(trace.problems, key=lambda p: p.line)[:limit]:
@@ -45,3 +46,12 @@ def load(
         if len(trace.problems) > limit:
             print_warning(f"… and {len(trace.problems) - limit} more problem(s); run `agentdbg validate {path}` for all")
     return trace
+
+
+def resolve_source(path: str) -> str:
+    """``path`` itself, or for a backend source (``phoenix://…``, ``mlflow://…``, ``langfuse://…``) the
+    local file it was pulled into (fetched once, then cached); the one hook where commands open a trace."""
+    from agentdbg.sources import resolve
+    from agentdbg.textsafe import safe_text
+
+    return resolve(path, on_fetch=lambda message: typer.echo(safe_text(message), err=True))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import FormatOption, load, user_errors
+from agentdbg.cli.common import FormatOption, load, resolve_source, user_errors
 from agentdbg.cli.output import print_error, print_json, stdout_console
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.messages import Message
@@ -92,7 +92,7 @@ def show(
         if interactive:
             from agentdbg.tui import run_tui
 
-            run_tui(trace_path, step=step, follow=follow, format=format)
+            run_tui(resolve_source(trace_path), step=step, follow=follow, format=format)
             return
         trace = load(trace_path, format, lazy=True)
         if as_json:
