@@ -75,5 +75,6 @@ def test_local_exception_in_the_agent_does_not_confuse_recording(server, oai, tr
     ):
         oai.chat.completions.create(model="gpt-4o", messages=MESSAGES)
         raise KeyError("missing")
-    plan, llm = load(trace_path).spans
+    plan, llm, escaped = load(trace_path).spans
     assert plan.status == "error" and plan.error.type == "KeyError" and llm.status == "ok"
+    assert escaped.attributes["run_error"] and escaped.error.type == "KeyError"  # the run's own record of it
