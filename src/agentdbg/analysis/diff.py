@@ -2,7 +2,7 @@
 
 A fork (``fork_of`` in its header) shares every step before its fork point with
 the original, so those pair one to one; the rest (or two unrelated runs) align
-by the sequence of (kind, name) with ``difflib``.
+by the sequence of (kind, name) (``alignment.opcodes``: difflib for small runs, anchored above).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agentdbg.analysis.alignment import opcodes
 from agentdbg.analysis.calls import canonical, final_answer, llm_view, tool_view
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
@@ -229,11 +230,9 @@ def _fork_point(a: Trace, b: Trace) -> int | None:
 
 def align(a_spans: list[Span], b_spans: list[Span]) -> list[StepDiff]:
     """Align two step lists by their (kind, name) sequence and compare the pairs."""
-    matcher = difflib.SequenceMatcher(
-        None, [_signature(s) for s in a_spans], [_signature(s) for s in b_spans], autojunk=False
-    )
     out: list[StepDiff] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    codes = opcodes([_signature(s) for s in a_spans], [_signature(s) for s in b_spans])  # O(n log n)
+    for tag, i1, i2, j1, j2 in codes:
         if tag == "equal":
             out.extend(compare_steps(a, b) for a, b in zip(a_spans[i1:i2], b_spans[j1:j2], strict=True))
             continue
