@@ -1,7 +1,7 @@
 """Goose sessions: counts checked against the raw JSONL with plain json.
 
-The fixture is a viewer's test file in the shape Goose's issue aaif-goose/goose#2529 documents from real sessions
-schema notes; see data/MANIFEST.tsv. It is documentation, not a file recorded here.
+The fixture is a viewer's test file (jedarden/AgentScribe) in the shape that Goose's issue
+aaif-goose/goose#2529 documents from real sessions; see data/MANIFEST.tsv. It is not a recorded session.
 """
 
 from __future__ import annotations
