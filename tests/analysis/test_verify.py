@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from agentdbg.analysis import diagnose, diff_traces
 from agentdbg.cli import app
-from agentdbg.replay import replay
+from agentdbg.replay import ReplayOptions, replay
 from agentdbg.store import read_trace
 from agentdbg.testing.llm_server import FakeLLMServer, RecordedRequest, Reply, reply, tool_call_reply
 
@@ -191,8 +191,7 @@ def test_the_bundled_fix_of_sample_03_cures_the_loop(tmp_path: Path, monkeypatch
             patch,
             "first-llm",
             output_dir=tmp_path,
-            base_url=fake.base_url + "/v1",
-            tools=fix_tools.TOOLS,
+            replay_options=ReplayOptions(base_url=fake.base_url + "/v1", tools=fix_tools.TOOLS),
         )
     assert row.status == "finished" and row.cured
     assert (

@@ -325,7 +325,7 @@ def verify(
     from agentdbg.analysis.search_cache import cache_dir
     from agentdbg.analysis.verify import VerifyRow
     from agentdbg.analysis.verify import verify as run_verify
-    from agentdbg.replay import load_patch
+    from agentdbg.replay import ReplayOptions, load_patch
 
     with user_errors():
         patch = load_patch(patch_file)
@@ -349,11 +349,9 @@ def verify(
             output_dir=out,
             severity=fail_on.value,
             on_trace=progress,
-            base_url=base_url,
-            model=model,
-            provider=provider,
-            tools=tools,
-            max_steps=max_steps,
+            replay_options=ReplayOptions(
+                base_url=base_url, model=model, provider=provider, tools=tools, max_steps=max_steps
+            ),
         )
     if as_json:
         print_json([row.model_dump() for row in rows])

@@ -6,33 +6,23 @@ import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel
-
-from agentdbg.analysis import DiagnoseOptions, Finding, at_least, diagnose
-from agentdbg.errors import AgentdbgError, MissingApiKeyError
+from agentdbg.analysis import DiagnoseOptions, diagnose
+from agentdbg.analysis.verify import ReplayCheck, finding_labels, replay_and_judge
 from agentdbg.explain.answer import CandidateFix
 from agentdbg.model.trace import Trace
 from agentdbg.replay.errors import OutputExistsError
+from agentdbg.replay.options import ReplayOptions
 from agentdbg.secrets import mask_secrets
 
 
-class FixCheck(BaseModel):
+class FixCheck(ReplayCheck):
     """One candidate fix replayed: status, findings before and after, whether the final answer changed."""
 
     number: int
     kind: str
     step: str
     title: str
-    status: str
-    fork_path: str | None = None
-    before: list[str]
-    after: list[str] = []
-    old_answer: str | None = None
-    new_answer: str | None = None
-    answer_changed: bool | None = None
-    error: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -42,11 +32,6 @@ class FixCheck(BaseModel):
         if self.before:
             return len(self.after) < len(self.before)
         return not self.after and bool(self.answer_changed)
-
-
-def finding_labels(findings: list[Finding], severity: str = "warning") -> list[str]:
-    """``pattern@step-N`` for each finding at or above ``severity``."""
-    return [f"{finding.pattern}@{finding.address}" for finding in at_least(findings, severity)]
 
 
 def _fork_path(directory: Path, stem: str, number: int) -> Path:
@@ -73,7 +58,7 @@ def check_fixes(
     options: DiagnoseOptions | None = None,
     on_fix: Callable[[FixCheck], None] | None = None,
     first_number: int = 1,
-    **replay_options: Any,
+    replay_options: ReplayOptions | None = None,
 ) -> list[FixCheck]:
     """Replay each fix from its step, diagnose the fork, compare with the original.
 
@@ -82,36 +67,21 @@ def check_fixes(
     Raises:
         MissingApiKeyError: the replay's provider key is missing (every fix would fail the same way).
     """
-    from agentdbg.importers import open_trace
-    from agentdbg.replay import replay
-
     before = finding_labels(diagnose(trace, options))
     directory, stem = fork_directory(trace)
     checks = []
     for number, fix in enumerate(fixes, start=first_number):
-        check = FixCheck(
-            number=number, kind=fix.kind, step=fix.step, title=fix.title, status="errored", before=before
+        check = FixCheck(number=number, kind=fix.kind, step=fix.step, title=fix.title, before=before)
+        replay_and_judge(
+            check,
+            trace,
+            fix.step,
+            fix.patch_json,
+            _fork_path(directory, stem, number),
+            replay_options=replay_options,
+            options=options,
+            missing_step="errored",
         )
-        try:
-            result = replay(
-                trace,
-                fix.step,
-                patch=fix.patch_json,
-                output=_fork_path(directory, stem, number),
-                **replay_options,
-            )
-        except MissingApiKeyError:
-            raise
-        except AgentdbgError as exc:
-            check.error = exc.message
-        else:
-            check.status = result.status
-            check.fork_path = result.fork_path
-            check.error = result.error
-            check.old_answer, check.new_answer = result.old_answer, result.new_answer
-            check.answer_changed = result.old_answer != result.new_answer
-            if result.fork_path:
-                check.after = finding_labels(diagnose(open_trace(result.fork_path), options))
         checks.append(check)
         if on_fix is not None:
             on_fix(check)

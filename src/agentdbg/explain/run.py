@@ -18,6 +18,7 @@ from agentdbg.explain.errors import NoApiKeyError
 from agentdbg.explain.evidence import DEFAULT_BUDGET_TOKENS, Evidence, gather_evidence
 from agentdbg.model.trace import Trace
 from agentdbg.replay.errors import OutputExistsError
+from agentdbg.replay.options import ReplayOptions
 
 Progress = Callable[[str], None]
 
@@ -165,11 +166,13 @@ def explain(
             asked.answer.fixes,
             options=options,
             on_fix=lambda check: report(f"fix {check.number}: {check.status}"),
-            base_url=replay_base_url or (base_url if same_target else None),
-            model=replay_model,
-            tools=tools,
-            max_steps=max_steps,
-            max_retries=max_retries,
+            replay_options=ReplayOptions(
+                base_url=replay_base_url or (base_url if same_target else None),
+                model=replay_model,
+                tools=tools,
+                max_steps=max_steps,
+                max_retries=max_retries,
+            ),
         )
     except MissingApiKeyError as exc:
         raise _no_key(recorded_provider(source) or chosen, exc, findings) from None

@@ -9,8 +9,8 @@ The Python API (used by the CLI, the TUI and ``verify``/``explain``)::
     result.fork_path     # the fork trace (header ``fork_of``, per-span ``origin``)
     result.divergence_step, result.old_answer, result.new_answer, result.steps, result.input_tokens
 
-- ``replay(trace, start, *, patch, sets, output, force, model, provider, base_url, tools, max_steps,
-  dry_run, max_retries, on_step) -> ReplayResult`` runs one fork, blocking (run it in a worker thread from a
+- ``replay(trace, start, *, patch, sets, output, force, dry_run, on_step, options: ReplayOptions)
+  -> ReplayResult`` (the one entry point; ``options`` fields may also be given as keywords) runs one fork, blocking (run it in a worker thread from a
   UI); ``on_step(span)`` is called in that thread with each new step as it ends (post a message from it).
   It raises ``AgentdbgError`` subclasses for bad input, a missing key (before anything is sent) or an
   existing output; model/API failures do not raise: they end the fork with ``status == "errored"``.
@@ -30,6 +30,7 @@ import jsonpatch
 from agentdbg.replay.document import document_request, request_document, step_document
 from agentdbg.replay.engine import load_source, replay
 from agentdbg.replay.errors import OutputExistsError, ReplayInputError, ToolsSpecError
+from agentdbg.replay.options import ReplayOptions
 from agentdbg.replay.patches import TEMPLATE_PLACEHOLDER, apply_any, apply_patch, load_patch, parse_set
 from agentdbg.replay.patches import combine as combine_patch
 from agentdbg.replay.repeat import replay_repeat
@@ -49,6 +50,7 @@ __all__ = [
     "OutputExistsError",
     "RepeatResult",
     "ReplayInputError",
+    "ReplayOptions",
     "ReplayResult",
     "StepSummary",
     "ToolsSpecError",

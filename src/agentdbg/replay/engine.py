@@ -19,6 +19,7 @@ from agentdbg.providers import ToolCall, ToolResult, adapter_for, result_text
 from agentdbg.providers.convert import convert_request
 from agentdbg.replay.errors import OutputExistsError, ReplayInputError
 from agentdbg.replay.forkwriter import ForkWriter, StepCallback
+from agentdbg.replay.options import ReplayOptions, ToolsArg
 from agentdbg.replay.patches import TEMPLATE_PLACEHOLDER, combine
 from agentdbg.replay.plan import StartPlan, plan_start
 from agentdbg.replay.result import (
@@ -32,8 +33,6 @@ from agentdbg.replay.result import (
 from agentdbg.replay.selectors import select_step
 from agentdbg.replay.tools import NEEDS_TOOL_RESULT, ToolResolver, load_tools, tools_from_value
 from agentdbg.secrets import clean_url
-
-ToolsArg = str | Mapping[str, Callable[..., Any]] | Sequence[Callable[..., Any]] | None
 
 
 def load_source(trace: Trace | str | os.PathLike[str]) -> Trace:
@@ -326,8 +325,13 @@ def replay(
     dry_run: bool = False,
     max_retries: int = 2,
     on_step: StepCallback | None = None,
+    options: ReplayOptions | None = None,
 ) -> ReplayResult:
     """Fork ``trace`` at ``start`` with ``patch`` applied and re-run it against the model.
+
+    The one entry point of the built-in engine: ``verify``, ``explain --verify``, the TUI and the
+    MCP server call it with ``options`` (a typed ``ReplayOptions``); the keywords ``model`` …
+    ``max_retries`` are the same fields for one-off calls, and mixing the two is an error.
 
     Args:
         trace: A ``Trace`` or a path to one.
@@ -344,6 +348,7 @@ def replay(
         dry_run: Send nothing; ``result.request`` holds the exact first request.
         max_retries: SDK retries on 408/409/429/5xx.
         on_step: Called with each new step as it ends (progress for UIs).
+        options: How the fork is run, as one value (instead of ``model`` … ``max_retries``).
 
     Returns:
         A ``ReplayResult``; ``status`` is ``finished``, ``needs-tool-result``, ``max-steps``, ``errored`` or ``dry-run``.
@@ -352,6 +357,20 @@ def replay(
         StepNotFoundError, PatchError, ReplayError (incl. MissingApiKeyError), OutputExistsError.
     """
     started = time.perf_counter()
+    keywords = ReplayOptions(
+        model=model,
+        provider=provider,
+        base_url=base_url,
+        tools=tools,
+        final_tools=tuple(final_tools),
+        max_steps=max_steps,
+        max_retries=max_retries,
+    )
+    if options is not None and keywords != ReplayOptions():
+        raise ReplayInputError("pass the replay settings either as options=ReplayOptions(...) or as keywords")
+    options = options or keywords
+    model, provider, base_url, tools = options.model, options.provider, options.base_url, options.tools
+    final_tools, max_steps, max_retries = options.final_tools, options.max_steps, options.max_retries
     if max_steps < 1:
         raise ReplayInputError(f"--max-steps must be at least 1 (got {max_steps})")
     source = load_source(trace)

@@ -108,6 +108,7 @@ class ExplainScreen(ModalScreen[None]):
     def replay_one(self, number: int, fix: Any) -> None:
         from agentdbg.explain.check import check_fixes
         from agentdbg.importers import open_trace
+        from agentdbg.replay.options import ReplayOptions
 
         options = {
             key: self.explain_options[key] for key in ("tools", "max_steps") if key in self.explain_options
@@ -118,8 +119,7 @@ class ExplainScreen(ModalScreen[None]):
                 open_trace(self.trace_path, format=self.format),
                 [fix],
                 first_number=number,
-                base_url=base_url,
-                **options,
+                replay_options=ReplayOptions(base_url=base_url, **options),
             )
         except AgentdbgError as exc:
             self.post_message(self.Replayed(number, error=exc))
