@@ -105,7 +105,8 @@ def read_subagents(imp: Any) -> None:
 
 def other_record(imp: Any, line: int, record: dict[str, Any], kind: str) -> None:
     """A record that is not a message: an API error or compaction step, else counted on the session."""
-    data = record.get("data") if isinstance(record.get("data"), dict) else {}
+    raw_data = record.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     if kind == "progress" and data.get("type") == "agent_progress" and data.get("agentId"):
         parent = record.get("parentToolUseID")
         if parent:

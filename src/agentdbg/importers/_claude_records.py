@@ -78,7 +78,8 @@ def system_error_text(record: dict[str, Any]) -> str:
     """A readable message for a ``system`` ``api_error`` record."""
     error = record.get("error")
     if isinstance(error, dict):
-        inner = error.get("error") if isinstance(error.get("error"), dict) else error
+        nested = error.get("error")
+        inner: dict[str, Any] = nested if isinstance(nested, dict) else error
         message = inner.get("message") or inner.get("type") or error.get("status")
         text = str(message) if message else orjson.dumps(error).decode()[:300]
     else:

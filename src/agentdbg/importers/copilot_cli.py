@@ -100,6 +100,7 @@ class _Importer:
         self.sent_at: float | None = None
         self.meta: dict[str, Any] = {}
         self.quiet: dict[str, int] = {}
+        self.pending_usage: tuple[int, dict[str, Any]] | None = None
 
     def parent(self) -> str | None:
         return self.turn.id if self.turn else (self.root.id if self.root else None)
@@ -113,6 +114,10 @@ class _Importer:
             except (AttributeError, TypeError, KeyError, ValueError) as exc:
                 self.b.problem(f"event has an unexpected shape ({exc}); kept raw", line, "warning")
                 self.b.keep_unknown(f"{record.get('type')} (malformed)", line)
+        if self.pending_usage is not None:
+            self.b.problem(
+                "assistant.usage with no assistant message after it; ignored", self.pending_usage[0], "info"
+            )
         open_tools = [s for s in self.tools.values() if not s.ended]
         if open_tools:
             self.b.problem(
@@ -229,6 +234,10 @@ class _Importer:
         if calls:
             assistant["tool_calls"] = calls
         self.history.append(assistant)
+        if self.pending_usage is not None:
+            pending_line, pending = self.pending_usage
+            self.pending_usage = None
+            self.usage(pending_line, pending)
         for request, call in zip(requests, calls, strict=True):
             if call["id"] and call["id"] not in self.tools:
                 self.tools[call["id"]] = self.b.add(
@@ -249,15 +258,14 @@ class _Importer:
 
     def usage(self, line: int, data: dict[str, Any]) -> None:
         target = self.last_llm
-        if target is None:
-            self.b.problem("assistant.usage with no assistant message before it; ignored", line, "info")
+        if target is None or target.attributes.get("usage_event") is not None:
+            self.pending_usage = (line, data)  # written before its message: given to the next one
             return
         # inputTokens counts the whole prompt, cache reads included (kept as the cached part);
         # cache writes are kept as an attribute so they are not added on top
-        usage = make_usage(data.get("inputTokens"), data.get("outputTokens"), None, data.get("cacheReadTokens"))
-        if target.attributes.get("usage_event") is not None:
-            self.b.problem("second assistant.usage for one message; the first is kept", line, "info")
-            return
+        usage = make_usage(
+            data.get("inputTokens"), data.get("outputTokens"), None, data.get("cacheReadTokens")
+        )
         target.usage = usage
         target.attributes["usage_event"] = data
 

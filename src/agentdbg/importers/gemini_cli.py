@@ -90,8 +90,9 @@ def _messages(path: Path, b: ImportBuilder) -> tuple[dict[str, Any], list[tuple[
     if as_json_object:
         data = read_json_file(path, b)
         if isinstance(data, dict) and isinstance(data.get("messages"), list):
-            header = {k: data[k] for k in _HEADER_KEYS if k in data}
-            return header, [(0, m) for m in data["messages"] if isinstance(m, dict)]
+            return {k: data[k] for k in _HEADER_KEYS if k in data}, [
+                (0, m) for m in data["messages"] if isinstance(m, dict)
+            ]
         if data is not None:
             b.problem("expected an object with a messages list", severity="error", field="messages")
         return {}, []

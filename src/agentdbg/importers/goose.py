@@ -167,14 +167,14 @@ def load(path: Path) -> Trace:
                 if blk.get("type") != "toolResponse":
                     continue
                 call_id = str(blk.get("id") or "")
-                span = tools.get(call_id)
+                answered = tools.get(call_id)
                 output, error = _result(blk)
-                if span is None:
+                if answered is None:
                     b.problem(f"toolResponse for unknown toolRequest id {call_id!r}", where, "warning")
                     continue
-                if not span.ended:
-                    b.finish(span, ended_at=ts, output=output, error=error)
-                    span.end_line = where
+                if not answered.ended:
+                    b.finish(answered, ended_at=ts, output=output, error=error)
+                    answered.end_line = where
                 history.append({"role": "tool", "tool_call_id": call_id, "content": text_of(output)})
             if text:
                 history.append({"role": "user", "content": text})
