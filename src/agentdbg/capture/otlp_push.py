@@ -205,3 +205,42 @@ def env_push() -> OtlpPush | None:
                 )
             _CHECKED = True
     return _PUSH
+
+
+def traces_endpoint(url: str) -> str:
+    """An OTLP/HTTP traces URL: ``http://host:4318`` gets the standard ``/v1/traces`` path."""
+    from urllib.parse import urlsplit
+
+    return url if urlsplit(url).path.strip("/") else url.rstrip("/") + "/v1/traces"
+
+
+def send_trace(trace: Any, url: str, timeout: float | None = None) -> int:
+    """Send a recorded trace to ``url`` with the OTLP/HTTP exporter (headers from ``OTEL_EXPORTER_OTLP_HEADERS``,
+    ``timeout`` default ``OTEL_EXPORTER_OTLP_TIMEOUT``, else 10 s).
+
+    Returns:
+        The number of spans sent.
+
+    Raises:
+        SourceError: the collector is unreachable or refused the spans.
+    """
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from agentdbg.capture.otel import export_trace_to_otel
+    from agentdbg.errors import SourceError
+
+    endpoint = traces_endpoint(url)
+    exporter = OTLPSpanExporter(endpoint=endpoint, timeout=timeout)
+    logger = logging.getLogger(OTLPSpanExporter.__module__)
+    provider, ids, batch = tracer_provider_for(exporter)
+    export_trace_to_otel(trace, provider, ids)
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)  # its retry warnings; the outcome is said once below
+    try:
+        result = exporter.export(batch)
+    finally:
+        logger.setLevel(previous)
+        exporter.shutdown()
+    if result.name != "SUCCESS":
+        raise SourceError(f"cannot send the trace to {endpoint} (collector unreachable or it refused the spans)")
+    return len(batch)

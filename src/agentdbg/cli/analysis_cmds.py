@@ -9,8 +9,8 @@ import typer
 
 from agentdbg.cli import app
 from agentdbg.cli.common import FormatOption, load, user_errors
-from agentdbg.cli.output import print_error, print_json, stderr_console, stdout_console
-from agentdbg.errors import AgentdbgError
+from agentdbg.cli.output import print_error, print_json, print_result, stderr_console
+from agentdbg.errors import AgentdbgError, VerifyInputError, WindowOptionError
 
 
 class FailOn(str, Enum):
@@ -22,10 +22,6 @@ class Severity(str, Enum):
     info = "info"
     warning = "warning"
     error = "error"
-
-
-class WindowOptionError(AgentdbgError):
-    """A ``--window`` value is not ``MODEL=TOKENS``."""
 
 
 def parse_windows(values: list[str] | None) -> dict[str, int]:
@@ -68,7 +64,7 @@ def diagnose(
     traces: Annotated[
         list[str],
         typer.Argument(
-            metavar="TRACE...", help="Trace files (agentdbg JSONL or a supported foreign format)."
+            metavar="TRACE", help="Trace files (agentdbg JSONL or a supported foreign format)."
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON for scripts.")] = False,
@@ -118,7 +114,6 @@ def diagnose(
     results: list[dict[str, Any]] = []
     failing = False
     unreadable = False
-    console = stdout_console()
     for path in traces:
         try:
             trace = load(path, format)
@@ -141,7 +136,7 @@ def diagnose(
         else:
             from agentdbg.render.findings import render_findings
 
-            console.print(render_findings(findings, title=path))
+            print_result(render_findings(findings, title=path))
     if as_json:
         print_json(results)
     raise typer.Exit(2 if unreadable else 1 if failing else 0)
@@ -172,7 +167,7 @@ def diff(
         return
     from agentdbg.render.diff import render_diff
 
-    stdout_console().print(render_diff(result))
+    print_result(render_diff(result))
 
 
 def _stderr(message: str) -> None:
@@ -187,7 +182,7 @@ def _stderr(message: str) -> None:
 @app.command()
 def search(
     roots: Annotated[
-        list[str], typer.Argument(metavar="DIR...", help="Directories (searched recursively) or trace files.")
+        list[str], typer.Argument(metavar="DIR", help="Directories (searched recursively) or trace files.")
     ],
     tool: Annotated[
         str | None,
@@ -229,12 +224,27 @@ def search(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Read every file again and leave the cache alone.")
     ] = False,
+    status: Annotated[
+        str | None, typer.Option("--status", help="SOURCE-PREFIX only: runs that failed (error) or not (ok).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="SOURCE-PREFIX only: runs whose name contains this.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="SOURCE-PREFIX only: most runs listed.")] = 20,
 ) -> None:
     """Find traces and steps in a tree of trace files (any supported format). A trace matches when every
     filter holds somewhere in it. Results are cached by file size and mtime under $AGENTDBG_CACHE_DIR
-    (default $XDG_CACHE_HOME/agentdbg), so a second search is near instant. Exit 0 matches, 1 none, 2 bad input."""
+    (default $XDG_CACHE_HOME/agentdbg), so a second search is near instant. Exit 0 matches, 1 none, 2 bad input.
+    With a SOURCE-PREFIX (phoenix://HOST:PORT[/PROJECT], mlflow://HOST:PORT[/EXPERIMENT], langfuse://HOST)
+    the backend's own query API lists its runs (--status, --since, --name, --limit)."""
     from agentdbg.analysis.search import SearchQuery, parse_since
     from agentdbg.analysis.search import search as run_search
+    from agentdbg.sources import is_source
+
+    if roots and is_source(roots[0]):
+        from agentdbg.cli.source_cmds import backend_search
+
+        with user_errors():
+            found = backend_search(roots[0], status=status, since=since, name=name, limit=limit, as_json=as_json)
+        raise typer.Exit(found)
 
     with user_errors():
         query = SearchQuery(
@@ -251,7 +261,7 @@ def search(
     elif result.matches:
         from agentdbg.render.search import search_table
 
-        stdout_console().print(search_table(result))
+        print_result(search_table(result))
     _stderr(
         f"{len(result.matches)} of {result.scanned} trace(s) matched in {result.seconds:.2f}s "
         f"({result.from_cache} from cache{f', {len(result.failed)} unreadable file(s) skipped' if result.failed else ''})"
@@ -264,7 +274,7 @@ def verify(
     roots: Annotated[
         list[str],
         typer.Argument(
-            metavar="DIR...", help="Directories (searched recursively) or trace files to try the fix on."
+            metavar="DIR", help="Directories (searched recursively) or trace files to try the fix on."
         ),
     ],
     patch_file: Annotated[
@@ -315,9 +325,14 @@ def verify(
         typer.Option("--fail-on", help="Exit 1 if a fork still has findings at or above this severity."),
     ] = FailOn.warning,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    status: Annotated[
+        str | None, typer.Option("--status", help="SOURCE-PREFIX only: runs that failed (error) or not (ok).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="SOURCE-PREFIX only: most runs pulled.")] = 50,
 ) -> None:
     """Replay the same fix on every matching trace and show, per trace, the findings before and after and
-    whether the final answer changed. Exit 0 when every replay finished clean, 1 otherwise, 2 bad input."""
+    whether the final answer changed. Exit 0 when every replay finished clean, 1 otherwise, 2 bad input.
+    A SOURCE-PREFIX (phoenix://…, mlflow://…, langfuse://…) pulls the backend's matching runs first."""
     import time
 
     from agentdbg.analysis.search import SearchQuery
@@ -329,8 +344,14 @@ def verify(
 
     with user_errors():
         patch = load_patch(patch_file)
-        found = run_search(roots, SearchQuery(finding=finding, tool=tool, error=error, text=text))
-        paths = [match.path for match in found.matches if not match.path.endswith(".fork.jsonl")]
+        from agentdbg.sources import is_source
+
+        if roots and is_source(roots[0]):
+            from agentdbg.cli.source_cmds import backend_paths
+
+            roots = backend_paths(roots[0], status=status, since=None, name=None, limit=limit)
+        found = run_search(roots, SearchQuery(finding=finding, tool=tool, error=error, text=text)) if roots else None
+        paths = [m.path for m in found.matches if not m.path.endswith(".fork.jsonl")] if found else []
         if not paths:
             raise VerifyInputError(
                 f"no trace under {', '.join(roots)} matches the filters",
@@ -358,11 +379,7 @@ def verify(
     else:
         from agentdbg.render.search import verify_table
 
-        stdout_console().print(verify_table([{**row.model_dump(), "from": row.from_step} for row in rows]))
+        print_result(verify_table([{**row.model_dump(), "from": row.from_step} for row in rows]))
     cured = sum(1 for row in rows if row.cured)
     _stderr(f"{cured} of {len(rows)} trace(s) replayed clean")
     raise typer.Exit(0 if cured == len(rows) else 1)
-
-
-class VerifyInputError(AgentdbgError):
-    """``verify`` found nothing to work on."""

@@ -60,7 +60,15 @@ def export(
     first: Annotated[
         str | None, typer.Option("--from", metavar="N", help="md: steps from this one on.")
     ] = None,
-    last: Annotated[str | None, typer.Option("--to", metavar="M", help="md: steps up to this one.")] = None,
+    last: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="M|URL",
+            help="md: steps up to this one. A URL (http://collector:4318) instead sends the trace there as "
+            "GenAI spans with the OTLP/HTTP exporter (headers from OTEL_EXPORTER_OTLP_HEADERS).",
+        ),
+    ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="md: keep long texts whole (by default they are cut with a marker).")
     ] = False,
@@ -77,9 +85,15 @@ def export(
 ) -> None:
     """Export a trace: OTLP JSON for any OpenTelemetry backend, one HTML file to attach to a bug report, or
     Markdown to paste into a coding agent's prompt (--step / --from / --to pick steps, --full keeps long texts)."""
-    from agentdbg.exporters import ExportError, export_trace, render_trace
+    from agentdbg.exporters import ExportError, export_trace, iter_trace
 
     with user_errors():
+        if last is not None and last.lower().startswith(("http://", "https://")):
+            from agentdbg.capture.otlp_push import send_trace
+
+            sent = send_trace(load(trace_path, input_format), last)
+            typer.echo(f"sent {sent} span(s) to {last}", err=True)
+            return
         if not to:
             raise ExportError(
                 "no export format given", hint=f"add --format with one of: {', '.join(_FORMATS)}"
@@ -88,12 +102,13 @@ def export(
             raise ExportError(f"unknown export format {to!r}", hint=f"choose one of: {', '.join(_FORMATS)}")
         if to != "md" and (step or first or last or full):
             raise ExportError("--step, --from, --to and --full go with --format md")
-        trace = load(trace_path, input_format)
+        trace = load(trace_path, input_format, lazy=to != "md")  # html and OTLP stream the steps
         render = None
         if to == "md":
             render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)
         if output is None or output == "-":
-            sys.stdout.write(render_trace(trace, to, render))
+            for chunk in iter_trace(trace, to, render):
+                sys.stdout.write(chunk)
             sys.stdout.flush()
             return
         path = export_trace(trace, to, output, render)

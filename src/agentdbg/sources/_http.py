@@ -40,9 +40,7 @@ def request_json(
         raise SourceError(f"{host} answered HTTP {exc.code} for {what}{detail}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SourceError(
-            f"cannot reach {host}: {reason}", hint="is the backend running, and is HOST:PORT right?"
-        ) from None
+        raise SourceError(f"cannot reach {host}: {reason} (is the backend running there?)") from None
     try:
         return json.loads(raw)
     except ValueError:
