@@ -70,3 +70,15 @@ def test_jsonl_updates_and_rewritten_messages(tmp_path: Path) -> None:
     assert [s.id for s in trace.llm_spans].count("msg-ge2") == 1  # the last copy wins, in the first place
     assert trace.by_id["edit_file-001"].ended
     assert trace.header.name == "port and host"
+
+
+def test_rewind_drops_the_message_and_what_followed(tmp_path: Path) -> None:
+    lines = CHAT.read_text(encoding="utf-8").splitlines()
+    lines.append(json.dumps({"$rewindTo": "msg-ge8"}))  # the last prompt was edited
+    lines.append(json.dumps({"$set": {"messages": [{"role": "user", "parts": [{"text": "compressed"}]}]}}))
+    path = tmp_path / "session-rewound.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    trace = open_trace(path)
+    assert "msg-ge9" not in trace.by_id
+    assert [s.id for s in trace.llm_spans][-1] == "msg-ge7"
+    assert trace.problems == []

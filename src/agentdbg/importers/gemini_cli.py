@@ -3,7 +3,8 @@
 The JSON checkpoint is one object ``{sessionId, projectHash, startTime, lastUpdated, messages[]}``.
 The JSONL chat starts with that object's header fields on line 1, then one message
 per line; ``{"$set": {...}}`` lines update the header and a message written again
-with the same ``id`` (once its tool calls finished) replaces the earlier copy.
+with the same ``id`` (once its tool calls finished) replaces the earlier copy; ``{"$rewindTo": id}`` drops that
+message and every later one (an edited prompt).
 
 Each ``gemini`` message is one llm step (tokens from ``tokens``: ``input`` counts
 the cached part too, as Gemini reports it); each entry of its ``toolCalls`` is a
@@ -100,8 +101,18 @@ def _messages(path: Path, b: ImportBuilder) -> tuple[dict[str, Any], list[tuple[
     order: list[str] = []
     by_id: dict[str, tuple[int, dict[str, Any]]] = {}
     for line, record in read_jsonl(path, b):
-        if "$set" in record:
-            header.update(as_dict(record["$set"]))
+        if "$rewindTo" in record:  # the conversation goes back to just before that message
+            target = str(record["$rewindTo"])
+            if target in by_id:
+                dropped = order[order.index(target) :]
+                order = order[: order.index(target)]
+                for key in dropped:
+                    del by_id[key]
+            else:
+                b.problem(f"$rewindTo names an unknown message {target!r}; ignored", line, "warning")
+        elif "$set" in record:
+            # metadata patches; a ``messages`` patch resets the model's context (compression), not the record
+            header.update({k: v for k, v in as_dict(record["$set"]).items() if k != "messages"})
         elif "projectHash" in record and "type" not in record and not order:
             header.update({k: v for k, v in record.items() if k != "messages"})
         elif "type" in record:
