@@ -48,12 +48,20 @@ def sniff(head: bytes, path: Path) -> bool:
     if not text.startswith(b"{"):
         return False
     compact = text[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
-    if b'"projectHash":' not in compact or b'"sessionId":' not in compact:
+    if b'"sessionId":' not in compact:
         return False
-    if b'"messages":' in compact:
+    if b'"projectHash":' in compact and b'"messages":' in compact:
+        return True  # the JSON checkpoint
+    objects = first_jsonl_objects(head, 4)
+    if not objects or "sessionId" not in objects[0] or "type" in objects[0]:
+        return False
+    if "projectHash" in objects[0]:
         return True
-    first = first_jsonl_objects(head, 2)
-    return bool(first) and "projectHash" in first[0] and "sessionId" in first[0]
+    later = objects[1:]
+    return "startTime" in objects[0] and any(
+        o.get("type") in ("user", "gemini", "info", "error", "warning") or "$set" in o or "$rewindTo" in o
+        for o in later
+    )
 
 
 def _text(content: Any) -> str:
