@@ -162,11 +162,11 @@ def test_bad_input_exit_2_without_traceback(run, server, args, message):
     assert server.requests == []
 
 
-def test_missing_key_exit_1_and_nothing_sent(run, server):
+def test_missing_key_exit_2_and_nothing_sent(run, server):
     done = agentdbg(
         "replay", str(run), "--from", "step-2", "--base-url", server.base_url, drop=("ANTHROPIC_API_KEY",)
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # one MissingApiKeyError (exit 2) for replay, verify and explain
     assert "ANTHROPIC_API_KEY is not set" in done.stderr and "Traceback" not in done.stderr
     assert server.requests == []
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 from agentdbg.analysis.calls import RunFacts
 from agentdbg.analysis.detectors import DETECTORS
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import UnknownPatternError
 from agentdbg.model.trace import Trace
-
-
-class UnknownPatternError(AgentdbgError):
-    """A pattern id given to ``--finding`` / ``patterns=`` names no detector."""
 
 
 def check_patterns(patterns: list[str] | None) -> None:

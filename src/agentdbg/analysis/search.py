@@ -21,15 +21,11 @@ from pydantic import BaseModel, Field
 from agentdbg.analysis.diagnose import check_patterns
 from agentdbg.analysis.search_cache import SearchCache, cache_dir
 from agentdbg.analysis.summary import summarize_many
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import SearchInputError
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson", ".yaml", ".yml", ".eval", ".traj")
 PARALLEL_MIN = 64  # below this many files to read, a process pool costs more than it saves
 BATCH = 32
-
-
-class SearchInputError(AgentdbgError):
-    """A search argument is unusable (missing directory, bad date)."""
 
 
 class SearchQuery(BaseModel):

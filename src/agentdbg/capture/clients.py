@@ -16,9 +16,9 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar
 
-from agentdbg.capture import playback
+from agentdbg.capture import compat, playback
 from agentdbg.capture.llm import CURRENT_CALL, LLMCall, endpoint_for
-from agentdbg.capture.session import capture_disabled
+from agentdbg.capture.session import active_session, capture_disabled
 from agentdbg.errors import CaptureError
 from agentdbg.secrets import clean_url, register_secret
 
@@ -76,8 +76,19 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
             register_secret(getattr(client, "api_key", None))  # masked by value wherever it is echoed
             cached = client.__dict__["_agentdbg_base_url"] = (url, clean_url(str(url)))
         base_url = cached[1]
-        return LLMCall(provider, endpoint[0], endpoint[1], base_url)
-    except Exception:  # noqa: BLE001 - an unknown SDK shape must not break the call; it goes unrecorded
+        call = LLMCall(provider, endpoint[0], endpoint[1], base_url)
+        compat.flush_pending(call.session)
+        return call
+    except Exception as exc:  # noqa: BLE001 - an unknown SDK shape must not break the call: it goes unrecorded, loudly
+        compat.cannot_hook(provider, f"{type(exc).__name__}: {exc}", session=_session_or_none())
+        return None
+
+
+def _session_or_none() -> Any:
+    """The trace a failed call belongs to, for the warning step (``None`` if even that cannot be had)."""
+    try:
+        return active_session()
+    except Exception:  # noqa: BLE001 - the stderr warning is still given
         return None
 
 
@@ -143,6 +154,10 @@ def _wrap(client: C, provider: str, sdk_hint: str) -> C:
             hint=f"pass the client object, e.g. wrap_{provider}({sdk_hint}())",
         )
     if capture_disabled() or getattr(type(client), "_agentdbg_provider", None):
+        return client
+    reason = compat.unhookable_reason(client)
+    if reason is not None:  # an SDK whose internals changed: said once, calls go on unrecorded
+        compat.cannot_hook(provider, reason)
         return client
     client.__class__ = _recording_class(type(client), provider)
     return client

@@ -25,19 +25,11 @@ from agentdbg.capture import playback
 from agentdbg.capture.clients import _tee_body
 from agentdbg.capture.llm import CURRENT_CALL, ENDPOINTS, LLMCall, endpoint_for
 from agentdbg.capture.session import capture_disabled
+from agentdbg.errors import HTTPStatusFailure
 
 HTTPX_MODULES = ("httpx", "httpx2")
 _BODY_FIELD = {"/chat/completions": b'"messages"', "/messages": b'"messages"', "/responses": b'"input"'}
 _originals: dict[tuple[type, str], Callable[..., Any]] = {}
-
-
-class HTTPStatusFailure(Exception):
-    """A non-2xx answer to a raw-httpx model call (the step's error; never raised to the program)."""
-
-    def __init__(self, status_code: int, body: Any) -> None:
-        super().__init__(f"HTTP {status_code}")
-        self.status_code = status_code
-        self.body = body
 
 
 def _model_call(request: Any) -> LLMCall | None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, overload
 from agentdbg.capture import playback
 from agentdbg.capture.session import active_session, capture_disabled
 from agentdbg.capture.spans import CURRENT_SPAN, SpanHandle
-from agentdbg.errors import CaptureError
+from agentdbg.errors import ReplayedToolError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,13 +59,6 @@ def _played(handle: SpanHandle, decision: playback.ToolDecision) -> Any:
         raise ReplayedToolError(decision.error)
     handle.end(output=decision.value)
     return decision.value
-
-
-class ReplayedToolError(CaptureError):
-    """A tool whose recorded call failed, replayed: raised in place of the original exception."""
-
-    def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(f"{error.get('type', 'Error')}: {error.get('message', '')} (recorded tool error, replayed)")
 
 
 @overload

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import ProviderChoiceError
 from agentdbg.explain.answer import ModelAnswer, answer_schema, parse_answer
 from agentdbg.explain.errors import ExplainError, InvalidAnswerError
 from agentdbg.explain.evidence import Evidence
@@ -29,10 +29,6 @@ MODEL_ENV = "AGENTDBG_EXPLAIN_MODEL"
 KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 _API = {"openai": OPENAI_CHAT, "anthropic": ANTHROPIC_MESSAGES}
 MAX_OUTPUT_TOKENS = 8192
-
-
-class ProviderChoiceError(AgentdbgError):
-    """``--provider`` names a provider explain cannot ask."""
 
 
 class Asked(BaseModel):

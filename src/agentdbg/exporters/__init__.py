@@ -12,13 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import ExportError
 from agentdbg.model.trace import Trace
 from agentdbg.secrets import mask_secrets
-
-
-class ExportError(AgentdbgError):
-    """A trace cannot be exported: unknown format, or the output cannot be written."""
 
 
 @dataclass(frozen=True)

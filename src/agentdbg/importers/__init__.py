@@ -47,7 +47,7 @@ def _native_sniff(head: bytes, path: Path) -> bool:
 
 
 register(
-    Importer("agentdbg", "agentdbg JSONL trace (schema 1)", _native_sniff, lambda path: read_trace(path))
+    Importer("agentdbg", "agentdbg JSONL trace (schema 1 or 2)", _native_sniff, lambda path: read_trace(path))
 )
 
 

@@ -18,19 +18,9 @@ from types import TracebackType
 from typing import Any
 
 from agentdbg.capture import playback
-from agentdbg.errors import ReplayError
+from agentdbg.errors import ReplayDivergenceError
 from agentdbg.model.trace import Trace
 from agentdbg.replay.player import Divergence, ForkSpec, OnDivergence, Player, ToolsPolicy
-
-
-class ReplayDivergenceError(ReplayError):
-    """The program sent a request before the fork that differs from the record (exit 5 on the CLI)."""
-
-    exit_code = 5
-
-    def __init__(self, divergence: Divergence) -> None:
-        super().__init__(divergence.text)
-        self.divergence = divergence
 
 
 class Replaying:
