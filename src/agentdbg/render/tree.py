@@ -59,6 +59,12 @@ def plain_tree_lines(trace: Trace) -> Iterator[str]:
         yield "".join(text for text, _ in step_segments(row, depth))
 
 
+def _cached(totals: dict) -> str:
+    """`` (N cached)``: the part of the input read from the prompt cache, when there is one."""
+    cached = totals.get("cached_input_tokens") or 0
+    return f" ({fmt_tokens(cached)} cached)" if cached else ""
+
+
 def header_lines(trace: Trace) -> Text:
     """Trace name, start time and totals."""
     totals = trace.totals()
@@ -66,7 +72,8 @@ def header_lines(trace: Trace) -> Text:
     text.append(safe_line(trace.header.name or trace.header.trace_id), style="bold")
     text.append(f"  {fmt_time(trace.header.started_at)}", style="dim")
     text.append(
-        f"\n{totals['steps']} steps · {fmt_tokens(totals['input_tokens'])} in / {fmt_tokens(totals['output_tokens'])} out tokens"
+        f"\n{totals['steps']} steps · {fmt_tokens(totals['input_tokens'])} in{_cached(totals)}"
+        f" / {fmt_tokens(totals['output_tokens'])} out tokens"
         f" · {fmt_duration(totals['duration'])}"
     )
     if totals["errors"]:
