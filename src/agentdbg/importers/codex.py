@@ -43,6 +43,7 @@ _INPUT_ITEMS = {
     "local_shell_call_output",
     "tool_search_output",
 }
+_QUIET_ITEMS = {"ghost_snapshot"}  # git snapshots for /undo
 _CLOCK = (946684800.0, 4102444800.0)  # 2000-01-01 .. 2100-01-01: anything else is not a clock time
 _REPLAY_NOTE = (
     "Responses request rebuilt from the rollout (session instructions and the items so far); "
@@ -297,6 +298,9 @@ class _Importer:
             self.sent_at = ts if ts is not None else self.sent_at
             if kind in _INPUT_ITEMS:
                 self.function_output(line, item, ts)
+            elif kind in _QUIET_ITEMS:
+                self.quiet[f"item.{kind}"] = self.quiet.get(f"item.{kind}", 0) + 1
+                return  # bookkeeping the model never sees: not part of the conversation
             elif kind != "message":
                 self.keep(line, item, f"item.{kind}")
         self.items.append(item)
