@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
@@ -52,8 +53,9 @@ SHAPES = (
     _Shape(
         "openai/anthropic key",
         ("sk-",),
-        r"\b(?P<p>sk-(?:ant-(?:api\d\d-)?|proj-|svcacct-|admin-)?)(?:[A-Za-z0-9_\-]{12,}"
-        r"|(?=[A-Za-z0-9_\-]{0,10}\d)[A-Za-z0-9_\-]{4,11}\b)",  # short keys: 4-11 characters with a digit
+        r"\b(?P<p>sk-(?:ant-(?:api\d\d-)?|proj-|svcacct-|admin-)?)[A-Za-z0-9_\-]{12,}"
+        # short keys: 4-11 characters with a digit, ending in a letter or digit (so masking twice is a no-op)
+        r"|\b(?P<p2>sk-)(?=[A-Za-z0-9_\-]{0,10}\d)[A-Za-z0-9_\-]{3,10}[A-Za-z0-9](?![A-Za-z0-9_\-])",
     ),
     _Shape("stripe secret key", ("k_live_", "k_test_"), r"\b(?P<p>[sr]k_(?:live|test)_)[0-9A-Za-z]{10,}"),
     _Shape("aws access key id", ("AKIA", "ASIA"), r"\b(?P<p>AKIA|ASIA)[0-9A-Z]{16}\b"),
@@ -104,33 +106,38 @@ def register_secret(value: object) -> None:
         _known = (text, data, tuple(forms), tuple(form.encode() for form in forms))
 
 
+def _prefix(match: re.Match[Any]) -> Any:
+    groups = match.groupdict()
+    return groups.get("p") or groups.get("p2")
+
+
 def _mask_match(match: re.Match[str]) -> str:
-    return (match.group("p") or "") + MASK
+    return (_prefix(match) or "") + MASK
 
 
 def _mask_match_bytes(match: re.Match[bytes]) -> bytes:
-    return (match.group("p") or b"") + _MASK_BYTES
+    return (_prefix(match) or b"") + _MASK_BYTES
 
 
 def mask_secrets(text: str) -> str:
     """Replace secrets in ``text`` (key shapes, known keys, URL passwords) with a mask, keeping key prefixes."""
-    known = _known
-    if known is not None and any(hint in text for hint in known[2]):
-        text = known[0].sub(MASK, text)
     for (pattern, _, _), shape in zip(_COMPILED, SHAPES, strict=True):
         if any(hint in text for hint in shape.hints):
             text = pattern.sub(_mask_match, text)
+    known = _known  # after the shapes, so a key-shaped known key keeps its prefix (sk-proj-[REDACTED])
+    if known is not None and any(hint in text for hint in known[2]):
+        text = known[0].sub(MASK, text)
     return text
 
 
 def mask_secret_bytes(data: bytes) -> bytes:
     """``mask_secrets`` on encoded JSON or text (key characters never include quotes or backslashes)."""
-    known = _known
-    if known is not None and any(hint in data for hint in known[3]):
-        data = known[1].sub(_MASK_BYTES, data)
     for _, pattern, hints in _COMPILED:
         if any(hint in data for hint in hints):
             data = pattern.sub(_mask_match_bytes, data)
+    known = _known
+    if known is not None and any(hint in data for hint in known[3]):
+        data = known[1].sub(_MASK_BYTES, data)
     return data
 
 

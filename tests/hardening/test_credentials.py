@@ -132,3 +132,11 @@ def test_replay_base_url_is_written_without_userinfo_or_query(tmp_path: Path, mo
     assert PASSWORD.encode() not in data and b"AZUREKEY1" not in data and PLAIN_KEY.encode() not in data
     fork = read_trace(result.fork_path)
     assert fork.spans[-1].attributes["base_url"] == f"http://{host}/v1?api-key=[REDACTED]"
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_masking_twice_changes_nothing_more(name: str) -> None:
+    text = f"a {SHAPES[name]} and sk-ant-api03-{'Zx' * 20} and AWS_SECRET_ACCESS_KEY={AWS_SECRET}"
+    once = mask_secrets(text)
+    assert mask_secrets(once) == once
+    assert mask_secret_bytes(once.encode()) == once.encode()

@@ -26,6 +26,7 @@ import orjson
 from agentdbg.capture import playback
 from agentdbg.capture.otel import mirror_record
 from agentdbg.capture.redact import Redactor, clean_and_encode
+from agentdbg.errors import TraceFileBusyError
 from agentdbg.model.derived_tools import ToolCallLedger
 from agentdbg.model.records import TraceHeader
 from agentdbg.store import TraceWriter
@@ -91,7 +92,7 @@ class TraceSession:
         self._open_finalizers: dict[int, Any] = {}
         self._writer: TraceWriter | None = None
         try:
-            self._writer = TraceWriter(self.path, overwrite=overwrite)
+            self._writer = self._open_writer(overwrite)
         except Exception as exc:  # noqa: BLE001 - recording must never break the program it records
             self.warn_once(f"cannot open trace file {self.path}: {exc}")
         header = TraceHeader(
@@ -103,6 +104,17 @@ class TraceSession:
             **(self.replaying.header_fields() if self.replaying is not None else {}),
         )
         self.write(header.model_dump(mode="json", exclude_none=True))
+
+    def _open_writer(self, overwrite: bool) -> TraceWriter:
+        """The writer; when another process is recording to the same path, a sibling file (said once)."""
+        try:
+            return TraceWriter(self.path, overwrite=overwrite)
+        except TraceFileBusyError:
+            busy = self.path
+            self.path = busy.with_name(f"{busy.stem}.{os.getpid()}-{self.trace_id[:8]}{busy.suffix}")
+            writer = TraceWriter(self.path, overwrite=overwrite)
+            self.warn_once(f"{busy} is being recorded by another process; this run is written to {self.path}")
+            return writer
 
     def warn_once(self, message: str) -> None:
         """Tell the user once, on stderr, that recording is failing; the program goes on."""
