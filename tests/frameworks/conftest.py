@@ -10,6 +10,7 @@ findings, and replay finishing from a tool step and from an llm step (built-in e
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from agentdbg.testing.llm_server import FakeLLMServer, Reply, reply, tool_call_r
 from tests.parts import require_part
 
 INSTALL = "pip install -e '.[frameworks]'"
+# litellm fetches its model price map from the network on import unless told to use the copy it ships.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 WEATHER = {"city": "Paris"}
 # The two tools every framework's agent has, and what they return.
 TOOL_RESULTS = {"get_weather": "sunny in Paris", "get_time": "12:00 in Paris"}

@@ -86,6 +86,8 @@ class LLMCall:
             request = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
             request = content.decode("utf-8", errors="replace")
+        # Tools the program ran since the last answer, from what it sends (before playback moves the phase on).
+        self.session.derive_tool_steps(f"{self.provider}.{self.api}", request, self.started_at)
         origin, diverged = None, None
         active = playback.player()
         if active is not None:  # code-level replay: the player decides before the request goes anywhere
@@ -97,7 +99,6 @@ class LLMCall:
         stream = bool(request.get("stream")) if isinstance(request, dict) else False
         api_name = f"{self.api} {model}" if model else self.api
         attributes = {"model": model, "stream": stream, "base_url": self.base_url}
-        self.session.derive_tool_steps(f"{self.provider}.{self.api}", request, self.started_at)
         if diverged:
             attributes["divergence"] = diverged
         self.span = SpanHandle(

@@ -163,7 +163,10 @@ class TraceSession:
                 return
             derived = self._tool_ledger.answered(api, request, answered_at)
         for tool in derived:
-            self.write(tool.record(os.urandom(8).hex()))
+            record = tool.record(os.urandom(8).hex())
+            if self.replaying is not None:  # code-level replay: every step says where it came from
+                record["origin"] = self.replaying.phase_origin()
+            self.write(record)
 
     def claim_tool_call(self, name: str, candidates: list[Any]) -> str | None:
         """The newest unclaimed call of tool ``name`` whose arguments equal one of ``candidates``.
