@@ -256,3 +256,33 @@ def test_the_program_exit_code_is_passed_on(tmp_path, server):
     )
     assert done.returncode == 7
     assert "exited with status 7" in done.stdout
+
+
+def test_same_command_reruns_what_the_trace_recorded(tmp_path, server):
+    agent = Agent(tmp_path, server, "anthropic", "")
+    agent.record()
+    command = read_trace(agent.trace).header.model_extra["command"]
+    assert command["argv"][1:] == [QUESTION] and command["cwd"]
+    server.enqueue(reply("Again."))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agentdbg",
+            "replay",
+            str(agent.trace),
+            "--from",
+            "last-llm",
+            "--same-command",
+            "-o",
+            str(tmp_path / "f.jsonl"),
+            "--json",
+        ],
+        env=agent.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["new_answer"] == "Again."
+    assert len(server.requests) == 1

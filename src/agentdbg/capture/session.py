@@ -95,13 +95,11 @@ class TraceSession:
             self._writer = self._open_writer(overwrite)
         except Exception as exc:  # noqa: BLE001 - recording must never break the program it records
             self.warn_once(f"cannot open trace file {self.path}: {exc}")
+        extra: dict[str, Any] = {"command": program_command()}  # header fields beyond the schema's own
+        if self.replaying is not None:
+            extra.update(self.replaying.header_fields())
         header = TraceHeader(
-            trace_id=self.trace_id,
-            name=name,
-            started_at=self.started_at,
-            metadata=self.metadata,
-            command=program_command(),
-            **(self.replaying.header_fields() if self.replaying is not None else {}),
+            trace_id=self.trace_id, name=name, started_at=self.started_at, metadata=self.metadata, **extra
         )
         self.write(header.model_dump(mode="json", exclude_none=True))
 
