@@ -10,6 +10,7 @@ concern: renderers build ``rich.text.Text`` objects, which never parse markup.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from agentdbg.secrets import mask_secrets
 
@@ -34,3 +35,35 @@ def safe_text(text: str) -> str:
 def safe_line(text: str) -> str:
     """Like ``safe_text`` but also makes newlines and tabs visible, for one-line cells."""
     return safe_text(text).replace("\r", "\\r").replace("\n", "⏎ ").replace("\t", " ")
+
+
+class TerminalSafeWriter:
+    """A stdout for raw results (``cat``, ``import``, ``export``) when it is a terminal.
+
+    Whole lines are decoded (bytes that are not UTF-8 shown as ``\\xNN``) and passed through
+    ``safe_text``, so escape sequences, C1 controls and bidi marks in trace content arrive as
+    visible literals; newlines and tabs stay. On a pipe or a file use the real stdout instead:
+    there the bytes must stay exact.
+    """
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self._pending = b""
+
+    def write(self, data: bytes | str) -> int:
+        chunk = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
+        lines = (self._pending + chunk).split(b"\n")
+        self._pending = lines.pop()
+        for line in lines:
+            self._out.write(self._escape(line) + b"\n")
+        return len(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._out.write(self._escape(self._pending))
+            self._pending = b""
+        self._out.flush()
+
+    @staticmethod
+    def _escape(line: bytes) -> bytes:
+        return safe_text(line.decode("utf-8", "backslashreplace")).encode("utf-8")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from agentdbg.cli import app
 from agentdbg.cli.common import load, user_errors
+from agentdbg.cli.output import result_stdout
 
 _FORMATS = ("otlp-json", "html", "md")
 
@@ -107,9 +107,10 @@ def export(
         if to == "md":
             render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)
         if output is None or output == "-":
+            out = result_stdout()  # a terminal gets escape sequences as visible text
             for chunk in iter_trace(trace, to, render):
-                sys.stdout.write(chunk)
-            sys.stdout.flush()
+                out.write(chunk.encode("utf-8"))
+            out.flush()
             return
         path = export_trace(trace, to, output, render)
         typer.echo(f"wrote {path} ({to}, {len(trace.spans)} steps)", err=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from agentdbg.cli import app
 from agentdbg.cli.common import FormatOption, load, user_errors
-from agentdbg.cli.output import print_json, stdout_console
+from agentdbg.cli.output import print_json, result_stdout, stdout_console
 from agentdbg.errors import TraceReadError
 
 
@@ -42,10 +41,11 @@ def import_trace(
     with user_errors():
         trace = load(source, format)
         if output is None or output == "-":
-            sys.stdout.buffer.write(encode_record(trace.header.model_dump(mode="json", exclude_none=True)))
+            out = result_stdout()  # a terminal gets escape sequences as visible text
+            out.write(encode_record(trace.header.model_dump(mode="json", exclude_none=True)))
             for span in trace.spans:
-                sys.stdout.buffer.write(encode_record(span.to_record()))
-            sys.stdout.flush()
+                out.write(encode_record(span.to_record()))
+            out.flush()
         else:
             try:
                 path = write_trace(output, trace, overwrite=True)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from agentdbg.errors import AgentdbgError
-from agentdbg.textsafe import safe_text
+from agentdbg.textsafe import TerminalSafeWriter, safe_text
 
 PIPE_WIDTH = 4096  # a pipe or file has no width: lines are not wrapped there (paths stay whole for grep/awk)
 
@@ -45,6 +45,13 @@ def print_result(renderable: Any) -> None:
         console.print(renderable)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     sys.stdout.flush()
+
+
+def result_stdout() -> Any:
+    """stdout for raw results (cat, import, export): exact bytes on a pipe or file, escaped on a terminal."""
+    if sys.stdout.isatty():
+        return TerminalSafeWriter(sys.stdout.buffer)
+    return sys.stdout.buffer
 
 
 def stderr_console() -> Console:

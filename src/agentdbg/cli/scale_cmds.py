@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -11,7 +10,7 @@ import typer
 
 from agentdbg.cli import app
 from agentdbg.cli.common import user_errors
-from agentdbg.cli.output import print_warning
+from agentdbg.cli.output import print_warning, result_stdout
 from agentdbg.errors import AgentdbgError
 
 
@@ -43,8 +42,9 @@ def cat(
                 "--output is the input file; choose another path", hint="e.g. -o expanded.jsonl"
             )
         if output is None:
-            _write(trace_path, sys.stdout.buffer, expand, warn)
-            sys.stdout.flush()
+            out = result_stdout()  # a terminal gets escape sequences as visible text
+            _write(trace_path, out, expand, warn)
+            out.flush()
             return
         try:
             handle = output.open("wb")
