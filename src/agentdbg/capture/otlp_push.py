@@ -29,11 +29,12 @@ QUEUE_SIZE = 4096  # records waiting for the background thread; more are dropped
 BATCH_SIZE = 256  # spans per OTLP request
 BATCH_DELAY = 0.5  # seconds a span may wait for its batch
 THREAD_NAME = "agentdbg-otlp-export"
-EXIT_WAIT = 2.0  # seconds the process may wait at exit for the queue to drain into a live collector
+EXIT_WAIT = 5.0  # seconds the process may wait at exit for the queue to drain into a live collector
+EXIT_WAIT_ENV = "AGENTDBG_EXPORT_EXIT_WAIT"  # overrides EXIT_WAIT (seconds)
 
 
 class _NotFromPusher(logging.Filter):
-    """Hides the exporter's retry logs from the pusher's thread, noting that the collector is failing."""
+    """Hides the exporter's retry logs from the pusher's thread, noting when nothing listens at the collector."""
 
     def __init__(self, pusher: OtlpPush) -> None:
         super().__init__()
@@ -42,8 +43,13 @@ class _NotFromPusher(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.threadName != THREAD_NAME:
             return True
-        self._pusher.collector_failing = True
+        message = record.getMessage()
+        if any(sign in message for sign in _CANNOT_CONNECT):
+            self._pusher.collector_down = True  # nothing listens there: waiting at exit cannot help
         return False
+
+
+_CANNOT_CONNECT = ("Connection refused", "Failed to establish a new connection", "Name or service not known")
 
 
 class _Collect:
@@ -99,7 +105,7 @@ class OtlpPush:
         self.failed_exports = 0
         self.sent = 0
         self._in_flight = 0  # spans of the export under way
-        self.collector_failing = False  # an export failed or is being retried
+        self.collector_down = False  # the collector refused the connection (nothing listens)
         self._reported = False
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
@@ -152,13 +158,13 @@ class OtlpPush:
             self.dropped += len(spans)
 
     def close(self, wait: float = EXIT_WAIT) -> None:
-        """Send what is queued, waiting at most ``wait`` seconds and not at all once the collector is seen
-        failing (a dead collector must not hold the program's exit); then report drops once."""
+        """Send what is queued, waiting at most ``wait`` seconds, and not at all once nothing is seen listening
+        at the collector (a dead collector must not hold the program's exit); then report drops once."""
         deadline = time.monotonic() + wait
         with contextlib.suppress(queue.Full):
             self._queue.put(None, timeout=wait)
         while self._thread.is_alive() and time.monotonic() < deadline:
-            if self.failed_exports or self.collector_failing:
+            if self.collector_down:
                 break
             self._thread.join(0.02)
         if self._thread.is_alive():
@@ -182,6 +188,13 @@ _PUSH_LOCK = threading.Lock()
 _CHECKED = False
 
 
+def _exit_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get(EXIT_WAIT_ENV, EXIT_WAIT)))
+    except ValueError:
+        return EXIT_WAIT
+
+
 def env_push() -> OtlpPush | None:
     """The process's pusher when ``AGENTDBG_EXPORT=otlp`` (created on first use), else ``None``."""
     global _PUSH, _CHECKED
@@ -198,7 +211,7 @@ def env_push() -> OtlpPush | None:
                         "agentdbg: AGENTDBG_EXPORT=otlp needs the OTLP exporter: pip install 'agentdbg[otel]'\n"
                     )
                 else:
-                    atexit.register(_PUSH.close)
+                    atexit.register(_PUSH.close, _exit_wait())
             elif mode:
                 sys.stderr.write(
                     f"agentdbg: unknown AGENTDBG_EXPORT={mode!r} (use 'otlp'); nothing is sent\n"
