@@ -136,8 +136,8 @@ def test_hostile_trace_text_is_shown_as_text(browser, tmp_path: Path) -> None:
         browser.switch_to.alert.text  # noqa: B018 - raises when no alert opened
     assert browser.execute_script("return window.__pwned === undefined")
     assert (
-        len(browser.find_elements(By.TAG_NAME, "script")) == 2
-    )  # the data block and the viewer, nothing injected
+        len(browser.find_elements(By.TAG_NAME, "script")) == 3
+    )  # the step's payload block, the data block and the viewer, nothing injected
     assert browser.find_elements(By.CSS_SELECTOR, "img, b, i") == []
     assert browser.find_element(By.CSS_SELECTOR, "#prompt pre").text == HOSTILE
     assert (
@@ -224,3 +224,69 @@ def test_a_forked_trace_shows_where_it_came_from_and_step_origins(browser, tmp_p
     assert browser.find_element(By.ID, "fork").text == "fork of travel.jsonl at step-2"
     origins = [[badge.text for badge in b.find_elements(By.CSS_SELECTOR, ".origin")] for b in buttons]
     assert origins == [[], ["patched"], ["cached"]]
+
+
+def test_findings_are_listed_and_lead_to_their_step(browser) -> None:
+    page = _export_html_to(Path("sample_traces/03_tool_loop.jsonl"), Path(browser.capabilities.get("tmp", "/tmp")))
+    _open(browser, page)
+    panel = browser.find_element(By.ID, "findings")
+    assert panel.get_attribute("hidden") is None
+    browser.find_element(By.ID, "findings-title").click()
+    items = browser.find_elements(By.CSS_SELECTOR, "#findings-list li")
+    assert items and any("loop" in item.text for item in items)
+    link = browser.find_element(By.CSS_SELECTOR, "#findings-list button.link")
+    target = link.text
+    link.click()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#detail h2").text.startswith(target + " ")
+    )
+    assert browser.find_element(By.ID, "step-findings").text
+
+
+def _export_html_to(trace_file: Path, folder: Path) -> Path:
+    out = folder / (trace_file.stem + "-scale.html")
+    result = subprocess.run(
+        [sys.executable, "-m", "agentdbg", "export", str(trace_file), "--format", "html", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_long_trace_draws_a_window_of_rows_and_reads_payloads_on_demand(browser, tmp_path: Path) -> None:
+    history: list[dict] = [{"role": "system", "content": "Answer briefly. " * 10}]
+    records: list[dict] = [{**HEADER, "name": "long-run"}]
+    for n in range(1, 4001):
+        if n % 100 == 1:  # a new conversation every 100 steps, as a long agent run starts over
+            history = history[:1]
+        history = [*history, {"role": "user", "content": f"question number {n} " + "about the weather " * 8}]
+        records.append(
+            {
+                "type": "span",
+                "id": f"s{n}",
+                "kind": "llm",
+                "name": f"call {n}",
+                "started_at": T0 + n,
+                "ended_at": T0 + n + 0.5,
+                "input": {"provider": "openai", "api": "chat.completions",
+                          "request": {"model": "gpt-4o", "messages": history}},
+                "output": {"choices": [{"finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": f"answer {n}"}}]},
+            }
+        )
+    page = _export_html(write_records(tmp_path / "long.jsonl", records))
+    source = tmp_path / "long.jsonl"
+    assert page.stat().st_size < 2 * source.stat().st_size  # the history each step repeats is written once
+    buttons = _open(browser, page)
+    assert 0 < len(buttons) <= 1500  # a window of rows, not 4,000
+    browser.execute_script(
+        "var t = document.getElementById('tree'); t.scrollTop = t.scrollHeight; t.dispatchEvent(new Event('scroll'));"
+    )
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'button.step[data-step="step-4000"]'))
+    _click(browser, "step-4000")
+    prompt = browser.find_element(By.ID, "prompt").text
+    assert "question number 4000" in prompt and "Answer briefly." in prompt
+    assert "answer 4000" in browser.find_element(By.ID, "response").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#tree button.step")) <= 1500

@@ -101,3 +101,17 @@ def test_show_print_and_validate_read_through_the_index_and_say_the_same(tmp_pat
         assert checked.stdout.splitlines() == [str(p) for p in sorted(eager.problems, key=lambda p: p.line)]
         assert checked.returncode == (1 if eager.problems else 0)
     assert "[patched]" in _agentdbg("show", str(tmp_path / "broken.jsonl"), "--print").stdout
+
+
+def test_exports_stream_the_same_text_from_the_index_as_from_memory(tmp_path: Path) -> None:
+    from agentdbg.exporters import iter_trace, render_trace
+    from agentdbg.exporters.genai import to_json
+    from agentdbg.exporters.otlp_json import to_otlp_json
+
+    for path in _files(tmp_path):
+        eager, lazy = read_trace(path), read_indexed(path)
+        for format in ("otlp-json", "html"):
+            chunks = list(iter_trace(lazy, format))
+            assert len(chunks) > 2  # written piece by piece
+            assert "".join(chunks) == render_trace(eager, format)
+        assert render_trace(eager, "otlp-json") == to_json(to_otlp_json(eager)) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class Exporter:
     description: str
     suffix: str
     render: Callable[[Trace], str]
+    chunks: Callable[[Trace], Iterator[str]] | None = None  # the file in pieces, written as produced
 
 
 def _otlp_json(trace: Trace) -> str:
@@ -38,6 +39,18 @@ def _html(trace: Trace) -> str:
     from agentdbg.exporters.html import to_html
 
     return to_html(trace)
+
+
+def _otlp_chunks(trace: Trace) -> Iterator[str]:
+    from agentdbg.exporters.otlp_json import otlp_json_chunks
+
+    return otlp_json_chunks(trace)
+
+
+def _html_chunks(trace: Trace) -> Iterator[str]:
+    from agentdbg.exporters.html import page_chunks
+
+    return page_chunks(trace)
 
 
 def _markdown(trace: Trace) -> str:
@@ -54,9 +67,14 @@ EXPORTERS: dict[str, Exporter] = {
             "OTLP JSON (resourceSpans) with OpenTelemetry GenAI semantic conventions",
             ".json",
             _otlp_json,
+            _otlp_chunks,
         ),
         Exporter(
-            "html", "one self-contained HTML page: execution tree and prompt/response panes", ".html", _html
+            "html",
+            "one self-contained HTML page: execution tree, findings and prompt/response panes",
+            ".html",
+            _html,
+            _html_chunks,
         ),
         Exporter("md", "compact Markdown to paste into a prompt or an issue", ".md", _markdown),
     )
@@ -69,10 +87,27 @@ def render_trace(trace: Trace, format: str, render: Callable[[Trace], str] | Non
     Raises:
         ExportError: ``format`` names no exporter.
     """
+    return "".join(iter_trace(trace, format, render))
+
+
+def iter_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> Iterator[str]:
+    """``render_trace`` in pieces, each masked as it is produced (a key never spans two pieces).
+
+    Raises:
+        ExportError: ``format`` names no exporter (before anything is produced).
+    """
     exporter = EXPORTERS.get(format)
     if exporter is None:
         raise ExportError(f"unknown export format {format!r}", hint=f"choose one of: {', '.join(EXPORTERS)}")
-    return mask_secrets((render or exporter.render)(trace))
+    return _masked(trace, exporter, render)
+
+
+def _masked(trace: Trace, exporter: Exporter, render: Callable[[Trace], str] | None) -> Iterator[str]:
+    if render is None and exporter.chunks is not None:
+        for chunk in exporter.chunks(trace):
+            yield mask_secrets(chunk)
+    else:
+        yield mask_secrets((render or exporter.render)(trace))
 
 
 def export_trace(
@@ -86,7 +121,7 @@ def export_trace(
     Raises:
         ExportError: unknown format, or the output cannot be written.
     """
-    text = render_trace(trace, format, render)
+    chunks = iter_trace(trace, format, render)
     path = Path(output)
     if path.is_dir():
         raise ExportError(
@@ -102,7 +137,8 @@ def export_trace(
         try:
             os.chmod(temporary, 0o644)  # mkstemp makes 0600; an export is meant to be shared
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
+                for chunk in chunks:
+                    stream.write(chunk)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -112,4 +148,4 @@ def export_trace(
     return path
 
 
-__all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "render_trace"]
+__all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "iter_trace", "render_trace"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from agentdbg.exporters.genai import resource_attributes, span_attributes, span_kind, span_name, to_json
@@ -130,8 +131,26 @@ def otlp_span(trace: Trace, span: Span) -> dict[str, Any]:
     return document
 
 
+def otlp_json_chunks(trace: Trace) -> Iterator[str]:
+    """``to_json(to_otlp_json(trace)) + "\\n"`` in pieces: one span at a time, none kept."""
+    shell = to_json(_document(trace, []))
+    marker = '"spans":[]'
+    if shell.count(marker) != 1:  # a header value spelled like the marker: fall back to the whole document
+        yield to_json(to_otlp_json(trace)) + "\n"
+        return
+    head, tail = shell.split(marker)
+    yield head + '"spans":['
+    for n, span in enumerate(trace.spans):
+        yield ("," if n else "") + to_json(otlp_span(trace, span))
+    yield "]" + tail + "\n"
+
+
 def to_otlp_json(trace: Trace) -> dict[str, Any]:
     """The whole trace as one OTLP JSON ``TracesData`` document (one resource, one scope)."""
+    return _document(trace, [otlp_span(trace, span) for span in trace.spans])
+
+
+def _document(trace: Trace, spans: list[dict[str, Any]]) -> dict[str, Any]:
     from agentdbg import __version__
 
     return {
@@ -141,7 +160,7 @@ def to_otlp_json(trace: Trace) -> dict[str, Any]:
                 "scopeSpans": [
                     {
                         "scope": {"name": SCOPE_NAME, "version": __version__},
-                        "spans": [otlp_span(trace, span) for span in trace.spans],
+                        "spans": spans,
                         "schemaUrl": SCHEMA_URL,
                     }
                 ],
