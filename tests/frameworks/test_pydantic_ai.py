@@ -106,3 +106,19 @@ def test_unexpected_model_behavior_escaping_trace_is_recorded(tmp_path):
     assert last.attributes["run_error"] and last.error.type == "UnexpectedModelBehavior"
     assert str(raised.value) in last.error.message
     assert "the run raised UnexpectedModelBehavior" in [f.title for f in diagnose(trace)]
+
+
+def test_a_decorated_tool_inside_a_framework_is_not_doubled(tmp_path):
+    require("pydantic_ai")
+    from pydantic_ai import Agent
+
+    decorated = agentdbg.tool(get_weather)
+
+    def run(server):
+        return Agent(_model("openai", server), tools=[decorated, get_time]).run_sync("Weather and time?").output
+
+    run_result = run_both_ways(tmp_path, run)
+    check_run(run_result, provider="openai")
+    weather, time_step = run_result.trace.tool_spans
+    assert "derived" not in weather.attributes and weather.tool.call_id  # recorded by the decorator, linked
+    assert time_step.attributes["derived"] == "conversation"
