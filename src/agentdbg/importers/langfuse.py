@@ -74,7 +74,7 @@ def _attributes(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage(observation: dict[str, Any]) -> Usage | None:
-    details = observation.get("usageDetails")
+    details = observation.get("usageDetails") or observation.get("usage")  # the public API's Usage object
     if not isinstance(details, dict) or not details:
         return None
     return make_usage(

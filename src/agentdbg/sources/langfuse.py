@@ -2,8 +2,8 @@
 
 A run is ``GET /api/public/traces/{id}`` (the trace with its observations), read by the Langfuse
 importer (the same GenAI/OpenInference attribute mapping). Search lists ``GET /api/public/traces``
-(``name``, ``fromTimestamp``, ``limit``); with ``--status error`` the traces come from the
-observations at level ``ERROR`` (``GET /api/public/observations?level=ERROR``). Langfuse's server
+(``name``, ``fromTimestamp``, ``limit``); with ``--status error`` only the traces that have an
+observation at level ``ERROR`` (``GET /api/public/v2/observations?level=ERROR``) are listed. Langfuse's server
 cannot run in this project's tests; the mapping is tested on API responses from its public docs.
 """
 
@@ -29,10 +29,7 @@ from agentdbg.sources._http import request_json
 def _headers() -> dict[str, str]:
     public, secret = os.environ.get("LANGFUSE_PUBLIC_KEY"), os.environ.get("LANGFUSE_SECRET_KEY")
     if not public or not secret:
-        raise SourceError(
-            "Langfuse needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY",
-            hint="set both to the project's API keys",
-        )
+        raise SourceError("Langfuse needs LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (the project's API keys)")
     return {"Authorization": "Basic " + base64.b64encode(f"{public}:{secret}".encode()).decode()}
 
 
@@ -101,11 +98,11 @@ def search(ref: SourceRef, run_filter: RunFilter) -> Iterator[RunSummary]:
         query["fromTimestamp"] = _iso(run_filter.since)
     failed: set[str] | None = None
     if run_filter.status == "error":
-        observations: dict[str, Any] = {"level": "ERROR", "limit": 100}
+        observations: dict[str, Any] = {"level": "ERROR", "limit": 1000, "fields": "core,basic"}
         if run_filter.since is not None:
             observations["fromStartTime"] = _iso(run_filter.since)
         errors = request_json(
-            f"{ref.base_url}/api/public/observations?{urlencode(observations)}",
+            f"{ref.base_url}/api/public/v2/observations?{urlencode(observations)}",
             what="observations",
             headers=headers,
         )
