@@ -288,7 +288,8 @@ def replay(
     from agentdbg.replay import replay as run_replay
 
     with user_errors():
-        trace = load(trace_path)
+        # --show-document reads one step (and the requests it refers to) through the index
+        trace = load(trace_path, lazy=show_document and not edit)
         span = select_step(trace, start)
         patch = load_patch(patch_file) if patch_file is not None else None
         if show_document or edit:
