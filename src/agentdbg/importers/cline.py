@@ -59,7 +59,7 @@ def sniff(head: bytes, path: Path) -> bool:
     compact = window[:4096].replace(b" ", b"").replace(b"\n", b"")
     if compact.startswith(b'[{"ts":') and (b'"type":"say"' in compact or b'"type":"ask"' in compact):
         return True  # ui_messages.json
-    if not (compact.startswith(b'[{"role":') or compact.startswith(b'[{"content":')):
+    if not compact.startswith(b"[{") or b'"role":' not in compact[:400]:
         return False
     markers = (b"<task>", b"<environment_details>", b'"modelInfo"', b"] Result:", b"<feedback>")
     return any(marker in window for marker in markers)
