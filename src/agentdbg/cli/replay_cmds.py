@@ -243,6 +243,13 @@ def replay(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries on 408/409/429/5xx.")] = 2,
+    keep_recorded_headers: Annotated[
+        bool,
+        typer.Option(
+            "--keep-recorded-headers",
+            help="Also send the extra_headers / extra_query a recorded request carries (dropped by default; the result names them either way).",
+        ),
+    ] = False,
     on_divergence: Annotated[
         str,
         typer.Option(
@@ -311,6 +318,7 @@ def replay(
             "final_tools": list(final_tool or []),
             "max_steps": max_steps,
             "max_retries": max_retries,
+            "keep_recorded_headers": keep_recorded_headers,
         }
         if command or same_command:
             _replay_program(

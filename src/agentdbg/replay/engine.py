@@ -31,6 +31,7 @@ from agentdbg.replay.result import (
     span_signature,
 )
 from agentdbg.replay.selectors import select_step
+from agentdbg.replay.sent_headers import limit_sent_headers
 from agentdbg.replay.tools import NEEDS_TOOL_RESULT, ToolResolver, load_tools, tools_from_value
 from agentdbg.secrets import clean_url
 
@@ -326,6 +327,7 @@ def replay(
     max_retries: int = 2,
     on_step: StepCallback | None = None,
     options: ReplayOptions | None = None,
+    keep_recorded_headers: bool = False,
 ) -> ReplayResult:
     """Fork ``trace`` at ``start`` with ``patch`` applied and re-run it against the model.
 
@@ -349,6 +351,7 @@ def replay(
         max_retries: SDK retries on 408/409/429/5xx.
         on_step: Called with each new step as it ends (progress for UIs).
         options: How the fork is run, as one value (instead of ``model`` … ``max_retries``).
+        keep_recorded_headers: Send recorded ``extra_headers`` / ``extra_query`` (dropped by default, noted).
 
     Returns:
         A ``ReplayResult``; ``status`` is ``finished``, ``needs-tool-result``, ``max-steps``, ``errored`` or ``dry-run``.
@@ -365,6 +368,7 @@ def replay(
         final_tools=tuple(final_tools),
         max_steps=max_steps,
         max_retries=max_retries,
+        keep_recorded_headers=keep_recorded_headers,
     )
     if options is not None and keywords != ReplayOptions():
         raise ReplayInputError("pass the replay settings either as options=ReplayOptions(...) or as keywords")
@@ -377,6 +381,7 @@ def replay(
     span = select_step(source, start)
     combined = combine(patch, list(sets))
     plan = plan_start(source, span, combined, model=model, provider=provider)
+    limit_sent_headers(plan, options.keep_recorded_headers)  # a trace never picks headers sent with your key
     resolver = ToolResolver(source, _tool_functions(tools))
     if plan.patched_tool is not None:
         resolver.remember(plan.patched_tool.name, plan.patched_tool.arguments, plan.patched_tool.result)

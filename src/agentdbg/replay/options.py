@@ -21,6 +21,8 @@ class ReplayOptions:
         final_tools: Tools whose call ends the run as its answer (besides the known framework ones).
         max_steps: The most llm calls a fork may make (status ``max-steps`` when reached).
         max_retries: SDK retries on 408/409/429/5xx.
+        keep_recorded_headers: Send the ``extra_headers`` / ``extra_query`` a recorded request carries
+            (dropped by default, with a note: a trace must not choose headers sent with your key).
     """
 
     model: str | None = None
@@ -30,6 +32,7 @@ class ReplayOptions:
     final_tools: Sequence[str] = field(default_factory=tuple)
     max_steps: int = 20
     max_retries: int = 2
+    keep_recorded_headers: bool = False
 
 
 __all__ = ["ReplayOptions", "ToolsArg"]
