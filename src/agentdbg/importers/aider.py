@@ -148,10 +148,11 @@ class _Chat:
             sent = _count(tokens.group(1), tokens.group(2))
             written = _count(tokens.group(3), tokens.group(4))
             hit = _count(tokens.group(5), tokens.group(6))
-            self.last_llm.usage = make_usage(
-                sent, _count(tokens.group(7), tokens.group(8)), None, hit, written
-            )
+            # "sent" is the whole prompt (litellm counts cache hits and writes inside it)
+            self.last_llm.usage = make_usage(sent, _count(tokens.group(7), tokens.group(8)), None, hit)
             self.last_llm.attributes["tokens_line"] = text
+            if written is not None:
+                self.last_llm.attributes["cache_write_tokens"] = written
         elif _APPLIED.match(text) or _COMMIT.match(text) or _RUNNING.match(text):
             self.tool(text, number)
         elif _ERROR.match(text):
