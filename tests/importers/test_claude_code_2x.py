@@ -115,3 +115,22 @@ def test_api_error_and_compaction_system_records_are_steps(tmp_path: Path) -> No
     assert trace.by_id["sys-2"].name == "context compacted" and trace.by_id["sys-2"].error is None
     assert "sys-3" not in trace.by_id
     assert trace.roots[0].attributes["other_records"]["system.turn_duration"] == 1
+
+
+def test_cli_2_0_agent_files_next_to_the_session_are_found_by_session_id(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(SESSION, project / SESSION.name)
+    shutil.copy(AGENT, project / AGENT.name)  # the 2.0 layout: agent-<id>.jsonl beside <session>.jsonl
+    other = jsonl(AGENT)
+    for record in other:
+        record["sessionId"] = "another-session"
+    (project / "agent-elsewhere.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in other), encoding="utf-8"
+    )
+
+    trace = open_trace(project / SESSION.name)
+
+    agents = [s for s in trace.spans if s.id.startswith("agent-")]
+    assert [a.attributes["source_file"] for a in agents] == [str(project / AGENT.name)]
+    assert trace.by_id[agents[0].parent_id].name == "Task"

@@ -80,7 +80,7 @@ def agent_chain(imp: Any, agent_id: str, record: dict[str, Any], line: int) -> C
 
 def read_subagents(imp: Any) -> None:
     """Read the sub-agent files of the newer layout, each under the Task call that started it."""
-    for file in subagent_files(imp.b.path):
+    for file in subagent_files(imp.b.path, imp.meta.get("sessionId")):
         reader = ImportBuilder(file, "claude-code")
         records = read_jsonl(file, reader)
         for problem in reader.problems:

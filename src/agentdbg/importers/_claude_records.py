@@ -49,14 +49,32 @@ class Chain:
     sent_at: float | None = None  # time of the last user/tool-result record: when the next request went out
 
 
-def subagent_files(session_file: Path) -> list[Path]:
-    """The sub-agent transcripts that belong to ``session_file`` (``<stem>/subagents/agent-*.jsonl``)."""
+def subagent_files(session_file: Path, session_id: str | None = None) -> list[Path]:
+    """The sub-agent transcripts that belong to ``session_file``.
+
+    CLI 2.1 writes them to ``<stem>/subagents/agent-*.jsonl``; 2.0 wrote ``agent-*.jsonl`` next to the
+    session files, each naming its parent in ``sessionId`` (only the first line of those is read).
+    """
     folder = session_file.with_suffix("")
     found: list[Path] = []
     for where in (folder / "subagents", folder):
         if where.is_dir():
             found.extend(sorted(p for p in where.glob("agent-*.jsonl") if p.is_file()))
+    if session_id and not session_file.name.startswith("agent-"):
+        for sibling in sorted(session_file.parent.glob("agent-*.jsonl")):
+            if sibling.is_file() and _first_session_id(sibling) == session_id:
+                found.append(sibling)
     return found
+
+
+def _first_session_id(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(1 << 20)
+        data = orjson.loads(first)
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return str(data.get("sessionId")) if isinstance(data, dict) and data.get("sessionId") else None
 
 
 def agent_id_of(path: Path) -> str:
