@@ -22,7 +22,7 @@ from agentdbg.capture.playback import ENV_SPEC
 from agentdbg.errors import MissingApiKeyError
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.replay.divergence import describe, request_difference
+from agentdbg.replay.divergence import first_divergence
 from agentdbg.replay.document import span_api, step_document
 from agentdbg.replay.engine import load_source, resolve_output, span_signature_text
 from agentdbg.replay.errors import ReplayInputError
@@ -68,24 +68,6 @@ def _keys_env(trace: Trace, fork: Span, on_divergence: str, environment: dict[st
                 hint=f"export {variable}=... (keys come from the environment only; any value works for a local server)",
             )
         environment[variable] = PLACEHOLDER_KEY
-
-
-def first_divergence(original: list[Span], fork: list[Span]) -> tuple[int, str] | None:
-    """The index of the first llm/tool step where the fork differs from the original (request or result), and how."""
-    for index, (was, now) in enumerate(zip(original, fork, strict=False)):
-        if was.kind == "llm" and now.kind == "llm":
-            old = was.input.get("request") if isinstance(was.input, dict) else None
-            new = now.input.get("request") if isinstance(now.input, dict) else None
-            differences = request_difference(old, new, api=span_api(was), sent_api=span_api(now))
-            if differences:
-                return index, "request:\n" + describe(differences)
-        old_sig, new_sig = span_signature(was), span_signature(now)
-        if old_sig != new_sig:
-            return index, f"original: {old_sig[:300]}\nfork:     {new_sig[:300]}"
-    if len(original) != len(fork):
-        which = "the original" if len(original) < len(fork) else "the fork"
-        return min(len(original), len(fork)), f"{which} ended here"
-    return None
 
 
 def summarize(
@@ -252,4 +234,4 @@ def replay_program_repeat(
     return summarize_repeats(runs, select_step(source, start).step)
 
 
-__all__ = ["first_divergence", "recorded_command", "replay_program", "replay_program_repeat", "summarize"]
+__all__ = ["recorded_command", "replay_program", "replay_program_repeat", "summarize"]

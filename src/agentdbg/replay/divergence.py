@@ -9,7 +9,10 @@ request before the fork, and its summary and the pytest plugin print what it fin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentdbg.model.span import Span
 
 # Body keys that change from run to run without changing what is asked of the model.
 VOLATILE_KEYS = frozenset(
@@ -123,4 +126,43 @@ def describe(differences: list[Difference], limit: int = 8) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["VOLATILE_KEYS", "Difference", "comparable", "describe", "request_difference"]
+def first_divergence(
+    original: list[Span], fork: list[Span], *, requests: bool = True, edited_result: bool = False
+) -> tuple[int, str] | None:
+    """Where a fork first parts from the original: the index into the two step lists, and how.
+
+    Steps are compared in order: an llm step by its request (``request_difference``, when
+    ``requests``) and then by its answer and tool calls, a tool step by its result. The
+    built-in engine builds every request from the fork's own answers, so it compares answers only
+    (``requests=False``); ``edited_result`` skips the first step, a tool result the patch replaced.
+
+    Returns:
+        ``(index, text)``, or ``None`` when the fork did what the original did.
+    """
+    from agentdbg.replay.document import span_api
+    from agentdbg.replay.result import span_signature
+
+    for index, (was, now) in enumerate(zip(original, fork, strict=False)):
+        if index == 0 and edited_result:
+            continue
+        if requests and was.kind == "llm" and now.kind == "llm":
+            old = was.input.get("request") if isinstance(was.input, dict) else None
+            new = now.input.get("request") if isinstance(now.input, dict) else None
+            differences = request_difference(old, new, api=span_api(was), sent_api=span_api(now))
+            if differences:
+                return index, "request:\n" + describe(differences)
+        old_signature, new_signature = span_signature(was), span_signature(now)
+        if old_signature != new_signature:
+            return index, f"original: {old_signature[:300]}\nfork:     {new_signature[:300]}"
+    if len(original) != len(fork):
+        if len(original) < len(fork):
+            return len(
+                original
+            ), f"original: (the original ended here)\nfork:     {span_signature(fork[len(original)])[:300]}"
+        return len(
+            fork
+        ), f"original: {span_signature(original[len(fork)])[:300]}\nfork:     (the fork ended here)"
+    return None
+
+
+__all__ = ["VOLATILE_KEYS", "Difference", "comparable", "describe", "first_divergence", "request_difference"]

@@ -17,6 +17,7 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.providers import ToolCall, ToolResult, adapter_for, result_text
 from agentdbg.providers.convert import convert_request
+from agentdbg.replay.divergence import first_divergence
 from agentdbg.replay.errors import OutputExistsError, ReplayInputError
 from agentdbg.replay.forkwriter import ForkWriter, StepCallback
 from agentdbg.replay.options import ReplayOptions, ToolsArg
@@ -27,7 +28,6 @@ from agentdbg.replay.result import (
     ReplayResult,
     StepSummary,
     default_fork_path,
-    first_difference,
     span_signature,
 )
 from agentdbg.replay.selectors import select_step
@@ -248,22 +248,20 @@ def _finish(run: _Run, trace: Trace, fork_step: int) -> None:
     result.old_answer = span_signature_text(same_loop[-1]) if same_loop else None
     keep = ("llm", "tool")
     original = [
-        (s.address, span_signature(s))
+        s
         for s in trace.spans[fork_step - 1 :]
         if s.kind in keep and s.parent_id == parent  # the loop being replayed, not other agents'
     ]
-    forked = [(s.address, span_signature(s)) for s in run.writer.spans[fork_step - 1 :] if s.kind in keep]
-    if run.plan.patched_tool is not None and original and forked:
-        original[0] = forked[0]  # the patched result is the edit itself, not a divergence
-    result.signatures = [sig for _, sig in forked]
-    index = first_difference([sig for _, sig in original], result.signatures)
-    if index is not None:
+    forked = [s for s in run.writer.spans[fork_step - 1 :] if s.kind in keep]
+    result.signatures = [span_signature(s) for s in forked]
+    found = first_divergence(  # the one definition (replay/divergence.py); this loop builds its own requests
+        original, forked, requests=False, edited_result=run.plan.patched_tool is not None
+    )
+    if found is not None:
+        index, result.divergence = found
         result.divergence_step = (
-            forked[index][0] if index < len(forked) else f"step-{fork_step + len(forked)}"
+            forked[index].address if index < len(forked) else f"step-{fork_step + len(forked)}"
         )
-        was = original[index][1] if index < len(original) else "(the original ended here)"
-        now = forked[index][1] if index < len(forked) else "(the fork ended here)"
-        result.divergence = f"original: {was[:300]}\nfork:     {now[:300]}"
     for span in run.writer.spans[fork_step - 1 :]:
         detail = span_signature(span)
         result.steps.append(
