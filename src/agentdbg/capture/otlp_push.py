@@ -95,8 +95,8 @@ class OtlpPush:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             exporter = OTLPSpanExporter()
-            # its retry warnings, from our thread only, would repeat on every batch; we report once instead
-            logging.getLogger(OTLPSpanExporter.__module__).addFilter(_NotFromPusher(self))
+        # the exporter's retry warnings, from our thread only, would repeat on every batch; we report once
+        logging.getLogger(type(exporter).__module__).addFilter(_NotFromPusher(self))
         self._exporter = exporter
         self._provider, ids, self._batch = tracer_provider_for(exporter)
         self._sink = OTelSink(self._provider, ids)
@@ -168,7 +168,7 @@ class OtlpPush:
                 break
             self._thread.join(0.02)
         if self._thread.is_alive():
-            waiting = [item for item in list(self._queue.queue) if item and item[0].get("type") != "trace"]
+            waiting = [i for i in list(self._queue.queue) if i and i[0].get("type") in ("span", "span_end")]
             self.dropped += len(waiting) + len(self._batch) + self._in_flight
         with contextlib.suppress(Exception):  # a broken exporter must not fail the exit
             self._exporter.shutdown()
@@ -257,3 +257,10 @@ def send_trace(trace: Any, url: str, timeout: float | None = None) -> int:
     if result.name != "SUCCESS":
         raise SourceError(f"cannot send the trace to {endpoint} (collector unreachable or it refused the spans)")
     return len(batch)
+
+
+def use_push(push: OtlpPush | None) -> None:
+    """Make ``push`` this process's pusher (``None``: none), whatever ``AGENTDBG_EXPORT`` says (benches, tests)."""
+    global _PUSH, _CHECKED
+    with _PUSH_LOCK:
+        _PUSH, _CHECKED = push, True
