@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from agentdbg.tui.app import AgentdbgApp
 
@@ -20,7 +21,10 @@ SIZE = (120, 36)
 
 
 def keys_after_load(*keys: str) -> Any:
-    """A ``run_before`` that waits for the trace to load, presses ``keys``, and lets toasts settle."""
+    """A ``run_before`` that waits for the trace to load, presses ``keys``, and lets toasts settle.
+
+    A text area loses focus first: its blinking cursor made pictures differ run to run.
+    """
 
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
@@ -30,6 +34,9 @@ def keys_after_load(*keys: str) -> Any:
         pilot.app.clear_notifications()
         for key in keys:
             await pilot.press(key)
+            await pilot.pause()  # each key's screen settled before the next (a modal keeps what is under it)
+        if pilot.app.screen.query(TextArea):
+            pilot.app.screen.set_focus(None)  # no blinking text cursor in the picture
         await pilot.pause()
         pilot.app.clear_notifications()
 

@@ -39,7 +39,9 @@ class DocumentEditor(ModalScreen[str | None]):
         self.replay_requested = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="editor-box", classes="dialog"):
+        box = Vertical(id="editor-box", classes="dialog")
+        box.styles.margin = (self.top, 0, 1, 0)  # below the trace header, which stays readable
+        with box:
             yield Static(Text(f"replay document of {self.address}", style="bold"), id="editor-title")
             yield JsonArea(
                 self.document_text, id="editor", show_line_numbers=True, tab_behavior="indent", soft_wrap=True
@@ -47,7 +49,6 @@ class DocumentEditor(ModalScreen[str | None]):
             yield Static(KEYS, id="editor-status")
 
     def on_mount(self) -> None:
-        self.query_one("#editor-box").styles.margin = (self.top, 0, 1, 0)
         self.query_one(TextArea).focus()
 
     def _valid_text(self) -> str | None:
