@@ -130,11 +130,17 @@ def test_llm_request_is_the_history_so_far_in_anthropic_shape() -> None:
 
 def test_bookkeeping_records_are_counted_and_unknown_ones_kept_and_reported(tmp_path: Path) -> None:
     source = CORPUS / "claude_code/ccv_1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
-    snapshot = {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {"files": 3}, "sessionId": "x"}
+    snapshot = {
+        "type": "file-history-snapshot",
+        "messageId": "m1",
+        "snapshot": {"files": 3},
+        "sessionId": "x",
+    }
     novel = {"type": "brand-new-kind", "sessionId": "x", "value": 1}
     path = tmp_path / "session.jsonl"
     path.write_text(
-        source.read_text(encoding="utf-8") + "".join(json.dumps(r) + "\n" for r in (snapshot, snapshot, novel)),
+        source.read_text(encoding="utf-8")
+        + "".join(json.dumps(r) + "\n" for r in (snapshot, snapshot, novel)),
         encoding="utf-8",
     )
     trace = open_trace(path)
