@@ -134,3 +134,32 @@ def test_cli_2_0_agent_files_next_to_the_session_are_found_by_session_id(tmp_pat
     agents = [s for s in trace.spans if s.id.startswith("agent-")]
     assert [a.attributes["source_file"] for a in agents] == [str(project / AGENT.name)]
     assert trace.by_id[agents[0].parent_id].name == "Task"
+
+
+def test_retries_of_one_failed_call_are_one_error_step(tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    shutil.copytree(SESSION.parent, folder)
+    session = folder / SESSION.name
+    base = {k: jsonl(SESSION)[-1][k] for k in ("sessionId", "version", "cwd")}
+    retries = [
+        {
+            **base,
+            "type": "system",
+            "subtype": "api_error",
+            "level": "error",
+            "error": {"status": 529, "error": {"type": "overloaded_error", "message": "Overloaded"}},
+            "retryAttempt": n,
+            "maxRetries": 10,
+            "uuid": f"retry-{n}",
+            "timestamp": f"2026-02-12T16:03:0{n}.000Z",
+        }
+        for n in (1, 2, 3)
+    ]
+    with open(session, "a", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(r) + "\n" for r in retries))
+
+    trace = open_trace(session)
+
+    steps = [s for s in trace.spans if s.name == "claude-code api_error"]
+    assert len(steps) == 1 and steps[0].attributes["attempts"] == [1, 2, 3]
+    assert steps[0].error.message == "Overloaded (attempt 3 of 10)"

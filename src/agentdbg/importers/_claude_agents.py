@@ -115,7 +115,21 @@ def other_record(imp: Any, line: int, record: dict[str, Any], kind: str) -> None
     if kind == "system" and (subtype in SYSTEM_STEPS or record.get("level") == "error"):
         chain = imp.chain_for(record, line)
         is_error = subtype != "compact_boundary"
-        imp.b.add(
+        attempt = record.get("retryAttempt")
+        previous = imp.last_api_error
+        if (
+            is_error
+            and previous is not None
+            and isinstance(attempt, int)
+            and attempt > previous.attributes["attempts"][-1]
+        ):
+            # the next retry of the same failed call: one error step per call, with every attempt
+            previous.attributes["attempts"].append(attempt)
+            previous.error = ErrorInfo(type=subtype or "system_error", message=system_error_text(record))
+            previous.ended_at = parse_time(record.get("timestamp")) or previous.ended_at
+            previous.end_line = line
+            return
+        span = imp.b.add(
             "custom",
             "context compacted" if not is_error else f"claude-code {subtype or 'system error'}",
             id=record.get("uuid"),
@@ -125,9 +139,10 @@ def other_record(imp: Any, line: int, record: dict[str, Any], kind: str) -> None
             error=ErrorInfo(type=subtype or "system_error", message=system_error_text(record))
             if is_error
             else None,
-            attributes={"raw": record},
+            attributes={"raw": record, "attempts": [attempt if isinstance(attempt, int) else 0]},
             line=line,
         )
+        imp.last_api_error = span if is_error else None
         return
     label = f"{kind}.{subtype}" if kind == "system" and subtype else kind
     imp.other[label] = imp.other.get(label, 0) + 1

@@ -105,6 +105,7 @@ class _Importer:
         self.other: dict[str, int] = {}  # records that are not messages, by type (and system subtype)
         self.source_file: str | None = None  # set while reading a sub-agent file
         self.current_meta: dict[str, Any] = {}  # its agent-<id>.meta.json
+        self.last_api_error: Span | None = None  # retries of one failed call join its error step
 
     def root_of(self, record: dict[str, Any]) -> str:
         """The uuid of the first record of this record's chain (follows ``parentUuid`` links)."""
@@ -218,6 +219,8 @@ class _Importer:
         for line, record in self.records:
             kind = record.get("type")
             try:
+                if kind in ("assistant", "user"):
+                    self.last_api_error = None
                 if kind == "assistant":
                     self.assistant(line, record)
                 elif kind == "user":
