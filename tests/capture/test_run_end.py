@@ -98,3 +98,12 @@ def test_known_framework_final_tools(server, oai, trace_path):
     with agentdbg.trace("pydantic-ai-like", path=trace_path):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "who?"}])
     assert "no-final-answer" not in [f.details.get("kind") for f in diagnose(load(trace_path))]
+
+
+def test_the_terminal_call_is_the_runs_final_answer_in_summaries(server, oai, trace_path):
+    from agentdbg.analysis.calls import final_answer
+
+    server.enqueue(tool_call_reply("final_answer", {"answer": "42"}))
+    with agentdbg.trace("smolagents-like", path=trace_path):
+        oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "?"}], tools=SUBMIT)
+    assert json.loads(final_answer(load(trace_path))) == {"answer": "42"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentdbg.model.messages import Message, ToolCallRef, ToolSpec
+from agentdbg.model.run_end import declared_final_tools, is_terminal_call
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import LLMView, ToolView
@@ -216,15 +217,22 @@ class RunFacts:
 
 
 def final_answer(trace: Trace, views: dict[str, LLMView] | None = None) -> str | None:
-    """The run's final answer: the text of the last llm step, if it ended with text and no tool calls."""
+    """The run's final answer: the text of the last llm step, if it ended with text and no tool calls,
+    or the arguments of its terminal tool call (structured output, ``final_answer``: ``model/run_end.py``)."""
     views = views if views is not None else llm_views(trace)
+    declared = declared_final_tools(trace.header.metadata)
     for span in reversed(trace.spans):
         view = views.get(span.id)
         if view is None:
             continue
-        if span.error is None and span.ended and not view.tool_calls and view.answer_text.strip():
-            return view.answer_text
-        return None
+        if span.error is not None or not span.ended:
+            return None
+        if not view.tool_calls:
+            return view.answer_text if view.answer_text.strip() else None
+        final = next((c for c in view.tool_calls if is_terminal_call(c.name, view.request, declared)), None)
+        if final is None:
+            return None
+        return final.arguments_raw or json.dumps(final.arguments, ensure_ascii=False, default=str)
     return None
 
 
