@@ -60,8 +60,13 @@ def test_every_client_created_afterwards_records(server, trace_path, instrumente
 
 
 def test_uninstrument_and_disabled_leave_new_clients_plain(server, trace_path, monkeypatch):
+    wrapped_by_hand = agentdbg.wrap_anthropic(anthropic.Anthropic(base_url=server.base_url, api_key="k"))
     agentdbg.instrument()
+    made_while_on = openai.OpenAI(base_url=server.base_url + "/v1", api_key=OPENAI_KEY)
+    assert type(made_while_on) is not openai.OpenAI
     agentdbg.uninstrument()
+    assert type(made_while_on) is openai.OpenAI  # what instrument() did is undone
+    assert type(wrapped_by_hand) is not anthropic.Anthropic  # a client wrapped by hand keeps recording
     server.enqueue(reply("one"), reply("two"))
     client = openai.OpenAI(base_url=server.base_url + "/v1", api_key=OPENAI_KEY)
     assert type(client) is openai.OpenAI

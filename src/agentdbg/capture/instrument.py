@@ -8,7 +8,7 @@ subclass through them) call ``wrap_openai``/``wrap_anthropic`` at the end of
 ``__init__``, so every client, including those made by ``with_options()`` and
 ``copy()``, records as if wrapped. It also hooks httpx's ``send``
 (``capture.rawhttp``) for calls made without the SDKs. ``uninstrument()`` puts
-everything back (clients created meanwhile keep recording).
+everything back (the clients it made record no more).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 import importlib
 import importlib.util
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ SDK_CLIENT_CLASSES = (
     ("anthropic", "AsyncAnthropic", "anthropic"),
 )
 _patched: dict[type, Callable[..., Any]] = {}
+_recording_clients: weakref.WeakSet[Any] = weakref.WeakSet()  # the clients instrument() made record
 _lock = threading.Lock()
 
 
@@ -41,10 +43,13 @@ def _recording_init(original: Callable[..., Any], provider: str) -> Callable[...
         original(self, *args, **kwargs)
         if capture_disabled():
             return
+        plain = type(self)
         try:
             _wrap(self, provider, provider)
         except Exception:  # noqa: BLE001 - a client we cannot record is still the user's working client
             return
+        if type(self) is not plain:
+            _recording_clients.add(self)
 
     __init__.__agentdbg_original__ = original  # type: ignore[attr-defined]
     return __init__
@@ -75,11 +80,17 @@ def instrument() -> None:
 
 
 def uninstrument() -> None:
-    """Undo ``instrument()``: clients created afterwards are plain again (existing ones keep recording)."""
+    """Undo ``instrument()``: the clients it made record no more, and new ones are plain.
+
+    Clients you wrapped yourself with ``wrap_openai``/``wrap_anthropic`` before it keep recording.
+    """
     with _lock:
         for cls, original in list(_patched.items()):
             cls.__init__ = original  # type: ignore[misc]
             del _patched[cls]
+        for client in list(_recording_clients):
+            client.__class__ = type(client).__mro__[1]  # the SDK's own class under the recording subclass
+        _recording_clients.clear()
         unhook_httpx()
 
 
