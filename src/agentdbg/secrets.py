@@ -39,6 +39,7 @@ class _Shape:
     hints: tuple[str, ...]
     pattern: str
     flags: int = 0
+    gate: str = ""  # a substring every hint holds: the hints are only looked for when it is there
 
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[bytes], tuple[bytes, ...]]:
         return (
@@ -46,6 +47,9 @@ class _Shape:
             re.compile(self.pattern.encode(), self.flags),
             tuple(hint.encode() for hint in self.hints),
         )
+
+    def hinted(self, text: str) -> bool:
+        return (not self.gate or self.gate in text) and any(map(text.__contains__, self.hints))
 
 
 _AWS_CONTEXT = r"(?i:aws)[A-Za-z_.\- ]{0,20}(?i:secret)[A-Za-z_.\- ]{0,20}"
@@ -77,9 +81,14 @@ SHAPES = (
         ("key=", "Key=", "KEY=", "token=", "Token=", "TOKEN=", "secret=", "password=", "sig=", "signature=", "auth="),
         r"(?P<p>[?&](?i:api[-_]?key|key|token|access[-_]?token|secret|password|sig|signature|auth)=)"
         r"[^&#\s\"'\\]+",
+        gate="=",
     ),
 )
 _COMPILED = tuple(shape.compiled() for shape in SHAPES)
+_ALL_HINTS = tuple(dict.fromkeys(hint for shape in SHAPES for hint in ((shape.gate,) if shape.gate else shape.hints)))
+_ALL_HINT_BYTES = tuple(hint.encode() for hint in _ALL_HINTS)
+_GATES = tuple(shape.gate.encode() for shape in SHAPES)
+# ``any(map(text.__contains__, hints))`` runs the loop in C: most lines hold no hint at all
 
 # Known secret values (the client's own api_key): str regex, bytes regex, str hints, bytes hints.
 _known_lock = threading.Lock()
@@ -121,22 +130,24 @@ def _mask_match_bytes(match: re.Match[bytes]) -> bytes:
 
 def mask_secrets(text: str) -> str:
     """Replace secrets in ``text`` (key shapes, known keys, URL passwords) with a mask, keeping key prefixes."""
-    for (pattern, _, _), shape in zip(_COMPILED, SHAPES, strict=True):
-        if any(hint in text for hint in shape.hints):
-            text = pattern.sub(_mask_match, text)
+    if any(map(text.__contains__, _ALL_HINTS)):
+        for (pattern, _, _), shape in zip(_COMPILED, SHAPES, strict=True):
+            if shape.hinted(text):
+                text = pattern.sub(_mask_match, text)
     known = _known  # after the shapes, so a key-shaped known key keeps its prefix (sk-proj-[REDACTED])
-    if known is not None and any(hint in text for hint in known[2]):
+    if known is not None and any(map(text.__contains__, known[2])):
         text = known[0].sub(MASK, text)
     return text
 
 
 def mask_secret_bytes(data: bytes) -> bytes:
     """``mask_secrets`` on encoded JSON or text (key characters never include quotes or backslashes)."""
-    for _, pattern, hints in _COMPILED:
-        if any(hint in data for hint in hints):
-            data = pattern.sub(_mask_match_bytes, data)
+    if any(map(data.__contains__, _ALL_HINT_BYTES)):
+        for (_, pattern, hints), gate in zip(_COMPILED, _GATES, strict=True):
+            if (not gate or gate in data) and any(map(data.__contains__, hints)):
+                data = pattern.sub(_mask_match_bytes, data)
     known = _known
-    if known is not None and any(hint in data for hint in known[3]):
+    if known is not None and any(map(data.__contains__, known[3])):
         data = known[1].sub(_MASK_BYTES, data)
     return data
 
@@ -144,9 +155,14 @@ def mask_secret_bytes(data: bytes) -> bytes:
 def has_secret_bytes(data: bytes) -> bool:
     """True when ``mask_secret_bytes`` would change ``data``."""
     known = _known
-    if known is not None and any(hint in data for hint in known[3]):
+    if known is not None and any(map(data.__contains__, known[3])):
         return True
-    return any(any(hint in data for hint in hints) and pattern.search(data) for _, pattern, hints in _COMPILED)
+    if not any(map(data.__contains__, _ALL_HINT_BYTES)):
+        return False
+    return any(
+        (not gate or gate in data) and any(map(data.__contains__, hints)) and pattern.search(data)
+        for (_, pattern, hints), gate in zip(_COMPILED, _GATES, strict=True)
+    )
 
 
 def clean_url(url: str | None) -> str | None:
