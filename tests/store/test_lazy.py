@@ -9,17 +9,22 @@ from typing import Any
 
 from agentdbg.cli.output import stdout_console
 from agentdbg.importers import open_trace
+from agentdbg.model.records import TraceHeader
 from agentdbg.model.trace import LazySpans
 from agentdbg.render import render_tree
 from agentdbg.store import TraceWriter, read_indexed, read_trace
-from agentdbg.model.records import TraceHeader
 from tests.foundation.helpers import healthy_records, llm_span, write_lines
 
 BROKEN: list[Any] = [
     "{not json",
     {"type": "span_start", "id": "orphan", "parent_id": "nowhere", "kind": "tool"},
     {"type": "span_end", "id": "ghost"},
-    {"type": "span_end", "id": "root", "ended_at": 1.0, "error": {"type": "Boom", "message": "line one\nline two"}},
+    {
+        "type": "span_end",
+        "id": "root",
+        "ended_at": 1.0,
+        "error": {"type": "Boom", "message": "line one\nline two"},
+    },
     {"type": "span_start", "id": "odd", "step": 99, "origin": "patched"},
     '{"type": "span_start", "id": "cut", "na',
 ]
@@ -83,7 +88,9 @@ def test_open_trace_lazy_only_for_our_format(tmp_path: Path) -> None:
 
 
 def _agentdbg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agentdbg", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "agentdbg", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_show_print_and_validate_read_through_the_index_and_say_the_same(tmp_path: Path) -> None:

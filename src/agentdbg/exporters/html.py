@@ -38,7 +38,9 @@ from agentdbg.model.trace import Trace
 TEMPLATE_NAME = "html_template.html"
 DATA_PLACEHOLDER = "/*AGENTDBG_DATA*/"
 STEPS_PLACEHOLDER = "<!--AGENTDBG_STEPS-->"
-MAX_FINDING_STEPS = 20_000  # above this the page says to run `agentdbg diagnose` (it needs every step's views)
+MAX_FINDING_STEPS = (
+    20_000  # above this the page says to run `agentdbg diagnose` (it needs every step's views)
+)
 _SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _STEP_BLOCK = '<script type="application/json" class="agentdbg-step" id="agentdbg-step-{}">{}</script>\n'
@@ -143,7 +145,11 @@ class ValueTable:
         ``CHAIN``-th extension is written whole, so the page resolves at most ``CHAIN`` links."""
         best: tuple[int, int, int] | None = None  # (length, number, depth)
         for length, number, depth, head in self._recent:
-            if length <= len(items) and length > (best[0] if best else self.MIN_PREFIX) and items[:length] == head:
+            if (
+                length <= len(items)
+                and length > (best[0] if best else self.MIN_PREFIX)
+                and items[:length] == head
+            ):
                 best = (length, number, depth)
         extension = None
         depth = 0
@@ -278,9 +284,7 @@ def page_data(trace: Trace, titles: dict[int, str], m0: list[int], findings: Any
         "findings": found,
         "findings_note": note,
         "m0": m0,
-        "steps": [
-            step_row(row, depth, titles.get(row.step, row.name)) for row, depth in trace.rows()
-        ],
+        "steps": [step_row(row, depth, titles.get(row.step, row.name)) for row, depth in trace.rows()],
     }
 
 
@@ -337,4 +341,14 @@ def to_html(trace: Trace) -> str:
     return "".join(page_chunks(trace))
 
 
-__all__ = ["ValueTable", "page_chunks", "page_data", "script_json", "step_block", "step_data", "template", "to_html", "tokens_text"]
+__all__ = [
+    "ValueTable",
+    "page_chunks",
+    "page_data",
+    "script_json",
+    "step_block",
+    "step_data",
+    "template",
+    "to_html",
+    "tokens_text",
+]
