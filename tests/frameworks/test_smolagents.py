@@ -55,3 +55,27 @@ def test_smolagents_streaming(tmp_path):
     run = run_both_ways(tmp_path, _agent(True), script(FINAL_ANSWER))
     assert run.output == FINAL
     check_run(run, provider="openai", stream=True)
+
+
+def test_smolagents_failed_tool_is_an_error_step(tmp_path):
+    require("smolagents")
+    from smolagents import OpenAIServerModel, ToolCallingAgent, tool
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city.
+
+        Args:
+            city: The city.
+        """
+        raise ValueError("station offline")
+
+    def run(server):
+        model = OpenAIServerModel(model_id="gpt-4o", api_base=server.base_url + "/v1", api_key="k")
+        return str(ToolCallingAgent(tools=[get_weather], model=model, max_steps=3, verbosity_level=0).run("Weather?"))
+
+    replies = [tool_call_reply("get_weather", WEATHER), tool_call_reply("final_answer", {"answer": "unknown"})]
+    run = run_both_ways(tmp_path, run, replies)
+    (failed,) = run.trace.tool_spans
+    assert failed.tool.name == "get_weather" and failed.tool.arguments == WEATHER and failed.tool.call_id
+    assert failed.error is not None and "ValueError: station offline" in failed.output

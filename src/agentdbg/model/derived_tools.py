@@ -33,6 +33,7 @@ DERIVED_FROM_CONVERSATION = "conversation"
 _OPEN_CALLS_KEPT = 256  # calls asked for and not answered yet (parallel sub-agents keep a few open)
 _ASSISTANT_ITEM_TYPES = ("function_call", "reasoning", "custom_tool_call")
 _CALLING, _OBSERVATION = "Calling tools:", "Observation:"
+_SMOLAGENTS_ERROR = re.compile(r"Error executing tool '([^']+)'[^\n]*")
 _SMOLAGENTS_ID = re.compile(r"""['"]id['"]:\s*['"]([^'"]+)['"]""")
 
 
@@ -56,7 +57,16 @@ def _trailing_items(items: list[Any]) -> list[Any]:
 
 def _observations(messages: list[Message]) -> list[Message]:
     """smolagents' convention: an assistant text ``Calling tools: [{'id': ...}]`` answered by a user text
-    ``Observation: ...`` (it sends no tool messages); one result per call id named in the assistant text."""
+    ``Observation: ...`` (it sends no tool messages); one result per call id named in the assistant text.
+    A failed call leaves only a user text ``Error executing tool 'NAME' ...``: an error result for NAME."""
+    failures = [
+        Message(role="tool", text=match.group(0), tool_name=match.group(1), is_error=True)
+        for message in messages
+        if message.role == "user"
+        for match in _SMOLAGENTS_ERROR.finditer(message.text)
+    ]
+    if failures:  # newest first: an earlier failure still in the text was paired before
+        return failures[::-1]
     if len(messages) < 2 or messages[0].role != "assistant" or _CALLING not in messages[0].text:
         return []
     answer = next((m for m in messages[1:] if m.role == "user"), None)
@@ -185,6 +195,11 @@ class ToolCallLedger:
         elif name:
             self._unpaired[name] = self._unpaired.get(name, 0) + 1
 
+    def _oldest_open(self, name: str | None) -> AskedCall | None:
+        """The oldest open call of ``name`` (for a result that names its tool but not its call id)."""
+        call_id = next((key for key, call in self._open.items() if name and call.name == name), None)
+        return self._open.pop(call_id) if call_id is not None else None
+
     @property
     def waiting(self) -> bool:
         return bool(self._open)
@@ -195,7 +210,10 @@ class ToolCallLedger:
             return []
         derived = []
         for message in trailing_tool_results(api, request):
-            call = self._open.pop(message.tool_call_id or "", None)
+            if message.tool_call_id:
+                call = self._open.pop(message.tool_call_id, None)
+            else:
+                call = self._oldest_open(message.tool_name)
             if call is None:
                 continue
             self._answered.add(call.call_id)
