@@ -79,7 +79,7 @@ def test_a_dead_collector_changes_nothing_for_the_agent(tmp_path: Path) -> None:
         (s.kind, s.name, s.status) for s in base.spans
     ]
     body_ended = float(done.stdout.split("body ended at ")[1])
-    assert exited - body_ended < 1.5  # the exit is not held by retries (the exporter's own timeout is 10 s)
+    assert exited - body_ended < 2.5  # the exit is not held by retries (the exporter's own timeout is 10 s)
 
 
 def test_a_slow_collector_never_blocks_the_caller_and_drops_are_counted_once(capsys: object) -> None:

@@ -101,10 +101,12 @@ class OtlpPush:
         self._provider, ids, self._batch = tracer_provider_for(exporter)
         self._sink = OTelSink(self._provider, ids)
         self._queue: queue.Queue[tuple[dict[str, Any], str | None] | None] = queue.Queue(queue_size)
-        self.dropped = 0  # records (so spans) that never left this process
+        self.rejected = 0  # step records the full queue turned away
+        self.accepted = 0  # step records (span, span_end) queued: each becomes one span
+        self.failed = 0  # spans whose export failed
         self.failed_exports = 0
         self.sent = 0
-        self._in_flight = 0  # spans of the export under way
+        self._closed = False
         self.collector_down = False  # the collector refused the connection (nothing listens)
         self._reported = False
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
@@ -112,11 +114,15 @@ class OtlpPush:
 
     def offer(self, record: dict[str, Any], trace_id: str | None) -> None:
         """Called in the agent's thread for each written record: a queue put, never blocking."""
+        step_end = record.get("type") in ("span", "span_end")  # a start alone is no span yet
         try:
             self._queue.put_nowait((record, trace_id))
         except queue.Full:
-            if record.get("type") in ("span", "span_end"):  # a step's span is lost (a start alone is not)
-                self.dropped += 1
+            if step_end:
+                self.rejected += 1
+        else:
+            if step_end:
+                self.accepted += 1
 
     def _run(self) -> None:
         deadline = None
@@ -134,7 +140,6 @@ class OtlpPush:
                     self._sink.write(record, trace_id)  # a span is exported when its step ends
                 except Exception as exc:  # noqa: BLE001 - telemetry must never break the agent it records
                     self._sink.failed(exc)
-                    self.dropped += 1
                 deadline = deadline or time.monotonic() + BATCH_DELAY
             if self._batch and (len(self._batch) >= BATCH_SIZE or time.monotonic() >= (deadline or 0)):
                 self._flush()
@@ -145,17 +150,15 @@ class OtlpPush:
         self._batch.clear()
         if not spans:
             return
-        self._in_flight = len(spans)
         try:
             ok = self._exporter.export(spans).name == "SUCCESS"
         except Exception:  # noqa: BLE001 - telemetry must never break the agent it records
             ok = False
-        self._in_flight = 0
         if ok:
             self.sent += len(spans)
         else:
             self.failed_exports += 1
-            self.dropped += len(spans)
+            self.failed += len(spans)
 
     def close(self, wait: float = EXIT_WAIT) -> None:
         """Send what is queued, waiting at most ``wait`` seconds, and not at all once nothing is seen listening
@@ -167,12 +170,18 @@ class OtlpPush:
             if self.collector_down:
                 break
             self._thread.join(0.02)
-        if self._thread.is_alive():
-            waiting = [i for i in list(self._queue.queue) if i and i[0].get("type") in ("span", "span_end")]
-            self.dropped += len(waiting) + len(self._batch) + self._in_flight
+        self._closed = True
         with contextlib.suppress(Exception):  # a broken exporter must not fail the exit
             self._exporter.shutdown()
         self.report()
+
+    @property
+    def dropped(self) -> int:
+        """Spans that never reached the collector: turned away by the full queue, failed, or (once closed)
+        still waiting or in flight."""
+        if self._closed:
+            return self.rejected + max(0, self.accepted - self.sent)
+        return self.rejected + self.failed
 
     def report(self) -> None:
         if self.dropped and not self._reported:
