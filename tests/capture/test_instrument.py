@@ -35,7 +35,10 @@ def test_every_client_created_afterwards_records(server, trace_path, instrumente
     server.enqueue(*(reply(f"answer {n}") for n in range(6)))
     plain = openai.OpenAI(base_url=server.base_url + "/v1", api_key=OPENAI_KEY)
     azure = openai.AzureOpenAI(
-        azure_endpoint=server.base_url, api_key=OPENAI_KEY, api_version="2024-10-21", azure_deployment="gpt-4o"
+        azure_endpoint=server.base_url,
+        api_key=OPENAI_KEY,
+        api_version="2024-10-21",
+        azure_deployment="gpt-4o",
     )
     claude = anthropic.Anthropic(base_url=server.base_url, api_key=ANTHROPIC_KEY)
 
@@ -43,7 +46,9 @@ def test_every_client_created_afterwards_records(server, trace_path, instrumente
         client = openai.AsyncOpenAI(base_url=server.base_url + "/v1", api_key=OPENAI_KEY)
         await client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "a"}])
         aclaude = anthropic.AsyncAnthropic(base_url=server.base_url, api_key=ANTHROPIC_KEY)
-        await aclaude.messages.create(model="claude-x", max_tokens=10, messages=[{"role": "user", "content": "b"}])
+        await aclaude.messages.create(
+            model="claude-x", max_tokens=10, messages=[{"role": "user", "content": "b"}]
+        )
 
     with agentdbg.trace("inst", path=trace_path):
         _chat(plain, "plain")
@@ -91,7 +96,9 @@ def test_raw_httpx_calls_to_model_apis_are_recorded(server, trace_path, instrume
         with httpx.Client(base_url=server.base_url) as client:
             answer = client.post("/v1/messages", json=body, headers=headers).json()
             client.get("/v1/models")  # not a model call: not recorded
-            with client.stream("POST", "/v1/messages", json={**body, "stream": True}, headers=headers) as stream:
+            with client.stream(
+                "POST", "/v1/messages", json={**body, "stream": True}, headers=headers
+            ) as stream:
                 events = list(stream.iter_lines())
 
         async def async_call():
@@ -166,7 +173,9 @@ def test_anthropic_tool_results_with_error_flag(server, ant, trace_path):
             {"role": "assistant", "content": [block.model_dump() for block in answer.content]},
             {
                 "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "boom", "is_error": True}],
+                "content": [
+                    {"type": "tool_result", "tool_use_id": use.id, "content": "boom", "is_error": True}
+                ],
             },
         ]
         ant.messages.create(model="claude-x", max_tokens=50, messages=messages, tools=tools)

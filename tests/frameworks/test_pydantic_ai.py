@@ -115,7 +115,9 @@ def test_a_decorated_tool_inside_a_framework_is_not_doubled(tmp_path):
     decorated = agentdbg.tool(get_weather)
 
     def run(server):
-        return Agent(_model("openai", server), tools=[decorated, get_time]).run_sync("Weather and time?").output
+        return (
+            Agent(_model("openai", server), tools=[decorated, get_time]).run_sync("Weather and time?").output
+        )
 
     run_result = run_both_ways(tmp_path, run)
     check_run(run_result, provider="openai")

@@ -72,9 +72,14 @@ def test_smolagents_failed_tool_is_an_error_step(tmp_path):
 
     def run(server):
         model = OpenAIServerModel(model_id="gpt-4o", api_base=server.base_url + "/v1", api_key="k")
-        return str(ToolCallingAgent(tools=[get_weather], model=model, max_steps=3, verbosity_level=0).run("Weather?"))
+        return str(
+            ToolCallingAgent(tools=[get_weather], model=model, max_steps=3, verbosity_level=0).run("Weather?")
+        )
 
-    replies = [tool_call_reply("get_weather", WEATHER), tool_call_reply("final_answer", {"answer": "unknown"})]
+    replies = [
+        tool_call_reply("get_weather", WEATHER),
+        tool_call_reply("final_answer", {"answer": "unknown"}),
+    ]
     run = run_both_ways(tmp_path, run, replies)
     (failed,) = run.trace.tool_spans
     assert failed.tool.name == "get_weather" and failed.tool.arguments == WEATHER and failed.tool.call_id

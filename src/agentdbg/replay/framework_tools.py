@@ -61,7 +61,9 @@ def _openai_agents(tool: Any) -> Callable[..., Any]:
         from agents.tool_context import ToolContext
 
         text = json.dumps(arguments)
-        context = ToolContext(context=None, tool_name=tool.name, tool_call_id="agentdbg-replay", tool_arguments=text)
+        context = ToolContext(
+            context=None, tool_name=tool.name, tool_call_id="agentdbg-replay", tool_arguments=text
+        )
         return resolve_awaitable(tool.on_invoke_tool(context, text))
 
     return run
@@ -71,7 +73,9 @@ def _llama_index(tool: Any) -> Callable[..., Any]:
     """llama-index tools: ``call``/``acall`` give a ``ToolOutput``; the model gets its ``content``."""
 
     def run(**arguments: Any) -> Any:
-        output = resolve_awaitable(tool.acall(**arguments)) if _prefers_async(tool) else tool.call(**arguments)
+        output = (
+            resolve_awaitable(tool.acall(**arguments)) if _prefers_async(tool) else tool.call(**arguments)
+        )
         content = getattr(output, "content", output)
         return content if isinstance(content, str) else str(content)
 
