@@ -46,7 +46,11 @@ def _model_call(request: Any) -> LLMCall | None:
         return None
     path = url.split("?", 1)[0].rstrip("/")
     suffix = next(s for s in ENDPOINTS if path.endswith(s))
-    if not content.lstrip().startswith(b"{") or b'"model"' not in content or _BODY_FIELD[suffix] not in content:
+    if (
+        not content.lstrip().startswith(b"{")
+        or b'"model"' not in content
+        or _BODY_FIELD[suffix] not in content
+    ):
         return None
     try:
         return LLMCall(endpoint[0], endpoint[1], suffix, path[: -len(suffix)])
@@ -139,7 +143,9 @@ def hook_httpx() -> None:
                 continue
             original = cls.send
             _originals[(cls, "send")] = original
-            cls.send = _async_send(original) if inspect.iscoroutinefunction(original) else _sync_send(original)
+            cls.send = (
+                _async_send(original) if inspect.iscoroutinefunction(original) else _sync_send(original)
+            )
 
 
 def unhook_httpx() -> None:
