@@ -178,3 +178,36 @@ def test_search_walks_past_symlink_loops(tmp_path: Path) -> None:
     done = agentdbg("search", str(tree), "--text", "lookup", timeout=30)
     assert done.returncode == 0, done.stderr
     assert b"9 of 9 trace(s) matched" in done.stderr
+
+
+def test_the_tui_reads_a_pipe_whole(tmp_path: Path) -> None:
+    """`agentdbg show <(...)` on a terminal: the TUI gets the whole trace, not what the sniff left."""
+    import pty
+    import select
+
+    path = tmp_path / "t.jsonl"
+    path.write_text(lines(HEADER, SPAN))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        ["bash", "-c", f'exec "{sys.executable}" -m agentdbg show <(cat "{path}")'],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "30"},
+    )
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and b"lookup" not in screen:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    screen += os.read(master, 65536)
+                except OSError:
+                    break
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        os.close(master)
+    assert b"lookup" in screen and b"Traceback" not in screen

@@ -92,7 +92,12 @@ def show(
         if interactive:
             from agentdbg.tui import run_tui
 
-            run_tui(resolve_source(trace_path), step=step, follow=follow, format=format)
+            path = resolve_source(trace_path)
+            if not follow:  # a pipe (<(...), /dev/stdin) is read once into a copy the TUI can seek in
+                from agentdbg.importers._input import input_file
+
+                path = str(input_file(path))
+            run_tui(path, step=step, follow=follow, format=format)
             return
         trace = load(trace_path, format, lazy=True)
         if as_json:
