@@ -188,13 +188,18 @@ def test_on_divergence_serve_answers_from_the_record(tmp_path, server):
     agent.record()
     server.enqueue(reply("Patched answer."))
     env = {**agent.env, "WEATHER_SYSTEM": "You are terse."}
-    done = agent.replay(
-        "--from", "step-3", "--on-divergence", "serve", "-o", str(tmp_path / "f.jsonl"), env=env
-    )
+    fork = tmp_path / "f.jsonl"
+    done = agent.replay("--from", "step-3", "--on-divergence", "serve", "-o", str(fork), "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert len(server.requests) == 1  # step-1 differs (system prompt) but is served anyway
     assert agent.log.read_text() == "Paris\n"
-    assert "You are terse." in done.stdout or "diverged" in done.stdout
+    result = json.loads(done.stdout)
+    assert any(
+        "diverged (let through): request 1 differs from the recorded step-1" in n for n in result["notes"]
+    )
+    first = read_trace(fork).spans[0]
+    assert first.origin == "recorded" and (first.model_extra or {}).get("diverged") is True
+    assert "You are terse." in first.attributes["divergence"]
 
 
 def test_tools_live_runs_tools_before_the_fork(tmp_path, server):
@@ -286,3 +291,17 @@ def test_same_command_reruns_what_the_trace_recorded(tmp_path, server):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["new_answer"] == "Again."
     assert len(server.requests) == 1
+
+
+def test_repeat_runs_the_program_k_times(tmp_path, server):
+    agent = Agent(tmp_path, server, "openai", "")
+    agent.record()
+    server.enqueue(reply("Sunny."), reply("Rainy."))
+    done = agent.replay("--from", "step-3", "--repeat", "2", "-o", str(tmp_path / "f.jsonl"), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["outcomes"] == {"finished": 2}
+    assert sorted(answer for answer, _ in summary["answers"]) == ["Rainy.", "Sunny."]
+    assert summary["split_step"] == "step-3"
+    assert len(server.requests) == 2 and agent.log.read_text() == "Paris\n"
+    assert (tmp_path / "f.r1.jsonl").exists() and (tmp_path / "f.r2.jsonl").exists()

@@ -28,8 +28,8 @@ from agentdbg.replay.engine import load_source, resolve_output, span_signature_t
 from agentdbg.replay.errors import ReplayInputError
 from agentdbg.replay.patches import apply_any, combine
 from agentdbg.replay.player import STOP_EXIT_CODE, ForkSpec, OnDivergence, ToolsPolicy
-from agentdbg.replay.repeat import repeat_paths
-from agentdbg.replay.result import RepeatResult, ReplayResult, StepSummary, span_signature, summarize_repeats
+from agentdbg.replay.repeat import run_repeats
+from agentdbg.replay.result import RepeatResult, ReplayResult, StepSummary, span_signature
 from agentdbg.replay.selectors import select_step
 
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
@@ -119,16 +119,7 @@ def summarize(
             result.input_tokens += span.usage.input_tokens or 0
             result.output_tokens += span.usage.output_tokens or 0
             result.model_seconds += float(span.attributes.get("latency") or 0.0)
-        result.steps.append(
-            StepSummary(
-                step=span.address,
-                kind=span.kind,
-                name=span.name,
-                origin=span.origin or "",
-                status=span.status,
-                detail=span_signature(span)[:200],
-            )
-        )
+        result.steps.append(StepSummary.of(span))
     result.signatures = [span_signature(span) for span in forks if span.step >= fork.step]
     return result
 
@@ -223,15 +214,14 @@ def replay_program_repeat(
     **options: Any,
 ) -> RepeatResult:
     """Run the program ``count`` times from the same fork (``<out>.r1.jsonl`` …) and summarise the outcomes."""
-    if count < 2:
-        raise ReplayInputError(f"--repeat needs at least 2 runs (got {count})")
-    source = load_source(trace)
-    base = resolve_output(source, output, force=True)
-    paths = repeat_paths(base, count)
-    for path in paths:
-        resolve_output(source, path, force)
-    runs = [replay_program(source, start, command, output=path, force=True, **options) for path in paths]
-    return summarize_repeats(runs, select_step(source, start).step)
+    return run_repeats(
+        trace,
+        start,
+        count,
+        lambda source, path: replay_program(source, start, command, output=path, force=True, **options),
+        output=output,
+        force=force,
+    )
 
 
 __all__ = ["recorded_command", "replay_program", "replay_program_repeat", "summarize"]

@@ -262,18 +262,7 @@ def _finish(run: _Run, trace: Trace, fork_step: int) -> None:
         result.divergence_step = (
             forked[index].address if index < len(forked) else f"step-{fork_step + len(forked)}"
         )
-    for span in run.writer.spans[fork_step - 1 :]:
-        detail = span_signature(span)
-        result.steps.append(
-            StepSummary(
-                step=span.address,
-                kind=span.kind,
-                name=span.name,
-                origin=span.origin or "",
-                status=span.status,
-                detail=detail[:200],
-            )
-        )
+    result.steps.extend(StepSummary.of(span) for span in run.writer.spans[fork_step - 1 :])
 
 
 def _continue_turn(plan: StartPlan, results: list[ToolResult]) -> dict[str, Any]:

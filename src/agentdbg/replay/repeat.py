@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agentdbg.model.trace import Trace
 from agentdbg.replay.engine import load_source, replay, resolve_output
 from agentdbg.replay.errors import ReplayInputError
-from agentdbg.replay.result import RepeatResult, summarize_repeats
+from agentdbg.replay.result import RepeatResult, ReplayResult, summarize_repeats
 from agentdbg.replay.selectors import select_step
 
 
@@ -41,6 +42,30 @@ def replay_repeat(
     Raises:
         ReplayInputError: ``count`` below 2; plus everything ``replay`` raises.
     """
+    return run_repeats(
+        trace,
+        start,
+        count,
+        lambda source, path: replay(source, start, output=path, force=True, **options),
+        output=output,
+        force=force,
+    )
+
+
+def run_repeats(
+    trace: Trace | str | os.PathLike[str],
+    start: str,
+    count: int,
+    run_one: Callable[[Trace, Path], ReplayResult],
+    *,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> RepeatResult:
+    """``count`` runs of one fork by either engine (``run_one(source, fork_path)``), summarised.
+
+    Raises:
+        ReplayInputError: ``count`` below 2; OutputExistsError: a run's file exists without ``force``.
+    """
     if count < 2:
         raise ReplayInputError(f"--repeat needs at least 2 runs (got {count})")
     source = load_source(trace)
@@ -48,5 +73,5 @@ def replay_repeat(
     paths = repeat_paths(base, count)
     for path in paths:
         resolve_output(source, path, force)  # refuse before the first run, not half way
-    runs = [replay(source, start, output=path, force=True, **options) for path in paths]
+    runs = [run_one(source, path) for path in paths]
     return summarize_repeats(runs, select_step(source, start).step)

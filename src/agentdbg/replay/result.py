@@ -19,7 +19,14 @@ OUTCOME = {
     "needs-tool-result": "needs-tool-result",
     "diverged": "diverged",
 }
-EXIT_CODES = {"finished": 0, "dry-run": 0, "needs-tool-result": 3, "max-steps": 4, "errored": 1, "diverged": 5}
+EXIT_CODES = {
+    "finished": 0,
+    "dry-run": 0,
+    "needs-tool-result": 3,
+    "max-steps": 4,
+    "errored": 1,
+    "diverged": 5,
+}
 
 
 class StepSummary(BaseModel):
@@ -31,6 +38,18 @@ class StepSummary(BaseModel):
     origin: str
     status: str
     detail: str = ""
+
+    @classmethod
+    def of(cls, span: Span) -> StepSummary:
+        """The summary row of ``span`` (its signature, cut, as the detail)."""
+        return cls(
+            step=span.address,
+            kind=span.kind,
+            name=span.name,
+            origin=span.origin or "",
+            status=span.status,
+            detail=span_signature(span)[:200],
+        )
 
 
 class NeededTool(BaseModel):
