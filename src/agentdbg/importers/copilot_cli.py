@@ -268,6 +268,10 @@ class _Importer:
         )
         target.usage = usage
         target.attributes["usage_event"] = data
+        if data.get("model") and not target.attributes.get("model"):  # the usage event names the model
+            target.attributes["model"] = data["model"]
+            target.name = str(data["model"])
+            target.input["request"]["model"] = data["model"]
 
     def tool_start(self, line: int, data: dict[str, Any], ts: float | None) -> None:
         call_id = str(data.get("toolCallId") or "")
