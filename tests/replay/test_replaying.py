@@ -170,3 +170,18 @@ def test_volatile_fields_are_not_a_divergence(tmp_path):
         )
         assert "".join(c.choices[0].delta.content or "" for c in r if c.choices) == "one"
     assert replay.served == 1 and not replay.divergences
+
+
+def test_a_client_playback_cannot_hook_is_warned_about(tmp_path, monkeypatch, capsys):
+    from agentdbg.capture import playback
+
+    path = record(tmp_path, "openai", chat_plain, ["one"])
+
+    def cannot(http_client):
+        raise TypeError(f"{type(http_client).__name__} has no httpx transport to replay through")
+
+    monkeypatch.setattr(playback, "install", cannot)
+    client = client_for("openai", DEAD)
+    with agentdbg.replaying(path, out=tmp_path / "f.jsonl"), pytest.raises(openai.APIConnectionError):
+        chat_plain(client, "question 0")
+    assert "code-level replay cannot answer this client's requests" in capsys.readouterr().err

@@ -69,7 +69,10 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
             return None
         _install_hooks(client._client)
         if playback.player() is not None:
-            playback.install(client._client)
+            try:
+                playback.install(client._client)
+            except TypeError as exc:  # not an httpx client: say so, never serve silently from the network
+                active_session().warn_once(f"code-level replay cannot answer this client's requests ({exc})")
         url = client.base_url
         cached = client.__dict__.get("_agentdbg_base_url")
         if cached is None or cached[0] is not url:
