@@ -15,6 +15,7 @@ Every error a user can act on derives from ``AgentdbgError``::
     │       └── ToolsSpecError    ``--tools module:attr`` is not importable or not tools
     ├── OutputExistsError         the output file exists and ``--force`` was not given
     ├── ImportFormatError         a foreign file cannot be recognised or converted
+    │   └── NotATraceError        no importer recognises the file and it is not ours (search skips it)
     ├── CaptureError              the capture SDK was used wrongly
     │   └── ReplayedToolError     a tool whose recorded call failed, replayed: raised in its place
     ├── HTTPStatusFailure         a raw-httpx model call answered non-2xx (a step's error, never raised
@@ -99,6 +100,10 @@ class ConversionError(ReplayError):
 
 class ImportFormatError(AgentdbgError):
     """A foreign trace file cannot be recognised or converted."""
+
+
+class NotATraceError(ImportFormatError):
+    """No importer recognises the file and it is not agentdbg JSONL: not a trace at all (a patch, a config)."""
 
 
 class CaptureError(AgentdbgError):

@@ -84,3 +84,13 @@ def test_diagnose_groups_repeated_findings_with_one_fix() -> None:
     assert "×23 alike at step-61, step-63" in result.stdout and "and 15 more" in result.stdout
     as_json = _agentdbg("diagnose", str(CLAUDE_SESSION), "--json")
     assert as_json.stdout.count('"pattern": "error"') >= 23, "JSON keeps every finding"
+
+
+def test_search_ignores_non_trace_files_and_names_unreadable_ones(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "sample_traces", tmp_path / "samples")  # holds fixes/*.json patches and tools.py
+    (tmp_path / "samples" / "broken.jsonl").write_text('{"type": "span", "id": "x"\n')
+    result = _agentdbg("search", str(tmp_path), "--tool", "search_kb", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert "non-trace file(s) ignored" in result.stderr and "fixes" not in result.stderr
+    assert f"unreadable: {tmp_path / 'samples' / 'broken.jsonl'}:1: error: not valid JSON" in result.stderr
+    assert "1 unreadable, 4 non-trace file(s) ignored" in result.stderr

@@ -75,6 +75,7 @@ class SearchResult(BaseModel):
     scanned: int
     from_cache: int
     failed: list[tuple[str, str]] = Field(default_factory=list)
+    not_traces: list[str] = Field(default_factory=list, description="Files no format recognises (skipped).")
     seconds: float = 0.0
 
 
@@ -243,6 +244,7 @@ def search(
     compiled = _Compiled(query)
     matches: list[TraceMatch] = []
     failed: list[tuple[str, str]] = []
+    not_traces: list[str] = []
     scanned = from_cache = 0
     for cache, files, prune in _collect(roots):
         summaries: dict[str, dict[str, Any]] = {}
@@ -270,7 +272,11 @@ def search(
             summary = summaries[path]
             scanned += 1
             if not summary.get("ok"):
-                failed.append((path, str(summary.get("error"))))
+                if summary.get("not_trace"):
+                    not_traces.append(path)  # a patch, a config, notes: not counted as a trace at all
+                    scanned -= 1
+                else:
+                    failed.append((path, str(summary.get("error"))))
                 continue
             found = match_summary(path, summary, compiled)
             if found is not None:
@@ -280,6 +286,7 @@ def search(
         scanned=scanned,
         from_cache=from_cache,
         failed=failed,
+        not_traces=not_traces,
         seconds=time.perf_counter() - started,
     )
 

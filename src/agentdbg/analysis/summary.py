@@ -12,7 +12,7 @@ from typing import Any
 from agentdbg.analysis.calls import RunFacts, canonical, final_answer, tool_view
 from agentdbg.analysis.detectors.truncation import message_key
 from agentdbg.analysis.diagnose import diagnose_facts
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import AgentdbgError, NotATraceError
 from agentdbg.model.span import Span
 from agentdbg.store.reader import read_trace
 
@@ -62,6 +62,8 @@ def summarize(path: str) -> dict[str, Any]:
         native = "agentdbg" in IMPORTERS and IMPORTERS["agentdbg"].sniff(head, Path(path))
         # our own files go straight to the reader: format detection costs more than reading a small trace
         trace = read_trace(path) if native else open_trace(path)
+    except NotATraceError as exc:
+        return {"ok": False, "error": exc.message, "not_trace": True}
     except AgentdbgError as exc:
         return {"ok": False, "error": exc.message}
     except (
@@ -71,7 +73,7 @@ def summarize(path: str) -> dict[str, Any]:
     ) as exc:  # an importer choking on a file that only looked like its format
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     if not trace.spans and trace.problems:
-        return {"ok": False, "error": trace.problems[0].message}
+        return {"ok": False, "error": str(trace.problems[0])}
     facts = RunFacts.of(trace)
     findings = diagnose_facts(facts)
     seen: set[str] = set()

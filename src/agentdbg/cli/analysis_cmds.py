@@ -262,11 +262,24 @@ def search(
         from agentdbg.render.search import search_table
 
         print_result(search_table(result))
-    _stderr(
-        f"{len(result.matches)} of {result.scanned} trace(s) matched in {result.seconds:.2f}s "
-        f"({result.from_cache} from cache{f', {len(result.failed)} unreadable file(s) skipped' if result.failed else ''})"
-    )
+    _report_skipped(result)
     raise typer.Exit(0 if result.matches else 1)
+
+
+def _report_skipped(result: Any, shown: int = 10) -> None:
+    """The search's closing line on stderr, naming each unreadable trace (the first ``shown``)."""
+    for path, reason in result.failed[:shown]:
+        _stderr(f"unreadable: {reason if reason.startswith(path) else f'{path}: {reason}'}")
+    if len(result.failed) > shown:
+        _stderr(f"… and {len(result.failed) - shown} more unreadable file(s)")
+    extras = [f"{result.from_cache} from cache"]
+    if result.failed:
+        extras.append(f"{len(result.failed)} unreadable")
+    if result.not_traces:
+        extras.append(f"{len(result.not_traces)} non-trace file(s) ignored")
+    _stderr(
+        f"{len(result.matches)} of {result.scanned} trace(s) matched in {result.seconds:.2f}s ({', '.join(extras)})"
+    )
 
 
 @app.command()

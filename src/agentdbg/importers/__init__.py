@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentdbg.errors import ImportFormatError, TraceReadError
+from agentdbg.errors import ImportFormatError, NotATraceError, TraceReadError
 from agentdbg.importers._input import describe, input_file
 from agentdbg.model.trace import Trace
 from agentdbg.store.reader import read_trace
@@ -105,7 +105,7 @@ def _detect(readable: Path, shown: Path) -> str:
             return importer.name
     if not head or _NATIVE_RECORD.search(head):
         return "agentdbg"  # ours (bad lines are named by the reader), or empty (open_trace says so)
-    raise ImportFormatError(
+    raise NotATraceError(
         f"{shown}: not a trace agentdbg can read: it looks like {describe(head)}; "
         f"formats tried: {', '.join(IMPORTERS)}; run `agentdbg formats` to see what each reads"
     )
