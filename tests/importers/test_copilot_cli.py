@@ -73,6 +73,7 @@ def test_usage_failures_and_session_errors(tmp_path: Path) -> None:
         95,
         11000,
     )
+    assert llm.name == "gpt-5"  # named by its usage event (session.start of 0.0.400 names no model)
     failed = trace.by_id["call_zmaYMibbs8tN9Uzcc04TwuEn"]
     assert failed.error.message == "just: command not found"
     assert [e.error.type for e in errors(trace)] == ["failure", "rate_limit"]
