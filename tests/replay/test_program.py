@@ -305,3 +305,23 @@ def test_repeat_runs_the_program_k_times(tmp_path, server):
     assert summary["split_step"] == "step-3"
     assert len(server.requests) == 2 and agent.log.read_text() == "Paris\n"
     assert (tmp_path / "f.r1.jsonl").exists() and (tmp_path / "f.r2.jsonl").exists()
+
+
+def test_base_url_sends_live_requests_elsewhere_and_the_fork_is_not_overwritten(tmp_path, server):
+    agent = Agent(tmp_path, server, "openai", "")
+    agent.record()
+    env = {**agent.env, "WEATHER_BASE_URL": "http://127.0.0.1:9/v1"}  # the program's own URL is dead now
+    fork = tmp_path / "f.jsonl"
+    with FakeLLMServer(seed=9) as other:
+        other.enqueue(reply("From the other server."))
+        done = agent.replay(
+            "--from", "step-3", "--base-url", other.base_url + "/v1", "-o", str(fork), env=env
+        )
+        assert done.returncode == 0, done.stderr
+        assert len(other.requests) == 1 and server.requests == []
+        assert "From the other server." in done.stdout
+        again = agent.replay(
+            "--from", "step-3", "--base-url", other.base_url + "/v1", "-o", str(fork), env=env
+        )
+        assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+        assert len(other.requests) == 1  # refused before the program ran
