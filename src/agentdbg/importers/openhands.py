@@ -57,6 +57,34 @@ def _error_of(event: dict[str, Any]) -> ErrorInfo | None:
     return None
 
 
+def _llm_step(
+    b: ImportBuilder,
+    parent: str,
+    ts: float | None,
+    index: int,
+    model: Any,
+    chat: list[dict[str, Any]],
+    response: dict[str, Any],
+    step_id: str | None,
+) -> Span:
+    """One llm step: the chat so far as the request, ``response`` (a chat completion) as the answer."""
+    return b.add(
+        "llm",
+        str(model or "model"),
+        id=step_id,
+        parent_id=parent,
+        started_at=ts,
+        input={"provider": "openai", "api": "chat.completions", "request": chat_request(model, chat)},
+        output=response,
+        usage=usage_from_response(OPENAI_CHAT, response),
+        attributes={
+            "model": model,
+            **replay_info(False, "the event stream keeps no system prompt or tool definitions"),
+        },
+        line=index + 1,
+    )
+
+
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "openhands")
     data = read_json_file(path, b)
@@ -108,28 +136,10 @@ def load(path: Path) -> Trace:
                 model = response.get("model") if response else None
                 key = str(response.get("id")) if response and response.get("id") else None
                 if key is None or key not in llm_by_response:
-                    span = b.add(
-                        "llm",
-                        str(model or "agent message"),
-                        id=key,
-                        parent_id=root.id,
-                        started_at=ts,
-                        input={
-                            "provider": "openai",
-                            "api": "chat.completions",
-                            "request": chat_request(model, chat),
-                        },
-                        output=response if response else chat_response(model, text, []),
-                        usage=usage_from_response(OPENAI_CHAT, response) if response else None,
-                        attributes={
-                            "model": model,
-                            "event_id": event.get("id"),
-                            **replay_info(
-                                False, "the event stream keeps no system prompt or tool definitions"
-                            ),
-                        },
-                        line=index + 1,
-                    )
+                    answer = response if response else chat_response(model, text, [])
+                    span = _llm_step(b, root.id, ts, index, model, chat, answer, key or None)
+                    span.name = str(model or "agent message")
+                    span.attributes["event_id"] = event.get("id")
                     if key is not None:
                         llm_by_response[key] = span
                 chat.append({"role": "assistant", "content": text})
@@ -138,26 +148,8 @@ def load(path: Path) -> Trace:
                 response_id = str(response.get("id") or f"response-{index}")
                 if response_id not in llm_by_response:
                     model = response.get("model")
-                    llm_by_response[response_id] = b.add(
-                        "llm",
-                        str(model or "model"),
-                        id=response_id,
-                        parent_id=root.id,
-                        started_at=ts,
-                        input={
-                            "provider": "openai",
-                            "api": "chat.completions",
-                            "request": {"model": model, "messages": list(chat)},
-                        },
-                        output=response,
-                        usage=usage_from_response(OPENAI_CHAT, response),
-                        attributes={
-                            "model": model,
-                            **replay_info(
-                                False, "the event stream keeps no system prompt or tool definitions"
-                            ),
-                        },
-                        line=index + 1,
+                    llm_by_response[response_id] = _llm_step(
+                        b, root.id, ts, index, model, chat, response, response_id
                     )
                     for choice in response.get("choices") or []:
                         if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
