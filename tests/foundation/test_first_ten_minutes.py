@@ -94,3 +94,24 @@ def test_search_ignores_non_trace_files_and_names_unreadable_ones(tmp_path: Path
     assert "non-trace file(s) ignored" in result.stderr and "fixes" not in result.stderr
     assert f"unreadable: {tmp_path / 'samples' / 'broken.jsonl'}:1: error: not valid JSON" in result.stderr
     assert "1 unreadable, 4 non-trace file(s) ignored" in result.stderr
+
+
+def test_verify_skips_a_trace_whose_provider_has_no_key_and_runs_the_rest(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name in ("01_healthy_openai.jsonl", "02_anthropic_research.jsonl"):
+        shutil.copy(ROOT / "sample_traces" / name, runs / name)
+    patch = tmp_path / "fix.json"
+    patch.write_text('{"params": {"temperature": 0}}')
+    with FakeLLMServer(default=reply("Done.")) as server:
+        env = {"PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "test-key", "HOME": str(tmp_path)}
+        result = _agentdbg(
+            "verify", "--patch", str(patch), "--from", "first-llm", "--base-url", server.base_url + "/v1",
+            "--out", str(tmp_path / "forks"), str(runs), "--json", env=env,
+        )
+    rows = {Path(row["trace"]).name: row for row in __import__("json").loads(result.stdout)}
+    assert rows["02_anthropic_research.jsonl"]["status"] == "skipped"
+    assert "ANTHROPIC_API_KEY is not set" in rows["02_anthropic_research.jsonl"]["error"]
+    assert rows["01_healthy_openai.jsonl"]["status"] == "finished"
+    assert "02_anthropic_research.jsonl: skipped (ANTHROPIC_API_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -138,8 +138,8 @@ def verify(
     Returns:
         One ``VerifyRow`` per trace; a trace where the selector names no step is ``skipped``.
 
-    Raises:
-        MissingApiKeyError: the provider key is missing (every replay would fail the same way).
+    A trace whose provider has no key in the environment is ``skipped`` with the variable named, and the
+    rest still run (a batch can mix OpenAI and Anthropic runs).
     """
     from agentdbg.importers import open_trace
     from agentdbg.replay import select_step
@@ -159,17 +159,20 @@ def verify(
             row.status, row.error = "errored", exc.message
         else:
             row.before = finding_labels(diagnose(trace, options), severity)
-            replay_and_judge(
-                row,
-                trace,
-                selector,
-                patch,
-                _fork_path(directory, path, taken),
-                replay_options=replay_options,
-                options=options,
-                severity=severity,
-                force=True,
-            )
+            try:
+                replay_and_judge(
+                    row,
+                    trace,
+                    selector,
+                    patch,
+                    _fork_path(directory, path, taken),
+                    replay_options=replay_options,
+                    options=options,
+                    severity=severity,
+                    force=True,
+                )
+            except MissingApiKeyError as exc:  # this trace's provider has no key: skip it, try the others
+                row.status, row.error = "skipped", exc.message
         rows.append(row)
         if on_trace is not None:
             on_trace(row)

@@ -374,7 +374,7 @@ def verify(
         _stderr(f"verifying the fix on {len(paths)} trace(s); forks go to {out}")
 
         def progress(row: VerifyRow) -> None:
-            _stderr(f"  {row.trace}: {row.status}")
+            _stderr(f"  {row.trace}: {row.status}{f' ({row.error})' if row.status == 'skipped' and row.error else ''}")
 
         rows = run_verify(
             paths,

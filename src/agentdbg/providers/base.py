@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import importlib
 import inspect
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -65,6 +68,18 @@ def result_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def edit_first(
+    request: dict[str, Any], key: str, items: list[Any], edit: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any] | None:
+    """A copy of ``request`` whose ``key`` is a copy of ``items`` with the first item ``edit`` changes changed;
+    ``None`` when ``edit`` changes none (it returns whether it changed the item it was given)."""
+    copied = copy.deepcopy(items)
+    for item in copied:
+        if isinstance(item, dict) and edit(item):
+            return {**request, key: copied}
+    return None
+
+
 def drop_none(value: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``value`` without keys whose value is ``None`` (SDK dumps carry many)."""
     return {key: item for key, item in value.items() if item is not None}
@@ -97,6 +112,7 @@ class ProviderAdapter:
     provider: str = ""
     key_env: str = ""
     base_url_env: str = ""
+    client_class: str = ""  # the SDK's client class, in the module named by ``provider``
 
     # ---------------------------------------------------------------- client
 
@@ -110,7 +126,8 @@ class ProviderAdapter:
         if not key:
             raise MissingApiKeyError(
                 f"{self.key_env} is not set: replaying {self.api} needs an API key",
-                hint=f"export {self.key_env}=... (any value works for a local OpenAI-compatible server)",
+                hint=f"export {self.key_env}=... (any value works for a local server speaking the {self.api} API, "
+                "e.g. python -m agentdbg.testing)",
             )
         return key
 
@@ -133,7 +150,11 @@ class ProviderAdapter:
         return client
 
     def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
-        raise NotImplementedError
+        """The SDK's ``client_class`` from the module named ``provider`` (imported only when replaying)."""
+        sdk = importlib.import_module(self.provider)
+        return getattr(sdk, self.client_class)(
+            api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout
+        )
 
     def send(self, client: Any, request: dict[str, Any]) -> SendResult:
         """Send ``request`` (the SDK keyword arguments) and return the response as a dict.
