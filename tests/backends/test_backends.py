@@ -42,7 +42,15 @@ def _record(tmp_path: Path, outcome: str, env: dict[str, str]) -> Trace:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, str(AGENT), str(path), outcome],
-        env={**os.environ, "AGENTDBG_EXPORT": "otlp", **env},
+        # a fresh server on two busy cores (the other backend starting beside it) may take more than the
+        # exporter's default 10 s for its first batch: give the request and the exit the time it needs
+        env={
+            **os.environ,
+            "AGENTDBG_EXPORT": "otlp",
+            "AGENTDBG_EXPORT_EXIT_WAIT": "60",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "60",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -168,6 +176,21 @@ def test_phoenix_push_pull_search_and_replay(tmp_path: Path) -> None:
         fork, sent = _replay_last_llm(source, tmp_path, "phoenix")
         assert sent[0]["messages"] == ok.llm_spans[-1].input["request"]["messages"]
         assert [s.origin for s in fork.spans[:3]] == ["recorded"] * 3
+
+        fix = tmp_path / "fix.json"
+        fix.write_text(json.dumps({"system": "Answer in one short sentence."}), encoding="utf-8")
+        with FakeLLMServer() as server:
+            server.enqueue(reply("It is -3C in Oslo."))
+            verified = _cli(
+                "verify", "--patch", str(fix), "--from", "last-llm", f"phoenix://{host}/{PROJECT}",
+                "--status", "error", "--limit", "5", "--base-url", server.base_url, "--json",
+            )  # fmt: skip
+            resent = [r.json for r in server.requests]
+        assert verified.exit_code in (0, 1), verified.output
+        rows = json.loads(verified.stdout)
+        assert len(rows) == 1 and rows[0]["status"] == "finished"  # the one failed run, pulled and replayed
+        assert resent[0]["messages"][0] == {"role": "system", "content": "Answer in one short sentence."}
+        assert resent[0]["messages"][1:] == failed.llm_spans[-1].input["request"]["messages"]
 
         missing = _cli("pull", f"phoenix://{host}/{PROJECT}/{'0' * 32}")
         assert missing.exit_code == 2 and "no trace" in missing.output and "Traceback" not in missing.output

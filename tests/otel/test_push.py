@@ -71,9 +71,8 @@ def test_a_dead_collector_changes_nothing_for_the_agent(tmp_path: Path) -> None:
     exited = time.time()
     assert baseline.returncode == done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines == [
-        "agentdbg: OTLP export dropped 4 span(s) (collector unreachable or too slow); the trace files are complete"
-    ]
+    assert len(lines) == 1 and lines[0].startswith("agentdbg: OTLP export dropped 4 span(s) (collector unreachable")
+    assert "Connection refused" in lines[0] and lines[0].endswith("the trace files are complete")
     base, with_dead = read_trace(tmp_path / "base.jsonl"), read_trace(tmp_path / "dead.jsonl")
     assert [(s.kind, s.name, s.status) for s in with_dead.spans] == [
         (s.kind, s.name, s.status) for s in base.spans

@@ -44,6 +44,7 @@ class _NotFromPusher(logging.Filter):
         if record.threadName != THREAD_NAME:
             return True
         message = record.getMessage()
+        self._pusher.last_error = message.splitlines()[0][:300] if message else None
         if any(sign in message for sign in _CANNOT_CONNECT):
             self._pusher.collector_down = True  # nothing listens there: waiting at exit cannot help
         return False
@@ -108,6 +109,7 @@ class OtlpPush:
         self.sent = 0
         self._closed = False
         self.collector_down = False  # the collector refused the connection (nothing listens)
+        self.last_error: str | None = None  # the exporter's last complaint (shown with the drop count)
         self._reported = False
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
         self._thread.start()
@@ -186,8 +188,9 @@ class OtlpPush:
     def report(self) -> None:
         if self.dropped and not self._reported:
             self._reported = True
+            why = f"; last error: {self.last_error}" if self.last_error else ""
             sys.stderr.write(
-                f"agentdbg: OTLP export dropped {self.dropped} span(s) (collector unreachable or too slow); "
+                f"agentdbg: OTLP export dropped {self.dropped} span(s) (collector unreachable or too slow{why}); "
                 "the trace files are complete\n"
             )
 
