@@ -53,6 +53,12 @@ def test_fixture_counts(agentdbg_replay):
     with agentdbg_replay("traces/weather.jsonl") as replay:
         assert run_agent(QUESTION) == "It is 18C and sunny in Paris."
     assert (replay.served, replay.live, replay.tools_served) == (2, 0, 1)
+
+@pytest.mark.agentdbg_replay("traces/weather.jsonl", tools="live")
+def test_live_tools():
+    import os
+    assert run_agent(QUESTION) == "It is 18C and sunny in Paris."
+    assert open(os.environ["WEATHER_LOG"]).read() == "Paris\\n"
 """
 
 
@@ -89,15 +95,15 @@ def test_a_recorded_trace_passes_offline(project):
     pytester, _, log = project
     pytester.makepyfile(test_weather=TESTS.replace("QUESTION", repr("What's the weather in Paris?")))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-    assert not log.exists()  # the recorded tool result was returned: the tool never ran
+    result.assert_outcomes(passed=3)
+    assert log.read_text() == "Paris\n"  # only tools="live" ran the tool; the others got the recorded result
 
 
 def test_a_changed_prompt_fails_with_the_difference(project):
     pytester, _, _ = project
     pytester.makepyfile(test_weather=TESTS.replace("QUESTION", repr("What's the weather in Rome?")))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=3)
     result.stdout.fnmatch_lines(
         [
             "*agentdbg_replay(weather.jsonl): request 1 differs from the recorded step-1:*",
