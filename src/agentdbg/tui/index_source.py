@@ -12,29 +12,11 @@ from typing import Any
 
 from agentdbg.model.span import Span
 from agentdbg.tui.loading import Batch
-from agentdbg.tui.steps import StepRow
+from agentdbg.tui.steps import row_of_summary
 
 BIG_FILE = 16 << 20  # smaller traces are read whole (TraceBuilder): simplest, and fast enough
 FIRST_BATCH_BYTES = 1 << 20
 BATCH_BYTES = 4 << 20
-
-
-def row_of_summary(summary: Any) -> StepRow:
-    """A tree row from an index ``SpanSummary``."""
-    return StepRow(
-        step=summary.step,
-        id=summary.id,
-        parent=0,
-        depth=0,
-        kind=summary.kind,
-        name=summary.name,
-        started_at=summary.started_at,
-        ended_at=summary.ended_at,
-        status=summary.status,
-        input_tokens=summary.input_tokens,
-        output_tokens=summary.output_tokens,
-        model=summary.model,
-    )
 
 
 class IndexSource:

@@ -13,8 +13,7 @@ from typing import Any, Protocol
 
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
-from agentdbg.model.span import Span
-from agentdbg.model.usage import input_incl_cache
+from agentdbg.model.span import Span, StepSummary
 
 
 @dataclass(slots=True)
@@ -49,15 +48,6 @@ class StepRow:
     @property
     def flagged(self) -> bool:
         return self.status != "ok"
-
-
-def _model_of(span: Span) -> str | None:
-    model = span.attributes.get("model")
-    if model is None and isinstance(span.input, dict):
-        request = span.input.get("request")
-        if isinstance(request, dict):
-            model = request.get("model")
-    return str(model) if model is not None else None
 
 
 class StepSource(Protocol):
@@ -226,21 +216,25 @@ class StepTable:
 
 
 def row_of(span: Span, step: int) -> StepRow:
-    usage = span.usage
+    return row_of_summary(span.summary(), step)
+
+
+def row_of_summary(summary: StepSummary, step: int | None = None) -> StepRow:
+    """A tree row from the one step-summary type (``Span.summary()`` or ``TraceIndex.summary(i)``)."""
     return StepRow(
-        step=step,
-        id=span.id,
+        step=summary.step if step is None else step,
+        id=summary.id,
         parent=0,
         depth=0,
-        kind=span.kind,
-        name=span.name,
-        started_at=span.started_at,
-        ended_at=span.ended_at,
-        status=span.status,
-        input_tokens=input_incl_cache(usage),
-        output_tokens=usage.output_tokens if usage else None,
-        model=_model_of(span),
-        origin=span.origin,
+        kind=summary.kind,
+        name=summary.name,
+        started_at=summary.started_at,
+        ended_at=summary.ended_at,
+        status=summary.status,
+        input_tokens=summary.input_tokens,
+        output_tokens=summary.output_tokens,
+        model=summary.model,
+        origin=summary.origin,
     )
 
 
