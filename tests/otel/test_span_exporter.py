@@ -123,3 +123,58 @@ def test_spans_still_open_at_shutdown_are_written(tmp_path: Path) -> None:
     trace = read_trace(path)
     assert trace.header.name == "partial"
     assert [(s.kind, s.tool.arguments, s.output) for s in trace.spans] == [("tool", {"q": "x"}, "y")]
+
+
+def test_openinference_instrumented_openai_agents_run(tmp_path: Path, monkeypatch: Any) -> None:
+    """The OpenInference instrumentor's real spans: a tool step shows its arguments (its schema is kept aside)."""
+    import importlib.util
+
+    from tests.otel.frameworks import run_openai_agents
+    from tests.parts import require_part
+
+    require("agents")
+    require_part(
+        "backends",
+        importlib.util.find_spec("openinference.instrumentation.openai_agents") is not None,
+        "pip install -e '.[backends]'",
+    )
+    from agents import set_trace_processors
+    from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
+
+    import agentdbg.otel
+
+    path = tmp_path / "oi.jsonl"
+    provider = _provider(agentdbg.otel.SpanExporter(path))
+    instrumentor = OpenAIAgentsInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, exclusive_processor=True)
+    try:
+        with FakeLLMServer() as server:
+            server.enqueue(tool_call_reply("get_weather", {"city": "Oslo"}))
+            server.enqueue(reply("It is -3C in Oslo."))
+            result = run_openai_agents(server.base_url)
+    finally:
+        instrumentor.uninstrument()
+        set_trace_processors([])
+        provider.shutdown()
+    assert result.final_output == "It is -3C in Oslo."
+    trace = read_trace(path)
+    tool = trace.tool_spans[0]
+    assert tool.tool.arguments == {"city": "Oslo"} and tool.output == WEATHER
+    assert tool.attributes["tool_schema"]["properties"] == {"city": {"title": "City", "type": "string"}}
+    assert trace.totals()["input_tokens"] == result.context_wrapper.usage.input_tokens
+    last = trace.llm_spans[-1]
+    assert last.llm.replayable and last.llm.answer_text == "It is -3C in Oslo."
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    fork = tmp_path / "fork.jsonl"
+    with FakeLLMServer() as server:
+        server.enqueue(reply("Bundle up."))
+        replay = CliRunner().invoke(
+            app, ["replay", str(path), "--from", "last-llm", "--base-url", server.base_url, "-o", str(fork)]
+        )
+        sent = [r.json for r in server.requests]
+    assert replay.exit_code == 0, replay.output
+    assert [m["role"] for m in sent[0]["messages"]][-3:] == ["user", "assistant", "tool"]
+    assert (
+        sent[0]["messages"][-1]["content"] == WEATHER
+        and sent[0]["tools"][0]["function"]["name"] == "get_weather"
+    )
