@@ -53,7 +53,7 @@ def test_a_type_field_of_every_json_type_first_in_a_file(tmp_path: Path, kind: o
         assert cli(*command, str(ours))[0] in (0, 1)
     assert cli("validate", str(ours))[0] == 1  # ours, with the one bad line named
     code, _, err = cli("search", str(tmp_path), "--text", "lookup")
-    assert code == 0 and "1 of 2 trace(s) matched" in err and "1 unreadable" in err, err
+    assert code == 0 and "1 of 1 trace(s) matched" in err and "1 non-trace file(s) ignored" in err, err
 
 
 def test_an_unrecognised_file_exits_2_in_one_line_and_import_writes_nothing(tmp_path: Path) -> None:
