@@ -25,10 +25,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter as _SdkSpanExporter
-from opentelemetry.sdk.trace.export import SpanExportResult
-from opentelemetry.trace import StatusCode
+from agentdbg.errors import ExtraMissingError
+
+try:
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter as _SdkSpanExporter
+    from opentelemetry.sdk.trace.export import SpanExportResult
+    from opentelemetry.trace import StatusCode
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ExtraMissingError(
+        "agentdbg.otel needs the OpenTelemetry SDK", hint="pip install 'agentdbg[otel]'"
+    ) from missing
 
 from agentdbg.importers._common import ImportBuilder
 from agentdbg.importers._otel_spans import OtelSpan, add_spans

@@ -21,7 +21,14 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from agents.tracing import Span, Trace, TracingProcessor
+from agentdbg.errors import ExtraMissingError
+
+try:
+    from agents.tracing import Span, Trace, TracingProcessor
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ExtraMissingError(
+        "agentdbg.integrations.openai_agents needs the OpenAI Agents SDK", hint="pip install openai-agents"
+    ) from missing
 
 from agentdbg.importers._common import make_usage, maybe_json
 from agentdbg.importers._genai_messages import to_chat_response
