@@ -264,7 +264,7 @@ def replay(
     command: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="-- CMD...",
+            metavar="-- CMD",
             help="Your own program (e.g. -- python agent.py ARGS): run it with recorded answers up to the fork, live after.",
             show_default=False,
         ),
