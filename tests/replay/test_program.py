@@ -325,3 +325,40 @@ def test_base_url_sends_live_requests_elsewhere_and_the_fork_is_not_overwritten(
         )
         assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
         assert len(other.requests) == 1  # refused before the program ran
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "step-2", "--on-divergence", "maybe"], "--on-divergence must be stop, live or serve"),
+        (["--from", "step-2", "--tools", "mypkg.tools:TOOLS"], "--tools must be recorded or live"),
+        (["--from", "step-1"], "step-1 is an agent step; replay starts from an llm step or a tool step"),
+        (["--from", "step-2", "--set", "/nope/deeper=1"], "/nope"),
+    ],
+)
+def test_bad_input_is_one_clear_line_before_the_program_runs(tmp_path, args, message):
+    sample = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
+    marker = tmp_path / "ran"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agentdbg",
+            "replay",
+            str(sample),
+            *args,
+            "-o",
+            str(tmp_path / "f.jsonl"),
+            "--",
+            sys.executable,
+            "-c",
+            f"open({str(marker)!r}, 'w')",
+        ],
+        env={**os.environ, "OPENAI_API_KEY": "test-key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not marker.exists() and not (tmp_path / "f.jsonl").exists()
