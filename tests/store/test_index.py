@@ -260,3 +260,12 @@ def test_mutated_files_index_like_the_reader(
     assert_same_as_reader(
         write_lines(tmp_path / "m.jsonl", lines, trailing_newline=cut == 0), batch_bytes=128
     )
+
+
+def test_a_cut_line_in_the_middle_reads_the_same_column_as_the_reader(tmp_path: Path) -> None:
+    records = healthy_records()
+    lines: list[Any] = [records[0], '{"type": "span_start", "id": 5', records[1], records[2]]
+    index = assert_same_as_reader(write_lines(tmp_path / "cut.jsonl", lines))
+    [problem] = index.problems
+    # one line of JSONL: the column within it, not "line 2 column 1" of a JSON document
+    assert (problem.line, problem.message) == (2, "not valid JSON at column 31: unexpected end of data")

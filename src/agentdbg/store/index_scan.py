@@ -24,7 +24,7 @@ from agentdbg.model.span import Span, short_message
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
 from agentdbg.store.index_fast import fast_lines
-from agentdbg.store.reader import header_problems, is_plain_span_record, validate_record
+from agentdbg.store.reader import header_problems, is_plain_span_record, json_problem, validate_record
 
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
@@ -326,7 +326,7 @@ def _line(
         except _DecodeError as exc:
             if not complete:
                 return False
-            state.problem(number, f"not valid JSON: {exc}")
+            state.problem(number, json_problem(exc, raw))
             return True
     if type(data) is not dict:
         state.problem(number, f"expected a JSON object, got {type(data).__name__}")

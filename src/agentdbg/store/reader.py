@@ -135,6 +135,12 @@ def validate_record(data: dict[str, Any]) -> tuple[Any, str | None, str]:
         return None, field, reason
 
 
+def json_problem(exc: orjson.JSONDecodeError, raw: bytes) -> str:
+    """``not valid JSON at column N: reason`` for one JSONL line, its line end not counted."""
+    column = min(exc.pos, len(raw.rstrip(b"\r\n"))) + 1
+    return f"not valid JSON at column {column}: {exc.msg}"
+
+
 def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[Any, str, Severity]:
     """Parse one line: ``(dict, "", "info")`` or ``(None, problem message, severity)``."""
     try:
@@ -142,7 +148,7 @@ def decode_line(raw: bytes, complete: bool = True, last: bool = False) -> tuple[
     except orjson.JSONDecodeError as exc:
         if last and not complete:
             return None, TRUNCATED_LAST_LINE, "warning"
-        return None, f"not valid JSON: {exc}", "error"
+        return None, json_problem(exc, raw), "error"
     if not isinstance(data, dict):
         return None, f"expected a JSON object, got {type(data).__name__}", "error"
     return data, "", "info"
