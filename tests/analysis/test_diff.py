@@ -119,3 +119,31 @@ def test_diff_command_reports_a_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["diff", str(a_path), str(tmp_path / "missing.jsonl")])
     assert result.exit_code == 2
     assert "no such file" in result.stderr
+
+
+def test_the_readme_fork_of_sample_03_diverges_at_the_fork_step_not_its_agent_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent step around the loop ends differently only because its children did: not the first divergence."""
+    from agentdbg.replay import replay
+    from agentdbg.testing.llm_server import FakeLLMServer, reply
+
+    samples = Path(__file__).resolve().parents[2] / "sample_traces"
+    patch = json.loads((samples / "fixes" / "03_tool_loop.json").read_text())
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    with FakeLLMServer(responder=lambda request: reply("I opened ticket INC-1042.")) as fake:
+        result = replay(
+            str(samples / "03_tool_loop.jsonl"),
+            "step-2",
+            patch=patch,
+            base_url=fake.base_url + "/v1",
+            output=tmp_path / "fork.jsonl",
+        )
+    assert result.status == "finished", result.error
+    diff = diff_traces(read_trace(samples / "03_tool_loop.jsonl"), read_trace(result.fork_path))
+    assert diff.steps[0].kind == "agent" and diff.steps[0].status == "changed"  # its error is gone
+    divergent = diff.divergent
+    assert divergent is not None and (divergent.a_step, divergent.b_step) == (2, 2)
+    assert divergent.changes == ["prompt", "response"]
+    shown = runner.invoke(app, ["diff", str(samples / "03_tool_loop.jsonl"), str(result.fork_path)])
+    assert "first divergence: step-2 ↔ step-2" in shown.stdout

@@ -262,6 +262,36 @@ def run_totals(trace: Trace) -> dict[str, Any]:
     return totals
 
 
+_OUTCOME = frozenset({"output", "error", "status"})
+
+
+def _first_divergence(a: Trace, b: Trace, steps: list[StepDiff]) -> int | None:
+    """The first non-identical pair, skipping a container whose only change is how it ended when a
+    step inside it diverges too (the agent step around a loop ends differently because its children did)."""
+    containing: set[tuple[str, int]] = set()  # ("a"|"b", step) of every ancestor of a divergent step
+    for run, trace, numbers in (
+        ("a", a, [s.a_step for s in steps if s.status != "identical"]),
+        ("b", b, [s.b_step for s in steps if s.status != "identical"]),
+    ):
+        by_id = {span.id: span for span in trace.spans}
+        by_step = {span.step: span for span in trace.spans}
+        for number in numbers:
+            span = by_step.get(number) if number is not None else None
+            parent = by_id.get(span.parent_id) if span is not None and span.parent_id else None
+            while parent is not None and (run, parent.step) not in containing:
+                containing.add((run, parent.step))
+                parent = by_id.get(parent.parent_id) if parent.parent_id else None
+    first = None
+    for index, step in enumerate(steps):
+        if step.status == "identical":
+            continue
+        first = index if first is None else first
+        inherited = step.status == "changed" and set(step.changes) <= _OUTCOME
+        if not (inherited and (("a", step.a_step) in containing or ("b", step.b_step) in containing)):
+            return index
+    return first
+
+
 def diff_traces(a: Trace, b: Trace) -> TraceDiff:
     """Compare run ``a`` with run ``b`` (typically the original and its fork).
 
@@ -276,7 +306,6 @@ def diff_traces(a: Trace, b: Trace) -> TraceDiff:
         shared = max(0, min(fork_step - 1, len(a.spans), len(b.spans)))
         steps.extend(compare_steps(x, y) for x, y in zip(a.spans[:shared], b.spans[:shared], strict=True))
     steps.extend(align(a.spans[shared:], b.spans[shared:]))
-    first = next((index for index, step in enumerate(steps) if step.status != "identical"), None)
     return TraceDiff(
         a_source=a.source,
         b_source=b.source,
@@ -284,7 +313,7 @@ def diff_traces(a: Trace, b: Trace) -> TraceDiff:
         b_trace_id=b.header.trace_id,
         fork_step=fork_step,
         steps=steps,
-        first_divergence=first,
+        first_divergence=_first_divergence(a, b, steps),
         final_a=final_answer(a),
         final_b=final_answer(b),
         totals_a=run_totals(a),
