@@ -9,7 +9,7 @@ import pkgutil
 
 import agentdbg
 import agentdbg.errors
-from agentdbg.errors import AgentdbgError, MissingApiKeyError
+from agentdbg.errors import AgentdbgError, ExtraMissingError, MissingApiKeyError
 
 
 def _exception_classes() -> tuple[set[type[BaseException]], list[str]]:
@@ -22,6 +22,9 @@ def _exception_classes() -> tuple[set[type[BaseException]], list[str]]:
             module = importlib.import_module(info.name)
         except ModuleNotFoundError as exc:  # an optional extra's package (mcp, frameworks) not installed here
             assert exc.name and not exc.name.startswith("agentdbg"), exc
+            unimportable.append(info.name)
+            continue
+        except ExtraMissingError:  # a module that says which extra it needs (agentdbg.integrations.*)
             unimportable.append(info.name)
             continue
         for _, value in inspect.getmembers(module, inspect.isclass):

@@ -16,6 +16,7 @@ from typing import Any
 
 import anthropic
 import openai
+import pytest
 
 from agentdbg.testing import Reply, ScriptedToolCall
 from agentdbg.testing.wire_anthropic import messages_json
@@ -85,29 +86,45 @@ def test_chat_sse_body_parses_back_in_the_sdk() -> None:
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"
 
 
-def test_responses_sse_body_parses_back_in_the_sdk() -> None:
-    request = {"model": "gpt-4o-mini", "input": "weather?"}
-    response = responses_json(REPLY, request, _new_id)
-    with _serve(openai_responses.sse_body(response)) as url:
-        client = openai.OpenAI(api_key="test", base_url=url, max_retries=0)
-        with client.responses.stream(**request) as stream:
-            final = stream.get_final_response()
-    with _unstreamed(response) as url:
-        unstreamed = openai.OpenAI(api_key="test", base_url=url, max_retries=0).responses.create(**request)
-    assert final.model_dump(mode="json", exclude_none=True) == unstreamed.model_dump(mode="json", exclude_none=True)
-    assert final.output_text == "The weather in Paris is rainy, bring an umbrella."
+def _final_responses(url: str, request: dict[str, Any], streamed: bool) -> Any:
+    client = openai.OpenAI(api_key="test", base_url=url, max_retries=0)
+    if not streamed:
+        return client.responses.create(**request)
+    with client.responses.stream(**request) as stream:
+        return stream.get_final_response()
 
 
-def test_anthropic_sse_body_parses_back_in_the_sdk() -> None:
-    request = {"model": "claude-sonnet-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "weather?"}]}
-    response = messages_json(REPLY, request, _new_id)
-    with _serve(anthropic_messages.sse_body(response)) as url:
-        client = anthropic.Anthropic(api_key="test", base_url=url, max_retries=0)
-        with client.messages.stream(**request) as stream:
-            final = stream.get_final_message()
+def _final_message(url: str, request: dict[str, Any], streamed: bool) -> Any:
+    client = anthropic.Anthropic(api_key="test", base_url=url, max_retries=0)
+    if not streamed:
+        return client.messages.create(**request)
+    with client.messages.stream(**request) as stream:
+        return stream.get_final_message()
+
+
+@pytest.mark.parametrize(
+    ("wire", "render", "request_body", "final"),
+    [
+        (openai_responses, responses_json, {"model": "gpt-4o-mini", "input": "weather?"}, _final_responses),
+        (
+            anthropic_messages,
+            messages_json,
+            {"model": "claude-sonnet-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "weather?"}]},
+            _final_message,
+        ),
+    ],
+    ids=["responses", "anthropic"],
+)
+def test_sse_body_parses_back_in_the_sdks_stream_helper_to_the_unstreamed_answer(
+    wire: Any, render: Any, request_body: dict[str, Any], final: Any
+) -> None:
+    response = render(REPLY, request_body, _new_id)
+    with _serve(wire.sse_body(response)) as url:
+        streamed = final(url, request_body, True)
     with _unstreamed(response) as url:
-        unstreamed = anthropic.Anthropic(api_key="test", base_url=url, max_retries=0).messages.create(**request)
-    assert final.model_dump(mode="json", exclude_none=True) == unstreamed.model_dump(mode="json", exclude_none=True)
+        unstreamed = final(url, request_body, False)
+    assert streamed.model_dump(mode="json", exclude_none=True) == unstreamed.model_dump(mode="json", exclude_none=True)
+    assert wire.final_text(response) == "The weather in Paris is rainy, bring an umbrella."
 
 
 def _same_answer(api: str, original: dict[str, Any]) -> None:

@@ -39,27 +39,20 @@ def _messages(neutral: list[dict[str, Any]]) -> list[Message]:
     return [Message.model_validate(message) for message in neutral]
 
 
-def _guess_request(request: dict[str, Any]) -> Codec | None:
-    if "messages" in request:
-        return openai_chat
-    if "input" in request:
-        return openai_responses
-    return None
+# For an API no codec knows: the codec whose shape the value has (best effort), by a key it always holds.
+_REQUEST_SHAPES: tuple[tuple[str, Codec], ...] = (("messages", openai_chat), ("input", openai_responses))
+_RESPONSE_SHAPES: tuple[tuple[str, Codec], ...] = (("choices", openai_chat), ("content", anthropic_messages))
 
 
-def _guess_response(response: dict[str, Any]) -> Codec | None:
-    if "choices" in response:
-        return openai_chat
-    if "content" in response:
-        return anthropic_messages
-    return None
+def _guess(value: dict[str, Any], shapes: tuple[tuple[str, Codec], ...]) -> Codec | None:
+    return next((wire for key, wire in shapes if key in value), None)
 
 
 def request_messages(api: str, request: Any) -> list[Message]:
     """Every message the model saw, by role (system first when there is one)."""
     if not isinstance(request, dict):
         return [Message(role="user", text=json_text(request))] if request is not None else []
-    wire = codec(api) or _guess_request(request)  # unknown API: best effort on the common shapes
+    wire = codec(api) or _guess(request, _REQUEST_SHAPES)  # unknown API: best effort on the common shapes
     if wire is None:
         return [Message(role="user", text=json_text(request))]
     return _messages(wire.request_messages(request))
@@ -71,7 +64,7 @@ def response_messages(api: str, response: Any) -> list[Message]:
         return []
     if not isinstance(response, dict):
         return [Message(role="assistant", text=json_text(response))]
-    wire = codec(api) or _guess_response(response)
+    wire = codec(api) or _guess(response, _RESPONSE_SHAPES)
     if wire is None:
         return [Message(role="assistant", text=json_text(response))]
     return _messages(wire.response_messages(response))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from typing import Any
 
-from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult, edit_first
 from agentdbg.wire import anthropic_messages
 from agentdbg.wire.anthropic_messages import blocks as _blocks
 from agentdbg.wire.anthropic_messages import request_block
@@ -19,11 +19,7 @@ class AnthropicMessagesAdapter(ProviderAdapter):
     provider = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
     base_url_env = "ANTHROPIC_BASE_URL"
-
-    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
-        import anthropic
-
-        return anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    client_class = "Anthropic"
 
     def _method(self, client: Any) -> Any:
         return client.messages.create
@@ -55,33 +51,35 @@ class AnthropicMessagesAdapter(ProviderAdapter):
     def replace_tool_result(
         self, request: dict[str, Any], call_id: str, content: str
     ) -> dict[str, Any] | None:
-        messages = copy.deepcopy(request.get("messages") or [])
-        for message in messages:
-            if not isinstance(message, dict) or not isinstance(message.get("content"), list):
-                continue
-            for block in message["content"]:
-                if (
-                    isinstance(block, dict)
-                    and block.get("type") == "tool_result"
-                    and block.get("tool_use_id") == call_id
-                ):
-                    block["content"] = content
-                    block.pop("is_error", None)
-                    return {**request, "messages": messages}
-        return None
+        def edit(block: dict[str, Any]) -> bool:
+            if block.get("type") != "tool_result" or block.get("tool_use_id") != call_id:
+                return False
+            block["content"] = content
+            block.pop("is_error", None)
+            return True
+
+        return self._edit_block(request, edit)
 
     def replace_tool_arguments(
         self, request: dict[str, Any], call_id: str, arguments: Any
     ) -> dict[str, Any] | None:
-        messages = copy.deepcopy(request.get("messages") or [])
-        for message in messages:
-            if not isinstance(message, dict) or not isinstance(message.get("content"), list):
-                continue
-            for block in message["content"]:
-                if isinstance(block, dict) and block.get("type") == "tool_use" and block.get("id") == call_id:
-                    block["input"] = arguments
-                    return {**request, "messages": messages}
-        return None
+        def edit(block: dict[str, Any]) -> bool:
+            if block.get("type") != "tool_use" or block.get("id") != call_id:
+                return False
+            block["input"] = arguments
+            return True
+
+        return self._edit_block(request, edit)
+
+    @staticmethod
+    def _edit_block(request: dict[str, Any], edit: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """``edit_first`` over the content blocks of every message (string contents hold no blocks)."""
+
+        def in_message(message: dict[str, Any]) -> bool:
+            content = message.get("content")
+            return isinstance(content, list) and any(isinstance(b, dict) and edit(b) for b in content)
+
+        return edit_first(request, "messages", request.get("messages") or [], in_message)
 
     def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
         problems: list[SequenceProblem] = []

@@ -143,7 +143,10 @@ class ProviderAdapter:
         """
         key = self.api_key()
         register_secret(key)  # a server echoing the key back must not put it in the fork
-        cache_key = (type(self).__name__, base_url, key, max_retries, timeout)
+        # The SDK reads <PROVIDER>_BASE_URL when base_url is None: part of the key, or a client built
+        # for one local server would keep talking to it after the variable changed.
+        env_base_url = os.environ.get(f"{self.provider.upper()}_BASE_URL")
+        cache_key = (type(self).__name__, base_url, env_base_url, key, max_retries, timeout)
         client = _CLIENTS.get(cache_key)
         if client is None:
             client = _CLIENTS[cache_key] = self._new_client(key, base_url, max_retries, timeout)

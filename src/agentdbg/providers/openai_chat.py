@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
-from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult, edit_first
 from agentdbg.wire import openai_chat
 
 
@@ -18,11 +17,7 @@ class OpenAIChatAdapter(ProviderAdapter):
     provider = "openai"
     key_env = "OPENAI_API_KEY"
     base_url_env = "OPENAI_BASE_URL"
-
-    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
-        import openai
-
-        return openai.OpenAI(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    client_class = "OpenAI"
 
     def _method(self, client: Any) -> Any:
         return client.chat.completions.create
@@ -55,30 +50,27 @@ class OpenAIChatAdapter(ProviderAdapter):
     def replace_tool_result(
         self, request: dict[str, Any], call_id: str, content: str
     ) -> dict[str, Any] | None:
-        messages = copy.deepcopy(request.get("messages") or [])
-        for message in messages:
-            if (
-                isinstance(message, dict)
-                and message.get("role") == "tool"
-                and message.get("tool_call_id") == call_id
-            ):
-                message["content"] = content
-                return {**request, "messages": messages}
-        return None
+        def edit(message: dict[str, Any]) -> bool:
+            if message.get("role") != "tool" or message.get("tool_call_id") != call_id:
+                return False
+            message["content"] = content
+            return True
+
+        return edit_first(request, "messages", request.get("messages") or [], edit)
 
     def replace_tool_arguments(
         self, request: dict[str, Any], call_id: str, arguments: Any
     ) -> dict[str, Any] | None:
-        messages = copy.deepcopy(request.get("messages") or [])
-        for message in messages:
-            for call in (message.get("tool_calls") or []) if isinstance(message, dict) else []:
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+        def edit(message: dict[str, Any]) -> bool:
+            for call in message.get("tool_calls") or []:
                 if call.get("id") == call_id:
-                    raw = (
-                        arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-                    )
                     call.setdefault("function", {})["arguments"] = raw
-                    return {**request, "messages": messages}
-        return None
+                    return True
+            return False
+
+        return edit_first(request, "messages", request.get("messages") or [], edit)
 
     def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
         problems: list[SequenceProblem] = []

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
-from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult
+from agentdbg.providers.base import ProviderAdapter, SequenceProblem, ToolResult, edit_first
 from agentdbg.wire import openai_responses
 from agentdbg.wire.openai_responses import CALL_TYPES as _CALL_TYPES
 from agentdbg.wire.openai_responses import OUTPUT_TYPES as _OUTPUT_TYPES
@@ -21,11 +20,7 @@ class OpenAIResponsesAdapter(ProviderAdapter):
     provider = "openai"
     key_env = "OPENAI_API_KEY"
     base_url_env = "OPENAI_BASE_URL"
-
-    def _new_client(self, key: str, base_url: str | None, max_retries: int, timeout: float) -> Any:
-        import openai
-
-        return openai.OpenAI(api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout)
+    client_class = "OpenAI"
 
     def _method(self, client: Any) -> Any:
         return client.responses.create
@@ -63,27 +58,26 @@ class OpenAIResponsesAdapter(ProviderAdapter):
     def replace_tool_result(
         self, request: dict[str, Any], call_id: str, content: str
     ) -> dict[str, Any] | None:
-        items = copy.deepcopy(input_items(request.get("input")))
-        for item in items:
-            if (
-                isinstance(item, dict)
-                and item.get("type") in _OUTPUT_TYPES
-                and item.get("call_id") == call_id
-            ):
-                item["output"] = content
-                return {**request, "input": items}
-        return None
+        def edit(item: dict[str, Any]) -> bool:
+            if item.get("type") not in _OUTPUT_TYPES or item.get("call_id") != call_id:
+                return False
+            item["output"] = content
+            return True
+
+        return edit_first(request, "input", input_items(request.get("input")), edit)
 
     def replace_tool_arguments(
         self, request: dict[str, Any], call_id: str, arguments: Any
     ) -> dict[str, Any] | None:
-        items = copy.deepcopy(input_items(request.get("input")))
-        for item in items:
-            if isinstance(item, dict) and item.get("type") in _CALL_TYPES and item.get("call_id") == call_id:
-                raw = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-                item["input" if item.get("type") == "custom_tool_call" else "arguments"] = raw
-                return {**request, "input": items}
-        return None
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+        def edit(item: dict[str, Any]) -> bool:
+            if item.get("type") not in _CALL_TYPES or item.get("call_id") != call_id:
+                return False
+            item["input" if item.get("type") == "custom_tool_call" else "arguments"] = raw
+            return True
+
+        return edit_first(request, "input", input_items(request.get("input")), edit)
 
     def sequence_problems(self, request: dict[str, Any]) -> list[SequenceProblem]:
         problems: list[SequenceProblem] = []

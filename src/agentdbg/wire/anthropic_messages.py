@@ -12,6 +12,7 @@ from agentdbg.wire.neutral import (
     json_text,
     message,
     normalise_role,
+    raw_usage,
     sort_content_part,
     split_content,
     tool_call,
@@ -143,8 +144,8 @@ def finish_reasons(response: dict[str, Any]) -> list[str]:
 
 def usage(response: dict[str, Any]) -> dict[str, Any] | None:
     """Neutral token counts (``None`` when the response holds none)."""
-    raw = response.get("usage") or response.get("usage_metadata")
-    if not isinstance(raw, dict):
+    raw = raw_usage(response)
+    if raw is None:
         return None
     input_tokens = raw.get("input_tokens")
     output_tokens = raw.get("output_tokens")

@@ -180,3 +180,22 @@ def conversion_arguments(raw: Any) -> Any:
         except ValueError:
             return {"_raw_arguments": raw}
     return raw if raw is not None else {}
+
+
+def raw_usage(response: dict[str, Any]) -> dict[str, Any] | None:
+    """The response's own usage object (``usage``, or ``usage_metadata`` as some proxies name it)."""
+    raw = response.get("usage") or response.get("usage_metadata")
+    return raw if isinstance(raw, dict) else None
+
+
+def openai_usage(raw: dict[str, Any], prefix: tuple[str, str]) -> dict[str, Any]:
+    """Neutral counts from an OpenAI usage object; ``prefix`` is ``("prompt", "completion")`` or ``("input", "output")``."""
+    details = raw.get(f"{prefix[0]}_tokens_details") or {}
+    out_details = raw.get(f"{prefix[1]}_tokens_details") or {}
+    return {
+        "input_tokens": raw.get(f"{prefix[0]}_tokens"),
+        "output_tokens": raw.get(f"{prefix[1]}_tokens"),
+        "total_tokens": raw.get("total_tokens"),
+        "cached_input_tokens": details.get("cached_tokens") if isinstance(details, dict) else None,
+        "reasoning_tokens": out_details.get("reasoning_tokens") if isinstance(out_details, dict) else None,
+    }

@@ -13,6 +13,8 @@ from agentdbg.wire.neutral import (
     json_text,
     message,
     normalise_role,
+    openai_usage,
+    raw_usage,
     split_content,
     tool_call,
     tool_spec,
@@ -159,18 +161,8 @@ def finish_reasons(response: dict[str, Any]) -> list[str]:
 
 def usage(response: dict[str, Any]) -> dict[str, Any] | None:
     """Neutral token counts (``None`` when the response holds none)."""
-    raw = response.get("usage") or response.get("usage_metadata")
-    if not isinstance(raw, dict):
-        return None
-    details = raw.get("input_tokens_details") or {}
-    out_details = raw.get("output_tokens_details") or {}
-    return {
-        "input_tokens": raw.get("input_tokens"),
-        "output_tokens": raw.get("output_tokens"),
-        "total_tokens": raw.get("total_tokens"),
-        "cached_input_tokens": details.get("cached_tokens") if isinstance(details, dict) else None,
-        "reasoning_tokens": out_details.get("reasoning_tokens") if isinstance(out_details, dict) else None,
-    }
+    raw = raw_usage(response)
+    return openai_usage(raw, ("input", "output")) if raw is not None else None
 
 
 # --- streams ---------------------------------------------------------------------------------------------
