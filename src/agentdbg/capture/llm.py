@@ -208,7 +208,7 @@ class LLMCall:
         if not body:
             return None, False, None
         if self.sse:
-            assembled = self.codec.assemble(sse_events(body))
+            assembled = self.codec.assemble(sse_events(body), orjson.loads)
             return assembled.response, assembled.complete, assembled.error
         try:
             return orjson.loads(body), True, None

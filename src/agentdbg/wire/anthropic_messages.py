@@ -161,9 +161,9 @@ def usage(response: dict[str, Any]) -> dict[str, Any] | None:
 # --- streams ---------------------------------------------------------------------------------------------
 
 
-def assemble(events: sse.SSEEvents) -> sse.Assembled:
+def assemble(events: sse.SSEEvents, loads: sse.Loads = json.loads) -> sse.Assembled:
     """``message_start`` … ``message_stop`` → one ``message``."""
-    parsed, _ = sse.json_events(events)
+    parsed, _ = sse.json_events(events, loads)
     result: dict[str, Any] | None = None
     built: dict[int, dict[str, Any]] = {}
     partial_json: dict[int, str] = {}
@@ -200,7 +200,7 @@ def assemble(events: sse.SSEEvents) -> sse.Assembled:
             complete = True
     for index, raw in partial_json.items():
         try:
-            built.setdefault(index, {})["input"] = json.loads(raw) if raw else {}
+            built.setdefault(index, {})["input"] = loads(raw) if raw else {}
         except ValueError:
             built.setdefault(index, {})["input"] = raw  # cut short mid-arguments: keep the text
     if result is not None:

@@ -138,9 +138,9 @@ def usage(response: dict[str, Any]) -> dict[str, Any] | None:
 # --- streams ---------------------------------------------------------------------------------------------
 
 
-def assemble(events: sse.SSEEvents) -> sse.Assembled:
+def assemble(events: sse.SSEEvents, loads: sse.Loads = json.loads) -> sse.Assembled:
     """``chat.completion.chunk`` deltas → one ``chat.completion`` (text pieces joined once, at the end)."""
-    parsed, done = sse.json_events(events)
+    parsed, done = sse.json_events(events, loads)
     result: dict[str, Any] | None = None
     choices: dict[int, dict[str, Any]] = {}
     pieces: dict[tuple[int, str], list[str]] = {}

@@ -168,9 +168,9 @@ def usage(response: dict[str, Any]) -> dict[str, Any] | None:
 # --- streams ---------------------------------------------------------------------------------------------
 
 
-def assemble(events: sse.SSEEvents) -> sse.Assembled:
+def assemble(events: sse.SSEEvents, loads: sse.Loads = json.loads) -> sse.Assembled:
     """The responses event stream → its final ``response`` (or what arrived, if cut short)."""
-    parsed, _ = sse.json_events(events)
+    parsed, _ = sse.json_events(events, loads)
     latest: dict[str, Any] | None = None
     items: dict[int, dict[str, Any]] = {}
     error = None

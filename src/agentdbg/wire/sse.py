@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 Event = tuple[str | None, Any]  # (SSE event name or None, data object or "[DONE]")
 SSEEvents = list[tuple[str | None, str]] | list[tuple[str | None, bytes]]  # data as text or as raw bytes
 
+Loads = Callable[[Any], Any]  # a JSON parser taking str or bytes
 _PIECE = re.compile(r"\S+\s*|\s+")
 
 
@@ -53,17 +54,20 @@ def parse_sse(body: bytes) -> list[tuple[str | None, str]]:
     return [(name, data.decode("utf-8", errors="replace")) for name, data in sse_events(body)]
 
 
-def json_events(events: SSEEvents) -> tuple[list[tuple[str | None, Any]], bool]:
-    """Parsed data of ``(event, data)`` pairs, data as str or bytes; and whether ``[DONE]`` was seen."""
+def json_events(events: SSEEvents, loads: Loads = json.loads) -> tuple[list[tuple[str | None, Any]], bool]:
+    """Parsed data of ``(event, data)`` pairs, data as str or bytes; and whether ``[DONE]`` was seen.
+
+    ``loads`` parses JSON (capture passes a faster one than the stdlib's; it must raise ``ValueError``).
+    """
     done_mark: Any = b"[DONE]" if events and isinstance(events[0][1], bytes) else "[DONE]"
     kept = [(name, data) for name, data in events if not data.startswith(done_mark)]
     done = len(kept) < len(events)
     try:  # one parse for the whole stream; fall back event by event if one is torn
         datas: list[Any] = [data for _, data in kept]
         if done_mark == b"[DONE]":
-            values = json.loads(b"[" + b",".join(datas) + b"]")
+            values = loads(b"[" + b",".join(datas) + b"]")
         else:
-            values = json.loads("[" + ",".join(datas) + "]")
+            values = loads("[" + ",".join(datas) + "]")
         if len(values) == len(kept):
             return list(zip([name for name, _ in kept], values, strict=True)), done
     except ValueError:
@@ -72,7 +76,7 @@ def json_events(events: SSEEvents) -> tuple[list[tuple[str | None, Any]], bool]:
     for name, data in kept:
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
         try:
-            parsed.append((name, json.loads(text)))
+            parsed.append((name, loads(text)))
         except ValueError:
             continue  # a torn last event of an abandoned stream
     return parsed, done
