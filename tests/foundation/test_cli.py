@@ -74,6 +74,17 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate", str(tmp_path / "missing.jsonl")]).exit_code == 2
 
 
+def test_validate_lists_info_notes_but_passes(tmp_path: Path) -> None:
+    """An importer's note (a legacy Codex rollout carries no timestamps) is not a problem of the file."""
+    legacy = Path(__file__).resolve().parents[1] / "importers" / "data" / "codex_legacy.jsonl"
+    noted = runner.invoke(app, ["validate", str(legacy)])
+    assert noted.exit_code == 0, noted.output
+    assert f"{legacy}: info: legacy Codex rollout" in noted.stdout
+    assert "ok: 1 file(s), no problems (1 info note)" in noted.stderr
+    bad = write_lines(tmp_path / "bad.jsonl", [*healthy_records(), "garbage"])
+    assert runner.invoke(app, ["validate", str(legacy), str(bad)]).exit_code == 1
+
+
 def test_schema_is_json_schema() -> None:
     document = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert set(document["$defs"]) >= {"TraceHeader", "SpanStartRecord", "SpanEndRecord", "SpanRecord"}

@@ -125,7 +125,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
     format: FormatOption = None,
 ) -> None:
-    """List every problem in trace files as file:line: reason. Exit 0 clean, 1 problems, 2 unreadable."""
+    """List every problem in trace files as file:line: reason. Exit 0 clean (info notes are listed but
+    pass), 1 warnings or errors, 2 unreadable."""
     problems: list[Any] = []
     unreadable = False
     for path in traces:
@@ -141,9 +142,11 @@ def validate(
     else:
         for problem in problems:
             typer.echo(str(problem).encode("unicode_escape").decode("ascii") if not str(problem).isprintable() else str(problem))
-        if not problems and not unreadable:
-            typer.echo(f"ok: {len(traces)} file(s), no problems", err=True)
-    raise typer.Exit(2 if unreadable else 1 if problems else 0)
+    failing = [p for p in problems if p.severity != "info"]
+    if not as_json and not failing and not unreadable:
+        notes = f" ({len(problems)} info note{'s' if len(problems) != 1 else ''})" if problems else ""
+        typer.echo(f"ok: {len(traces)} file(s), no problems{notes}", err=True)
+    raise typer.Exit(2 if unreadable else 1 if failing else 0)
 
 
 @app.command()
