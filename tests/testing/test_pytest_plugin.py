@@ -110,6 +110,7 @@ def test_a_changed_prompt_fails_with_the_difference(project):
             "*messages[[]1[]] (user) content:*",
             "*recorded: What's the weather in Paris?*",
             "*sent:     What's the weather in Rome?*",
+            "*(the replayed run: *weather.replayed.jsonl)*",
         ]
     )
 

@@ -18,6 +18,7 @@ test uses it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,10 +75,11 @@ class ReplaySession:
         from agentdbg.replay.inline import Replaying
         from agentdbg.replay.player import ForkSpec
 
-        self.trace, self.record = trace, record
+        self.trace, self.record, self.tmp_dir = trace, record, tmp_dir
+        self.replayed = tmp_dir / f"{trace.stem}.replayed.jsonl"
         spec = ForkSpec(
             trace=str(trace),
-            out=str(tmp_dir / f"{trace.stem}.replayed.jsonl"),
+            out=str(self.replayed),
             tools="live" if record else tools,  # type: ignore[arg-type]
             exit_on_stop=False,
             record=record,
@@ -115,7 +117,8 @@ class ReplaySession:
         stopped = self._replaying.player.stopped_at
         if stopped is None:
             return None
-        return f"agentdbg_replay({self.trace.name}): {stopped.text}"
+        where = f"\n(the replayed run: {self.replayed})" if self.replayed.exists() else ""
+        return f"agentdbg_replay({self.trace.name}): {stopped.text}{where}"
 
     def __enter__(self) -> ReplaySession:
         if not self.record:
@@ -125,6 +128,11 @@ class ReplaySession:
 
     def __exit__(self, *exc: object) -> None:
         self._replaying.stop()
+        from agentdbg.capture import session as sessions
+
+        automatic = sessions._auto_session  # opened by a test that called no trace(): it was this replay's
+        if automatic is not None and automatic.replaying is self._replaying.player:
+            automatic.close()
         if not self.record:
             self._keys.__exit__(None, None, None)
         failure = self.failure()
@@ -156,6 +164,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             if failure is not None:  # the SDK error the program saw came from the divergence: report that
                 pytest.fail(failure, pytrace=False)
             raise
+    shutil.rmtree(session.tmp_dir, ignore_errors=True)  # kept only when the test failed, to look at
     return result
 
 
