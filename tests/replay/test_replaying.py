@@ -185,3 +185,22 @@ def test_a_client_playback_cannot_hook_is_warned_about(tmp_path, monkeypatch, ca
     with agentdbg.replaying(path, out=tmp_path / "f.jsonl"), pytest.raises(openai.APIConnectionError):
         chat_plain(client, "question 0")
     assert "code-level replay cannot answer this client's requests" in capsys.readouterr().err
+
+
+def test_code_without_trace_writes_the_fork_and_nothing_after_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTDBG_DIR", str(tmp_path / "auto"))
+    path = record(tmp_path, "openai", chat_plain, ["one"])
+    fork = tmp_path / "fork.jsonl"
+    with agentdbg.replaying(path, out=fork):
+        assert (
+            chat_plain(client_for("openai", DEAD), "question 0") == "one"
+        )  # no trace(): the automatic session
+    with FakeLLMServer(seed=3) as server:
+        server.enqueue(reply("later"))
+        assert chat_plain(client_for("openai", server.base_url), "after") == "later"
+    assert [s.origin for s in read_trace(fork).spans] == ["recorded"]
+    (later,) = list((tmp_path / "auto").glob("*.jsonl"))
+    assert [s.origin for s in read_trace(later).spans] == [None]
+    from agentdbg.capture import session as sessions
+
+    sessions._auto_session.close()  # later tests in this process open their own

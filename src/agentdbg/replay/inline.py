@@ -53,8 +53,17 @@ class Replaying:
         self._previous = playback.activate(self.player)
 
     def stop(self) -> None:
-        """Switch it off again (what leaving the block does, without raising)."""
+        """Switch it off again (what leaving the block does, without raising).
+
+        An automatic session (code that called no ``trace()``) opened during the replay wrote to the
+        fork file; it is closed here, so what the process records next goes to a file of its own.
+        """
         playback.activate(self._previous)
+        from agentdbg.capture import session as sessions
+
+        automatic = sessions._auto_session
+        if automatic is not None and automatic.replaying is self.player:
+            automatic.close()
 
     def __enter__(self) -> Replaying:
         self.start()

@@ -127,12 +127,7 @@ class ReplaySession:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._replaying.stop()
-        from agentdbg.capture import session as sessions
-
-        automatic = sessions._auto_session  # opened by a test that called no trace(): it was this replay's
-        if automatic is not None and automatic.replaying is self._replaying.player:
-            automatic.close()
+        self._replaying.stop()  # also closes an automatic session the test opened (no trace() call)
         if not self.record:
             self._keys.__exit__(None, None, None)
         failure = self.failure()
