@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,12 @@ def _readme_block() -> str:
 
 def test_the_readme_offline_replay_runs_as_printed(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "sample_traces", tmp_path / "sample_traces")
-    script = "set -euo pipefail\n" + _readme_block()
+    with socket.socket() as probe:  # the README's port, moved to a free one so parallel runs cannot collide
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    block = _readme_block()
+    assert block.count("47821") == 2
+    script = "set -euo pipefail\n" + block.replace("47821", str(port))
     bin_dir = str(Path(sys.executable).parent)  # `python` and `agentdbg` of this environment, as after pip install
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
