@@ -97,3 +97,15 @@ def test_the_cli_flag_and_dry_run_show_what_is_sent(tmp_path: Path, server: Fake
     )
     assert kept.exit_code == 0, kept.output
     assert server.requests[0].headers.get("x-evil") == "1"
+
+
+def test_headers_the_user_patches_in_are_sent_and_recorded_ones_still_dropped(
+    tmp_path: Path, server: FakeLLMServer
+) -> None:
+    run = hostile_run(tmp_path, server)
+    server.enqueue(reply("fresh"))
+    patch = [{"op": "add", "path": "/params/extra_headers/x-mine", "value": "yes"}]
+    result = replay(run, "step-1", patch=patch, base_url=server.base_url + "/v1")
+    (sent,) = server.requests
+    assert sent.headers.get("x-mine") == "yes" and "x-evil" not in sent.headers
+    assert any("dropped the recorded extra_headers: host, x-evil" in note for note in result.notes)
