@@ -239,10 +239,12 @@ def markdown_lines(
     full: bool = False,
 ) -> Iterator[str]:
     """The document line by line; ``walk`` gives ``(span, depth)`` in tree order, ``selected`` limits step numbers."""
-    steps = [(span, depth) for span, depth in walk if selected is None or span.step in selected]
-    kinds: dict[str, int] = {}
-    for span, _depth in steps:
+    steps: list[tuple[Span, int]] = []
+    kinds: dict[str, int] = {}  # of the whole run, like ``totals``: the header describes the run
+    for span, depth in walk:
         kinds[span.kind] = kinds.get(span.kind, 0) + 1
+        if selected is None or span.step in selected:
+            steps.append((span, depth))
     yield from header_lines(header, totals, source, kinds)
     if selected is not None:
         yield f"_(steps {selected.start}–{selected.stop - 1} of {totals.get('steps', 0)})_"
