@@ -23,6 +23,15 @@ class ForkLocation:
     note: str = ""  # why the fork is not beside the trace ("" when it is)
 
 
+def shown(path: Path, cwd: Path | None = None) -> str:
+    """``path`` as the user reads it: relative to the working directory when inside it."""
+    base = (cwd or Path.cwd()).resolve()
+    try:
+        return str(path.resolve().relative_to(base))
+    except ValueError:
+        return str(path)
+
+
 def shipped_dirs() -> list[Path]:
     """Folders that belong to an installation of agentdbg, not to the user."""
     package = Path(agentdbg.__file__).resolve().parent

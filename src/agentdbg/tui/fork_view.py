@@ -15,6 +15,7 @@ from agentdbg.model.span import Span
 from agentdbg.tui.steps import StepRow, row_of
 
 _STATUS_ORDER = {"ok": 0, "incomplete": 1, "error": 2}
+SESSION_GAP = 60.0  # seconds between copied history and the first fork step that only a later session leaves
 
 
 def fork_rows(spans: list[Span]) -> list[tuple[StepRow, str | None]]:
@@ -35,14 +36,20 @@ def fork_rows(spans: list[Span]) -> list[tuple[StepRow, str | None]]:
     stale = [
         container_id for container_id, inside in containers.items() if _stale(by_id[container_id], inside)
     ]
-    _shift_back(rows, ran, containers)
+    _shift_back(rows, ran, containers, always=bool(stale))
     for container_id in stale:
         _take_end_and_status(by_id[container_id], containers[container_id])
     return [(row, span.parent_id) for row, span in zip(rows, spans, strict=True)]
 
 
-def _shift_back(rows: list[StepRow], ran: list[StepRow], containers: dict[str, list[StepRow]]) -> None:
-    """Move the fork's steps back so the first starts where the copied history ends."""
+def _shift_back(
+    rows: list[StepRow], ran: list[StepRow], containers: dict[str, list[StepRow]], *, always: bool
+) -> None:
+    """Move the fork's steps back so the first starts where the copied history ends.
+
+    Only when the copies are stale (``always``) or the gap is one no run leaves (a minute):
+    a fork written consistently keeps its small, real gaps.
+    """
     starts = [row.started_at for row in ran if row.started_at is not None]
     if not starts:
         return
@@ -54,7 +61,7 @@ def _shift_back(rows: list[StepRow], ran: list[StepRow], containers: dict[str, l
     container_starts = [row.started_at for row in rows if row.id in containers and row.started_at is not None]
     history_end = max(copied_ends or container_starts or [min(starts)])
     gap = min(starts) - history_end
-    if gap <= 0:
+    if gap <= 0 or (not always and gap < SESSION_GAP):
         return
     for row in ran:
         if row.started_at is not None:

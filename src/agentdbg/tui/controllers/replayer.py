@@ -71,7 +71,7 @@ class Replayer(Controller):
 
     def replay(self, step: int, path: str, trace: Trace | None) -> None:
         """Replay from ``step`` (with the kept edit as a patch) into a new fork file."""
-        from agentdbg.tui.fork_location import fork_location
+        from agentdbg.tui.fork_location import fork_location, shown
 
         patch = None
         if step in self.edits:
@@ -87,9 +87,7 @@ class Replayer(Controller):
             )
             return
         self.location_note = location.note
-        message = (
-            f"replaying from step-{step}{' with your edit' if patch else ' unchanged'} → {location.path}"
-        )
+        message = f"replaying from step-{step}{' with your edit' if patch else ' unchanged'} → {shown(location.path)}"
         if location.note:
             message += f"\n({location.note})"
         self.notify(message, timeout=6, markup=False)

@@ -47,7 +47,12 @@ def step_number(address: str | None) -> int | None:
 
 def fork_summary(result: Any, location_note: str = "") -> str:
     """What the replay did, where the fork is, and (if it is not beside the trace) why."""
-    summary = f"replay {result.status}: fork of {result.fork_step} → {result.fork_path}"
+    from pathlib import Path
+
+    from agentdbg.tui.fork_location import shown
+
+    fork_path = shown(Path(result.fork_path)) if result.fork_path else "-"
+    summary = f"replay {result.status}: fork of {result.fork_step} → {fork_path}"
     if location_note:
         summary += f" ({location_note})"
     if result.divergence_step:

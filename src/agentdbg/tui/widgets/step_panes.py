@@ -48,6 +48,7 @@ class StepPanes(TabbedContent):
             self.compose_add_child(tab)  # as ``with TabbedContent(): yield TabPane(...)`` does
         self.span: Span | None = None
         self.context = PaneContext()
+        self.current = names[0]  # the visible tab, kept here: ``active`` raises until the tabs are mounted
         self._short = False
 
     def pane(self, name: str) -> StepPane:
@@ -59,16 +60,20 @@ class StepPanes(TabbedContent):
 
     @property
     def visible_pane(self) -> StepPane:
-        return self.pane(self.active or self.names[0])
+        return self.pane(self.current)
 
     def show(self, span: Span | None, context: PaneContext | None = None, *, force: bool = False) -> None:
-        """Keep ``span`` and render it in the visible pane."""
+        """Keep ``span`` and render it in the visible pane (once mounted, if it is not yet)."""
         self.span, self.context = span, context or PaneContext()
-        self.visible_pane.show(span, self.context, force=force)
+        for pane in self.query(f"#{self.prefix}pane-{self.current}").results(StepPane):
+            pane.show(span, self.context, force=force)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        if event.tabbed_content is self and self.span is not None:
+        if event.tabbed_content is not self or event.pane.id is None:
+            return
+        self.current = event.pane.id
+        if self.span is not None:
             self.visible_pane.show(self.span, self.context)
 
     def short_labels(self, short: bool) -> None:
