@@ -165,6 +165,21 @@ async def test_y_copies_the_step_as_json() -> None:
         assert copied["input"]["request"]["model"] == "gpt-4o-mini"
 
 
+async def test_Y_copies_the_step_and_its_subtree_as_markdown() -> None:
+    async with opened(OPENAI) as (pilot, screen):
+        await pilot.press("j", "Y")  # step-2, a leaf
+        copied = pilot.app.clipboard
+        assert copied.startswith("### step-2 · llm · chat gpt-4o-mini")
+        assert "**user**\nWhat's the weather in Paris and in Tokyo?" in copied and "### step-3" not in copied
+        await pilot.press("g", "Y")  # step-1, the agent step, and the four steps under it
+        copied = pilot.app.clipboard
+        headings = [line for line in copied.splitlines() if line.startswith("### ")]
+        assert [h.split(" · ")[0] for h in headings] == [f"### step-{n}" for n in range(1, 6)]
+        assert "Paris: 14 °C and rain, so take an umbrella." in copied  # step-5, the final answer
+        messages = [n.message for n in pilot.app._notifications]
+        assert any(m.startswith("copied step-1 and 4 step(s) under it as Markdown") for m in messages)
+
+
 async def test_q_quits() -> None:
     async with opened(OPENAI) as (pilot, screen):
         await pilot.press("q")

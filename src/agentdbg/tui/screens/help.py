@@ -40,6 +40,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("/", "search the text of every step"),
             ("n  N", "next / previous search hit"),
             ("y", "copy the selected step as JSON (terminal clipboard, OSC 52)"),
+            ("Y", "copy the selected step and the steps under it as Markdown, for a prompt"),
             ("!", "show lines of the file that were skipped (read problems)"),
         ],
     ),

@@ -12,7 +12,6 @@ import re
 import time
 from typing import Any
 
-import orjson
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +23,7 @@ from textual.widgets import Footer
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.tui.controllers.clipboard import Clipboard
 from agentdbg.tui.controllers.diagnoser import Diagnoser
 from agentdbg.tui.controllers.loader import TraceLoader
 from agentdbg.tui.controllers.replayer import Replayer
@@ -63,6 +63,7 @@ class MainScreen(Screen[None]):
         Binding("x", "explain", "Explain", show=False),
         Binding("tab", "switch_focus", "Tree/pane", show=False),
         Binding("y", "copy_step", "Copy JSON"),
+        Binding("Y", "copy_markdown", "Copy Markdown", show=False),
         Binding("exclamation_mark", "show_problems", "Problems"),
     ]
 
@@ -96,6 +97,7 @@ class MainScreen(Screen[None]):
         self.diagnoser = Diagnoser()
         self.searcher = StepSearch()
         self.replayer = Replayer()
+        self.clipboard = Clipboard()
 
     def compose(self) -> ComposeResult:
         yield TraceHeaderBar(id="header")
@@ -106,7 +108,7 @@ class MainScreen(Screen[None]):
             yield StepPanes(id=None)
         yield SearchBar(id="search")
         yield Footer()
-        yield from (self.loader, self.diagnoser, self.searcher, self.replayer)
+        yield from (self.loader, self.diagnoser, self.searcher, self.replayer, self.clipboard)
 
     def on_mount(self) -> None:
         self.step_tree.follow(self.following)
@@ -359,11 +361,13 @@ class MainScreen(Screen[None]):
 
     def action_copy_step(self) -> None:
         step = self.step_tree.current_step
-        if step is None:
-            return
-        data = orjson.dumps(self.span(step).to_record(), default=str, option=orjson.OPT_INDENT_2).decode()
-        self.app.copy_to_clipboard(data)
-        self.notify(f"copied step-{step} as JSON ({len(data):,} characters)", markup=False)
+        if step is not None:
+            self.clipboard.copy_json(step, self.span(step))
+
+    def action_copy_markdown(self) -> None:
+        step = self.step_tree.current_step
+        if step is not None:
+            self.clipboard.copy_markdown(step, self.table, self.span)
 
     def action_show_problems(self) -> None:
         from agentdbg.tui.screens.problems import ProblemsScreen
