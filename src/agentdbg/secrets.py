@@ -75,7 +75,7 @@ SHAPES = (
     _Shape("hugging face token", ("hf_",), r"\b(?P<p>hf_)[A-Za-z0-9]{30,}"),
     _Shape("jwt", ("eyJ",), r"\b(?P<p>)eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*"),
     _Shape("bearer token", ("earer",), r"\b(?P<p>[Bb]earer\s+)[A-Za-z0-9._~+/=\-]{8,}"),
-    _Shape("url password", ("://",), r"(?P<p>://[^/\s:@\"'\\]*:)[^/\s@\"'\\]+(?=@)"),
+    _Shape("url password", ("://",), r"(?P<p>://[^/\s:@\"'\\]*:)[^/\s@\"'\\]+(?=@)", gate="@"),
     _Shape(
         "url secret query value",
         ("key=", "Key=", "KEY=", "token=", "Token=", "TOKEN=", "secret=", "password=", "sig=", "signature=", "auth="),
@@ -128,12 +128,29 @@ def _mask_match_bytes(match: re.Match[bytes]) -> bytes:
     return (_prefix(match) or b"") + _MASK_BYTES
 
 
+def _shapes_in(data: Any, all_hints: tuple[Any, ...], hint_index: int) -> list[tuple[int, re.Pattern[Any]]]:
+    """The shapes whose hints ``data`` holds, found with one scan per hint (``hint_index``: 0 str, 1 bytes)."""
+    present = {hint for hint in all_hints if hint in data}
+    if not present:
+        return []
+    chosen: list[tuple[int, re.Pattern[Any]]] = []
+    for number, shape in enumerate(SHAPES):
+        hints = shape.hints if hint_index == 0 else _COMPILED[number][2]
+        if shape.gate:
+            gate = shape.gate if hint_index == 0 else _GATES[number]
+            hit = gate in present and any(map(data.__contains__, hints))
+        else:
+            hit = any(map(present.__contains__, hints))
+        if hit:
+            text_pattern, bytes_pattern, _ = _COMPILED[number]
+            chosen.append((number, text_pattern if hint_index == 0 else bytes_pattern))
+    return chosen
+
+
 def mask_secrets(text: str) -> str:
     """Replace secrets in ``text`` (key shapes, known keys, URL passwords) with a mask, keeping key prefixes."""
-    if any(map(text.__contains__, _ALL_HINTS)):
-        for (pattern, _, _), shape in zip(_COMPILED, SHAPES, strict=True):
-            if shape.hinted(text):
-                text = pattern.sub(_mask_match, text)
+    for _, pattern in _shapes_in(text, _ALL_HINTS, 0):
+        text = pattern.sub(_mask_match, text)
     known = _known  # after the shapes, so a key-shaped known key keeps its prefix (sk-proj-[REDACTED])
     if known is not None and any(map(text.__contains__, known[2])):
         text = known[0].sub(MASK, text)
@@ -142,10 +159,8 @@ def mask_secrets(text: str) -> str:
 
 def mask_secret_bytes(data: bytes) -> bytes:
     """``mask_secrets`` on encoded JSON or text (key characters never include quotes or backslashes)."""
-    if any(map(data.__contains__, _ALL_HINT_BYTES)):
-        for (_, pattern, hints), gate in zip(_COMPILED, _GATES, strict=True):
-            if (not gate or gate in data) and any(map(data.__contains__, hints)):
-                data = pattern.sub(_mask_match_bytes, data)
+    for _, pattern in _shapes_in(data, _ALL_HINT_BYTES, 1):
+        data = pattern.sub(_mask_match_bytes, data)
     known = _known
     if known is not None and any(map(data.__contains__, known[3])):
         data = known[1].sub(_MASK_BYTES, data)
@@ -157,12 +172,7 @@ def has_secret_bytes(data: bytes) -> bool:
     known = _known
     if known is not None and any(map(data.__contains__, known[3])):
         return True
-    if not any(map(data.__contains__, _ALL_HINT_BYTES)):
-        return False
-    return any(
-        (not gate or gate in data) and any(map(data.__contains__, hints)) and pattern.search(data)
-        for (_, pattern, hints), gate in zip(_COMPILED, _GATES, strict=True)
-    )
+    return any(pattern.search(data) for _, pattern in _shapes_in(data, _ALL_HINT_BYTES, 1))
 
 
 def clean_url(url: str | None) -> str | None:
