@@ -153,6 +153,9 @@ def test_edit_uses_the_saved_document(run, server, tmp_path):
         (["--from", "step-2", "--set", "/messages/9/content=1"], "op #1"),
         (["--from", "step-2", "--tools", "no_such_module:TOOLS"], "cannot import no_such_module"),
         (["--from", "step-2", "--provider", "openai"], "--provider openai needs --model"),
+        # a typo adds a field the request never reads: refused instead of silently sending the old prompt
+        (["--from", "step-2", "--set", "/sytem=Be brief"], "unknown field /sytem"),
+        (["--from", "tool:get_weather", "--set", "/reslt=rain"], "unknown field /reslt"),
     ],
 )
 def test_bad_input_exit_2_without_traceback(run, server, args, message):

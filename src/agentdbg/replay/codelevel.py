@@ -23,7 +23,7 @@ from agentdbg.errors import MissingApiKeyError
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.replay.divergence import first_divergence
-from agentdbg.replay.document import span_api, step_document
+from agentdbg.replay.document import refuse_unknown_fields, span_api, step_document
 from agentdbg.replay.engine import load_source, resolve_output, span_signature_text
 from agentdbg.replay.errors import ReplayInputError
 from agentdbg.replay.patches import apply_any, combine
@@ -171,7 +171,8 @@ def replay_program(
     combined = combine(patch, list(sets))
     if fork.kind not in ("llm", "tool"):
         step_document(source, fork)  # the clear "starts from an llm step or a tool step" error
-    apply_any(step_document(source, fork), combined)  # a bad patch fails here, before the program runs
+    document = step_document(source, fork)
+    refuse_unknown_fields(apply_any(document, combined), document)  # a bad patch fails here, before the program runs
     environment = dict(os.environ if env is None else env)
     environment.pop("AGENTDBG_DISABLED", None)
     _keys_env(source, fork, on_divergence, environment)

@@ -110,6 +110,25 @@ def request_document(api: str, request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+LLM_FIELDS = ("model", "params", "system", "messages", "tools")
+
+
+def refuse_unknown_fields(patched: Any, fields: Any) -> None:
+    """Refuse a top-level field a patch added that nothing reads (a typo such as ``/sytem``).
+
+    Raises:
+        ReplayInputError: naming the field and the document's own fields.
+    """
+    extra = [key for key in patched if key not in fields] if isinstance(patched, dict) else []
+    if extra:
+        names = ", ".join(f"/{key}" for key in extra)
+        hint = "a request parameter goes under /params (e.g. /params/temperature); " if "params" in fields else ""
+        raise ReplayInputError(
+            f"the patched document has unknown field {names}: nothing reads it (its fields: {', '.join(fields)})",
+            hint=f"{hint}see them with --show-document",
+        )
+
+
 def document_request(
     api: str, document: dict[str, Any], recorded: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -122,6 +141,7 @@ def document_request(
         raise ReplayInputError(
             "the patched document is not an object with model, params, system, messages, tools"
         )
+    refuse_unknown_fields(document, LLM_FIELDS)
     params = document.get("params") or {}
     if not isinstance(params, dict):
         raise ReplayInputError("/params must be an object of keyword arguments")

@@ -14,6 +14,7 @@ from agentdbg.providers.convert import convert_request
 from agentdbg.replay.document import (
     document_request,
     rebuild_previous_responses,
+    refuse_unknown_fields,
     request_document,
     span_api,
     span_request,
@@ -132,6 +133,7 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
         ) from exc
     if not isinstance(patched, dict) or "result" not in patched:
         raise PatchError("the patched tool document must stay an object with name, arguments and result")
+    refuse_unknown_fields(patched, document)
     if contains_placeholder(patched.get("result")):
         raise PatchError(
             f"the patch still holds the placeholder {TEMPLATE_PLACEHOLDER!r}: fill in the tool result first",
