@@ -40,7 +40,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("/", "search the text of every step"),
             ("n  N", "next / previous search hit"),
             ("y", "copy the selected step as JSON (terminal clipboard, OSC 52)"),
-            ("Y", "copy the selected step and the steps under it as Markdown, for a prompt"),
+            ("Y", "copy the step and the steps under it as Markdown"),
             ("!", "show lines of the file that were skipped (read problems)"),
         ],
     ),
@@ -49,7 +49,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("p", "edit the selected step's replay document (request or tool result)"),
             ("r", "replay from the selected step (with your edit) and open the fork beside the original"),
-            ("o  f", "in the fork view: focus the original / the fork tree"),
+            ("o  f  1-5", "in the fork view: focus the original / the fork tree; its panes"),
             ("x", "explain the run from the selected step (asks the model)"),
         ],
     ),

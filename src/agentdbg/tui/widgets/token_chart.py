@@ -31,11 +31,14 @@ class TokenChart(Vertical):
     def _label(self) -> None:
         """The figures first; the words around them only where the column is wide enough."""
         values = self.values
+        room = self.content_region.width
         if values:
-            figures = f"{len(values):,} calls · peak {fmt_tokens(int(max(values)))} · last {fmt_tokens(int(values[-1]))}"
+            peak, last = fmt_tokens(int(max(values))), fmt_tokens(int(values[-1]))
+            longest = f"{len(values):,} calls · peak {peak} · last {last}"
+            shorter = (longest, f"peak {peak} · last {last}", f"peak {peak}")
+            figures = next((text for text in shorter if len(text) <= room), shorter[-1])
         else:
             figures = "(no LLM calls)"
-        room = self.content_region.width
         prefix = next(
             (words for words in ("tokens in per LLM call  ", "tokens in  ") if len(words + figures) <= room),
             "",
