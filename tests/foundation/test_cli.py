@@ -85,6 +85,25 @@ def test_validate_lists_info_notes_but_passes(tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate", str(legacy), str(bad)]).exit_code == 1
 
 
+def test_cat_refuses_what_is_not_an_agentdbg_trace(tmp_path: Path) -> None:
+    """cat (and --expand, "for jq") printed a Codex rollout, an empty or a binary file as is, exit 0."""
+    codex = Path(__file__).resolve().parents[1] / "importers" / "data" / "codex_legacy.jsonl"
+    for args in (["cat", str(codex)], ["cat", "--expand", str(codex)]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 2 and refused.stdout == ""
+        assert f"{codex} is a codex file, not an agentdbg trace" in refused.stderr
+        assert f"agentdbg import {codex}" in refused.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(bytes(range(256)))
+    for path, says in ((empty, "empty file"), (binary, "not a trace agentdbg can read")):
+        refused = runner.invoke(app, ["cat", "-e", str(path)])
+        assert refused.exit_code == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+    ours = write_lines(tmp_path / "ours.jsonl", healthy_records())
+    assert runner.invoke(app, ["cat", str(ours)]).stdout == ours.read_text()
+
+
 def test_schema_is_json_schema() -> None:
     document = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert set(document["$defs"]) >= {"TraceHeader", "SpanStartRecord", "SpanEndRecord", "SpanRecord"}

@@ -41,6 +41,7 @@ def cat(
             raise AgentdbgError(
                 "--output is the input file; choose another path", hint="e.g. -o expanded.jsonl"
             )
+        _refuse_other_files(trace_path)  # before -o is created
         if output is None:
             out = result_stdout()  # a terminal gets escape sequences as visible text
             _write(trace_path, out, expand, warn)
@@ -53,6 +54,24 @@ def cat(
         with handle:
             _write(trace_path, handle, expand, warn)
         typer.echo(f"wrote {output}{' (requests expanded)' if expand else ''}", err=True)
+
+
+def _refuse_other_files(trace_path: str) -> None:
+    """An empty, foreign or unrecognised regular file is exit 2, as for every other command."""
+    from agentdbg.errors import ImportFormatError, TraceReadError
+    from agentdbg.importers import detect_format
+
+    path = Path(trace_path)
+    if not path.is_file():  # missing and directories are named by the copy; a pipe is read only once
+        return
+    if path.stat().st_size == 0:
+        raise TraceReadError(f"{path}: empty file (0 bytes); nothing to read")
+    name = detect_format(path)
+    if name != "agentdbg":
+        raise ImportFormatError(
+            f"{path} is a {name} file, not an agentdbg trace",
+            hint=f"`agentdbg import {path}` converts it to agentdbg JSONL",
+        )
 
 
 def _write(trace_path: str, out: BinaryIO, expand: bool, warn: Callable[[int, str], None]) -> None:
