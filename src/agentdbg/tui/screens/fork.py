@@ -97,6 +97,15 @@ class ForkScreen(Screen[None]):
         self.summary = summary
         self.shown: tuple[str, int] | None = None  # (which tree, step) the panes show
 
+    @classmethod
+    def of_replay(
+        cls, original: tuple[StepTable, StepSource], result: Any, fork: Any, location_note: str = ""
+    ) -> ForkScreen:
+        """The fork view of a finished replay (its ``ReplayResult`` and the fork trace read back)."""
+        view = fork_table(fork.spans, fork.header, str(result.fork_path))
+        summary = fork_summary(result, location_note)
+        return cls(original, view, divergence=step_number(result.divergence_step), summary=summary)
+
     def compose(self) -> ComposeResult:
         yield Static(Text(safe_text(self.summary)), id="fork-summary")
         with Horizontal(id="fork-trees"):

@@ -383,20 +383,14 @@ class MainScreen(Screen[None]):
 
     # ---------------------------------------------------- edit, replay, explain
 
-    def _trace_for(self, span: Span) -> Trace:
-        """The whole trace if diagnose read it, else a trace of this one step (enough for its document)."""
-        if self.full_trace is not None:
-            return self.full_trace
-        header = self.table.header or TraceHeader(trace_id="unknown")
-        return Trace(header=header, spans=[span], source=self.path)
-
     def action_edit_document(self) -> None:
         step = self.step_tree.current_step
         if step is not None:
+            # The whole trace if diagnose read it, else a trace of this one step (enough for its document).
             span = self.span(step)
-            self.replayer.edit(
-                step, span, self._trace_for(span), top=self.query_one(TraceHeaderBar).size.height
-            )
+            header = self.table.header or TraceHeader(trace_id="unknown")
+            trace = self.full_trace or Trace(header=header, spans=[span], source=self.path)
+            self.replayer.edit(step, span, trace, top=self.query_one(TraceHeaderBar).size.height)
 
     def action_replay(self) -> None:
         step = self.step_tree.current_step
@@ -409,7 +403,7 @@ class MainScreen(Screen[None]):
 
     @on(Replayer.Replayed)
     def replayed(self, message: Replayer.Replayed) -> None:
-        from agentdbg.tui.screens.fork import ForkScreen, fork_summary, fork_table, step_number
+        from agentdbg.tui.screens.fork import ForkScreen
 
         if message.error is not None or message.fork is None:
             self.notify(
@@ -419,16 +413,9 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
             return
-        result, fork = message.result, message.fork
-        fork_view = fork_table(fork.spans, fork.header, str(result.fork_path))
-        summary = fork_summary(result, self.replayer.location_note)
+        original = (self.table, self.source)
         self.app.push_screen(
-            ForkScreen(
-                (self.table, self.source),
-                fork_view,
-                divergence=step_number(result.divergence_step),
-                summary=summary,
-            )
+            ForkScreen.of_replay(original, message.result, message.fork, self.replayer.location_note)
         )
 
     def action_explain(self) -> None:
