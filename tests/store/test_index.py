@@ -269,3 +269,21 @@ def test_a_cut_line_in_the_middle_reads_the_same_column_as_the_reader(tmp_path: 
     [problem] = index.problems
     # one line of JSONL: the column within it, not "line 2 column 1" of a JSON document
     assert (problem.line, problem.message) == (2, "not valid JSON at column 31: unexpected end of data")
+
+
+def test_find_reads_step_addresses_like_the_trace_does(tmp_path: Path) -> None:
+    """``-1`` or ``step--2`` are no steps, and ``²`` (str.isdigit but no int) was a ValueError traceback."""
+    import pytest
+
+    from agentdbg.errors import StepNotFoundError
+
+    path = write_lines(tmp_path / "t.jsonl", healthy_records())
+    index = TraceIndex(path).scan()
+    trace = read_trace(path)
+    for address in ("2", "step-2", "STEP2", " step-2 "):
+        assert index.find(address) == 1 and trace.step(address).step == 2
+    for address in ("-1", "step--2", "²", "0", "3.0", ""):
+        with pytest.raises(StepNotFoundError):
+            index.find(address)
+        with pytest.raises(StepNotFoundError):
+            trace.step(address)

@@ -16,6 +16,12 @@ from agentdbg.model.span import Span, StepSummary
 _STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 
 
+def step_number(address: str) -> int | None:
+    """``N`` of ``step-N``, ``stepN`` or ``N`` (any case, spaces around); ``None`` for anything else."""
+    match = _STEP_RE.match(address.strip())
+    return int(match.group(1)) if match else None
+
+
 class StepStore(Protocol):
     """Where a lazily read trace gets its steps (``store.index.TraceIndex`` is one)."""
 
@@ -192,8 +198,7 @@ class Trace(BaseModel):
         if isinstance(address, int):
             number: int | None = address
         else:
-            match = _STEP_RE.match(address.strip())
-            number = int(match.group(1)) if match else None
+            number = step_number(address)
             if number is None and address in self.by_id:
                 return self.by_id[address]
         if number is not None and 1 <= number <= len(self.spans):

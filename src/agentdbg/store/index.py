@@ -45,6 +45,7 @@ from agentdbg.errors import StepNotFoundError, TraceReadError
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status, StepSummary
+from agentdbg.model.trace import step_number
 from agentdbg.store import compact
 from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
@@ -290,8 +291,7 @@ class TraceIndex:
         if isinstance(address, str):
             if address in state.by_id:
                 return state.by_id[address]
-            text = address.strip().lower().removeprefix("step").lstrip("-")
-            number = int(text) if text.isdigit() else 0
+            number = step_number(address) or 0
         else:
             number = address
         if 1 <= number <= len(state.ids):
