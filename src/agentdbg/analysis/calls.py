@@ -6,7 +6,10 @@ Traces differ: some record tool steps, some only the model's requests for them
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,19 @@ from agentdbg.model.trace import Trace
 from agentdbg.model.views import LLMView, ToolView
 
 _ERROR_PREFIXES = ("error", "exception", "traceback", "failed", "failure")
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic collector off while a run's views are built (they make no cycles; on a 100k-step run
+    its full passes re-walked every view built so far, which grew the time faster than the run)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass
@@ -184,8 +200,9 @@ class RunFacts:
 
     @classmethod
     def of(cls, trace: Trace) -> RunFacts:
-        views = llm_views(trace)
-        return cls(trace=trace, views=views, events=tool_events(trace, views))
+        with gc_paused():
+            views = llm_views(trace)
+            return cls(trace=trace, views=views, events=tool_events(trace, views))
 
     _problem_lines: set[int] | None = None
     _llm_steps: list[tuple[Span, LLMView]] | None = None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agentdbg.analysis.alignment import opcodes
-from agentdbg.analysis.calls import canonical, final_answer, llm_view, tool_view
+from agentdbg.analysis.calls import canonical, final_answer, gc_paused, llm_view, tool_view
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -293,6 +293,12 @@ def _first_divergence(a: Trace, b: Trace, steps: list[StepDiff]) -> int | None:
 
 
 def diff_traces(a: Trace, b: Trace) -> TraceDiff:
+    """See ``_diff_traces``; run with the cyclic collector paused (the pairs make no cycles)."""
+    with gc_paused():
+        return _diff_traces(a, b)
+
+
+def _diff_traces(a: Trace, b: Trace) -> TraceDiff:
     """Compare run ``a`` with run ``b`` (typically the original and its fork).
 
     Returns:

@@ -8,6 +8,7 @@ root), and a truncated last line left by a writer killed mid-write.
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -380,10 +381,16 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
         raise TraceReadError(f"{file_path} is a directory, not a trace file")
     builder = TraceBuilder(str(file_path))
     pending: tuple[int, bytes, bool] | None = None
-    for item in iter_lines(file_path):
+    collecting = gc.isenabled()
+    gc.disable()  # spans make no cycles; full collections re-walked every span read so far
+    try:
+        for item in iter_lines(file_path):
+            if pending is not None:
+                builder.feed_line(*pending)
+            pending = item
         if pending is not None:
-            builder.feed_line(*pending)
-        pending = item
-    if pending is not None:
-        builder.feed_line(*pending, last=True)
-    return builder.build()
+            builder.feed_line(*pending, last=True)
+        return builder.build()
+    finally:
+        if collecting:
+            gc.enable()
