@@ -236,10 +236,9 @@ class RunFacts:
 def final_answer(trace: Trace, views: dict[str, LLMView] | None = None) -> str | None:
     """The run's final answer: the text of the last llm step, if it ended with text and no tool calls,
     or the arguments of its terminal tool call (structured output, ``final_answer``: ``model/run_end.py``)."""
-    views = views if views is not None else llm_views(trace)
     declared = declared_final_tools(trace.header.metadata)
-    for span in reversed(trace.spans):
-        view = views.get(span.id)
+    for span in reversed(trace.spans):  # only the last llm step is needed: no view of every step first
+        view = views.get(span.id) if views is not None else llm_view(span)
         if view is None:
             continue
         if span.error is not None or not span.ended:

@@ -13,7 +13,6 @@ from agentdbg.model.trace import Trace
 from agentdbg.render.formatting import KIND_GLYPHS, STATUS_STYLES, fmt_duration, fmt_time, fmt_tokens
 from agentdbg.textsafe import safe_line
 
-
 Row = Span | StepSummary
 
 

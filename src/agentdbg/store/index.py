@@ -50,7 +50,6 @@ from agentdbg.store import compact
 from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
 
-
 SpanSummary = StepSummary  # the one summary type lives in model/span.py; old name kept
 
 
