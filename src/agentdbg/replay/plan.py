@@ -87,9 +87,9 @@ def _switch_provider(plan: StartPlan, provider: str | None, model: str | None) -
 
 
 def _llm_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartPlan:
+    recorded = span_request(span)  # first: a step without a request says why, not "cannot replay API ''"
     api = span_api(span)
     adapter = adapter_for(api)
-    recorded = span_request(span)
     document = step_document(trace, span)
     patched = apply_any(document, patch)
     if model:
