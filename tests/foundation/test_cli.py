@@ -104,6 +104,27 @@ def test_cat_refuses_what_is_not_an_agentdbg_trace(tmp_path: Path) -> None:
     assert runner.invoke(app, ["cat", str(ours)]).stdout == ours.read_text()
 
 
+def test_schema_validates_every_bundled_sample_line() -> None:
+    """Each model's nested $defs (Usage, ErrorInfo, ForkOf) are hoisted: '#/$defs/Usage' resolved to nowhere."""
+    import jsonschema
+
+    document = json.loads(runner.invoke(app, ["schema"]).stdout)
+    validator = jsonschema.Draft202012Validator(document)
+    jsonschema.Draft202012Validator.check_schema(document)
+    samples = sorted((Path(__file__).resolve().parents[2] / "sample_traces").glob("*.jsonl"))
+    checked = 0
+    for sample in samples:
+        for line in sample.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # 08_crashed_run's torn last line
+            assert list(validator.iter_errors(record)) == [], (sample.name, line[:120])
+            checked += 1
+    assert checked > 100
+    assert list(validator.iter_errors({"type": "span_end", "id": "x", "usage": {"input_tokens": "many"}}))
+
+
 def test_schema_is_json_schema() -> None:
     document = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert set(document["$defs"]) >= {"TraceHeader", "SpanStartRecord", "SpanEndRecord", "SpanRecord"}

@@ -154,14 +154,19 @@ def schema() -> None:
     """Print the JSON Schema of trace file lines (header, span_start, span_end, span)."""
     from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 
-    defs = {}
+    defs: dict[str, Any] = {}
     for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord):
-        defs[model.__name__] = model.model_json_schema()
+        schema = model.model_json_schema()
+        defs.update(schema.pop("$defs", {}))  # its '#/$defs/Usage' refs resolve against the root
+        defs[model.__name__] = schema
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"agentdbg trace line (schema version {SCHEMA_VERSION}; version 1 files are read too)",
         "description": "Each line of a trace file is one of these records; the first is the header.",
-        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in defs],
+        "oneOf": [
+            {"$ref": f"#/$defs/{model.__name__}"}
+            for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord)
+        ],
         "$defs": defs,
     }
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
