@@ -156,6 +156,14 @@ def test_edit_uses_the_saved_document(run, server, tmp_path):
         # a typo adds a field the request never reads: refused instead of silently sending the old prompt
         (["--from", "step-2", "--set", "/sytem=Be brief"], "unknown field /sytem"),
         (["--from", "tool:get_weather", "--set", "/reslt=rain"], "unknown field /reslt"),
+        (
+            ["--from", "step-2", "--max-retries", "-1"],
+            "'--max-retries': Input should be greater than or equal to 0",
+        ),  # was the SDK's traceback
+        (
+            ["--from", "step-2", "--repeat", "0"],
+            "'--repeat': Input should be greater than or equal to 2",
+        ),  # was "running 0 forks …" first
     ],
 )
 def test_bad_input_exit_2_without_traceback(run, server, args, message):

@@ -229,6 +229,7 @@ def replay(
         int | None,
         typer.Option(
             "--repeat",
+            min=2,
             help="Run the fork K times and show the distribution of outcomes (exit 0 only if every run finished).",
         ),
     ] = None,
@@ -242,7 +243,9 @@ def replay(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries on 408/409/429/5xx.")] = 2,
+    max_retries: Annotated[
+        int, typer.Option("--max-retries", min=0, help="SDK retries on 408/409/429/5xx.")
+    ] = 2,
     keep_recorded_headers: Annotated[
         bool,
         typer.Option(
