@@ -104,6 +104,25 @@ def test_cat_refuses_what_is_not_an_agentdbg_trace(tmp_path: Path) -> None:
     assert runner.invoke(app, ["cat", str(ours)]).stdout == ours.read_text()
 
 
+def test_export_and_import_never_write_over_their_input(tmp_path: Path) -> None:
+    """``export -f html run.jsonl -o run.jsonl`` replaced the trace with its own HTML page, exit 0."""
+    trace = write_lines(tmp_path / "run.jsonl", healthy_records())
+    before = trace.read_bytes()
+    goose = Path(__file__).resolve().parents[1] / "importers" / "data" / "goose" / "sample_session.jsonl"
+    session = tmp_path / "session.jsonl"
+    session.write_bytes(goose.read_bytes())
+    original = session.read_bytes()
+    for args in (
+        ["export", str(trace), "-f", "html", "-o", str(trace)],
+        ["export", str(trace), "-f", "otlp-json", "-o", str(tmp_path / "." / "run.jsonl")],
+        ["import", str(session), "-o", str(session)],
+    ):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 2, refused.output
+        assert "--output is the input file" in refused.stderr and "Traceback" not in refused.stderr
+    assert trace.read_bytes() == before and session.read_bytes() == original
+
+
 def test_schema_validates_every_bundled_sample_line() -> None:
     """Each model's nested $defs (Usage, ErrorInfo, ForkOf) are hoisted: '#/$defs/Usage' resolved to nowhere."""
     import jsonschema

@@ -48,6 +48,16 @@ def load(
     return trace
 
 
+def refuse_overwriting_input(source: str, output: object) -> None:
+    """An ``-o`` that is the input file itself would destroy it (``export -f html run.jsonl -o run.jsonl``)."""
+    from pathlib import Path
+
+    if output is None or str(output) == "-":
+        return
+    if Path(str(output)).resolve() == Path(source).resolve():
+        raise AgentdbgError("--output is the input file; choose another path", hint="e.g. -o run.html")
+
+
 def resolve_source(path: str) -> str:
     """``path`` itself, or for a backend source (``phoenix://…``, ``mlflow://…``, ``langfuse://…``) the
     local file it was pulled into (fetched once, then cached); the one hook where commands open a trace."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import load, user_errors
+from agentdbg.cli.common import load, refuse_overwriting_input, user_errors
 from agentdbg.cli.output import result_stdout
 
 _FORMATS = ("otlp-json", "html", "md")
@@ -102,6 +102,7 @@ def export(
             raise ExportError(f"unknown export format {to!r}", hint=f"choose one of: {', '.join(_FORMATS)}")
         if to != "md" and (step or first or last or full):
             raise ExportError("--step, --from, --to and --full go with --format md")
+        refuse_overwriting_input(trace_path, output)
         trace = load(trace_path, input_format, lazy=to != "md")  # html and OTLP stream the steps
         render = None
         if to == "md":

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import FormatOption, load, user_errors
+from agentdbg.cli.common import FormatOption, load, refuse_overwriting_input, user_errors
 from agentdbg.cli.output import print_json, result_stdout, stdout_console
 from agentdbg.errors import TraceReadError
 
@@ -39,6 +39,7 @@ def import_trace(
     from agentdbg.store.writer import encode_record, write_trace
 
     with user_errors():
+        refuse_overwriting_input(source, output)
         trace = load(source, format)
         if output is None or output == "-":
             out = result_stdout()  # a terminal gets escape sequences as visible text
