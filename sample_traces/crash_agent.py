@@ -9,7 +9,7 @@ import sys
 import time
 
 import openai
-from agents import chat_agent, function_tool, tool
+from sample_agents import chat_agent, function_tool, tool
 
 import agentdbg
 

@@ -3,7 +3,7 @@
     python sample_traces/generate.py            # all of them
     python sample_traces/generate.py 03 08      # only these
 
-Each scenario is an ordinary agent loop (``agents.py``) over a client wrapped with
+Each scenario is an ordinary agent loop (``sample_agents.py``) over a client wrapped with
 ``agentdbg.wrap_openai``/``wrap_anthropic``; the model's answers are scripted in
 ``FakeLLMServer``. 08 runs its agent in a child process and kills it with SIGKILL.
 """

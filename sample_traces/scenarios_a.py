@@ -6,7 +6,7 @@ from pathlib import Path
 
 import anthropic
 import openai
-from agents import (
+from sample_agents import (
     MaxStepsExceeded,
     chat_agent,
     claude_agent,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
-from agents import chat_agent, claude_agent_async, claude_tool, function_tool, tool
+from sample_agents import chat_agent, claude_agent_async, claude_tool, function_tool, tool
 from scenarios_a import openai_client
 
 import agentdbg
