@@ -74,7 +74,7 @@ def test_long_texts_are_cut_fences_hold_and_keys_are_masked(tmp_path: Path) -> N
     cut = _export(str(path), "-f", "md")
     assert cut.returncode == 0, cut.stderr
     assert key not in cut.stdout and "sk-proj-[REDACTED]" in cut.stdout
-    assert f"more characters; export with --full to keep them]" in cut.stdout
+    assert "more characters; export with --full to keep them]" in cut.stdout
     full = _export(str(path), "-f", "md", "--full")
     assert full.stdout.count("line\n") >= 1000 and "cut:" not in full.stdout
     # the result's own ``` cannot close our fence: it is wrapped in a longer one
