@@ -128,7 +128,10 @@ def run_module(
     if done.returncode != 0 or not lines:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return [], f"FAILED (exit {done.returncode}): {tail[0][:160]}", took
-    rows: list[dict[str, Any]] = json.loads(lines[-1][len(MARK) :])
+    given = json.loads(lines[-1][len(MARK) :])
+    rows: list[dict[str, Any]] = [row for row in given if isinstance(row, dict)]
+    if len(rows) != len(given) or not isinstance(given, list):  # one module's bad rows must not lose the table
+        return rows, f"FAILED: run() returned {len(given) - len(rows)} row(s) that are not dicts", took
     return rows, "ok", took
 
 
