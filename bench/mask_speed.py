@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 from agentdbg.secrets import has_secret_bytes, mask_secret_bytes, register_secret
 
@@ -39,7 +40,7 @@ def _lines() -> dict[str, bytes]:
     }
 
 
-def run(quick: bool = False) -> dict[str, float]:
+def measure(quick: bool = False) -> dict[str, float]:
     """Microseconds per line for each shape, with a registered client key."""
     register_secret("corp-gateway-token-0123456789")
     figures = {}
@@ -53,6 +54,14 @@ def run(quick: bool = False) -> dict[str, float]:
     return figures
 
 
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``bench/run.py``: masking cost per line shape (no goal of its own: part of capture's 0.5 ms)."""
+    return [
+        {"name": f"mask {shape}", "value": round(micros, 1), "unit": "us/line", "goal": "info (inside capture's budget)", "baseline": None}
+        for shape, micros in measure(quick).items()
+    ]
+
+
 if __name__ == "__main__":
-    for shape, micros in run("--quick" in sys.argv).items():
+    for shape, micros in measure("--quick" in sys.argv).items():
         print(f"{shape:20s} {micros:10.1f} µs/line")

@@ -37,9 +37,17 @@ TOOL_RESULTS = {"get_weather": "sunny in Paris", "get_time": "12:00 in Paris"}
 FINAL = "Sunny, and it is noon."
 
 
+def _importable(name: str) -> bool:
+    """``find_spec`` of a dotted name imports its parent, which raises when the parent package is missing."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def require(*modules: str) -> None:
     """Skip (developer machine) or fail (CI) unless every module of the framework is importable."""
-    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    missing = [name for name in modules if not _importable(name)]
     require_part("frameworks", not missing, f"{', '.join(missing)} missing; {INSTALL}")
 
 
