@@ -45,7 +45,7 @@ async def test_grow_virtual_height_updates_the_scrollbar_and_the_scroll_range() 
         assert view.vertical_scrollbar.window_virtual_size == 250
         assert view.vertical_scrollbar.window_size == view.scrollable_content_region.height
         assert view.max_scroll_y == 240
-        assert True not in layouts  # the point of it: no relayout of the screen
+        assert not any(layouts), "the point of it: no relayout of the screen"
         view.scroll_end(animate=False, immediate=True)
         await pilot.pause()
         assert view.scroll_y == 240
