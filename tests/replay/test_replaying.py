@@ -204,3 +204,17 @@ def test_code_without_trace_writes_the_fork_and_nothing_after_it(tmp_path, monke
     from agentdbg.capture import session as sessions
 
     sessions._auto_session.close()  # later tests in this process open their own
+
+
+def test_an_automatic_session_opened_before_the_replay_does_not_take_the_forks_steps(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTDBG_DIR", str(tmp_path / "auto"))
+    path = record(tmp_path, "openai", chat_plain, ["one"])
+    with FakeLLMServer(seed=3) as server:  # earlier in the process, outside trace(): opens the automatic session
+        server.enqueue(reply("before"))
+        assert chat_plain(client_for("openai", server.base_url), "before") == "before"
+    fork = tmp_path / "fork.jsonl"
+    with agentdbg.replaying(path, out=fork):
+        assert chat_plain(client_for("openai", DEAD), "question 0") == "one"
+    assert [s.origin for s in read_trace(fork).spans] == ["recorded"]
+    (earlier,) = list((tmp_path / "auto").glob("*.jsonl"))
+    assert [s.kind for s in read_trace(earlier).spans] == ["llm"]

@@ -49,7 +49,17 @@ class Replaying:
         return list(self.player.divergences)
 
     def start(self) -> None:
-        """Switch playback on for this process (what entering the block does)."""
+        """Switch playback on for this process (what entering the block does).
+
+        An automatic session the process opened before the replay (a decorated tool or a wrapped client
+        called outside any ``trace()``) is closed first: what it recorded stays in its own file, and what
+        the replayed code records goes to the fork, not into that older file.
+        """
+        from agentdbg.capture import session as sessions
+
+        automatic = sessions._auto_session
+        if automatic is not None and not automatic.closed and automatic.replaying is not self.player:
+            automatic.close()
         self._previous = playback.activate(self.player)
 
     def stop(self) -> None:
