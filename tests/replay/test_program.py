@@ -362,3 +362,19 @@ def test_bad_input_is_one_clear_line_before_the_program_runs(tmp_path, args, mes
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not marker.exists() and not (tmp_path / "f.jsonl").exists()
+
+
+def test_on_divergence_without_a_program_is_refused(tmp_path):
+    """--on-divergence only means something when -- CMD runs; alone it is an error, not silently ignored."""
+    sample = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "agentdbg", "replay", str(sample), "--from", "step-2", "--on-divergence", "live",
+         "-o", str(tmp_path / "f.jsonl")],
+        env={**os.environ, "OPENAI_API_KEY": "test-key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--on-divergence applies only when your own program runs the replay" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "f.jsonl").exists()

@@ -82,7 +82,8 @@ def explain(
     base_url: Annotated[
         str | None,
         typer.Option(
-            "--base-url", help="API base URL of the model asked (any OpenAI-compatible server works)."
+            "--base-url",
+            help="API base URL of the model asked (an OpenAI- or Anthropic-compatible server, as --provider says).",
         ),
     ] = None,
     verify: Annotated[

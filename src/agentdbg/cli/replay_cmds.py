@@ -323,6 +323,13 @@ def replay(
             "max_retries": max_retries,
             "keep_recorded_headers": keep_recorded_headers,
         }
+        if on_divergence != "stop" and not (command or same_command):
+            from agentdbg.replay.errors import ReplayInputError
+
+            raise ReplayInputError(
+                "--on-divergence applies only when your own program runs the replay",
+                hint="give the program after --: -- python agent.py (or --same-command)",
+            )
         if command or same_command:
             _replay_program(
                 trace,
