@@ -368,8 +368,19 @@ def test_on_divergence_without_a_program_is_refused(tmp_path):
     """--on-divergence only means something when -- CMD runs; alone it is an error, not silently ignored."""
     sample = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "agentdbg", "replay", str(sample), "--from", "step-2", "--on-divergence", "live",
-         "-o", str(tmp_path / "f.jsonl")],
+        [
+            sys.executable,
+            "-m",
+            "agentdbg",
+            "replay",
+            str(sample),
+            "--from",
+            "step-2",
+            "--on-divergence",
+            "live",
+            "-o",
+            str(tmp_path / "f.jsonl"),
+        ],
         env={**os.environ, "OPENAI_API_KEY": "test-key"},
         capture_output=True,
         text=True,
