@@ -96,6 +96,14 @@ def test_search_ignores_non_trace_files_and_names_unreadable_ones(tmp_path: Path
     assert "1 unreadable, 4 non-trace file(s) ignored" in result.stderr
 
 
+def test_search_where_there_is_no_trace_says_so(tmp_path: Path) -> None:
+    empty = _agentdbg("search", str(tmp_path), "--no-cache")
+    assert empty.returncode == 1 and f"no trace file found in {tmp_path}: nothing was searched" in empty.stderr
+    (tmp_path / "notes.json").write_text('{"a": 1}')
+    other = _agentdbg("search", str(tmp_path), "--no-cache")
+    assert "no trace file found in" in other.stderr and "(1 other file(s) ignored)" in other.stderr
+
+
 def test_verify_skips_a_trace_whose_provider_has_no_key_and_runs_the_rest(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     runs.mkdir()

@@ -263,6 +263,10 @@ def search(
 
         print_result(search_table(result))
     _report_skipped(result)
+    if not result.scanned and not result.failed:
+        shown = ", ".join(roots)
+        ignored = f" ({len(result.not_traces)} other file(s) ignored)" if result.not_traces else ""
+        _stderr(f"no trace file found in {shown}{ignored}: nothing was searched")
     raise typer.Exit(0 if result.matches else 1)
 
 
