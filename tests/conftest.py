@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-# Key-shaped strings: OpenAI/Anthropic keys, AWS access key ids, bearer tokens.
+# Key-shaped strings, written out here independently of ``agentdbg.secrets`` (a guard that reused the
+# masker's own rules could not catch a rule that is wrong): OpenAI/Anthropic keys, AWS access key ids,
+# bearer tokens, GitHub, Google, Slack, Stripe and Hugging Face tokens, JWTs.
 SECRET_PATTERNS = re.compile(
-    rb"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|[Bb]earer\s+[A-Za-z0-9._\-]{20,})"
+    rb"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|[Bb]earer\s+[A-Za-z0-9._\-]{20,}"
+    rb"|gh[pousr]_[A-Za-z0-9_]{30,}|github_pat_[A-Za-z0-9_]{22,}|AIza[0-9A-Za-z_\-]{30,}"
+    rb"|xox[abposr]-[0-9A-Za-z\-]{10,}|[sr]k_live_[0-9A-Za-z]{10,}|hf_[A-Za-z0-9]{30,}"
+    rb"|eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})"
 )
 _SCAN_LIMIT = 64 * 1024 * 1024
 
