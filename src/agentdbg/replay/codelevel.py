@@ -139,6 +139,8 @@ def replay_program(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     stdout: int | None = None,
+    stderr: int | None = None,
+    stdin: int | None = None,
 ) -> ReplayResult:
     """Run ``command`` (the user's program) with playback up to ``start`` and the patch applied there.
 
@@ -152,6 +154,8 @@ def replay_program(
         base_url: Where live requests go (default: the program's own client's base URL).
         env, cwd: The program's environment (default: this one) and working directory.
         stdout: A file descriptor for the program's stdout (``--json`` sends it to stderr); default: inherited.
+        stderr, stdin: File descriptors for the program's stderr and stdin (the TUI sends stdout and stderr to a
+            log file and gives no stdin); default: inherited.
 
     Raises:
         StepNotFoundError, PatchError, ReplayInputError, OutputExistsError, MissingApiKeyError: before the program starts.
@@ -172,7 +176,9 @@ def replay_program(
     if fork.kind not in ("llm", "tool"):
         step_document(source, fork)  # the clear "starts from an llm step or a tool step" error
     document = step_document(source, fork)
-    refuse_unknown_fields(apply_any(document, combined), document)  # a bad patch fails here, before the program runs
+    refuse_unknown_fields(
+        apply_any(document, combined), document
+    )  # a bad patch fails here, before the program runs
     environment = dict(os.environ if env is None else env)
     environment.pop("AGENTDBG_DISABLED", None)
     _keys_env(source, fork, on_divergence, environment)
@@ -192,7 +198,15 @@ def replay_program(
         ).write(spec_path)
         environment[ENV_SPEC] = str(spec_path)
         try:
-            completed = subprocess.run(list(command), env=environment, cwd=cwd, stdout=stdout, check=False)
+            completed = subprocess.run(
+                list(command),
+                env=environment,
+                cwd=cwd,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                check=False,
+            )
         except OSError as exc:
             raise ReplayInputError(f"cannot start {command[0]!r}: {exc.strerror or exc}") from exc
         report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}

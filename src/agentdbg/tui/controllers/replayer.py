@@ -1,4 +1,7 @@
-"""Editing a step's replay document (``p``) and replaying from a step (``r``) in a thread worker.
+"""Editing a step's replay document (``p``) and replaying from a step (``r``, or ``R``: the program) in a worker.
+
+``r`` runs the built-in tool loop; ``R`` re-runs the program the trace recorded (code-level replay:
+recorded answers up to the fork, live after it), its output going to ``<fork>.log``, never the screen.
 
 It keeps the user's edits (step -> original and edited document) and posts ``Replayed`` with
 the fork (or the error); the screen opens the fork view. Forks go where ``fork_location`` says.
@@ -69,8 +72,8 @@ class Replayer(Controller):
 
         self.app.push_screen(editor, done)
 
-    def replay(self, step: int, path: str, trace: Trace | None) -> None:
-        """Replay from ``step`` (with the kept edit as a patch) into a new fork file."""
+    def replay(self, step: int, path: str, trace: Trace | None, *, program: bool = False) -> None:
+        """Replay from ``step`` (with the kept edit as a patch) into a new fork file; ``program``: code-level."""
         from agentdbg.tui.fork_location import fork_location, shown
 
         patch = None
@@ -87,11 +90,15 @@ class Replayer(Controller):
             )
             return
         self.location_note = location.note
-        message = f"replaying from step-{step}{' with your edit' if patch else ' unchanged'} → {shown(location.path)}"
+        how = "re-running the recorded program" if program else "replaying"
+        message = (
+            f"{how} from step-{step}{' with your edit' if patch else ' unchanged'} → {shown(location.path)}"
+        )
         if location.note:
             message += f"\n({location.note})"
         self.notify(message, timeout=6, markup=False)
-        self._run(step, trace if trace is not None else path, patch, str(location.path))
+        run = self._run_program if program else self._run
+        run(step, trace if trace is not None else path, patch, str(location.path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
     def _run(self, step: int, trace: Trace | str, patch: Any, output: str) -> None:
@@ -101,6 +108,46 @@ class Replayer(Controller):
         try:
             result = replay(trace, f"step-{step}", patch=patch, output=output)
             fork = open_trace(result.fork_path) if result.fork_path else None
+        except AgentdbgError as error:
+            self.post_message(self.Replayed(step, error=str(error)))
+            return
+        self.post_message(self.Replayed(step, result, fork))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
+    def _run_program(self, step: int, trace: Trace | str, patch: Any, output: str) -> None:
+        import subprocess
+        from pathlib import Path
+
+        from agentdbg.importers import open_trace
+        from agentdbg.replay import load_source
+        from agentdbg.replay.codelevel import recorded_command, replay_program
+
+        log = Path(output).with_suffix(".log")
+        try:
+            source = load_source(trace)
+            recorded = recorded_command(source)
+            if recorded is None:
+                raise AgentdbgError(
+                    "this trace does not record the program that made it; press r for the built-in replay, "
+                    "or run: agentdbg replay TRACE --from STEP -- python agent.py"
+                )
+            command, cwd = recorded
+            with log.open("wb") as out:
+                result = replay_program(
+                    source,
+                    f"step-{step}",
+                    command,
+                    patch=patch,
+                    output=output,
+                    force=True,
+                    cwd=cwd,
+                    stdout=out.fileno(),
+                    stderr=out.fileno(),
+                    stdin=subprocess.DEVNULL,
+                )
+            if not Path(output).exists():
+                raise AgentdbgError(f"the program wrote no fork (exit {result.exit_code}); its output: {log}")
+            fork = open_trace(output)
         except AgentdbgError as error:
             self.post_message(self.Replayed(step, error=str(error)))
             return

@@ -49,6 +49,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("p", "edit the selected step's replay document (request or tool result)"),
             ("r", "replay from the selected step (with your edit) and open the fork beside the original"),
+            ("R", "the same, re-running the program the trace recorded (its output goes to <fork>.log)"),
             ("o  f  1-5", "in the fork view: focus the original / the fork tree; its panes"),
             ("x", "explain the run from the selected step (asks the model)"),
         ],

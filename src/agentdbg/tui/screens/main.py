@@ -60,6 +60,7 @@ class MainScreen(Screen[None]):
         Binding("6", "pane('findings')", "Findings", show=False),
         Binding("p", "edit_document", "Edit"),
         Binding("r", "replay", "Replay"),
+        Binding("R", "replay(True)", "Replay program", show=False),
         Binding("x", "explain", "Explain", show=False),
         Binding("tab", "switch_focus", "Tree/pane", show=False),
         Binding("y", "copy_step", "Copy JSON"),
@@ -392,10 +393,10 @@ class MainScreen(Screen[None]):
             trace = self.full_trace or Trace(header=header, spans=[span], source=self.path)
             self.replayer.edit(step, span, trace, top=self.query_one(TraceHeaderBar).size.height)
 
-    def action_replay(self) -> None:
+    def action_replay(self, program: bool = False) -> None:
         step = self.step_tree.current_step
         if step is not None:
-            self.replayer.replay(step, self.path, self.full_trace)
+            self.replayer.replay(step, self.path, self.full_trace, program=program)
 
     @on(Replayer.ReplayRequested)
     def replay_requested(self, message: Replayer.ReplayRequested) -> None:
