@@ -8,11 +8,10 @@ the commands). Goals (issue 15): ``show --step`` and ``replay --show-document`` 
 ``show --print`` and ``validate`` <= 2x, ``diagnose``/``diff``/``export`` <= 3x; peak RSS
 <= 25% of the file plus the interpreter's ~80 MB; ``diagnose``/``diff`` at 100k <= 11x 10k.
 
-Which commands run at which size is a budget for a shared 2-core machine: every command at
-200 and 10k steps; at 100k the index-only ones plus ``diagnose`` and ``diff`` (for the
-linearity goal; the exports write 2 GB of OTLP there, every span carrying its messages);
-at 1 GB only the index-only commands. ``bench/run.py`` runs this module with its own
-timeout (``TIMEOUT``).
+Every command runs at every size (200 steps, 10k, 100k, 1 GB). A command still running after
+``AGENTDBG_BENCH_COMMAND_LIMIT`` wall seconds (default 600) is stopped and its row says so (its
+CPU figure is then a lower bound). ``bench/run.py`` runs this module with its own timeout
+(``TIMEOUT``).
 
     python bench/commands_bench.py [--quick]
 """
@@ -30,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen import ensure_trace, write_run, write_until  # noqa: E402
 
-TIMEOUT = 3600  # bench/run.py: this module's own limit (100k-step diagnose/diff/export take minutes)
+TIMEOUT = 7200  # bench/run.py: this module's own limit (32 commands, each stopped at COMMAND_LIMIT)
 ORJSON = "import orjson, sys\nfor line in open(sys.argv[1], 'rb'): orjson.loads(line)\n"
 GOALS = {
     "show --step": 1.5,
@@ -42,15 +41,27 @@ GOALS = {
     "export -f otlp-json": 3.0,
     "export -f html": 3.0,
 }
+GOAL_SIZES = ("100k-step", "1 GB")  # the issue sets the ratios on these; smaller files are start-up bound
 INDEX_ONLY = ("show --step", "replay --show-document", "show --print", "validate")
 
 
-def measure(argv: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall, CPU (user + sys) seconds and peak RSS (MB) of one child process."""
+COMMAND_LIMIT = float(os.environ.get("AGENTDBG_BENCH_COMMAND_LIMIT", "600"))  # CPU-bound: wall seconds per command
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None, limit: float | None = None) -> dict[str, float]:
+    """Wall, CPU (user + sys) seconds and peak RSS (MB) of one child process (killed after ``limit`` s)."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if limit is not None and time.perf_counter() - started > limit and not timed_out:
+                child.kill()  # our own child, by pid
+                timed_out = True
+            time.sleep(0.02)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     return {
@@ -58,6 +69,7 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> dict[str, flo
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss": usage.ru_maxrss / 1024,
         "rc": child.returncode,
+        "timed_out": timed_out,
     }
 
 
@@ -104,11 +116,11 @@ def inputs(quick: bool) -> list[tuple[str, Path, int, tuple[str, ...]]]:
             "100k-step",
             ensure_trace("reader_100k.jsonl", lambda p: write_run(p, 100_000, growth=1024, episode=40)),
             100_000,
-            (*INDEX_ONLY, "diagnose", "diff A A"),  # exports at 100k: minutes each, see the module doc
+            every,
         )
     )
     big = ensure_trace("reader_1g.jsonl", lambda p: write_until(p, 1 << 30, growth=2048, episode=40))
-    plans.append(("1 GB", big, 187_000, INDEX_ONLY))
+    plans.append(("1 GB", big, 187_000, every))
     return plans
 
 
@@ -132,16 +144,19 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             )
             argv = commands(path, steps, out_dir)
             for command in wanted:
-                got = measure(argv[command])
+                got = measure(argv[command], limit=COMMAND_LIMIT)
                 cpu_of[(label, command)] = got["cpu"]
                 ratio = got["cpu"] / base["cpu"] if base["cpu"] else None
                 failed = f" (exit {got['rc']})" if got["rc"] not in (0, 1) else ""
+                if got["timed_out"]:
+                    failed = f" (STOPPED after {COMMAND_LIMIT:.0f} s: the value is a lower bound)"
                 rows.append(
                     {
                         "name": f"{name} {command} (CPU; wall {got['wall']:.2f} s){failed}",
                         "value": round(got["cpu"], 3),
                         "unit": "s",
-                        "goal": f"<= {GOALS[command]}x orjson pass",
+                        "goal": f"<= {GOALS[command]}x orjson pass"
+                        + ("" if label in GOAL_SIZES else " at 100k/1 GB; info here (interpreter start dominates)"),
                         "baseline": round(base["cpu"], 3),
                         "ratio": f"{ratio:.2f}" if ratio is not None else None,
                     }
