@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentdbg.analysis.calls import RunFacts
+from agentdbg.analysis.calls import RunFacts, gc_paused
 from agentdbg.analysis.detectors import DETECTORS
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.errors import UnknownPatternError
@@ -42,9 +42,10 @@ def diagnose_facts(facts: RunFacts, options: DiagnoseOptions | None = None) -> l
     options = options or DiagnoseOptions()
     check_patterns(options.patterns)
     findings: list[Finding] = []
-    for name, detect in DETECTORS.items():
-        if options.patterns is None or name in options.patterns:
-            findings.extend(detect(facts, options))
+    with gc_paused():  # detectors make no cycles; a full collection re-walks every view of the run
+        for name, detect in DETECTORS.items():
+            if options.patterns is None or name in options.patterns:
+                findings.extend(detect(facts, options))
     findings.sort(key=lambda finding: (finding.step, -finding.rank, finding.pattern))
     return findings
 

@@ -41,14 +41,30 @@ def stem(word: str) -> str:
     return word
 
 
+def _term_of(raw: str) -> str:
+    """The content term of one raw word, or ``""`` when it is not one (too short, a stopword, a small number)."""
+    word = raw.lower()
+    if len(word) < 2 or word in STOPWORDS or word.isdigit() and len(word) < 3:
+        return ""
+    return stem(word)
+
+
+_TERM_OF: dict[str, str] = {}  # raw word -> term ("" for none): runs repeat a small vocabulary
+_MAX_WORDS = 200_000
+
+
 def terms(text: str) -> list[str]:
     """Content terms of ``text``: split on case and punctuation, lower-cased, stopwords dropped, stemmed."""
+    known = _TERM_OF
+    if len(known) > _MAX_WORDS:  # bound the memo on texts with an unbounded vocabulary (ids, hashes)
+        known.clear()
     words = []
     for raw in _WORD.findall(text or ""):
-        word = raw.lower()
-        if len(word) < 2 or word in STOPWORDS or word.isdigit() and len(word) < 3:
-            continue
-        words.append(stem(word))
+        term = known.get(raw)
+        if term is None:
+            term = known[raw] = _term_of(raw)
+        if term:
+            words.append(term)
     return words
 
 

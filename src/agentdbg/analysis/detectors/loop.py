@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+from collections import Counter
 from typing import Any
 
 from agentdbg.analysis.calls import RunFacts, ToolEvent
@@ -22,14 +24,23 @@ def _near_value(a: Any, b: Any) -> bool:
         shorter = min(len(a), len(b))
         if shorter < 12:
             return False
-        matcher = difflib.SequenceMatcher(None, a.lower(), b.lower())
-        # the cheap upper bounds first: most different strings are ruled out without the full match
-        return (
-            matcher.real_quick_ratio() >= NEAR_EQUAL
-            and matcher.quick_ratio() >= NEAR_EQUAL
-            and matcher.ratio() >= NEAR_EQUAL
-        )
+        lower_a, lower_b = a.lower(), b.lower()
+        # the cheap upper bounds first (difflib's real_quick_ratio and quick_ratio, from lengths and cached
+        # letter counts): most different strings are ruled out before a matcher indexes the second string
+        length = len(lower_a) + len(lower_b)
+        if 2.0 * min(len(lower_a), len(lower_b)) / length < NEAR_EQUAL:
+            return False
+        shared = (_letters(lower_a) & _letters(lower_b)).total()
+        if 2.0 * shared / length < NEAR_EQUAL:
+            return False
+        return difflib.SequenceMatcher(None, lower_a, lower_b).ratio() >= NEAR_EQUAL
     return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _letters(text: str) -> Counter[str]:
+    """How often each character occurs in ``text`` (consecutive calls compare each argument twice)."""
+    return Counter(text)
 
 
 def near_equal(first: ToolEvent, second: ToolEvent) -> bool:

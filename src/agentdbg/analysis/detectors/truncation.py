@@ -30,10 +30,11 @@ def _conversations(facts: RunFacts) -> list[list[tuple[Span, LLMView]]]:
     return list(groups.values())
 
 
-def _compare(before: tuple[Span, LLMView], after: tuple[Span, LLMView]) -> Finding | None:
+def _compare(
+    before: tuple[Span, LLMView], after: tuple[Span, LLMView], old: list[str], new: set[str]
+) -> Finding | None:
+    """``old``: the message keys of ``before``'s prompt in order; ``new``: those of ``after``'s."""
     (before_span, before_view), (after_span, after_view) = before, after
-    old = [message_key(m) for m in before_view.prompt]
-    new = set(message_key(m) for m in after_view.prompt)
     shared_turns = {
         key for key, m in zip(old, before_view.prompt, strict=True) if m.role not in ("system", "developer")
     } & new
@@ -82,8 +83,11 @@ def _compare(before: tuple[Span, LLMView], after: tuple[Span, LLMView]) -> Findi
 def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
     findings = []
     for conversation in _conversations(facts):
+        keys = None  # each prompt's keys are made once, used as "after" and then as "before"
         for before, after in pairwise(conversation):
-            finding = _compare(before, after)
+            old = keys if keys is not None else [message_key(m) for m in before[1].prompt]
+            keys = [message_key(m) for m in after[1].prompt]
+            finding = _compare(before, after, old, set(keys))
             if finding is not None:
                 findings.append(finding)
     return findings

@@ -24,30 +24,49 @@ _LOOKUP = re.compile(
 )
 
 
-def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, set[str], set[str]]]:
+class _Around:
+    """The tools called in a user turn before (or after) one call: membership by first/last position, O(1)."""
+
+    __slots__ = ("after", "bound", "places")
+
+    def __init__(self, places: dict[str, int], bound: int, after: bool) -> None:
+        self.places, self.bound, self.after = places, bound, after
+
+    def __contains__(self, name: object) -> bool:
+        place = self.places.get(name) if isinstance(name, str) else None
+        if place is None:
+            return False
+        return place > self.bound if self.after else place < self.bound
+
+
+def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, _Around, _Around]]:
     """Calls to judge, with the tools called before and after them in the same user turn.
 
     A read-only lookup followed by other calls is skipped: agents gather facts first as a matter of course.
+    Each turn is grouped once and each name's first and last position kept (slicing the turn's names per
+    call was quadratic in the length of a turn).
     """
     asked = [event for event in events if event.llm_span is not None and event.user_request]
-    turns: dict[int, list[ToolEvent]] = {}  # grouped once: per-event regrouping was quadratic
+    first: dict[int, dict[str, int]] = {}  # per turn: each tool name's first and last position in it
+    last: dict[int, dict[str, int]] = {}
+    position: list[int] = []
+    size: dict[int, int] = {}
     for event in asked:
-        turns.setdefault(event.user_turn, []).append(event)
-    names = {turn: [other.name for other in group] for turn, group in turns.items()}
-    position_of = {id(event): at for group in turns.values() for at, event in enumerate(group)}
+        at = size.get(event.user_turn, 0)
+        size[event.user_turn] = at + 1
+        position.append(at)
+        first.setdefault(event.user_turn, {}).setdefault(event.name, at)
+        last.setdefault(event.user_turn, {})[event.name] = at
     out = []
-    for event in asked:
-        turn_names = names[event.user_turn]
-        position = position_of[id(event)]
-        before = set(turn_names[:position])
-        after = set(turn_names[position + 1 :])
-        if _LOOKUP.match(event.name) and after:
+    for event, at in zip(asked, position, strict=True):
+        turn = event.user_turn
+        if _LOOKUP.match(event.name) and at < size[turn] - 1:
             continue
-        out.append((event, before, after))
+        out.append((event, _Around(first[turn], at, False), _Around(last[turn], at, True)))
     return out
 
 
-def _selection(event: ToolEvent, turn_calls: set[str], later_calls: set[str]) -> Finding | None:
+def _selection(event: ToolEvent, turn_calls: _Around, later_calls: _Around) -> Finding | None:
     if len(event.offered) < 2:
         return None
     request_terms = term_set(event.user_request)
