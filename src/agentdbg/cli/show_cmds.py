@@ -151,22 +151,8 @@ def validate(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of trace file lines (header, span_start, span_end, span)."""
-    from agentdbg.model.records import SCHEMA_VERSION, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+    """Print the JSON Schema of trace file lines (header, span_start, span_end, span), generated from the models."""
+    from agentdbg.model.json_schema import trace_line_schema
 
-    defs: dict[str, Any] = {}
-    for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord):
-        schema = model.model_json_schema()
-        defs.update(schema.pop("$defs", {}))  # its '#/$defs/Usage' refs resolve against the root
-        defs[model.__name__] = schema
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"agentdbg trace line (schema version {SCHEMA_VERSION}; version 1 files are read too)",
-        "description": "Each line of a trace file is one of these records; the first is the header.",
-        "oneOf": [
-            {"$ref": f"#/$defs/{model.__name__}"}
-            for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord)
-        ],
-        "$defs": defs,
-    }
+    document = trace_line_schema()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -21,7 +21,9 @@ Origin = Literal["recorded", "patched", "cached", "live"]
 ORIGINS: tuple[str, ...] = get_args(Origin)
 Status = Literal["ok", "error", "incomplete"]  # derived per step (``Span.status``), never stored
 STATUSES: tuple[str, ...] = get_args(Status)
-RECORD_TYPES: tuple[str, ...] = ("trace", "span_start", "span_end", "span")
+DEFAULT_KIND: SpanKind = "custom"
+# Fields holding a step's payloads: the index skips them as raw bytes and loads them on demand.
+PAYLOAD_FIELDS: tuple[str, ...] = ("input", "output")
 
 
 class _Open(BaseModel):
@@ -76,7 +78,7 @@ class SpanStartRecord(_Open):
     type: Literal["span_start"] = "span_start"
     id: str
     parent_id: str | None = None
-    kind: SpanKind = "custom"
+    kind: SpanKind = DEFAULT_KIND
     name: str = ""
     started_at: float | None = Field(default=None, description="Unix time in seconds.")
     input: Any = None
@@ -104,3 +106,27 @@ class SpanRecord(SpanStartRecord):
     output: Any = None
     error: ErrorInfo | None = None
     usage: Usage | None = None
+
+
+class RequestRef(_Open):
+    """Schema 2: this llm request extends the request of an earlier span; readers rebuild it whole."""
+
+    # Readers consume it before validation (store/compact.py), so no record model holds it; the
+    # index's fast path and the JSON Schema take it from START_EXTENSIONS.
+
+    base: str = Field(description="Id of an earlier llm span whose request this one extends.")
+    keys: dict[str, int] = Field(
+        description="Request key -> N: the base's first N items, then the list written here; -1: the base's value."
+    )
+
+
+# Optional fields a span start (``span_start`` or ``span``) may carry that readers consume before
+# validation: name -> model of the value.
+START_EXTENSIONS: dict[str, type[BaseModel]] = {"request_ref": RequestRef}
+
+# Every record type by its ``type`` tag (taken from each model's ``type`` default).
+RECORD_MODELS: dict[str, type[_Open]] = {
+    model.model_fields["type"].default: model
+    for model in (TraceHeader, SpanStartRecord, SpanEndRecord, SpanRecord)
+}
+RECORD_TYPES: tuple[str, ...] = tuple(RECORD_MODELS)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentdbg.model.records import ErrorInfo, Origin, SpanKind, Status, Usage
+from agentdbg.model.records import DEFAULT_KIND, ErrorInfo, Origin, SpanKind, Status, Usage
 
 if TYPE_CHECKING:
     from agentdbg.model.views import LLMView, ToolView
@@ -84,7 +84,7 @@ class Span(BaseModel):
 
     id: str
     parent_id: str | None = None
-    kind: SpanKind = "custom"
+    kind: SpanKind = DEFAULT_KIND
     name: str = ""
     step: int = 0
     started_at: float | None = None

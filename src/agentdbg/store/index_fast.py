@@ -22,59 +22,22 @@ from typing import Any
 import msgspec
 import orjson
 
-from agentdbg.model.records import ORIGINS, SPAN_KINDS, Usage
+from agentdbg.model.records import ORIGINS, SPAN_KINDS, START_EXTENSIONS, Usage
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY
+from agentdbg.store.record_structs import SpanEndLine, SpanLine, SpanStartLine
 
 _NAN = math.nan
 _LOW, _HIGH = -(1 << 63), 1 << 63
 _KINDS = frozenset(SPAN_KINDS)
 _ORIGINS = frozenset(ORIGINS)
 _USAGE_KEYS = tuple(Usage.model_fields)
-_EMPTY: dict[str, Any] = {}
 _NUMBERS = (float, int)
-_UNSET: Any = msgspec.UNSET
-_NO_RAW = msgspec.Raw(b"")
 
 
-class _Start(msgspec.Struct, tag_field="type", tag="span_start", forbid_unknown_fields=True):
-    id: Any = _UNSET
-    parent_id: Any = None
-    kind: Any = "custom"
-    name: Any = ""
-    started_at: Any = None
-    input: msgspec.Raw = _NO_RAW
-    attributes: Any = _EMPTY
-    origin: Any = None
-    request_ref: Any = None
-
-
-class _End(msgspec.Struct, tag_field="type", tag="span_end", forbid_unknown_fields=True):
-    id: Any = _UNSET
-    ended_at: Any = None
-    output: msgspec.Raw = _NO_RAW
-    error: Any = None
-    usage: Any = None
-    attributes: Any = _EMPTY
-
-
-class _Span(msgspec.Struct, tag_field="type", tag="span", forbid_unknown_fields=True):
-    id: Any = _UNSET
-    parent_id: Any = None
-    kind: Any = "custom"
-    name: Any = ""
-    started_at: Any = None
-    input: msgspec.Raw = _NO_RAW
-    attributes: Any = _EMPTY
-    origin: Any = None
-    request_ref: Any = None
-    ended_at: Any = None
-    output: msgspec.Raw = _NO_RAW
-    error: Any = None
-    usage: Any = None
-
-
-assert COMPACT_KEY == "request_ref"  # the struct field names the compact key
+# The structs are built from the record models (store/record_structs.py): the same fields, tags and defaults.
+_Start, _End, _Span = SpanStartLine, SpanEndLine, SpanLine
+assert COMPACT_KEY in START_EXTENSIONS  # the struct field names the compact key
 _decode = msgspec.json.Decoder(_Start | _End | _Span).decode
 _NOT_PLAIN = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
@@ -269,6 +232,7 @@ def fast_lines(
             capacity = state.grow()
         if base_position is not None:
             bases[position] = base_position
+            state.note_ref(position, ref["keys"])  # for index_refs: one request rebuilt without its chain
         if origin is not None:
             state.origins[position] = origin
         if parent_position is None:

@@ -22,6 +22,7 @@ from agentdbg.errors import TraceReadError
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import (
     ORIGINS,
+    RECORD_MODELS,
     SCHEMA_VERSION,
     SPAN_KINDS,
     SpanEndRecord,
@@ -34,12 +35,7 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.store import compact
 
-_RECORD_TYPES: dict[str, type[Any]] = {
-    "trace": TraceHeader,
-    "span_start": SpanStartRecord,
-    "span_end": SpanEndRecord,
-    "span": SpanRecord,
-}
+_RECORD_TYPES: dict[str, type[Any]] = RECORD_MODELS  # by "type" tag, from model/records.py
 
 
 _SPAN_KINDS = frozenset(SPAN_KINDS)
