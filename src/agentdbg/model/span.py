@@ -33,12 +33,35 @@ def model_of(attributes: dict[str, Any], kind: str, given: Any) -> str | None:
     return str(model) if model is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class StepSummary:
+class StepTimes:
+    """``address`` and ``duration`` of a step, for the types that carry ``step``, ``started_at``, ``ended_at``."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        step: int
+        started_at: float | None
+        ended_at: float | None
+
+    @property
+    def address(self) -> str:
+        """The ``step-N`` address users type."""
+        return f"step-{self.step}"
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, or ``None`` if either is unknown."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+
+@dataclass(slots=True)
+class StepSummary(StepTimes):
     """The small fields of one step: enough for a tree row, a listing or a diff key.
 
     The one summary type: ``Span.summary()`` makes it from a whole span and
-    ``TraceIndex.summary(i)`` from the offset index without parsing payloads.
+    ``TraceIndex.summary(i)`` from the offset index without parsing payloads; the TUI's
+    ``StepRow`` extends it with the step's place in the tree.
     """
 
     step: int
@@ -59,21 +82,11 @@ class StepSummary:
     origin: str | None = None
 
     @property
-    def address(self) -> str:
-        return f"step-{self.step}"
-
-    @property
-    def duration(self) -> float | None:
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return max(0.0, self.ended_at - self.started_at)
-
-    @property
     def has_usage(self) -> bool:
         return self.input_tokens is not None or self.output_tokens is not None
 
 
-class Span(BaseModel):
+class Span(StepTimes, BaseModel):
     """One step: an LLM call, a tool call, a retrieval, an agent grouping or a custom step.
 
     ``step`` is the 1-based position in start order (``step-N`` everywhere);
@@ -101,11 +114,6 @@ class Span(BaseModel):
     children: list[str] = Field(default_factory=list)
 
     @property
-    def address(self) -> str:
-        """The ``step-N`` address users type."""
-        return f"step-{self.step}"
-
-    @property
     def status(self) -> Status:
         """``error`` if it failed, ``incomplete`` if it never ended, else ``ok``."""
         if self.error is not None:
@@ -113,13 +121,6 @@ class Span(BaseModel):
         if not self.ended:
             return "incomplete"
         return "ok"
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds from start to end, or ``None`` if either is unknown."""
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return max(0.0, self.ended_at - self.started_at)
 
     @property
     def input_tokens(self) -> int | None:
