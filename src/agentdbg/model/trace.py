@@ -33,6 +33,7 @@ class StepStore(Protocol):
     def find(self, address: str | int) -> int: ...
     def children(self, position: int) -> list[int]: ...
     def totals(self) -> dict[str, Any]: ...
+    def positions_of_kind(self, kind: str) -> list[int]: ...
 
     @property
     def roots(self) -> list[int]: ...
@@ -164,7 +165,7 @@ class Trace(BaseModel):
     def spans_of_kind(self, kind: str) -> Sequence[Span]:
         """The spans of one kind in start order (read on demand for a lazy trace)."""
         if self._store is not None:
-            return LazySpans(self._store, [s.step - 1 for s in self.summaries() if s.kind == kind])
+            return LazySpans(self._store, self._store.positions_of_kind(kind))
         return [span for span in self.spans if span.kind == kind]
 
     def children_of(self, span: Span) -> list[Span]:

@@ -47,6 +47,7 @@ from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.model.trace import step_number
 from agentdbg.store import compact
+from agentdbg.store.index_refs import rebuild_request
 from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
 
@@ -298,6 +299,11 @@ class TraceIndex:
         valid = f"step-1 … step-{len(state.ids)}" if state.ids else "none: the trace has no steps"
         raise StepNotFoundError(f"no step {address!r} in {self.source}; valid steps: {valid}")
 
+    def positions_of_kind(self, kind: str) -> list[int]:
+        """Positions of the spans of one kind, in start order (no summary built)."""
+        kinds = self._state.kinds
+        return [position for position in range(len(self)) if kinds[position] == kind]
+
     def totals(self) -> dict[str, Any]:
         """Same figures as ``Trace.totals()``, from the small fields only."""
         s = self._state
@@ -361,8 +367,8 @@ class TraceIndex:
         start = self._record(s.start_off[position], s.start_len[position])
         cost = s.start_len[position]
         problem: str | None = None
-        if compact.COMPACT_KEY in start:
-            _, problem = compact.expand_record(start, self._base_parts)
+        if compact.COMPACT_KEY in start and not rebuild_request(s, position, start, self._start_record):
+            _, problem = compact.expand_record(start, self._base_parts)  # the exact path over the whole chain
         builder = TraceBuilder(self.source)
         span = builder.feed_record(s.lines[position], start)
         if span is None:
@@ -378,6 +384,9 @@ class TraceIndex:
         if problem is not None:
             span.attributes = {**span.attributes, "replayable": False}
         return span, cost
+
+    def _start_record(self, position: int) -> dict[str, Any]:
+        return self._record(self._state.start_off[position], self._state.start_len[position])
 
     def _base_parts(self, span_id: str) -> compact.Parts | None:
         """The expanded request parts of an earlier llm span (resolving its own base chain)."""

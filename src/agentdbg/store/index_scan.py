@@ -81,6 +81,8 @@ class ScanState:
         self.broken: set[int] = (
             set()
         )  # compact requests whose base is missing (or broken itself)  # compact llm request -> position of the span it extends
+        self.ref_keys: dict[int, dict[str, int]] = {}  # a linked compact request -> its plain 'keys' (index_refs)
+        self._keys_seen: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
         self._strings: dict[str, str] = {}
 
     def grow(self, extra: int = 4096) -> int:
@@ -93,6 +95,16 @@ class ScanState:
         self.end_off.extend(array("q", [-1]) * extra)
         self.end_len.extend(array("q", [0]) * extra)
         return len(self.flags)
+
+    def note_ref(self, position: int, keys: Any) -> None:
+        """Keep the ``keys`` of the linked compact request at ``position`` for ``index_refs``, if plain
+        (str keys naming int counts); interned, since most requests' keys are alike."""
+        if type(keys) is not dict:
+            return
+        for key, how in keys.items():
+            if type(key) is not str or type(how) is not int:
+                return
+        self.ref_keys[position] = self._keys_seen.setdefault(tuple(keys.items()), keys)
 
     def problem(
         self, line: int, message: str, field: str | None = None, severity: Severity = "error"
@@ -332,6 +344,7 @@ def _line(
         state.problem(number, f"expected a JSON object, got {type(data).__name__}")
         return True
     ref_broken = False
+    ref = data.get(COMPACT_KEY)
     if COMPACT_KEY in data:  # checked before the record itself, as the reader does
         message = state.ref_problem(data)
         if message is not None:
@@ -356,7 +369,9 @@ def _line(
         if position is not None:
             changed.append(position)
     else:
-        state.add_start(kind, number, data, offset, len(raw), ref_broken)
+        position = state.add_start(kind, number, data, offset, len(raw), ref_broken)
+        if position is not None and position in state.bases and type(ref) is dict:
+            state.note_ref(position, ref.get("keys"))
     return True
 
 
