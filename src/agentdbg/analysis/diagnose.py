@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from agentdbg.analysis.calls import RunFacts, gc_paused
+from collections.abc import Callable
+
+from agentdbg.analysis.calls import RunFacts, gc_paused, llm_view
 from agentdbg.analysis.detectors import DETECTORS
+from agentdbg.analysis.facts import RunContext, run_pass
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.errors import UnknownPatternError
+from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.model.views import LLMView
 
 
 def check_patterns(patterns: list[str] | None) -> None:
@@ -21,6 +26,9 @@ def check_patterns(patterns: list[str] | None) -> None:
 def diagnose(trace: Trace, options: DiagnoseOptions | None = None) -> list[Finding]:
     """Every failure pattern found in ``trace``, sorted by step, then by severity (errors first).
 
+    One pass over the steps: a lazily read trace (``store.read_indexed``) streams, each step parsed once
+    and dropped, so memory stays bounded by the largest step plus small per-step facts.
+
     Args:
         trace: a loaded trace (``agentdbg.open_trace``).
         options: detector settings; defaults when ``None``.
@@ -31,21 +39,32 @@ def diagnose(trace: Trace, options: DiagnoseOptions | None = None) -> list[Findi
     Raises:
         UnknownPatternError: ``options.patterns`` names no detector.
     """
-    findings = diagnose_facts(RunFacts.of(trace), options)
-    for finding in findings:
-        finding.source = trace.source
-    return findings
+    return _diagnose(trace, options, llm_view)
 
 
 def diagnose_facts(facts: RunFacts, options: DiagnoseOptions | None = None) -> list[Finding]:
     """``diagnose`` on precomputed ``RunFacts`` (search and verify reuse the views they already built)."""
+    return _diagnose(facts.trace, options, lambda span: facts.views.get(span.id))
+
+
+def _diagnose(
+    trace: Trace, options: DiagnoseOptions | None, view_of: Callable[[Span], LLMView | None]
+) -> list[Finding]:
     options = options or DiagnoseOptions()
     check_patterns(options.patterns)
+    context = RunContext(trace, options, view_of, {problem.line for problem in trace.problems})
+    detectors = [
+        make(context)
+        for name, make in DETECTORS.items()
+        if options.patterns is None or name in options.patterns
+    ]
+    facts = run_pass(context, detectors)
     findings: list[Finding] = []
-    with gc_paused():  # detectors make no cycles; a full collection re-walks every view of the run
-        for name, detect in DETECTORS.items():
-            if options.patterns is None or name in options.patterns:
-                findings.extend(detect(facts, options))
+    with gc_paused():  # detectors make no cycles; a full collection would re-walk the run's facts
+        for detector in detectors:
+            findings.extend(detector.finish(facts))
+    for finding in findings:
+        finding.source = trace.source
     findings.sort(key=lambda finding: (finding.step, -finding.rank, finding.pattern))
     return findings
 

@@ -1,10 +1,10 @@
-"""One small module per failure pattern; each exposes ``detect(facts, options) -> list[Finding]``."""
+"""One small module per failure pattern; each exposes a ``Detector(context)`` that sees every step once
+(``step(span, view)``) and reports at the end (``finish(facts) -> list[Finding]``): see ``analysis/facts.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from agentdbg.analysis.calls import RunFacts
 from agentdbg.analysis.detectors import (
     context,
     errors,
@@ -15,19 +15,19 @@ from agentdbg.analysis.detectors import (
     unknown_tool,
     wrong_tool,
 )
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import RunContext, StepDetector
 
-Detector = Callable[[RunFacts, DiagnoseOptions], list[Finding]]
+DetectorFactory = Callable[[RunContext], StepDetector]
 
-DETECTORS: dict[str, Detector] = {
-    "loop": loop.detect,
-    "schema": schema.detect,
-    "unknown-tool": unknown_tool.detect,
-    "wrong-tool": wrong_tool.detect,
-    "context": context.detect,
-    "truncation": truncation.detect,
-    "retrieval": retrieval.detect,
-    "error": errors.detect,
+DETECTORS: dict[str, DetectorFactory] = {
+    "loop": loop.Detector,
+    "schema": schema.Detector,
+    "unknown-tool": unknown_tool.Detector,
+    "wrong-tool": wrong_tool.Detector,
+    "context": context.Detector,
+    "truncation": truncation.Detector,
+    "retrieval": retrieval.Detector,
+    "error": errors.Detector,
 }
 
-__all__ = ["DETECTORS", "Detector"]
+__all__ = ["DETECTORS", "DetectorFactory"]

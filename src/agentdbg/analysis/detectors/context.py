@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from agentdbg.analysis.calls import RunFacts
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.findings import Finding
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.views import LLMView
@@ -63,10 +63,21 @@ def _finish_reason(span: Span, view: LLMView) -> str | None:
     return str(reason) if isinstance(reason, str) and reason else None
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings: list[Finding] = []
-    pressure_seen = False
-    for span, view in facts.llm_steps():
+class Detector:
+    """Each llm step's input against its model's window; pressure is reported once, at the first step."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.options = context.options
+        self.pressure_seen = False
+        self.findings: list[Finding] = []
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        return self.findings
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is None:
+            return
+        findings, options = self.findings, self.options
         window = context_window(view.model, options.windows)
         tokens, estimated = input_tokens(span, view)
         if is_overflow_error(span.error):
@@ -95,9 +106,9 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
                     },
                 )
             )
-            continue
-        if window and tokens is not None and not pressure_seen and tokens >= options.pressure_ratio * window:
-            pressure_seen = True
+            return
+        if window and tokens is not None and not self.pressure_seen and tokens >= options.pressure_ratio * window:
+            self.pressure_seen = True
             share = tokens / window
             findings.append(
                 Finding(
@@ -134,4 +145,3 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
                     details={"finish_reason": reason},
                 )
             )
-    return findings

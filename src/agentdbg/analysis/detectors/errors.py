@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
-from agentdbg.analysis.calls import RunFacts, tool_view
+from agentdbg.analysis.calls import tool_view
 from agentdbg.analysis.detectors.context import is_overflow_error
+from agentdbg.analysis.facts import PassFacts, RunContext, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call
 from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 _MAX_STEPS = re.compile(
     r"max(imum)?[ _-]?(steps|turns|iterations)|recursion limit|step limit|too many (steps|turns|iterations)",
@@ -20,8 +22,7 @@ _LIMIT_KEYS = ("max_steps", "max_turns", "max_iterations", "step_limit")
 _RETRYABLE = {408, 409, 429, 500, 502, 503, 504, 529}
 
 
-def _api_fix(span: Span) -> str:
-    status = span.error.status_code if span.error else None
+def _api_fix(status: int | None) -> str:
     if status in (401, 403):
         return "Check the API key and its permissions (the key itself is never stored in the trace)."
     if status in _RETRYABLE:
@@ -31,46 +32,42 @@ def _api_fix(span: Span) -> str:
     return "Handle API failures in the agent loop (retry, fall back, or stop with a clear message)."
 
 
-def stale_spans(facts: RunFacts) -> set[str]:
+def stale_spans(context: RunContext) -> set[str]:
     """In a fork, recorded spans that enclose re-run steps: their end (output, error) is the original run's."""
-    if facts.trace.header.fork_of is None:
+    if context.header.fork_of is None:
         return set()
     stale: set[str] = set()
-    by_id = facts.trace.by_id
-    for span in facts.trace.spans:
-        if span.origin in (None, "recorded"):
+    for _, parent_id, origin, _ in context.tree():
+        if origin in (None, "recorded"):
             continue
-        cursor = span.parent_id
-        while cursor is not None and cursor in by_id and cursor not in stale:
-            if by_id[cursor].origin in (None, "recorded"):
+        cursor = parent_id
+        while cursor is not None and cursor not in stale and (node := context.node(cursor)) is not None:
+            if node[1] in (None, "recorded"):
                 stale.add(cursor)
-            cursor = by_id[cursor].parent_id
+            cursor = node[0]
     return stale
 
 
-def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
+def _api_error(span: StepRef, recovered: bool) -> Finding:
     error = span.error
-    if error is None or is_overflow_error(error):  # overflow: reported by the context detector
-        return None
+    assert error is not None
     status = f" (HTTP {error.status_code})" if error.status_code else ""
-    if span.kind == "llm":
-        recovered = error.status_code in _RETRYABLE and any(
-            other.kind == "llm"
-            and other.step > span.step
-            and other.status == "ok"
-            and other.parent_id == span.parent_id
-            for other in trace_spans
-        )
-        return Finding(
-            severity="warning" if recovered else "error",
-            pattern="error",
-            step=span.step,
-            span_id=span.id,
-            title=f"API error{status}" + (", retried" if recovered else ""),
-            evidence=f"{error.type}: {snippet(error.message, 200)}{status}",
-            fix=_api_fix(span),
-            details={"kind": "api", "type": error.type, "status_code": error.status_code},
-        )
+    return Finding(
+        severity="warning" if recovered else "error",
+        pattern="error",
+        step=span.step,
+        span_id=span.id,
+        title=f"API error{status}" + (", retried" if recovered else ""),
+        evidence=f"{error.type}: {snippet(error.message, 200)}{status}",
+        fix=_api_fix(error.status_code),
+        details={"kind": "api", "type": error.type, "status_code": error.status_code},
+    )
+
+
+def _span_error(span: Span) -> Finding | None:
+    """The finding of a failed non-llm step (an llm step's waits for the steps after it: ``_api_error``)."""
+    error = span.error
+    assert error is not None
     if span.attributes.get(RUN_ERROR):
         return Finding(
             severity="error",
@@ -101,60 +98,45 @@ def _span_error(span: Span, trace_spans: list[Span]) -> Finding | None:
     )
 
 
-def _open_ancestors(facts: RunFacts, span: Span) -> list[str]:
+def _open_ancestors(context: RunContext, span: Span) -> list[str]:
     found: list[str] = []
     cursor = span.parent_id
-    while cursor is not None and cursor in facts.trace.by_id and len(found) < 50:
-        parent = facts.trace.by_id[cursor]
-        if not parent.ended:
-            found.append(parent.address)
-        cursor = parent.parent_id
+    while cursor is not None and len(found) < 50 and (node := context.node(cursor)) is not None:
+        if not node[2]:
+            found.append(node[3])
+        cursor = node[0]
     return found
 
 
-def _incomplete(facts: RunFacts) -> list[Finding]:
-    by_id = facts.trace.by_id
-    findings = []
-    for span in facts.trace.spans:
-        if span.ended or any(not by_id[child].ended for child in span.children if child in by_id):
-            continue  # ended, or an open parent of an open child: the child is where it stopped
-        parents = _open_ancestors(facts, span)
-        findings.append(
-            Finding(
-                severity="error",
-                pattern="error",
-                step=span.step,
-                span_id=span.id,
-                title=f"{span.kind} step never ended",
-                evidence=(
-                    f"{span.kind} {snippet(span.name, 60)!r} started but has no end record: the run crashed, was killed, "
-                    "or is still running" + (f" (open around it: {', '.join(parents)})" if parents else "")
-                ),
-                fix="Look at the last lines of the process log; run it again with the trace open (`agentdbg show -f`) to watch where it stops.",
-                details={"kind": "incomplete"},
-            )
-        )
-    return findings
-
-
-def _final_answer(facts: RunFacts, current: list[Span], options: DiagnoseOptions) -> Finding | None:
-    steps = facts.llm_steps()
-    if not steps:
-        return None
-    span, view = steps[-1]
-    limit = next(
-        (
-            facts.trace.header.metadata.get(key)
-            for key in _LIMIT_KEYS
-            if isinstance(facts.trace.header.metadata.get(key), int)
+def _incomplete(context: RunContext, span: Span) -> Finding | None:
+    for child in span.children:
+        node = context.node(child)
+        if node is not None and not node[2]:
+            return None  # an open parent of an open child: the child is where it stopped
+    parents = _open_ancestors(context, span)
+    return Finding(
+        severity="error",
+        pattern="error",
+        step=span.step,
+        span_id=span.id,
+        title=f"{span.kind} step never ended",
+        evidence=(
+            f"{span.kind} {snippet(span.name, 60)!r} started but has no end record: the run crashed, was killed, "
+            "or is still running" + (f" (open around it: {', '.join(parents)})" if parents else "")
         ),
-        None,
+        fix="Look at the last lines of the process log; run it again with the trace open (`agentdbg show -f`) to watch where it stops.",
+        details={"kind": "incomplete"},
     )
-    hit_limit = (limit is not None and len(steps) >= limit) or any(
-        other.error is not None and _MAX_STEPS.search(f"{other.error.type} {other.error.message}")
-        for other in current
-    )
-    declared = declared_final_tools(facts.trace.header.metadata, options.final_tools)
+
+
+def _final_answer(facts: PassFacts, max_steps_error: bool, options: DiagnoseOptions) -> Finding | None:
+    if facts.last_llm is None:
+        return None
+    span, view = facts.last_llm
+    metadata = facts.header.metadata
+    limit = next((metadata.get(key) for key in _LIMIT_KEYS if isinstance(metadata.get(key), int)), None)
+    hit_limit = (limit is not None and facts.llm_count >= limit) or max_steps_error
+    declared = declared_final_tools(metadata, options.final_tools)
     terminal = bool(view.tool_calls) and any(
         is_terminal_call(call.name, view.request, declared) for call in view.tool_calls
     )
@@ -192,27 +174,60 @@ def _final_answer(facts: RunFacts, current: list[Span], options: DiagnoseOptions
     )
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    stale = stale_spans(facts)
-    current = [span for span in facts.trace.spans if span.id not in stale]
-    findings = [finding for span in current if (finding := _span_error(span, facts.trace.spans))]
-    for event in facts.events:
-        if event.tool_span is None or event.tool_span.error is not None or not event.failed:
-            continue
-        findings.append(
-            Finding(
-                severity="warning",
-                pattern="error",
-                step=event.tool_span.step,
-                span_id=event.tool_span.id,
-                title=f"tool {event.name} returned an error",
-                evidence=snippet(event.result_text, 200),
-                fix="Make the error say what to change (argument, format, retry later); check the model recovers at the next step.",
-                details={"kind": "tool-result"},
+class Detector:
+    """Failed steps as they pass (an API error waits to see whether its agent's next call succeeded), open
+    steps, tool results that read as errors, and how the run ended."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.stale = stale_spans(context)
+        self.span_errors: list[Finding | StepRef] = []  # a StepRef: an llm API error, judged at the end
+        self.incomplete: list[Finding] = []
+        self.last_ok_llm: dict[str | None, int] = {}  # per agent: its latest llm step that succeeded
+        self.max_steps_error = False
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if span.kind == "llm" and span.status == "ok":
+            self.last_ok_llm[span.parent_id] = span.step
+        if span.id in self.stale:
+            return
+        error = span.error
+        if error is not None:
+            if _MAX_STEPS.search(f"{error.type} {error.message}"):
+                self.max_steps_error = True
+            if not is_overflow_error(error):  # overflow: reported by the context detector
+                if span.kind == "llm":
+                    self.span_errors.append(StepRef.of(span))
+                elif (finding := _span_error(span)) is not None:
+                    self.span_errors.append(finding)
+        if not span.ended and (finding := _incomplete(self.context, span)) is not None:
+            self.incomplete.append(finding)
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        findings = []
+        for item in self.span_errors:
+            if isinstance(item, StepRef):
+                assert item.error is not None
+                recovered = item.error.status_code in _RETRYABLE and self.last_ok_llm.get(item.parent_id, 0) > item.step
+                item = _api_error(item, recovered)
+            findings.append(item)
+        for event in facts.events:
+            if event.tool_span is None or event.tool_span.error is not None or not event.failed:
+                continue
+            findings.append(
+                Finding(
+                    severity="warning",
+                    pattern="error",
+                    step=event.tool_span.step,
+                    span_id=event.tool_span.id,
+                    title=f"tool {event.name} returned an error",
+                    evidence=snippet(event.result_snippet, 200),
+                    fix="Make the error say what to change (argument, format, retry later); check the model recovers at the next step.",
+                    details={"kind": "tool-result"},
+                )
             )
-        )
-    findings.extend(finding for finding in _incomplete(facts) if finding.span_id not in stale)
-    final = _final_answer(facts, current, options)
-    if final is not None:
-        findings.append(final)
-    return findings
+        findings.extend(self.incomplete)
+        final = _final_answer(facts, self.max_steps_error, self.context.options)
+        if final is not None:
+            findings.append(final)
+        return findings

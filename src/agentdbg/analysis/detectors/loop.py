@@ -7,9 +7,11 @@ import functools
 from collections import Counter
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts, ToolEvent
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import PassFacts, RunContext, ToolEvent
+from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet, term_set
+from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 NEAR_EQUAL = 0.9
 
@@ -58,8 +60,8 @@ def _same_turn(run: list[ToolEvent]) -> bool:
 
 
 def _results_identical(run: list[ToolEvent]) -> bool:
-    results = {event.result_text.strip() for event in run if event.tool_span is not None}
-    return len(results) == 1 and all(event.tool_span is not None for event in run)
+    results = {event.tool.result_digest for event in run if event.tool is not None}
+    return len(results) == 1 and all(event.tool is not None for event in run)
 
 
 def _repeat_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent]]:
@@ -105,12 +107,20 @@ def _steps(run: list[ToolEvent]) -> list[int]:
     return [event.step for event in run]
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    threshold = options.loop_threshold
-    findings: list[Finding] = []
-    for events in _by_agent(facts.events):
-        findings.extend(_detect_in(events, threshold))
-    return findings
+class Detector:
+    """Runs of near-equal calls in each agent's tool calls, once the run's calls are paired."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.threshold = context.options.loop_threshold
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        return None
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        findings: list[Finding] = []
+        for events in _by_agent(facts.events):
+            findings.extend(_detect_in(events, self.threshold))
+        return findings
 
 
 def _by_agent(events: list[ToolEvent]) -> list[list[ToolEvent]]:

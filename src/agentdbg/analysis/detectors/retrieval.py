@@ -7,15 +7,16 @@ relevance. No model and no network, so the score is explained term by term.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import RunFacts, tool_view
+from agentdbg.analysis.calls import last_user_text, tool_view
+from agentdbg.analysis.facts import PassFacts, RunContext, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
 from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 _RETRIEVAL_NAME = re.compile(
     r"search|retriev|lookup|look_up|knowledge|docs|rag|vector|fetch_doc|find_doc", re.IGNORECASE
@@ -88,19 +89,17 @@ def documents_of(result: Any) -> list[str]:
     return []
 
 
-def _candidates(facts: RunFacts) -> list[tuple[Span, str, Any]]:
-    """(step, query, result) for retrieval steps and search-like tool calls that ended."""
-    found = []
-    for span in facts.trace.spans:
-        if not span.ended or span.error is not None:
-            continue
-        if span.kind == "retrieval":
-            found.append((span, query_of(span.input), span.output))
-        elif span.kind == "tool" and _RETRIEVAL_NAME.search(span.name or ""):
-            tool = tool_view(span)
-            if tool is not None:
-                found.append((span, query_of(tool.arguments), tool.result))
-    return found
+def _candidate(span: Span) -> tuple[str, Any] | None:
+    """(query, result) of a retrieval step or a search-like tool call that ended without an error."""
+    if not span.ended or span.error is not None:
+        return None
+    if span.kind == "retrieval":
+        return query_of(span.input), span.output
+    if span.kind == "tool" and _RETRIEVAL_NAME.search(span.name or ""):
+        tool = tool_view(span)
+        if tool is not None:
+            return query_of(tool.arguments), tool.result
+    return None
 
 
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Za-z]*|[A-Z]{2,}[a-z]?)\b")
@@ -140,29 +139,12 @@ def _top_document(result: Any, documents: list[str]) -> tuple[str, float | None]
     return documents[0], None
 
 
-def _request_served(facts: RunFacts, span: Span) -> str:
-    """The user's request the retrieval served: as the next llm step of the same agent saw it (it reads the
-    results), else the latest one before it."""
-    steps, texts = facts.user_requests(span.parent_id)  # per agent, computed once per run
-    for at in range(bisect.bisect_right(steps, span.step), len(texts)):
-        if texts[at]:
-            return texts[at]
-    for at in range(bisect.bisect_left(steps, span.step) - 1, -1, -1):
-        if texts[at]:
-            return texts[at]
-    return ""
-
-
-def _lost_key_terms(
-    facts: RunFacts, span: Span, query: str, result: Any, documents: list[str]
-) -> Finding | None:
+def _lost_key_terms(span: StepRef, request: str, query: str, top: str, score: float | None) -> Finding | None:
     """The query dropped every name the user gave, and the top document mentions none of them either."""
-    request = _request_served(facts, span)
     names = key_terms(request)
     if not names or request.strip() == query.strip():
         return None
     query_terms = term_set(query)
-    top, score = _top_document(result, documents)
     top_terms = term_set(top)
     if any(name in query_terms or name in top_terms for name in names):
         return None
@@ -186,7 +168,7 @@ def _lost_key_terms(
     )
 
 
-def _low_overlap(span: Span, query: str, documents: list[str], options: DiagnoseOptions) -> Finding | None:
+def _low_overlap(span: StepRef, query: str, documents: list[str], options: DiagnoseOptions) -> Finding | None:
     """No document shares enough of the query's terms."""
     query_terms = sorted(set(terms(query)))
     if len(query_terms) < MIN_QUERY_TERMS:
@@ -221,19 +203,54 @@ def _low_overlap(span: Span, query: str, documents: list[str], options: Diagnose
     )
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings: list[Finding] = []
-    for span, query, result in _candidates(facts):
+class Detector:
+    """Each retrieval as it passes; one whose documents fit the query is judged against the user's request
+    once it is known: as the agent's next llm step saw it (it reads the results), else the latest before."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.options = context.options
+        self.findings: list[Finding] = []
+        self.latest: dict[str | None, str] = {}  # per agent: the last non-empty user text so far
+        self.waiting: dict[str | None, list[tuple[StepRef, str, str, float | None, str]]] = {}
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is not None:
+            request = last_user_text(view.prompt)
+            if request:
+                self.latest[span.parent_id] = request
+                for waiting in self.waiting.pop(span.parent_id, []):
+                    self._judge(waiting, request)
+            return
+        candidate = _candidate(span)
+        if candidate is None:
+            return
+        query, result = candidate
         documents = [
             doc
             for doc in documents_of(result)
             if len(terms(doc)) >= MIN_DOCUMENT_TERMS and not _EMPTY.match(doc)
         ]
         if not documents:
-            continue
-        finding = _low_overlap(span, query, documents, options) or _lost_key_terms(
-            facts, span, query, result, documents
-        )
+            return
+        ref = StepRef.of(span)
+        finding = _low_overlap(ref, query, documents, self.options)
         if finding is not None:
-            findings.append(finding)
-    return findings
+            self.findings.append(finding)
+            return
+        top, score = _top_document(result, documents)
+        before = self.latest.get(span.parent_id, "")
+        self.waiting.setdefault(span.parent_id, []).append((ref, query, top, score, before))
+
+    def _judge(self, waiting: tuple[StepRef, str, str, float | None, str], request: str) -> None:
+        ref, query, top, score, _ = waiting
+        finding = _lost_key_terms(ref, request, query, top, score)
+        if finding is not None:
+            self.findings.append(finding)
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        for group in self.waiting.values():  # no later llm step of the agent: the request before it
+            for waiting in group:
+                self._judge(waiting, waiting[4])
+        self.waiting.clear()
+        self.findings.sort(key=lambda finding: finding.step)
+        return self.findings

@@ -11,10 +11,12 @@ from jsonschema import exceptions as schema_exceptions
 from jsonschema import validators
 from referencing.exceptions import Unresolvable
 
-from agentdbg.analysis.calls import RunFacts
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.messages import ToolCallRef
+from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 _FIXES = {
     "required": "The model left out a required argument: say in the tool description when and how to fill it.",
@@ -106,9 +108,19 @@ def _finding(
     )
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings: list[Finding] = []
-    for span, view in facts.llm_steps():
+class Detector:
+    """Each llm step's tool calls against the schemas its own request offered (no state across steps)."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.findings: list[Finding] = []
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        return self.findings
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is None:
+            return
+        findings = self.findings
         specs = {spec.name: spec for spec in view.tools}
         strict = _strict_names(view.request)
         for call in view.tool_calls:
@@ -166,4 +178,3 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
                         {"undeclared": extra},
                     )
                 )
-    return findings

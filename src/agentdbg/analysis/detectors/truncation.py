@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
-
-from agentdbg.analysis.calls import RunFacts, canonical
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.calls import canonical
+from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
@@ -18,16 +17,6 @@ def message_key(message: Message) -> str:
     """What makes two messages the same message in two requests."""
     calls = ",".join(f"{call.name}:{canonical(call.arguments)}" for call in message.tool_calls)
     return f"{message.role}\x00{message.text.strip()}\x00{calls}\x00{message.tool_call_id or ''}"
-
-
-def _conversations(facts: RunFacts) -> list[list[tuple[Span, LLMView]]]:
-    """llm steps grouped by parent span: each agent (or sub-agent) has its own conversation."""
-    groups: dict[str | None, list[tuple[Span, LLMView]]] = {}
-    for span, view in facts.llm_steps():
-        if view.request.get("previous_response_id") or not view.replayable:
-            continue  # server-side history, or an imported step whose messages may be partial
-        groups.setdefault(span.parent_id, []).append((span, view))
-    return list(groups.values())
 
 
 def _compare(
@@ -80,14 +69,44 @@ def _compare(
     )
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings = []
-    for conversation in _conversations(facts):
-        keys = None  # each prompt's keys are made once, used as "after" and then as "before"
-        for before, after in pairwise(conversation):
-            old = keys if keys is not None else [message_key(m) for m in before[1].prompt]
-            keys = [message_key(m) for m in after[1].prompt]
-            finding = _compare(before, after, old, set(keys))
-            if finding is not None:
-                findings.append(finding)
-    return findings
+def _suspect(old: list[int], roles: list[str], new: set[int], new_roles: list[str]) -> bool:
+    """``_compare``'s test on hashes of the message keys: whether a finding is possible at all."""
+    if not any(role not in _SYSTEM and key in new for key, role in zip(old, roles, strict=True)):
+        return False
+    has_system = any(role in _SYSTEM for role in new_roles)
+    return any(key not in new and not (role in _SYSTEM and has_system) for key, role in zip(old, roles, strict=True))
+
+
+class Detector:
+    """Each conversation (llm steps under one parent span) compared step by step with its previous request.
+
+    Only the previous request's key hashes and roles are kept per conversation; when they suggest a
+    dropped message, the previous step is read again and compared by its full keys, so a finding is
+    always exact (a hash collision could only hide one, with odds of about 2**-60 per step).
+    """
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.previous: dict[str | None, tuple[int, list[int], list[str]]] = {}
+        self.findings: list[Finding] = []
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        return self.findings
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is None or view.request.get("previous_response_id") or not view.replayable:
+            return  # server-side history, or an imported step whose messages may be partial
+        keys = [message_key(m) for m in view.prompt]
+        hashes = [hash(key) for key in keys]
+        roles: list[str] = [m.role for m in view.prompt]
+        before = self.previous.get(span.parent_id)
+        self.previous[span.parent_id] = (span.step, hashes, roles)
+        if before is None or not _suspect(before[1], before[2], set(hashes), roles):
+            return
+        before_span, before_view = self.context.reread(before[0])
+        if before_view is None:
+            return
+        old = [message_key(m) for m in before_view.prompt]
+        finding = _compare((before_span, before_view), (span, view), old, set(keys))
+        if finding is not None:
+            self.findings.append(finding)

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import difflib
 
-from agentdbg.analysis.calls import RunFacts
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.findings import Finding
+from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings: list[Finding] = []
-    for span, view in facts.llm_steps():
+class Detector:
+    """Each llm step's calls against the tool names its own request offered (no state across steps)."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.findings: list[Finding] = []
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        return self.findings
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is None:
+            return
+        findings = self.findings
         offers_tools = "tools" in view.request or "functions" in view.request
-        if not offers_tools or not view.replayable or facts.damaged(span):
-            continue  # imported or partial request: what was offered is not known
+        if not offers_tools or not view.replayable or self.context.damaged(span):
+            return  # imported or partial request: what was offered is not known
         offered = [spec.name for spec in view.tools]
         for call in view.tool_calls:
             if call.name in offered:
@@ -40,4 +53,3 @@ def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
                     details={"tool": call.name, "offered": offered, "closest": close[0] if close else None},
                 )
             )
-    return findings

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agentdbg.analysis.calls import RunFacts, ToolEvent
-from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.facts import Offered, PassFacts, RunContext, ToolEvent
+from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet, term_set
-from agentdbg.model.messages import ToolSpec
+from agentdbg.model.span import Span
+from agentdbg.model.views import LLMView
 
 
-def _tool_terms(spec: ToolSpec) -> frozenset[str]:
+def _tool_terms(spec: Offered) -> frozenset[str]:
     return term_set(f"{spec.name} {spec.description}")
 
 
@@ -127,7 +128,7 @@ def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None
         span_id=event.llm_span.id,
         title=f"switched to an unrelated tool after {previous.name} failed",
         evidence=(
-            f"{previous.name} failed at step-{previous.step} ({snippet(previous.result_text or (previous.tool_span.error.message if previous.tool_span and previous.tool_span.error else ''), 80)}); "
+            f"{previous.name} failed at step-{previous.step} ({snippet(previous.result_snippet if previous.tool and previous.tool.has_result else (previous.tool_span.error.message if previous.tool_span and previous.tool_span.error else ''), 80)}); "
             f"the model then called {event.name}, which shares no word with {previous.name} or the user's request"
         ),
         fix=(
@@ -139,15 +140,24 @@ def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None
     )
 
 
-def detect(facts: RunFacts, options: DiagnoseOptions) -> list[Finding]:
-    findings = []
-    for event, before, after in _judged_calls(facts.events):
-        finding = _selection(event, before, after)
-        if finding is not None:
-            findings.append(finding)
-    flagged = {finding.step for finding in findings}
-    for previous, event in pairwise(facts.events):
-        finding = _switch_after_error(previous, event)
-        if finding is not None and finding.step not in flagged:
-            findings.append(finding)
-    return findings
+class Detector:
+    """Word overlap of each call with its user's request and the tools offered, once calls are paired."""
+
+    def __init__(self, context: RunContext) -> None:
+        return None
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        return None
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        findings = []
+        for event, before, after in _judged_calls(facts.events):
+            finding = _selection(event, before, after)
+            if finding is not None:
+                findings.append(finding)
+        flagged = {finding.step for finding in findings}
+        for previous, event in pairwise(facts.events):
+            finding = _switch_after_error(previous, event)
+            if finding is not None and finding.step not in flagged:
+                findings.append(finding)
+        return findings

@@ -1,0 +1,295 @@
+"""The facts the detectors share, gathered in one streamed pass over a run's steps.
+
+Each step is read once (a lazily read trace parses it from the file and drops it), its llm view is
+built once, and every detector sees it in step order (``StepDetector.step``), keeping only the compact
+facts it needs. What needs the whole run (tool calls paired with the steps that ran them, the last llm
+step) is assembled from compact records at the end (``PassFacts``), so memory is bounded by the largest
+step plus a few small records per step, not by the file, and the work by the number of steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from agentdbg.analysis.calls import canonical, gc_paused, last_user_text, tool_view, user_turns
+from agentdbg.analysis.findings import DiagnoseOptions, Finding
+from agentdbg.analysis.lexical import snippet
+from agentdbg.model.records import ErrorInfo, TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.model.trace import LazySpans, Trace
+from agentdbg.model.views import LLMView
+
+_ERROR_PREFIXES = ("error", "exception", "traceback", "failed", "failure")
+RESULT_SNIPPET = 200  # the longest snippet of a tool result a finding quotes
+
+
+@dataclass(frozen=True, slots=True)
+class StepRef:
+    """What a finding needs of a step once its payload is gone."""
+
+    step: int
+    id: str
+    parent_id: str | None
+    error: ErrorInfo | None = None
+
+    @classmethod
+    def of(cls, span: Span) -> StepRef:
+        return cls(span.step, span.id, span.parent_id, span.error)
+
+
+class Offered(NamedTuple):
+    """A tool the request offered, as the lexical detectors read it."""
+
+    name: str
+    description: str
+
+
+def digest(text: str) -> bytes:
+    """A 16-byte digest of ``text``: equal texts compared without keeping them."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class ToolRun:
+    """A tool step, compact: the name and call id it ran under, its arguments, how it ended."""
+
+    ref: StepRef
+    name: str
+    call_id: str | None
+    arguments: Any
+    failed: bool
+    result_digest: bytes  # of the stripped result text ("" when it never ended)
+    result_snippet: str  # snippet of the result text, kept only when it failed
+    has_result: bool  # the result text is not empty
+
+
+@dataclass(slots=True)
+class ToolEvent:
+    """One tool call: who asked (``llm_span``), what ran (``tool``), with which arguments."""
+
+    name: str
+    arguments: Any
+    llm_span: StepRef | None = None
+    tool: ToolRun | None = None
+    offered: tuple[Offered, ...] = ()
+    user_request: str = ""
+    user_turn: int = 0
+
+    @property
+    def tool_span(self) -> StepRef | None:
+        return self.tool.ref if self.tool is not None else None
+
+    @property
+    def step(self) -> int:
+        """The step to point at: the tool step when it ran, else the llm step that asked."""
+        span = self.tool_span or self.llm_span
+        return span.step if span else 0
+
+    @property
+    def span_id(self) -> str | None:
+        span = self.tool_span or self.llm_span
+        return span.id if span else None
+
+    @property
+    def failed(self) -> bool:
+        """The tool raised, or its result reads as an error."""
+        return self.tool is not None and self.tool.failed
+
+    @property
+    def result_snippet(self) -> str:
+        return self.tool.result_snippet if self.tool is not None else ""
+
+    def canonical_arguments(self) -> str:
+        return canonical(self.arguments)
+
+
+@dataclass(slots=True)
+class _LlmCalls:
+    ref: StepRef
+    calls: list[tuple[str, str | None, Any]]  # (name, call id, arguments)
+    offered: tuple[Offered, ...]
+    user_request: str
+    user_turn: int
+
+
+@dataclass
+class PassFacts:
+    """What the whole-run detectors read once the pass is over."""
+
+    header: TraceHeader
+    events: list[ToolEvent]
+    llm_count: int
+    last_llm: tuple[Span, LLMView] | None
+
+
+class StepDetector(Protocol):
+    """One detector: sees every step in order, then reports."""
+
+    def step(self, span: Span, view: LLMView | None) -> None: ...
+
+    def finish(self, facts: PassFacts) -> list[Finding]: ...
+
+
+@dataclass
+class RunContext:
+    """What detectors know before the pass: the header, the reader's problems, how to look steps up."""
+
+    trace: Trace
+    options: DiagnoseOptions
+    view_of: Callable[[Span], LLMView | None]
+    problem_lines: set[int] = field(default_factory=set)
+
+    @property
+    def header(self) -> TraceHeader:
+        return self.trace.header
+
+    def damaged(self, span: Span) -> bool:
+        """Whether the reader reported a problem on this span's lines (its request may be incomplete)."""
+        lines = self.problem_lines
+        return span.line in lines or (span.end_line is not None and span.end_line in lines)
+
+    def reread(self, step: int) -> tuple[Span, LLMView | None]:
+        """A step again, with its view (a finding that quotes an earlier step; rare)."""
+        span = self.trace.spans[step - 1]
+        return span, self.view_of(span)
+
+    def tree(self) -> Iterator[tuple[str, str | None, str | None, bool]]:
+        """(id, parent id, origin, ended) of every step, without payloads for a lazy trace."""
+        spans = self.trace.spans
+        if isinstance(spans, LazySpans):
+            for summary in self.trace.summaries():
+                yield summary.id, summary.parent_id, summary.origin, summary.status != "incomplete"
+        else:
+            for span in spans:
+                yield span.id, span.parent_id, span.origin, span.ended
+
+    def node(self, span_id: str) -> tuple[str | None, str | None, bool, str] | None:
+        """(parent id, origin, ended, address) of one step, or ``None`` if there is no such step."""
+        spans = self.trace.spans
+        if isinstance(spans, LazySpans):
+            position = spans.store.position_of(span_id)
+            if position is None:
+                return None
+            summary = spans.store.summary(position)
+            return summary.parent_id, summary.origin, summary.status != "incomplete", summary.address
+        span = self.trace.by_id.get(span_id)
+        return None if span is None else (span.parent_id, span.origin, span.ended, span.address)
+
+
+class _Collector:
+    """Compact records of every llm step's calls and every tool step, paired at the end."""
+
+    def __init__(self) -> None:
+        self.llm: list[_LlmCalls] = []
+        self.tools: list[ToolRun] = []
+        self.llm_count = 0
+        self.last_llm: tuple[Span, LLMView] | None = None
+        self._offered: dict[tuple[Offered, ...], tuple[Offered, ...]] = {}
+        self._requests: dict[str | None, str] = {}  # per agent: its last user text (one object per text)
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        if view is not None:
+            self.llm_count += 1
+            self.last_llm = (span, view)
+            calls = view.tool_calls
+            if not calls:
+                return
+            offered = tuple(Offered(spec.name, spec.description) for spec in view.tools)
+            offered = self._offered.setdefault(offered, offered)
+            request = last_user_text(view.prompt)
+            if self._requests.get(span.parent_id) == request:
+                request = self._requests[span.parent_id]
+            else:
+                self._requests[span.parent_id] = request
+            self.llm.append(
+                _LlmCalls(
+                    StepRef.of(span),
+                    [(call.name, call.id, call.arguments) for call in calls],
+                    offered,
+                    request,
+                    user_turns(view.prompt),
+                )
+            )
+        elif span.kind == "tool":
+            tool = tool_view(span)
+            text = tool.result_text if tool is not None and span.ended else ""
+            failed = span.error is not None or text.strip().lower().startswith(_ERROR_PREFIXES)
+            self.tools.append(
+                ToolRun(
+                    ref=StepRef.of(span),
+                    name=tool.name if tool else span.name,
+                    call_id=tool.call_id if tool else None,
+                    arguments=tool.arguments if tool else span.input,
+                    failed=failed,
+                    result_digest=digest(text.strip()),
+                    result_snippet=snippet(text, RESULT_SNIPPET) if failed else "",
+                    has_result=bool(text),
+                )
+            )
+
+    def events(self) -> list[ToolEvent]:
+        """Every tool call in step order, llm requests paired with the tool steps that ran them."""
+        by_call_id: dict[str, ToolRun] = {}
+        by_name: dict[str, list[ToolRun]] = {}  # tool steps of each name, in step order
+        for run in self.tools:
+            if run.call_id:
+                by_call_id[run.call_id] = run
+            by_name.setdefault(run.name, []).append(run)
+        cursor: dict[str, int] = {}  # per name: candidates before this are claimed or too early for good
+        claimed: set[str] = set()
+        events: list[ToolEvent] = []
+        for asked in self.llm:
+            for name, call_id, arguments in asked.calls:
+                tool: ToolRun | None = by_call_id.get(call_id) if call_id else None
+                if tool is None:  # no call id recorded: the next tool step of that name after this llm step
+                    named = by_name.get(name, [])
+                    at = cursor.get(name, 0)
+                    while at < len(named) and (
+                        named[at].ref.id in claimed or named[at].ref.step <= asked.ref.step
+                    ):
+                        at += 1
+                    cursor[name] = at
+                    tool = named[at] if at < len(named) else None
+                if tool is not None:
+                    claimed.add(tool.ref.id)
+                events.append(
+                    ToolEvent(
+                        name, arguments, asked.ref, tool, asked.offered, asked.user_request, asked.user_turn
+                    )
+                )
+        events.extend(
+            ToolEvent(run.name, run.arguments, tool=run) for run in self.tools if run.ref.id not in claimed
+        )
+        events.sort(key=lambda event: (event.llm_span.step if event.llm_span else event.step, event.step))
+        return events
+
+
+def run_pass(context: RunContext, detectors: list[StepDetector]) -> PassFacts:
+    """Feed every step to the detectors (and the event collector) once, in step order."""
+    collector = _Collector()
+    view_of = context.view_of
+    steps = [detector.step for detector in detectors]
+    with gc_paused():  # views make no cycles; a full collection would re-walk what the pass holds
+        for span in context.trace.spans:  # a lazy trace streams: each step parsed once, then dropped
+            view = view_of(span) if span.kind == "llm" else None
+            collector.step(span, view)
+            for step in steps:
+                step(span, view)
+        events = collector.events()
+    return PassFacts(context.header, events, collector.llm_count, collector.last_llm)
+
+
+__all__ = [
+    "Offered",
+    "RunContext",
+    "PassFacts",
+    "StepDetector",
+    "StepRef",
+    "ToolEvent",
+    "ToolRun",
+    "digest",
+    "run_pass",
+]
