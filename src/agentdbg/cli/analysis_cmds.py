@@ -116,7 +116,7 @@ def diagnose(
     unreadable = False
     for path in traces:
         try:
-            trace = load(path, format)
+            trace = load(path, format, lazy=True)  # our format streams through the index: one pass
             every = run_diagnose(trace, options)
         except AgentdbgError as exc:
             print_error(exc)
@@ -165,9 +165,28 @@ def diff(
     if as_json:
         print_json(result.to_json())
         return
-    from agentdbg.render.diff import render_diff
+    _print_diff(result)
 
-    print_result(render_diff(result))
+
+def _print_diff(result: Any) -> None:
+    """``render_diff`` on a terminal; on a pipe the same text, the step table written without rich rows."""
+    import sys
+
+    from rich.console import Group
+
+    from agentdbg.cli.output import pipe_lines, stdout_console
+    from agentdbg.render.diff import diff_head, diff_tail, plain_steps_table, render_diff
+
+    if stdout_console().is_terminal:
+        print_result(render_diff(result))
+        return
+    lines = [
+        *pipe_lines(diff_head(result)),
+        *plain_steps_table(result),
+        *pipe_lines(Group(*diff_tail(result))),
+    ]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
 
 
 def _stderr(message: str) -> None:

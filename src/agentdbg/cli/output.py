@@ -39,12 +39,18 @@ def print_result(renderable: Any) -> None:
     if console.is_terminal:
         console.print(renderable)
         return
+    sys.stdout.write("".join(line + "\n" for line in pipe_lines(renderable)))
+    sys.stdout.flush()
+
+
+def pipe_lines(renderable: Any) -> list[str]:
+    """The lines ``print_result`` writes for ``renderable`` on a pipe or file (natural width, right-stripped)."""
+    console = stdout_console()
     _natural_width(renderable)
     console.width = PIPE_WIDTH
     with console.capture() as captured:
         console.print(renderable)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
-    sys.stdout.flush()
+    return [line.rstrip() for line in captured.get().splitlines()]
 
 
 def result_stdout() -> Any:

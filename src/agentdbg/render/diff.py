@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -34,29 +35,68 @@ def _pair(a: str, b: str) -> str:
     return a if a == b else f"{a} / {b}"
 
 
+HEADERS = ("A", "B", "step", "status", "tokens A / B", "latency A / B")
+MIN_WIDTHS = (8, 7, 0, 0, 0, 0)  # of the A and B columns, so a short run's table does not jump
+
+
+def row_cells(step: StepDiff, divergent: bool) -> tuple[str, str, str, str, str, str]:
+    """The text of one row of the step table (``steps_table`` styles it, ``plain_steps_table`` pads it)."""
+    marker = "▶ " if divergent else ""
+    status = step.status + (": " + ", ".join(step.changes) if step.changes else "")
+    return (
+        marker + (f"step-{step.a_step}" if step.a_step else "—"),
+        f"step-{step.b_step}" if step.b_step else "—",
+        f"{step.kind} {safe_line(step.name)[:60]}",
+        status,
+        _pair(_tokens(step.a_tokens), _tokens(step.b_tokens)),
+        _pair(fmt_duration(step.a_latency), fmt_duration(step.b_latency)),
+    )
+
+
 def steps_table(diff: TraceDiff) -> Table:
     """One row per aligned pair: A step, B step, what it is, status and changed parts, tokens and latency."""
     table = Table(box=box.SIMPLE_HEAD, expand=True)
-    table.add_column("A", no_wrap=True, min_width=8)
-    table.add_column("B", no_wrap=True, min_width=7)
-    table.add_column("step", ratio=2)
-    table.add_column("status", ratio=2)
-    table.add_column("tokens A / B", no_wrap=True)
-    table.add_column("latency A / B", no_wrap=True)
+    table.add_column(HEADERS[0], no_wrap=True, min_width=MIN_WIDTHS[0])
+    table.add_column(HEADERS[1], no_wrap=True, min_width=MIN_WIDTHS[1])
+    table.add_column(HEADERS[2], ratio=2)
+    table.add_column(HEADERS[3], ratio=2)
+    table.add_column(HEADERS[4], no_wrap=True)
+    table.add_column(HEADERS[5], no_wrap=True)
     for index, step in enumerate(diff.steps):
-        marker = "▶ " if index == diff.first_divergence else ""
+        a, b, what, status_text, tokens, latency = row_cells(step, index == diff.first_divergence)
         status = Text(step.status, style=STATUS_STYLES[step.status])
         if step.changes:
-            status.append(": " + ", ".join(step.changes), style="dim")
+            status.append(status_text[len(step.status) :], style="dim")
         table.add_row(
-            Text(marker + (f"step-{step.a_step}" if step.a_step else "—"), style="bold" if marker else ""),
-            f"step-{step.b_step}" if step.b_step else "—",
-            Text(f"{step.kind} {safe_line(step.name)[:60]}"),
-            status,
-            _pair(_tokens(step.a_tokens), _tokens(step.b_tokens)),
-            _pair(fmt_duration(step.a_latency), fmt_duration(step.b_latency)),
+            Text(a, style="bold" if a.startswith("▶") else ""), b, Text(what), status, tokens, latency
         )
     return table
+
+
+def plain_steps_table(diff: TraceDiff) -> list[str]:
+    """The lines ``steps_table`` prints on a pipe or file (natural column widths, no styles, lines
+    right-stripped), written without a rich row per step: a 100k-step diff spent most of its time
+    laying those out. ``tests/analysis/test_diff_plain.py`` holds both renderings equal."""
+    rows = [HEADERS]
+    rows.extend(row_cells(step, index == diff.first_divergence) for index, step in enumerate(diff.steps))
+    width_of: dict[str, int] = {}
+    for row in rows:
+        for cell in row:
+            if cell not in width_of:
+                width_of[cell] = len(cell) if cell.isascii() else cell_len(cell)
+    widths = [
+        max(minimum, max(width_of[row[column]] for row in rows)) for column, minimum in enumerate(MIN_WIDTHS)
+    ]
+    lines = [""]  # the box's top edge: blank in SIMPLE_HEAD
+    for number, row in enumerate(rows):
+        cells = [
+            " " + cell + " " * (width - width_of[cell]) + " " for cell, width in zip(row, widths, strict=True)
+        ]
+        lines.append((" " + " ".join(cells)).rstrip())
+        if number == 0:
+            lines.append(" " + "─".join("─" * (width + 2) for width in widths))
+    lines.append("")  # bottom edge
+    return lines
 
 
 def step_detail(step: StepDiff) -> Text:
@@ -87,9 +127,8 @@ def _delta(value: float | int | None, unit: str = "") -> str:
     return f"{value:+,}"
 
 
-def render_diff(diff: TraceDiff) -> RenderableType:
-    """Everything ``agentdbg diff`` prints."""
-    parts: list[RenderableType] = []
+def diff_head(diff: TraceDiff) -> Text:
+    """Which two runs, and the fork point when one is a fork of the other."""
     head = Text()
     head.append("A ", style="bold")
     head.append(safe_line(diff.a_source or diff.a_trace_id))
@@ -97,8 +136,12 @@ def render_diff(diff: TraceDiff) -> RenderableType:
     head.append(safe_line(diff.b_source or diff.b_trace_id))
     if diff.fork_step is not None:
         head.append(f"\nfork at step-{diff.fork_step}: steps before it are shared", style="magenta")
-    parts.append(head)
-    parts.append(steps_table(diff))
+    return head
+
+
+def diff_tail(diff: TraceDiff) -> list[RenderableType]:
+    """What follows the step table: the first divergence, each changed pair's diffs, answers, deltas."""
+    parts: list[RenderableType] = []
     divergent = diff.divergent
     if divergent is None:
         parts.append(Text("no step differs", style="green"))
@@ -121,7 +164,21 @@ def render_diff(diff: TraceDiff) -> RenderableType:
             style="blue",
         )
     )
-    return Group(*parts)
+    return parts
 
 
-__all__ = ["diff_lines", "render_diff", "step_detail", "steps_table"]
+def render_diff(diff: TraceDiff) -> RenderableType:
+    """Everything ``agentdbg diff`` prints (on a pipe the CLI writes the step table with ``plain_steps_table``)."""
+    return Group(diff_head(diff), steps_table(diff), *diff_tail(diff))
+
+
+__all__ = [
+    "diff_head",
+    "diff_lines",
+    "diff_tail",
+    "plain_steps_table",
+    "render_diff",
+    "row_cells",
+    "step_detail",
+    "steps_table",
+]
