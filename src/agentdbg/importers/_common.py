@@ -20,7 +20,7 @@ import orjson
 from agentdbg.importers._shapes import explain_replay
 from agentdbg.model.derived_tools import with_derived_tool_steps
 from agentdbg.model.problems import Problem, Severity
-from agentdbg.model.records import ErrorInfo, TraceHeader, Usage
+from agentdbg.model.records import ErrorInfo, SpanKind, TraceHeader, Usage
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.store.reader import TraceBuilder
@@ -163,7 +163,7 @@ class ImportBuilder:
 
     def add(
         self,
-        kind: str,
+        kind: SpanKind,
         name: str,
         *,
         id: Any = None,
@@ -182,7 +182,7 @@ class ImportBuilder:
         span = Span(
             id=self.new_id(id),
             parent_id=parent_id,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             name=name,
             step=len(self.spans) + 1,
             started_at=started_at,

@@ -26,14 +26,14 @@ from agentdbg.importers._genai_messages import (
     to_chat_response,
 )
 from agentdbg.importers._genai_request import rebuild_request
-from agentdbg.model.records import SPAN_KINDS, ErrorInfo, Usage
+from agentdbg.model.records import ErrorInfo, SpanKind, Usage, span_kind
 
 
 @dataclass
 class Step:
     """What a span means: kind, name, step input/output, usage, error and kept attributes."""
 
-    kind: str
+    kind: SpanKind
     name: str
     input: Any = None
     output: Any = None
@@ -88,10 +88,11 @@ def attr_usage(attrs: dict[str, Any]) -> Usage | None:
     )
 
 
-def classify(attrs: dict[str, Any], hint: str | None = None) -> str:
+def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
     """agentdbg kind from the conventions' own kind attributes, then the caller's hint."""
-    if attrs.get("agentdbg.kind") in SPAN_KINDS:
-        return str(attrs["agentdbg.kind"])
+    own = span_kind(attrs.get("agentdbg.kind"))
+    if own is not None:
+        return own
     operation = str(attrs.get("gen_ai.operation.name") or "").lower()
     oi_kind = str(attrs.get("openinference.span.kind") or "").upper()
     ls_kind = str(attrs.get("langsmith.span.kind") or "").lower()
@@ -165,7 +166,7 @@ def _first_present(attrs: dict[str, Any], *keys: str) -> Any:
 
 
 def _lossless(attrs: dict[str, Any]) -> Step:
-    kind = str(attrs.get("agentdbg.kind"))
+    kind = classify(attrs)  # agentdbg.kind when it names a kind; an unknown one is read by the conventions
     error = maybe_json(attrs.get("agentdbg.error"), depth=1)
     usage = maybe_json(attrs.get("agentdbg.usage"), depth=1)
     kept = maybe_json(attrs.get("agentdbg.attributes"), depth=1)
@@ -185,7 +186,7 @@ def interpret(
     attrs: dict[str, Any],
     *,
     name: str,
-    kind_hint: str | None = None,
+    kind_hint: SpanKind | None = None,
     input_value: Any = None,
     output_value: Any = None,
     model: Any = None,

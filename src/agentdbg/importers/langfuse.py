@@ -24,10 +24,10 @@ from agentdbg.importers._common import (
     sniff_json_head,
 )
 from agentdbg.importers._genai_attrs import Step, interpret
-from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.model.records import ErrorInfo, SpanKind, Usage
 from agentdbg.model.trace import Trace
 
-_KIND_HINT = {
+_KIND_HINT: dict[str, SpanKind] = {
     "GENERATION": "llm",
     "TOOL": "tool",
     "AGENT": "agent",

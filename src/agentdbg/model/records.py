@@ -7,7 +7,7 @@ so old readers read new files and nothing is lost on a rewrite.
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,9 +21,15 @@ Origin = Literal["recorded", "patched", "cached", "live"]
 ORIGINS: tuple[str, ...] = get_args(Origin)
 Status = Literal["ok", "error", "incomplete"]  # derived per step (``Span.status``), never stored
 STATUSES: tuple[str, ...] = get_args(Status)
+_KIND_SET = frozenset(SPAN_KINDS)
 DEFAULT_KIND: SpanKind = "custom"
 # Fields holding a step's payloads: the index skips them as raw bytes and loads them on demand.
 PAYLOAD_FIELDS: tuple[str, ...] = ("input", "output")
+
+
+def span_kind(value: object) -> SpanKind | None:
+    """``value`` as a span kind if it names one (foreign data: importers, OTel attributes), else ``None``."""
+    return cast(SpanKind, value) if type(value) is str and value in _KIND_SET else None
 
 
 class _Open(BaseModel):
