@@ -50,3 +50,15 @@ def test_table_counts_every_status_of_the_schema() -> None:
     assert sum(table.status_counts.values()) == len(table) and all(
         table.status_counts[status] for status in STATUSES
     )
+
+
+def test_every_table_keyed_by_kind_or_status_covers_the_schemas_vocabulary() -> None:
+    """Glyphs, colours and orders are looked up per kind/status: a kind added to records.SpanKind needs each."""
+    from agentdbg.model.records import SPAN_KINDS
+    from agentdbg.render.formatting import KIND_GLYPHS, STATUS_STYLES
+    from agentdbg.tui.fork_view import _STATUS_ORDER
+    from agentdbg.tui.widgets.step_tree import KIND_COLOURS, STATUS_COLOURS
+
+    assert set(KIND_GLYPHS) == set(SPAN_KINDS) == set(KIND_COLOURS)
+    assert set(STATUS_STYLES) == set(STATUSES) == set(_STATUS_ORDER)
+    assert set(STATUS_COLOURS) == set(STATUSES) - {"ok"}

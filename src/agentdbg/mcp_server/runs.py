@@ -9,28 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from agentdbg.model.records import TraceHeader
-from agentdbg.model.span import Span
+from agentdbg.model.span import Span, StepSummary
 from agentdbg.model.trace import Trace
 from agentdbg.store.index import TraceIndex
 
 
-@dataclass(frozen=True)
-class StepRow:
-    """One line of ``list_steps``: what a model needs to pick a step to read."""
+@dataclass(slots=True)
+class StepRow(StepSummary):
+    """One line of ``list_steps``: a step's summary and depth, what a model needs to pick a step to read."""
 
-    step: int
-    kind: str
-    name: str
-    status: str
-    depth: int
-    input_tokens: int | None
-    output_tokens: int | None
-    duration: float | None
-    error: str | None
+    depth: int = 0
+
+    @property
+    def error(self) -> str | None:
+        return self.error_type or self.error_message
 
     def to_json(self) -> dict[str, Any]:
         row: dict[str, Any] = {
-            "step": f"step-{self.step}",
+            "step": self.address,
             "kind": self.kind,
             "name": self.name,
             "status": self.status,
@@ -110,34 +106,13 @@ class OpenRun:
 
     @staticmethod
     def _index_row(index: TraceIndex, position: int) -> StepRow:
-        summary = index.summary(position)
-        return StepRow(
-            step=summary.step,
-            kind=summary.kind,
-            name=summary.name,
-            status=summary.status,
-            depth=index.depth(position),
-            input_tokens=summary.input_tokens,
-            output_tokens=summary.output_tokens,
-            duration=summary.duration,
-            error=summary.error_type or summary.error_message,
-        )
+        return StepRow.of_summary(index.summary(position), depth=index.depth(position))
 
     def _trace_rows(self) -> list[StepRow]:
         trace = self._require_trace()
         depths = {span.id: depth for span, depth in trace.walk()}
         return [
-            StepRow(
-                step=span.step,
-                kind=span.kind,
-                name=span.name,
-                status=span.status,
-                depth=depths.get(span.id, 0),
-                input_tokens=span.input_tokens,
-                output_tokens=span.output_tokens,
-                duration=span.duration,
-                error=(span.error.type or span.error.message) if span.error else None,
-            )
+            StepRow.of_summary(span.summary(), depth=depths.get(span.id, 0))
             for span in sorted(trace.spans, key=lambda s: s.step)
         ]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +84,14 @@ class StepSummary(StepTimes):
     @property
     def has_usage(self) -> bool:
         return self.input_tokens is not None or self.output_tokens is not None
+
+    @classmethod
+    def of_summary(cls, summary: StepSummary, **extra: Any) -> Self:
+        """``summary``'s fields in a subclass that adds its own (``extra``): a view's row type."""
+        return cls(*[getattr(summary, name) for name in _SUMMARY_FIELDS], **extra)
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(StepSummary))
 
 
 class Span(StepTimes, BaseModel):
