@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from typing import Annotated, Any
@@ -107,13 +108,15 @@ def show(
 
         console = stdout_console()
         if step is None and not console.is_terminal:  # a pipe gets plain lines: no styling to compute
-            from agentdbg.render.tree import header_lines, plain_tree_lines
+            from agentdbg.render.tree import header_lines, plain_index_lines, plain_tree_lines
 
             console.print(header_lines(trace))
             console.print("")
+            store = getattr(trace.spans, "store", None)  # an indexed trace: rows straight from its columns
+            lines = plain_index_lines(store.tree_fields()) if store is not None else plain_tree_lines(trace)
             out = sys.stdout
-            for line in plain_tree_lines(trace):
-                out.write(line + "\n")
+            while chunk := list(itertools.islice(lines, 4096)):
+                out.write("\n".join(chunk) + "\n")
             out.flush()
             return
         console.print(render_step(trace.step(step)) if step else render_tree(trace))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -12,6 +13,9 @@ from agentdbg.model.span import Span, StepSummary
 from agentdbg.model.trace import Trace
 from agentdbg.render.formatting import KIND_GLYPHS, STATUS_STYLES, fmt_duration, fmt_time, fmt_tokens
 from agentdbg.textsafe import safe_line
+
+if TYPE_CHECKING:
+    from agentdbg.store.index_rows import TreeFields
 
 Row = Span | StepSummary
 
@@ -56,6 +60,21 @@ def plain_tree_lines(trace: Trace) -> Iterator[str]:
     """The tree's lines as plain text (what a pipe gets), from summaries only: no payload is parsed."""
     for row, depth in trace.rows():
         yield "".join(text for text, _ in step_segments(row, depth))
+
+
+def plain_index_lines(rows: Iterable[TreeFields]) -> Iterator[str]:
+    """``plain_tree_lines`` for an indexed trace, from ``TraceIndex.tree_fields()`` tuples (same text)."""
+    glyph = KIND_GLYPHS.get
+    for depth, step, kind, name, duration, tokens_in, tokens_out, status, error_type, error_message, origin in rows:
+        line = f"{'  ' * depth}{'step-' + str(step):<8} {glyph(kind, '•')} {kind:<9} {_safe_name(name)}  {fmt_duration(duration)}"
+        if tokens_in is not None or tokens_out is not None:
+            line += f"  {fmt_tokens(tokens_in)}→{fmt_tokens(tokens_out)} tok"
+        line += f"  {status}"
+        if error_type is not None:
+            line += f"  {safe_line(error_type)}: {safe_line(error_message or '')[:120]}"
+        if origin and origin != "recorded":
+            line += f"  [{origin}]"
+        yield line
 
 
 def _cached(totals: dict) -> str:

@@ -48,6 +48,7 @@ from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.model.trace import step_number
 from agentdbg.store import compact
 from agentdbg.store.index_refs import rebuild_request
+from agentdbg.store.index_rows import TreeFields, tree_fields
 from agentdbg.store.index_scan import ScanState, scan_batch
 from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
 
@@ -270,6 +271,10 @@ class TraceIndex:
         """Positions of the children of the span at ``position``, in start order."""
         return list(self._state.children.get(position, ()))
 
+    def tree_fields(self) -> Iterator[TreeFields]:
+        """``rows()``'s summaries as plain tuples in tree order, for printing 100k rows (see ``index_rows``)."""
+        return tree_fields(self._state)
+
     def parent(self, position: int) -> int | None:
         return self._state.parent_pos_of(position)
 
@@ -365,10 +370,41 @@ class TraceIndex:
     def _parse_span(self, position: int) -> tuple[Span, int]:
         s = self._state
         start = self._record(s.start_off[position], s.start_len[position])
-        cost = s.start_len[position]
         problem: str | None = None
         if compact.COMPACT_KEY in start and not rebuild_request(s, position, start, self._start_record):
             _, problem = compact.expand_record(start, self._base_parts)  # the exact path over the whole chain
+        return self._span_from(position, start, problem)
+
+    def iter_spans(self) -> Iterator[Span]:
+        """Every span in order, each parsed afresh and not cached: one pass over the steps.
+
+        A compact request is rebuilt (the reader's exact path) from the parts of its base kept from
+        earlier in the same pass, where a base nearly always is, so the pass parses each line once;
+        ``read_span`` per step would follow each request's chain back to its start (quadratic).
+        """
+        s = self._state
+        kept: OrderedDict[str, compact.Parts | None] = OrderedDict()  # the pass's latest requests
+
+        def base_parts(span_id: str) -> compact.Parts | None:
+            return kept[span_id] if span_id in kept else self._base_parts(span_id)
+
+        for position in range(len(self)):
+            start = self._record(s.start_off[position], s.start_len[position])
+            problem: str | None = None
+            if compact.COMPACT_KEY in start:
+                parts, problem = compact.expand_record(start, base_parts)
+            else:
+                parts = compact.record_parts(start, None) if s.kinds[position] == "llm" else None
+            if s.kinds[position] == "llm":
+                kept[s.ids[position]] = parts
+                if len(kept) > 64:
+                    kept.popitem(last=False)
+            yield self._span_from(position, start, problem)[0]
+
+    def _span_from(self, position: int, start: dict[str, Any], problem: str | None) -> tuple[Span, int]:
+        """The span at ``position`` from its start record (request rebuilt) and its end line."""
+        s = self._state
+        cost = s.start_len[position]
         builder = TraceBuilder(self.source)
         span = builder.feed_record(s.lines[position], start)
         if span is None:
