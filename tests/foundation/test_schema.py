@@ -214,3 +214,26 @@ def test_an_imported_span_naming_an_unknown_kind_is_classified_not_a_crash(tmp_p
     assert len(imported.spans) == len(original.spans)
     assert {span.kind for span in imported.spans} <= set(SPAN_KINDS)
     assert [s.kind for s in imported.spans] == [s.kind for s in original.spans]  # the tool span is still a tool
+
+
+def test_a_spans_line_writes_every_record_field_in_the_models_order() -> None:
+    """Span.to_record is written out by hand for speed (capture writes through it): it must follow the models."""
+    from agentdbg.model.records import ErrorInfo, Usage
+
+    span = Span(
+        id="s2", parent_id="s1", kind="tool", name="lookup", step=2, started_at=1.0, ended_at=2.0,
+        input={"name": "lookup", "arguments": {}, "call_id": "c1"}, output="done",
+        error=ErrorInfo(type="ToolError", message="boom"), usage=Usage(input_tokens=3),
+        attributes={"k": "v"}, origin="live", ended=True,
+    )
+    whole = span.to_record()
+    assert list(whole) == list(SpanRecord.model_fields)
+    assert SpanRecord.model_validate(whole).model_dump() == {
+        name: getattr(span, name).model_dump() if name in ("error", "usage") else getattr(span, name)
+        for name in SpanRecord.model_fields
+        if name != "type"
+    } | {"type": "span"}
+    started = span.model_copy(update={"ended": False}).to_record()
+    assert list(started) == list(SpanStartRecord.model_fields)
+    validator = jsonschema.Draft202012Validator(trace_line_schema())
+    assert not list(validator.iter_errors(whole)) and not list(validator.iter_errors(started))
