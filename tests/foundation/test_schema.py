@@ -169,7 +169,7 @@ def test_schema_validates_schema_1_and_2_traces_and_rejects_wrong_values(compact
     assert refs > 10 and versions == {1, 2}
     start = {"type": "span_start", "id": "s1", "kind": "llm", "name": "chat"}
     assert not list(validator.iter_errors(start))
-    wrong = [
+    wrong: list[dict[str, Any]] = [
         {**start, "kind": "llm_call"},
         {**start, "origin": "imagined"},
         {**start, "type": "span_begin"},
@@ -193,7 +193,7 @@ def test_an_imported_span_naming_an_unknown_kind_is_classified_not_a_crash(tmp_p
     result = runner.invoke(app, ["export", "-f", "otlp-json", str(SAMPLES[2]), "-o", str(exported)])
     assert result.exit_code == 0, result.output
     document = json.loads(exported.read_text())
-    changed = []
+    changed: list[dict[str, Any]] = []
 
     def rename(node: Any) -> None:
         if isinstance(node, dict):
