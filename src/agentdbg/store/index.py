@@ -135,7 +135,7 @@ class TraceIndex:
                     finally:
                         if collecting:
                             gc.enable()
-                    if changed:
+                    if changed and self._cache:  # a first scan has loaded nothing to forget
                         self._forget(changed)
                     yield ScanProgress(
                         state.offset, total, len(state.ids), range(first, len(state.ids)), tuple(changed)

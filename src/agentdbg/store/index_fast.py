@@ -157,7 +157,9 @@ def fast_lines(
             if ended is not None:
                 ended_at[position] = ended
             if usage:
-                value = input_incl_cache_raw(usage)
+                value = usage.get("input_tokens")
+                if type(value) is not int or "cache_creation_input_tokens" in usage:
+                    value = input_incl_cache_raw(usage)  # the rule in one place; inline above: its common case
                 if value is not None:
                     input_tokens[position] = value
                 value = usage.get("cached_input_tokens")
