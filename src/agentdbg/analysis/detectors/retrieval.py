@@ -7,6 +7,7 @@ relevance. No model and no network, so the score is explained term by term.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -139,13 +140,19 @@ def _top_document(result: Any, documents: list[str]) -> tuple[str, float | None]
     return documents[0], None
 
 
-def _lost_key_terms(span: StepRef, request: str, query: str, top: str, score: float | None) -> Finding | None:
+@functools.lru_cache(maxsize=256)
+def _key_terms(request: str) -> tuple[str, ...]:
+    return tuple(key_terms(request))  # an agent's request is the same for all of its retrievals
+
+
+def _lost_key_terms(
+    span: StepRef, request: str, query: str, top: str, top_terms: frozenset[str], score: float | None
+) -> Finding | None:
     """The query dropped every name the user gave, and the top document mentions none of them either."""
-    names = key_terms(request)
+    names = list(_key_terms(request))
     if not names or request.strip() == query.strip():
         return None
     query_terms = term_set(query)
-    top_terms = term_set(top)
     if any(name in query_terms or name in top_terms for name in names):
         return None
     ranked = f" (retriever score {score})" if score is not None else ""
@@ -168,12 +175,14 @@ def _lost_key_terms(span: StepRef, request: str, query: str, top: str, score: fl
     )
 
 
-def _low_overlap(span: StepRef, query: str, documents: list[str], options: DiagnoseOptions) -> Finding | None:
-    """No document shares enough of the query's terms."""
+def _low_overlap(
+    span: StepRef, query: str, documents: list[tuple[str, frozenset[str]]], options: DiagnoseOptions
+) -> Finding | None:
+    """No document shares enough of the query's terms (``documents``: each with its terms)."""
     query_terms = sorted(set(terms(query)))
     if len(query_terms) < MIN_QUERY_TERMS:
         return None
-    scored = [(coverage(query_terms, term_set(doc)), doc) for doc in documents]
+    scored = [(coverage(query_terms, doc_terms), doc) for doc, doc_terms in documents]
     (best, matched), best_doc = max(scored, key=lambda item: item[0][0])
     if best >= options.retrieval_threshold:
         return None
@@ -203,6 +212,10 @@ def _low_overlap(span: StepRef, query: str, documents: list[str], options: Diagn
     )
 
 
+# (step, query, top document, its terms, its retriever score, the agent's last request before it)
+_Waiting = tuple[StepRef, str, str, frozenset[str], float | None, str]
+
+
 class Detector:
     """Each retrieval as it passes; one whose documents fit the query is judged against the user's request
     once it is known: as the agent's next llm step saw it (it reads the results), else the latest before."""
@@ -211,7 +224,7 @@ class Detector:
         self.options = context.options
         self.findings: list[Finding] = []
         self.latest: dict[str | None, str] = {}  # per agent: the last non-empty user text so far
-        self.waiting: dict[str | None, list[tuple[StepRef, str, str, float | None, str]]] = {}
+        self.waiting: dict[str | None, list[_Waiting]] = {}
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is not None:
@@ -225,11 +238,11 @@ class Detector:
         if candidate is None:
             return
         query, result = candidate
-        documents = [
-            doc
-            for doc in documents_of(result)
-            if len(terms(doc)) >= MIN_DOCUMENT_TERMS and not _EMPTY.match(doc)
-        ]
+        documents: list[tuple[str, frozenset[str]]] = []  # each document with its terms, found once
+        for doc in documents_of(result):
+            doc_terms = terms(doc)
+            if len(doc_terms) >= MIN_DOCUMENT_TERMS and not _EMPTY.match(doc):
+                documents.append((doc, frozenset(doc_terms)))
         if not documents:
             return
         ref = StepRef.of(span)
@@ -237,20 +250,21 @@ class Detector:
         if finding is not None:
             self.findings.append(finding)
             return
-        top, score = _top_document(result, documents)
+        top, score = _top_document(result, [doc for doc, _ in documents])
+        top_terms = next((found for doc, found in documents if doc == top), None) or term_set(top)
         before = self.latest.get(span.parent_id, "")
-        self.waiting.setdefault(span.parent_id, []).append((ref, query, top, score, before))
+        self.waiting.setdefault(span.parent_id, []).append((ref, query, top, top_terms, score, before))
 
-    def _judge(self, waiting: tuple[StepRef, str, str, float | None, str], request: str) -> None:
-        ref, query, top, score, _ = waiting
-        finding = _lost_key_terms(ref, request, query, top, score)
+    def _judge(self, waiting: _Waiting, request: str) -> None:
+        ref, query, top, top_terms, score, _ = waiting
+        finding = _lost_key_terms(ref, request, query, top, top_terms, score)
         if finding is not None:
             self.findings.append(finding)
 
     def finish(self, facts: PassFacts) -> list[Finding]:
         for group in self.waiting.values():  # no later llm step of the agent: the request before it
             for waiting in group:
-                self._judge(waiting, waiting[4])
+                self._judge(waiting, waiting[5])
         self.waiting.clear()
         self.findings.sort(key=lambda finding: finding.step)
         return self.findings

@@ -6,16 +6,32 @@ from agentdbg.analysis.calls import canonical
 from agentdbg.analysis.facts import PassFacts, RunContext
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
-from agentdbg.model.messages import Message
+from agentdbg.model.messages import Message, ToolCallRef
 from agentdbg.model.span import Span
 from agentdbg.model.views import LLMView
 
 _SYSTEM = ("system", "developer")
 
 
+_CANONICAL: dict[str, str] = {}  # raw arguments -> canonical text: a conversation re-sends every call
+
+
+def _canonical_arguments(call: ToolCallRef) -> str:
+    """``canonical(call.arguments)``; arguments parsed from a raw string are a function of it, so memoised."""
+    raw = call.arguments_raw
+    if raw is None:
+        return canonical(call.arguments)
+    known = _CANONICAL.get(raw)
+    if known is None:
+        if len(_CANONICAL) > 50_000:
+            _CANONICAL.clear()
+        known = _CANONICAL[raw] = canonical(call.arguments)
+    return known
+
+
 def message_key(message: Message) -> str:
     """What makes two messages the same message in two requests."""
-    calls = ",".join(f"{call.name}:{canonical(call.arguments)}" for call in message.tool_calls)
+    calls = ",".join(f"{call.name}:{_canonical_arguments(call)}" for call in message.tool_calls)
     return f"{message.role}\x00{message.text.strip()}\x00{calls}\x00{message.tool_call_id or ''}"
 
 
