@@ -139,15 +139,26 @@ def test_tool_and_agent_spans(travel: dict) -> None:
 
 
 def test_agentdbg_attributes_keep_the_whole_step(travel: dict, tmp_path: Path) -> None:
+    from agentdbg.store.compact import COMPACT_KEY, StreamExpander
+
     original = open_trace(tmp_path / "travel.jsonl")
-    for number, span in by_step(travel).items():
+    requests = StreamExpander()
+    compact = 0
+    for number, span in sorted(by_step(travel).items()):
         attrs = attributes(span)
         step = original.step(number)
         assert attrs["agentdbg.kind"] == step.kind and attrs["agentdbg.name"] == step.name
         assert attrs["agentdbg.span_id"] == step.id and attrs.get("agentdbg.parent_id") == step.parent_id
-        assert json.loads(attrs["agentdbg.input"]) == step.input
+        record = {"type": "span_start", "id": step.id, "kind": step.kind, "input": json.loads(attrs["agentdbg.input"])}
+        if "agentdbg.request_ref" in attrs:  # the history is written once, in gen_ai.input.messages
+            record[COMPACT_KEY] = json.loads(attrs["agentdbg.request_ref"])
+            assert len(record["input"]["request"]["messages"]) < len(step.input["request"]["messages"])
+            compact += 1
+        assert requests.feed(record) is None
+        assert record["input"] == step.input
         if step.ended:
             assert json.loads(attrs["agentdbg.output"]) == step.output
+    assert compact >= 1  # a later llm step re-sends an earlier one's history
 
 
 def test_real_sdk_run_exports_through_the_cli(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def export(
 ) -> None:
     """Export a trace: OTLP JSON for any OpenTelemetry backend, one HTML file to attach to a bug report, or
     Markdown to paste into a coding agent's prompt (--step / --from / --to pick steps, --full keeps long texts)."""
-    from agentdbg.exporters import ExportError, export_trace, iter_trace
+    from agentdbg.exporters import ExportError, export_trace, iter_trace_bytes
 
     with user_errors():
         if last is not None and last.lower().startswith(("http://", "https://")):
@@ -109,8 +109,8 @@ def export(
             render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)
         if output is None or output == "-":
             out = result_stdout()  # a terminal gets escape sequences as visible text
-            for chunk in iter_trace(trace, to, render):
-                out.write(chunk.encode("utf-8"))
+            for chunk in iter_trace_bytes(trace, to, render):
+                out.write(chunk)
             out.flush()
             return
         path = export_trace(trace, to, output, render)

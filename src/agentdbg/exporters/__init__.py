@@ -26,13 +26,13 @@ class Exporter:
     suffix: str
     render: Callable[[Trace], str]
     chunks: Callable[[Trace], Iterator[str]] | None = None  # the file in pieces, written as produced
+    masked_bytes: Callable[[Trace], Iterator[bytes]] | None = None  # the file in UTF-8 pieces, already masked
 
 
 def _otlp_json(trace: Trace) -> str:
-    from agentdbg.exporters.genai import to_json
-    from agentdbg.exporters.otlp_json import to_otlp_json
+    from agentdbg.exporters.otlp_json import otlp_json_bytes
 
-    return to_json(to_otlp_json(trace)) + "\n"  # one line: the OTLP JSON-lines file form
+    return b"".join(otlp_json_bytes(trace)).decode("utf-8")  # one line: the OTLP JSON-lines file form
 
 
 def _html(trace: Trace) -> str:
@@ -41,10 +41,10 @@ def _html(trace: Trace) -> str:
     return to_html(trace)
 
 
-def _otlp_chunks(trace: Trace) -> Iterator[str]:
-    from agentdbg.exporters.otlp_json import otlp_json_chunks
+def _otlp_bytes(trace: Trace) -> Iterator[bytes]:
+    from agentdbg.exporters.otlp_json import otlp_json_bytes
 
-    return otlp_json_chunks(trace)
+    return otlp_json_bytes(trace)
 
 
 def _html_chunks(trace: Trace) -> Iterator[str]:
@@ -67,7 +67,7 @@ EXPORTERS: dict[str, Exporter] = {
             "OTLP JSON (resourceSpans) with OpenTelemetry GenAI semantic conventions",
             ".json",
             _otlp_json,
-            _otlp_chunks,
+            masked_bytes=_otlp_bytes,
         ),
         Exporter(
             "html",
@@ -96,10 +96,29 @@ def iter_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None 
     Raises:
         ExportError: ``format`` names no exporter (before anything is produced).
     """
+    exporter = _exporter(format)
+    if render is None and exporter.masked_bytes is not None:
+        return (chunk.decode("utf-8") for chunk in exporter.masked_bytes(trace))
+    return _masked(trace, exporter, render)
+
+
+def iter_trace_bytes(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> Iterator[bytes]:
+    """``iter_trace`` as UTF-8 bytes (what a file or stdout gets; an exporter that encodes bytes is not decoded).
+
+    Raises:
+        ExportError: ``format`` names no exporter (before anything is produced).
+    """
+    exporter = _exporter(format)
+    if render is None and exporter.masked_bytes is not None:
+        return exporter.masked_bytes(trace)
+    return (chunk.encode("utf-8") for chunk in _masked(trace, exporter, render))
+
+
+def _exporter(format: str) -> Exporter:
     exporter = EXPORTERS.get(format)
     if exporter is None:
         raise ExportError(f"unknown export format {format!r}", hint=f"choose one of: {', '.join(EXPORTERS)}")
-    return _masked(trace, exporter, render)
+    return exporter
 
 
 def _masked(trace: Trace, exporter: Exporter, render: Callable[[Trace], str] | None) -> Iterator[str]:
@@ -121,7 +140,7 @@ def export_trace(
     Raises:
         ExportError: unknown format, or the output cannot be written.
     """
-    chunks = iter_trace(trace, format, render)
+    chunks = iter_trace_bytes(trace, format, render)
     path = Path(output)
     if path.is_dir():
         raise ExportError(
@@ -136,7 +155,7 @@ def export_trace(
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.chmod(temporary, 0o644)  # mkstemp makes 0600; an export is meant to be shared
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            with os.fdopen(handle, "wb") as stream:
                 for chunk in chunks:
                     stream.write(chunk)
             os.replace(temporary, path)
@@ -148,4 +167,4 @@ def export_trace(
     return path
 
 
-__all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "iter_trace", "render_trace"]
+__all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "iter_trace", "iter_trace_bytes", "render_trace"]

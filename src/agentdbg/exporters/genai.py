@@ -11,11 +11,12 @@ values into their own attribute form.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from agentdbg.model.messages import Message
+from agentdbg.model.messages import Message, ToolSpec
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.views import OPENAI_CHAT, OPENAI_RESPONSES, LLMView
@@ -155,8 +156,25 @@ def output_messages(view: LLMView, span: Span) -> list[dict[str, Any]]:
     return out
 
 
-def _llm_attributes(span: Span, attributes: dict[str, Any]) -> None:
-    view = span.llm
+def tool_definitions(tools: list[ToolSpec]) -> list[dict[str, Any]]:
+    """``gen_ai.tool.definitions``: the tools offered, as the conventions spell them."""
+    return [
+        {"type": "function", "name": t.name, "description": t.description, "parameters": t.parameters} for t in tools
+    ]
+
+
+def input_message(message: Message) -> dict[str, Any]:
+    """One item of ``gen_ai.input.messages``."""
+    return {"role": message.role, "parts": message_parts(message)}
+
+
+def _llm_attributes(
+    span: Span,
+    attributes: dict[str, Any],
+    view: LLMView | None,
+    history_value: Callable[[list[Message]], Any] | None,
+    definitions: Callable[[list[ToolSpec]], Any] | None,
+) -> None:
     if view is None:
         return
     if view.provider:
@@ -181,14 +199,13 @@ def _llm_attributes(span: Span, attributes: dict[str, Any]) -> None:
     system, history = _split_system(view)
     if system:
         attributes["gen_ai.system_instructions"] = [part for m in system for part in message_parts(m)]
-    attributes["gen_ai.input.messages"] = [{"role": m.role, "parts": message_parts(m)} for m in history]
+    attributes["gen_ai.input.messages"] = (
+        history_value(history) if history_value is not None else [input_message(m) for m in history]
+    )
     if view.answer:
         attributes["gen_ai.output.messages"] = output_messages(view, span)
     if view.tools:
-        attributes["gen_ai.tool.definitions"] = [
-            {"type": "function", "name": t.name, "description": t.description, "parameters": t.parameters}
-            for t in view.tools
-        ]
+        attributes["gen_ai.tool.definitions"] = (definitions or tool_definitions)(view.tools)
     if span.attributes.get("ttft") is not None:
         attributes["agentdbg.ttft"] = span.attributes["ttft"]
 
@@ -250,14 +267,28 @@ def span_kind(span: Span) -> int:
     return SPAN_KIND_CLIENT if span.kind in ("llm", "retrieval") else SPAN_KIND_INTERNAL
 
 
-def span_attributes(span: Span) -> dict[str, Any]:
-    """Every attribute of one exported span: ``gen_ai.*`` semconv plus the lossless ``agentdbg.*`` set."""
+def span_attributes(
+    span: Span,
+    view: LLMView | None = None,
+    history_value: Callable[[list[Message]], Any] | None = None,
+    recorded_input: tuple[Any, dict[str, Any] | None] | None = None,
+    definitions: Callable[[list[ToolSpec]], Any] | None = None,
+) -> dict[str, Any]:
+    """Every attribute of one exported span: ``gen_ai.*`` semconv plus the lossless ``agentdbg.*`` set.
+
+    An exporter making one pass over a run may give the llm ``view`` (memoised), ``history_value``
+    and ``definitions`` (the ``gen_ai.input.messages`` / ``gen_ai.tool.definitions`` values, pre-encoded)
+    and ``recorded_input``:
+    the input written relative to an earlier step's request and that reference
+    (``agentdbg.request_ref``, as the trace file's ``request_ref``), so a re-sent history is
+    carried once, by ``gen_ai.input.messages``, and not again in ``agentdbg.input``.
+    """
     attributes: dict[str, Any] = {}
     operation = OPERATION_BY_KIND.get(span.kind)
     if operation:
         attributes["gen_ai.operation.name"] = operation
     if span.kind == "llm":
-        _llm_attributes(span, attributes)
+        _llm_attributes(span, attributes, view if view is not None else span.llm, history_value, definitions)
     elif span.kind == "tool":
         _tool_attributes(span, attributes)
     elif span.kind == "agent":
@@ -278,7 +309,10 @@ def span_attributes(span: Span) -> dict[str, Any]:
         attributes["agentdbg.origin"] = span.origin
     if not span.ended:
         attributes["agentdbg.incomplete"] = True
-    attributes["agentdbg.input"] = to_json(span.input)
+    recorded, request_ref = recorded_input if recorded_input is not None else (span.input, None)
+    attributes["agentdbg.input"] = to_json(recorded)
+    if request_ref is not None:
+        attributes["agentdbg.request_ref"] = to_json(request_ref)
     if span.ended:
         attributes["agentdbg.output"] = to_json(span.output)
     if span.attributes:

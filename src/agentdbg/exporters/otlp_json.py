@@ -9,14 +9,30 @@ the same trace twice gives the same ids.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from agentdbg.exporters.genai import resource_attributes, span_attributes, span_kind, span_name, to_json
+import orjson
+
+from agentdbg.exporters._views import ViewMemo
+from agentdbg.exporters._views import held as _held
+from agentdbg.exporters.genai import (
+    input_message,
+    resource_attributes,
+    span_attributes,
+    span_kind,
+    span_name,
+    to_json,
+    tool_definitions,
+)
+from agentdbg.model.messages import Message, ToolSpec
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.secrets import mask_secret_bytes
+from agentdbg.store.compact import COMPACT_KEY, RequestCompactor
 
 SCOPE_NAME = "agentdbg"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
@@ -62,6 +78,8 @@ def any_value(value: Any) -> dict[str, Any]:
         return {"arrayValue": {"values": [any_value(item) for item in value]}}
     if value is None:
         return {}
+    if kind is orjson.Fragment:  # an AnyValue already encoded (``SpanEncoder``)
+        return value  # type: ignore[no-any-return]
     if isinstance(value, str):
         return {"stringValue": str(value)}
     if isinstance(value, bool):
@@ -108,8 +126,8 @@ def _events(span: Span) -> list[dict[str, Any]]:
     ]
 
 
-def otlp_span(trace: Trace, span: Span) -> dict[str, Any]:
-    """One span in OTLP JSON form."""
+def otlp_span(trace: Trace, span: Span, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One span in OTLP JSON form (``attributes``: ``span_attributes(span)`` when not given)."""
     trace_id = trace.header.trace_id
     start = span.started_at if span.started_at is not None else trace.header.started_at
     end = span.ended_at if span.ended and span.ended_at is not None else start
@@ -120,7 +138,7 @@ def otlp_span(trace: Trace, span: Span) -> dict[str, Any]:
         "kind": span_kind(span),
         "startTimeUnixNano": _nanos(start),
         "endTimeUnixNano": _nanos(end),
-        "attributes": key_values(span_attributes(span)),
+        "attributes": key_values(span_attributes(span) if attributes is None else attributes),
         "status": _status(span),
     }
     if span.parent_id is not None and span.parent_id in trace.by_id:
@@ -131,23 +149,119 @@ def otlp_span(trace: Trace, span: Span) -> dict[str, Any]:
     return document
 
 
-def otlp_json_chunks(trace: Trace) -> Iterator[str]:
-    """``to_json(to_otlp_json(trace)) + "\\n"`` in pieces: one span at a time, none kept."""
-    shell = to_json(_document(trace, []))
-    marker = '"spans":[]'
+class _Encoded:
+    """An attribute value already encoded as OTLP JSON ``AnyValue`` bytes, secrets masked."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+_PLACEHOLDER = orjson.Fragment(b"\x00")  # orjson escapes every control character in strings: never in its output
+
+
+class SpanEncoder:
+    """One pass over a run: each span's OTLP JSON bytes with secrets masked.
+
+    What steps repeat is converted, encoded and masked once: the neutral view of each re-sent
+    message (``ViewMemo``), its ``gen_ai.input.messages`` item, and the tool definitions.
+    ``agentdbg.input`` holds an llm request relative to an earlier one (``agentdbg.request_ref``,
+    the trace format's own ``request_ref``): the history is in the file once per step, in
+    ``gen_ai.input.messages``, as the conventions ask, not a second time as our JSON.
+    The rest of a span (small) is encoded in one ``orjson`` call and masked in one pass.
+    """
+
+    MAX_HELD = 8192
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.views = ViewMemo()
+        self.compactor = RequestCompactor()
+        self._items: dict[int, tuple[Any, bytes]] = {}
+        self._tool_lists: dict[tuple[int, ...], tuple[list[ToolSpec], bytes]] = {}
+
+    def _item(self, message: Message) -> bytes:
+        held = self._items.get(id(message))
+        if held is None or held[0] is not message:
+            if len(self._items) >= self.MAX_HELD:
+                self._items.clear()
+            held = self._items[id(message)] = (message, _held(_masked_json(any_value(input_message(message)))))
+        return held[1]
+
+    def _tool_definitions(self, tools: list[ToolSpec]) -> Any:
+        key = tuple(map(id, tools))
+        held = self._tool_lists.get(key)
+        if held is None or any(a is not b for a, b in zip(held[0], tools, strict=True)):
+            if len(self._tool_lists) >= 64:
+                self._tool_lists.clear()
+            held = self._tool_lists[key] = (tools, _held(_masked_json(any_value(tool_definitions(tools)))))
+        return _Encoded(held[1])
+
+    def _history(self, history: list[Message]) -> _Encoded:
+        return _Encoded(b'{"arrayValue":{"values":[' + b",".join(map(self._item, history)) + b"]}}")
+
+    def _recorded_input(self, span: Span) -> tuple[Any, dict[str, Any] | None]:
+        record, parts = self.compactor.compact({"kind": "llm", "input": span.input}, self.compactor.snapshot())
+        if parts is not None:
+            self.compactor.remember(span.id, parts)
+        return record["input"], record.get(COMPACT_KEY)
+
+    def encode(self, span: Span) -> bytes:
+        """The span's OTLP JSON (no separator)."""
+        if span.kind == "llm":
+            attributes = span_attributes(
+                span, self.views.view(span), self._history, self._recorded_input(span), self._tool_definitions
+            )
+        else:
+            attributes = span_attributes(span)
+        encoded: list[bytes] = []
+        for key, value in attributes.items():
+            if type(value) is _Encoded:
+                encoded.append(value.data)
+                attributes[key] = _PLACEHOLDER
+        try:
+            data = orjson.dumps(otlp_span(self.trace, span, attributes), default=str, option=orjson.OPT_NON_STR_KEYS)
+        except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the plain path, stdlib JSON
+            return _masked_json(otlp_span(self.trace, span))
+        data = mask_secret_bytes(data)
+        if not encoded:
+            return data
+        pieces = data.split(b"\x00")
+        out = [pieces[0]]
+        for fragment, piece in zip(encoded, pieces[1:], strict=True):
+            out += (fragment, piece)
+        return b"".join(out)
+
+
+def _masked_json(value: Any) -> bytes:
+    """``value`` as JSON bytes, secrets masked (the stdlib writes what orjson refuses, ASCII-escaped)."""
+    try:
+        data = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        data = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str).encode()
+    return mask_secret_bytes(data)
+
+
+def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
+    """The OTLP JSON file (one line) in pieces, secrets masked: one span at a time, none kept."""
+    shell = _masked_json(_document(trace, []))
+    marker = b'"spans":[]'
     if shell.count(marker) != 1:  # a header value spelled like the marker: fall back to the whole document
-        yield to_json(to_otlp_json(trace)) + "\n"
+        yield _masked_json(_document(trace, [otlp_span(trace, span) for span in trace.spans])) + b"\n"
         return
     head, tail = shell.split(marker)
-    yield head + '"spans":['
+    yield head + b'"spans":['
+    encoder = SpanEncoder(trace)
     for n, span in enumerate(trace.spans):
-        yield ("," if n else "") + to_json(otlp_span(trace, span))
-    yield "]" + tail + "\n"
+        yield (b"," if n else b"") + encoder.encode(span)
+    yield b"]" + tail + b"\n"
 
 
 def to_otlp_json(trace: Trace) -> dict[str, Any]:
-    """The whole trace as one OTLP JSON ``TracesData`` document (one resource, one scope)."""
-    return _document(trace, [otlp_span(trace, span) for span in trace.spans])
+    """The whole trace as one OTLP JSON ``TracesData`` document (one resource, one scope), as exported."""
+    parsed: dict[str, Any] = orjson.loads(b"".join(otlp_json_bytes(trace)))
+    return parsed
 
 
 def _document(trace: Trace, spans: list[dict[str, Any]]) -> dict[str, Any]:

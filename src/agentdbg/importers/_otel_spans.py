@@ -25,6 +25,7 @@ from agentdbg.importers._common import (
 from agentdbg.importers._genai_attrs import interpret
 from agentdbg.model.records import ErrorInfo, Origin, TraceHeader
 from agentdbg.model.trace import Trace
+from agentdbg.store.compact import COMPACT_KEY, StreamExpander
 
 
 @dataclass
@@ -124,11 +125,14 @@ def add_spans(spans: list[OtelSpan], b: ImportBuilder) -> None:
     spans = sorted(spans, key=lambda s: (as_int(s.attrs.get("agentdbg.step")) or 0, s.start or 0.0))
     spans = parents_first(spans, lambda s: s.span_id, lambda s: s.parent_id or None)
     by_otel_id = {span.span_id: span.attrs for span in spans}
+    requests = StreamExpander()  # agentdbg's own export writes an llm request relative to an earlier one
     for index, span in enumerate(spans):
         attrs = span.attrs
         step = interpret(
             with_event_messages(span), name=span.name, kind_hint="custom", error=span_error(span)
         )
+        if step.lossless and step.kind == "llm":
+            step.input = _whole_request(requests, attrs, step.input, b, index + 1)
         parent_attrs = by_otel_id.get(span.parent_id) if span.parent_id else None
         if span.parent_id and parent_attrs is None:
             b.problem(
@@ -169,6 +173,19 @@ def add_spans(spans: list[OtelSpan], b: ImportBuilder) -> None:
         if isinstance(extra, dict):
             for key, value in extra.items():
                 setattr(added, key, value)
+
+
+def _whole_request(requests: StreamExpander, attrs: dict[str, Any], given: Any, b: ImportBuilder, line: int) -> Any:
+    """An llm step's input with the history its ``agentdbg.request_ref`` names rebuilt (as a trace file's)."""
+    record: dict[str, Any] = {"type": "span_start", "id": str(attrs.get("agentdbg.span_id")), "kind": "llm"}
+    record["input"] = given
+    ref = maybe_json(attrs.get("agentdbg.request_ref"), 1)
+    if ref is not None:
+        record[COMPACT_KEY] = ref
+    problem = requests.feed(record)
+    if problem is not None:
+        b.problem(f"span {record['id']}: {problem}", line, "warning")
+    return record["input"]
 
 
 def agentdbg_header(spans: list[OtelSpan]) -> Any:

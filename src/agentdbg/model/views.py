@@ -7,6 +7,7 @@ shown as text of its JSON rather than dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -116,7 +117,14 @@ class LLMView(BaseModel):
     replayable: bool = True
 
     @classmethod
-    def of(cls, span: Span) -> LLMView:
+    def of(
+        cls,
+        span: Span,
+        messages: Callable[[str, Any], list[Message]] = request_messages,
+        tools: Callable[[str, Any], list[ToolSpec]] = request_tools,
+    ) -> LLMView:
+        """The view of ``span``; ``messages``/``tools`` replace ``request_messages``/``request_tools``
+        (an exporter passes memoised ones, so a history re-sent each step is converted once)."""
         data = span.input if isinstance(span.input, dict) else {}
         provider = data.get("provider")
         api = api_key(provider, data.get("api"))
@@ -138,9 +146,9 @@ class LLMView(BaseModel):
         try:
             return cls(
                 **base,
-                prompt=request_messages(api, request),
+                prompt=messages(api, request),
                 answer=response_messages(api, response),
-                tools=request_tools(api, request),
+                tools=tools(api, request),
             )
         except (ValidationError, TypeError, AttributeError, ValueError):
             # A request or response of an unexpected shape: show it as JSON rather than fail the view.
