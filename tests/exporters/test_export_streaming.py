@@ -66,7 +66,7 @@ def growing_run(
     return records
 
 
-@pytest.mark.parametrize("format", ["otlp-json"])
+@pytest.mark.parametrize("format", ["otlp-json", "html"])
 def test_each_distinct_message_is_converted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format: str) -> None:
     """A 60-call run re-sends ~3,600 messages in all; the exporter converts each distinct one once (not per step)."""
     calls = 60

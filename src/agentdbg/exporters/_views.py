@@ -11,6 +11,7 @@ view is always the one ``Span.llm`` gives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -29,7 +30,7 @@ from agentdbg.model.views import (
 _PER_MESSAGE = frozenset({OPENAI_CHAT, ANTHROPIC_MESSAGES})
 
 
-class _Recent:
+class RecentMemo:
     """A bounded memo: two generations of ``MAX`` entries each, the older dropped when the newer fills."""
 
     MAX = 4096
@@ -57,7 +58,7 @@ def held(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-def _key(value: Any) -> bytes | None:
+def memo_key(value: Any) -> bytes | None:
     """The memo key of a raw value: its exact JSON (key order kept; non-JSON values are not memoised)."""
     try:
         return orjson.dumps(value)
@@ -69,8 +70,9 @@ class ViewMemo:
     """``Span.llm`` for one pass over a run's steps, each distinct message and tool list converted once."""
 
     def __init__(self) -> None:
-        self._messages = _Recent()
-        self._tools = _Recent()
+        self._messages = RecentMemo()
+        self._tools = RecentMemo()
+        self._shown: dict[int, tuple[Message, Any]] = {}
 
     def view(self, span: Span) -> LLMView | None:
         """The same view as ``span.llm``."""
@@ -85,7 +87,7 @@ class ViewMemo:
         rest = {key: value for key, value in request.items() if key != "messages"}
         out = request_messages(api, rest) if rest else []
         for item in items:
-            key = _key(item)
+            key = memo_key(item)
             converted = self._messages.get(key) if key is not None else None
             if converted is None:
                 converted = request_messages(api, {"messages": [item]})
@@ -94,10 +96,23 @@ class ViewMemo:
             out.extend(converted)
         return out
 
+    def shown(self, convert: Callable[[Message], Any]) -> Callable[[Message], Any]:
+        """``convert`` memoised per message object (the memo's messages are the same objects each step)."""
+
+        def memoised(message: Message) -> Any:
+            held = self._shown.get(id(message))
+            if held is None or held[0] is not message:
+                if len(self._shown) >= 2 * RecentMemo.MAX:
+                    self._shown.clear()
+                held = self._shown[id(message)] = (message, convert(message))
+            return held[1]
+
+        return memoised
+
     def request_tools(self, api: str, request: Any) -> list[ToolSpec]:
         if not isinstance(request, dict):
             return request_tools(api, request)
-        key = _key([api, request.get("tools"), request.get("functions")])
+        key = memo_key([api, request.get("tools"), request.get("functions")])
         if key is None:
             return request_tools(api, request)
         found: list[ToolSpec] | None = self._tools.get(key)

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from agentdbg.exporters._views import RecentMemo, ViewMemo, memo_key
 from agentdbg.formatting import fmt_duration, fmt_tokens
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span, StepSummary
@@ -91,6 +92,7 @@ class ValueTable:
     RECENT = 8
 
     def __init__(self) -> None:
+        self._items = RecentMemo()  # a list item's JSON -> its reference: a re-sent message is looked up, not walked
         self._seen: dict[bytes, int] = {}
         self.count = 0
         self.fresh: list[Any] = []
@@ -119,7 +121,7 @@ class ValueTable:
             if (len(shared) == 1 and next(iter(shared)) in ("$r", "$lit")) or shared.keys() == {"$x", "+"}:
                 shared = {"$lit": shared}
         elif kind is list or kind is tuple:
-            items = [self.share(item) for item in value]
+            items = [self._item(item) if type(item) is dict else self.share(item) for item in value]
             shared = self._extension(items)
             if shared is None:
                 shared = items
@@ -138,6 +140,17 @@ class ValueTable:
             self._pending_list = pending
             self._remember_list(reference["$r"])
         return reference
+
+    def _item(self, item: dict[str, Any]) -> Any:
+        """``share(item)`` for an object in a list, found by its JSON when the same object was shared before."""
+        key = memo_key(item)
+        if key is None:
+            return self.share(item)
+        found = self._items.get(key)
+        if found is None:  # its shared form (a reference, or a small object of references) stands for it
+            found = self.share(item)
+            self._items.put(key, found)
+        return found
 
     def _extension(self, items: list[Any]) -> dict[str, Any] | None:
         """``{"$x": n, "+": [...]}`` when ``items`` extends a recent list (value ``n``): a history that
@@ -171,8 +184,8 @@ class ValueTable:
         return fresh
 
 
-def step_data(span: Span) -> dict[str, Any]:
-    """What the page shows of one step when it is selected."""
+def step_data(span: Span, views: ViewMemo | None = None) -> dict[str, Any]:
+    """What the page shows of one step when it is selected (``views``: one pass's memoised llm views)."""
     data: dict[str, Any] = {
         "address": span.address,
         "id": span.id,
@@ -189,15 +202,16 @@ def step_data(span: Span) -> dict[str, Any]:
         "input": span.input,
         "output": span.output,
     }
-    llm = span.llm
+    llm = span.llm if views is None else views.view(span)
     if llm is not None:
+        message = _message if views is None else views.shown(_message)
         data["llm"] = {
             "provider": llm.provider,
             "api": llm.api,
             "model": llm.model,
             "params": llm.params,
-            "prompt": [_message(m) for m in llm.prompt],
-            "answer": [_message(m) for m in llm.answer],
+            "prompt": [message(m) for m in llm.prompt],
+            "answer": [message(m) for m in llm.answer],
             "tools": [tool.model_dump() for tool in llm.tools],
         }
     tool = span.tool
@@ -206,10 +220,10 @@ def step_data(span: Span) -> dict[str, Any]:
     return data
 
 
-def step_block(span: Span, table: ValueTable) -> dict[str, Any]:
+def step_block(span: Span, table: ValueTable, views: ViewMemo | None = None) -> dict[str, Any]:
     """One step's payload block: its data with shared values by number, and the values it adds."""
     first = table.count
-    shared = table.share(step_data(span))
+    shared = table.share(step_data(span, views))
     return {"m0": first, "new": table.take(), "step": shared}
 
 
@@ -322,13 +336,14 @@ def page_chunks(trace: Trace, findings: Any = None) -> Iterator[str]:
     middle, tail = rest.split(DATA_PLACEHOLDER)
     yield head
     table = ValueTable()
+    views = ViewMemo()
     titles: dict[int, str] = {}
     m0: list[int] = []
     for span in trace.spans:
         tool = span.tool
         if tool is not None and tool.name and tool.name != span.name:
             titles[span.step] = f"{span.name} ({tool.name})"
-        block = step_block(span, table)
+        block = step_block(span, table, views)
         m0.append(block["m0"])
         yield _STEP_BLOCK.format(span.step, script_json(block))
     yield middle
