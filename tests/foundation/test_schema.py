@@ -76,9 +76,14 @@ def test_each_struct_has_exactly_its_models_fields_tag_and_defaults(model: type[
         elif name in START_EXTENSIONS:
             assert field.default is None
         else:
-            assert field.type is Any
-            default = field.default_factory() if field.default is msgspec.NODEFAULT else field.default
-            assert default == _model_default(model, name), name
+            annotation = model.model_fields[name].annotation
+            names_a_model = name in ("error", "usage", "fork_of")
+            assert field.type == (Any if names_a_model else annotation), name  # kinds, origins: the Literals
+            if field.required:
+                assert _model_default(model, name) is msgspec.UNSET, name
+            else:
+                default = field.default_factory() if field.default is msgspec.NODEFAULT else field.default
+                assert default == _model_default(model, name), name
 
 
 def test_the_index_fast_path_decodes_with_the_derived_structs() -> None:

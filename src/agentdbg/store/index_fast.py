@@ -4,10 +4,12 @@ A 1 GB trace has about a million lines, so per-line cost decides. Lines are
 decoded with msgspec into small structs that name only the fields the index
 keeps: the JSON is still checked whole, but payloads (``input``, ``output``) are
 skipped as raw bytes instead of being built into Python objects, which makes
-the pass cheaper than a bare ``orjson.loads`` of every line. Structs refuse
-unknown fields, so a line with anything unusual (misplaced or extra fields, an
-odd type, a header) goes to ``index_scan._line``, which applies the reader's
-rules with orjson and pydantic, exactly as ``read_trace`` does.
+the pass cheaper than a bare ``orjson.loads`` of every line. The structs are
+built from the record models (``store/record_structs.py``) and check the small
+fields' types themselves (a kind or origin against the models' Literals). They
+refuse unknown fields, so a line with anything unusual (misplaced or extra
+fields, an odd type, a header) goes to ``index_scan._line``, which applies the
+reader's rules with orjson and pydantic, exactly as ``read_trace`` does.
 
 Known gap: msgspec reads a number too large for a float (``1e400``) as infinity
 where orjson rejects the line, so such a line is indexed, not reported.
@@ -22,20 +24,17 @@ from typing import Any
 import msgspec
 import orjson
 
-from agentdbg.model.records import ORIGINS, SPAN_KINDS, START_EXTENSIONS, Usage
+from agentdbg.model.records import START_EXTENSIONS, Usage
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY
 from agentdbg.store.record_structs import SpanEndLine, SpanLine, SpanStartLine
 
 _NAN = math.nan
 _LOW, _HIGH = -(1 << 63), 1 << 63
-_KINDS = frozenset(SPAN_KINDS)
-_ORIGINS = frozenset(ORIGINS)
 _USAGE_KEYS = tuple(Usage.model_fields)
-_NUMBERS = (float, int)
 
 
-# The structs are built from the record models (store/record_structs.py): the same fields, tags and defaults.
+# Built from the record models (store/record_structs.py): same fields, tags, defaults and (but nested models) types.
 _Start, _End, _Span = SpanStartLine, SpanEndLine, SpanLine
 assert COMPACT_KEY in START_EXTENSIONS  # the struct field names the compact key
 _decode = msgspec.json.Decoder(_Start | _End | _Span).decode
@@ -139,16 +138,14 @@ def fast_lines(
         cls = record.__class__
         if cls is _End:
             span_id = record.id
-            position = by_id_get(span_id) if type(span_id) is str else None
+            position = by_id_get(span_id)
             ended = record.ended_at
             usage = record.usage
             if (
                 position is None
                 or flags[position]
-                or not (ended is None or type(ended) is float or type(ended) is int)
                 or record.error is not None
                 or not (usage is None or _usage_plain(usage))
-                or type(record.attributes) is not dict
             ):
                 state.line_no = number
                 slow(raw, offset, _UNPARSED)
@@ -181,22 +178,15 @@ def fast_lines(
         attributes = record.attributes
         origin = record.origin
         ref = record.request_ref
-        parent_position = by_id_get(parent) if type(parent) is str else None
+        parent_position = by_id_get(parent) if parent is not None else None
         base_position = None
         if ref is not None:
             base_id = ref.get("base") if type(ref) is dict else None
             base_position = by_id_get(base_id) if type(base_id) is str else None
         if (
-            type(span_id) is not str
-            or span_id in by_id
+            span_id in by_id
             or (parent is not None and parent_position is None)
             or (waiting and span_id in waiting)
-            or type(span_kind) is not str
-            or span_kind not in _KINDS
-            or type(name) is not str
-            or not (started is None or type(started) is float or type(started) is int)
-            or type(attributes) is not dict
-            or not (origin is None or (type(origin) is str and origin in _ORIGINS))
             or (
                 ref is not None
                 and (
@@ -210,8 +200,7 @@ def fast_lines(
             or (
                 cls is _Span
                 and not (
-                    (record.ended_at is None or type(record.ended_at) in _NUMBERS)
-                    and record.error is None
+                    record.error is None
                     and (record.usage is None or _usage_plain(record.usage))
                 )
             )
