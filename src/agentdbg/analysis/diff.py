@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 
 from agentdbg.analysis.alignment import opcodes
 from agentdbg.analysis.calls import canonical, final_answer, gc_paused, llm_view, tool_view
+from agentdbg.analysis.diff_sides import Side, SpanSide, side_of, step_latency
 from agentdbg.model.messages import Message
+from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 
@@ -187,27 +189,49 @@ def compare_steps(a: Span, b: Span) -> StepDiff:
     )
 
 
-def _only(span: Span, side: str) -> StepDiff:
-    tokens = (span.input_tokens, span.output_tokens) if span.usage else None
-    return StepDiff(
-        status="only-in-a" if side == "a" else "only-in-b",
-        a_step=span.step if side == "a" else None,
-        b_step=span.step if side == "b" else None,
-        kind=span.kind,
-        name=span.name,
-        a_tokens=tokens if side == "a" else None,
-        b_tokens=tokens if side == "b" else None,
-        a_latency=span.duration if side == "a" else None,
-        b_latency=span.duration if side == "b" else None,
+def _only(side: Side, position: int, which: str) -> StepDiff:
+    tokens = side.tokens(position)
+    latency = side.duration(position)
+    step = side.step(position)
+    in_a = which == "a"
+    return StepDiff.model_construct(
+        status="only-in-a" if in_a else "only-in-b",
+        a_step=step if in_a else None,
+        b_step=None if in_a else step,
+        kind=side.kinds[position],
+        name=side.names[position],
+        changes=[],
+        prompt_diff=[],
+        response_diff=[],
+        a_tokens=tokens if in_a else None,
+        b_tokens=None if in_a else tokens,
+        a_latency=latency if in_a else None,
+        b_latency=None if in_a else latency,
+    )
+
+
+def _pair(a: Side, i: int, b: Side, j: int) -> StepDiff:
+    """``compare_steps`` of step ``i`` of ``a`` and ``j`` of ``b``; a pair with the same lines is identical
+    without parsing either (``diff_sides.IndexSide.same_lines``)."""
+    if not a.same_lines(i, b, j):
+        return compare_steps(a.span(i), b.span(j))
+    return StepDiff.model_construct(
+        status="identical",
+        a_step=a.step(i),
+        b_step=b.step(j),
+        kind=a.kinds[i],
+        name=a.names[i],
+        changes=[],
+        prompt_diff=[],
+        response_diff=[],
+        a_tokens=a.tokens(i),
+        b_tokens=b.tokens(j),
+        a_latency=a.duration(i),
+        b_latency=b.duration(j),
     )
 
 
 # ------------------------------------------------------------------ aligning
-
-
-def _signature(span: Span) -> tuple[str, str]:
-    tool = tool_view(span)
-    return (span.kind, tool.name if tool else span.name)
 
 
 def _fork_point(a: Trace, b: Trace) -> int | None:
@@ -230,23 +254,27 @@ def _fork_point(a: Trace, b: Trace) -> int | None:
 
 def align(a_spans: list[Span], b_spans: list[Span]) -> list[StepDiff]:
     """Align two step lists by their (kind, name) sequence and compare the pairs."""
+    a = SpanSide(Trace.model_construct(header=TraceHeader(trace_id="a"), spans=a_spans))
+    b = SpanSide(Trace.model_construct(header=TraceHeader(trace_id="b"), spans=b_spans))
+    return _align(a, b, 0)
+
+
+def _align(a: Side, b: Side, start: int) -> list[StepDiff]:
+    """Align the steps of both sides from position ``start`` by their (kind, name) sequence."""
     out: list[StepDiff] = []
-    codes = opcodes([_signature(s) for s in a_spans], [_signature(s) for s in b_spans])  # O(n log n)
+    codes = opcodes(a.signatures[start:], b.signatures[start:])  # O(n log n)
     for tag, i1, i2, j1, j2 in codes:
+        i1, i2, j1, j2 = i1 + start, i2 + start, j1 + start, j2 + start
         if tag == "equal":
-            out.extend(compare_steps(a, b) for a, b in zip(a_spans[i1:i2], b_spans[j1:j2], strict=True))
+            out.extend(_pair(a, i, b, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
             continue
-        a_part, b_part = a_spans[i1:i2], b_spans[j1:j2]
         paired = 0
-        while paired < min(len(a_part), len(b_part)) and a_part[paired].kind == b_part[paired].kind:
-            out.append(compare_steps(a_part[paired], b_part[paired]))
+        while paired < min(i2 - i1, j2 - j1) and a.kinds[i1 + paired] == b.kinds[j1 + paired]:
+            out.append(_pair(a, i1 + paired, b, j1 + paired))
             paired += 1
-        out.extend(_only(span, "a") for span in a_part[paired:])
-        out.extend(_only(span, "b") for span in b_part[paired:])
+        out.extend(_only(a, i, "a") for i in range(i1 + paired, i2))
+        out.extend(_only(b, j, "b") for j in range(j1 + paired, j2))
     return out
-
-
-_TIMED_KINDS = ("llm", "tool", "retrieval")
 
 
 def run_totals(trace: Trace) -> dict[str, Any]:
@@ -254,33 +282,34 @@ def run_totals(trace: Trace) -> dict[str, Any]:
 
     Wall-clock duration misleads for a fork, whose recorded steps keep the original run's times.
     """
-    totals = trace.totals()
-    durations = [
-        span.duration for span in trace.spans if span.kind in _TIMED_KINDS and span.duration is not None
-    ]
-    totals["latency"] = round(sum(durations), 6) if durations else None
+    return _totals(side_of(trace))
+
+
+def _totals(side: Side) -> dict[str, Any]:
+    totals = side.totals()
+    totals["latency"] = step_latency(side)
     return totals
 
 
 _OUTCOME = frozenset({"output", "error", "status"})
 
 
-def _first_divergence(a: Trace, b: Trace, steps: list[StepDiff]) -> int | None:
+def _first_divergence(a: Side, b: Side, steps: list[StepDiff]) -> int | None:
     """The first non-identical pair, skipping a container whose only change is how it ended when a
     step inside it diverges too (the agent step around a loop ends differently because its children did)."""
     containing: set[tuple[str, int]] = set()  # ("a"|"b", step) of every ancestor of a divergent step
-    for run, trace, numbers in (
+    for run, side, numbers in (
         ("a", a, [s.a_step for s in steps if s.status != "identical"]),
         ("b", b, [s.b_step for s in steps if s.status != "identical"]),
     ):
-        by_id = {span.id: span for span in trace.spans}
-        by_step = {span.step: span for span in trace.spans}
+        if not numbers:
+            continue
+        parent_of = side.parents()
         for number in numbers:
-            span = by_step.get(number) if number is not None else None
-            parent = by_id.get(span.parent_id) if span is not None and span.parent_id else None
-            while parent is not None and (run, parent.step) not in containing:
-                containing.add((run, parent.step))
-                parent = by_id.get(parent.parent_id) if parent.parent_id else None
+            parent = parent_of.get(number) if number is not None else None
+            while parent is not None and (run, parent) not in containing:
+                containing.add((run, parent))
+                parent = parent_of.get(parent)
     first = None
     for index, step in enumerate(steps):
         if step.status == "identical":
@@ -293,38 +322,41 @@ def _first_divergence(a: Trace, b: Trace, steps: list[StepDiff]) -> int | None:
 
 
 def diff_traces(a: Trace, b: Trace) -> TraceDiff:
-    """See ``_diff_traces``; run with the cyclic collector paused (the pairs make no cycles)."""
+    """See ``diff_sides``; a trace read through ``store.read_indexed`` is compared from its index, parsing
+    only the steps whose lines differ. Runs with the cyclic collector paused (the pairs make no cycles)."""
     with gc_paused():
-        return _diff_traces(a, b)
+        side_a = side_of(a)
+        return diff_sides(side_a, side_a if b is a else side_of(b))
 
 
-def _diff_traces(a: Trace, b: Trace) -> TraceDiff:
+def diff_sides(a: Side, b: Side) -> TraceDiff:
     """Compare run ``a`` with run ``b`` (typically the original and its fork).
 
     Returns:
         A ``TraceDiff``: every aligned step with its status, the first divergence,
         both final answers, and both runs' totals (tokens, step latency, steps).
     """
-    fork_step = _fork_point(a, b)
+    fork_step = _fork_point(a.trace, b.trace)
     steps: list[StepDiff] = []
     shared = 0
     if fork_step is not None:
-        shared = max(0, min(fork_step - 1, len(a.spans), len(b.spans)))
-        steps.extend(compare_steps(x, y) for x, y in zip(a.spans[:shared], b.spans[:shared], strict=True))
-    steps.extend(align(a.spans[shared:], b.spans[shared:]))
+        shared = max(0, min(fork_step - 1, len(a), len(b)))
+        steps.extend(_pair(a, i, b, i) for i in range(shared))
+    steps.extend(_align(a, b, shared))
+    final_a = final_answer(a.trace)
     return TraceDiff(
-        a_source=a.source,
-        b_source=b.source,
-        a_trace_id=a.header.trace_id,
-        b_trace_id=b.header.trace_id,
+        a_source=a.trace.source,
+        b_source=b.trace.source,
+        a_trace_id=a.trace.header.trace_id,
+        b_trace_id=b.trace.header.trace_id,
         fork_step=fork_step,
         steps=steps,
         first_divergence=_first_divergence(a, b, steps),
-        final_a=final_answer(a),
-        final_b=final_answer(b),
-        totals_a=run_totals(a),
-        totals_b=run_totals(b),
+        final_a=final_a,
+        final_b=final_a if b is a else final_answer(b.trace),
+        totals_a=_totals(a),
+        totals_b=_totals(a) if b is a else _totals(b),
     )
 
 
-__all__ = ["StepDiff", "TraceDiff", "align", "compare_steps", "diff_traces", "text_diff"]
+__all__ = ["StepDiff", "TraceDiff", "align", "compare_steps", "diff_sides", "diff_traces", "text_diff"]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import FormatOption, load, user_errors
+from agentdbg.cli.common import FormatOption, load, report_problems, resolve_source, user_errors
 from agentdbg.cli.output import print_error, print_json, print_result, stderr_console
 from agentdbg.errors import AgentdbgError, VerifyInputError, WindowOptionError
 
@@ -159,13 +159,26 @@ def diff(
     from agentdbg.analysis import diff_traces
 
     with user_errors():
-        a = load(trace_a, format)
-        b = load(trace_b, format)
+        a = load(trace_a, format, lazy=True)  # our own format through the index: steps parsed only if they differ
+        same = _same_file(trace_a, trace_b)
+        b = a if same else load(trace_b, format, lazy=True)
+        if same:  # read once; its problems still reported for each argument
+            report_problems(a, resolve_source(trace_b))
         result = diff_traces(a, b)
     if as_json:
         print_json(result.to_json())
         return
     _print_diff(result)
+
+
+def _same_file(path_a: str, path_b: str) -> bool:
+    """Both arguments name one file (``diff A A``), so it is read once."""
+    import os
+
+    try:
+        return os.path.samefile(resolve_source(path_a), resolve_source(path_b))
+    except (OSError, ValueError, AgentdbgError):
+        return False
 
 
 def _print_diff(result: Any) -> None:

@@ -40,12 +40,18 @@ def load(
 
     path = resolve_source(path)
     trace = open_trace(path, format=format, lazy=lazy)
-    if report and trace.problems:
+    if report:
+        report_problems(trace, path, limit)
+    return trace
+
+
+def report_problems(trace: Trace, path: str, limit: int = 5) -> None:
+    """The first ``limit`` read problems of ``trace`` on stderr, and how many more there are."""
+    if trace.problems:
         for problem in sorted(trace.problems, key=lambda p: p.line)[:limit]:
             print_problem(problem)
         if len(trace.problems) > limit:
             print_warning(f"… and {len(trace.problems) - limit} more problem(s); run `agentdbg validate {path}` for all")
-    return trace
 
 
 def refuse_overwriting_input(source: str, output: object) -> None:

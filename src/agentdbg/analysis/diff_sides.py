@@ -1,0 +1,239 @@
+"""The two runs ``diff`` compares, step by step, as small facts with whole spans on demand.
+
+``SpanSide`` wraps an in-memory ``Trace``. ``IndexSide`` reads a trace opened through the
+offset index (``store.read_indexed``) in one pass over its lines: each step's (kind, name)
+signature, tokens and latency come from the index and from decoding only a tool step's
+input and an ended step's usage; payloads are parsed only for pairs that may differ. Two
+steps whose lines are byte for byte the same (and whose compact requests extend bases
+with byte-identical start lines) are identical without being parsed: ``compare_steps`` would find
+nothing, since a span is built from its lines and its request's base chain only.
+"""
+
+from __future__ import annotations
+
+import mmap
+from typing import Any
+
+import msgspec
+import orjson
+
+from agentdbg.model.records import Usage
+from agentdbg.model.span import Span
+from agentdbg.model.trace import LazySpans, Trace
+
+Tokens = tuple[int | None, int | None] | None
+TIMED_KINDS = ("llm", "tool", "retrieval")
+
+
+class _UsageOnly(msgspec.Struct):
+    usage: Any = None
+
+
+_decode_usage = msgspec.json.Decoder(_UsageOnly).decode
+
+
+def usage_tokens(usage: Any) -> Tokens:
+    """``(span.input_tokens, span.output_tokens) if span.usage else None`` from a line's raw ``usage``."""
+    if usage is None:
+        return None
+    if type(usage) is dict:
+        fresh, out = usage.get("input_tokens"), usage.get("output_tokens")
+        if (fresh is None or type(fresh) is int) and (out is None or type(out) is int):
+            return fresh, out
+    counted = Usage.model_validate(usage)  # what the reader builds (lax numbers such as 12.0)
+    return counted.input_tokens, counted.output_tokens
+
+
+def tool_name(span_input: Any, span_name: str) -> str:
+    """``ToolView.of(span).name`` from the raw input (the name diff aligns tool steps by)."""
+    data = span_input if isinstance(span_input, dict) else {"arguments": span_input}
+    return str(data.get("name") or span_name)
+
+
+class SpanSide:
+    """A run held in memory: every fact read from its spans."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.spans = list(trace.spans)
+        self.kinds = [span.kind for span in self.spans]
+        self.names = [span.name for span in self.spans]
+        self.signatures = [
+            (span.kind, tool.name if (tool := span.tool) is not None else span.name) for span in self.spans
+        ]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def span(self, position: int) -> Span:
+        return self.spans[position]
+
+    def step(self, position: int) -> int:
+        return self.spans[position].step
+
+    def tokens(self, position: int) -> Tokens:
+        span = self.spans[position]
+        return (span.input_tokens, span.output_tokens) if span.usage else None
+
+    def duration(self, position: int) -> float | None:
+        return self.spans[position].duration
+
+    def parents(self) -> dict[int, int | None]:
+        """Step number -> parent step number (``None``: no parent, or one the run does not have)."""
+        by_id = {span.id: span for span in self.spans}
+        out: dict[int, int | None] = {}
+        for span in self.spans:
+            parent = by_id.get(span.parent_id) if span.parent_id else None
+            out[span.step] = parent.step if parent is not None else None
+        return out
+
+    def same_lines(self, position: int, other: Side, other_position: int) -> bool:
+        """A span compared with itself is identical; lines of an in-memory run are not known."""
+        return other is self and position == other_position
+
+    def totals(self) -> dict[str, Any]:
+        return self.trace.totals()
+
+
+class IndexSide:
+    """A run read through its offset index: facts from one pass over its lines, spans parsed on demand."""
+
+    def __init__(self, trace: Trace, index: Any) -> None:
+        self.trace = trace
+        self.index = index
+        state = index._state  # the index's per-step arrays (offsets, kinds, times); read only
+        self._state = state
+        count = len(index)
+        self.kinds: list[str] = list(state.kinds[:count])
+        self.names: list[str] = list(state.names[:count])
+        self._tokens: list[Tokens] = [None] * count
+        self.signatures: list[tuple[str, str]] = list(zip(self.kinds, self.names, strict=True))
+        self._map = self._open(index, count)
+        self._same: dict[tuple[int, int], bool] = {}  # pairs of request bases: same start lines and bases
+        self._bases = set(state.bases.values())
+        self._scan(count)
+
+    @staticmethod
+    def _open(index: Any, count: int) -> mmap.mmap | None:
+        if count == 0:
+            return None
+        with open(index.path, "rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def _start(self, position: int) -> bytes:
+        state = self._state
+        offset = state.start_off[position]
+        assert self._map is not None
+        return self._map[offset : offset + state.start_len[position]]
+
+    def _end(self, position: int) -> bytes | None:
+        state = self._state
+        if not state.flags[position] & 1:
+            return None
+        offset = state.end_off[position]
+        assert self._map is not None
+        return self._map[offset : offset + state.end_len[position]]
+
+    def _scan(self, count: int) -> None:
+        """Tool names and tokens of every step: a tool's start line and an ended step's usage decoded."""
+        kinds, names, flags = self.kinds, self.names, self._state.flags
+        for position in range(count):
+            try:
+                if kinds[position] == "tool":
+                    record = orjson.loads(self._start(position))
+                    self.signatures[position] = ("tool", tool_name(record.get("input"), names[position]))
+                if flags[position] & 1:
+                    end = self._end(position)
+                    assert end is not None
+                    self._tokens[position] = usage_tokens(_decode_usage(end).usage)
+            except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONDecodeError, ValueError):
+                span = self.span(position)  # an odd line: the reader's own rules decide
+                tool = span.tool
+                if tool is not None:
+                    self.signatures[position] = ("tool", tool.name)
+                self._tokens[position] = (span.input_tokens, span.output_tokens) if span.usage else None
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def span(self, position: int) -> Span:
+        return self.index.read_span(position)
+
+    def step(self, position: int) -> int:
+        return position + 1
+
+    def tokens(self, position: int) -> Tokens:
+        return self._tokens[position]
+
+    def duration(self, position: int) -> float | None:
+        state = self._state
+        started, ended = state.started_at[position], state.ended_at[position]
+        if started != started or ended != ended:  # NaN: not recorded
+            return None
+        return max(0.0, ended - started)
+
+    def parents(self) -> dict[int, int | None]:
+        parent_of = self._state.parent_pos_of
+        out: dict[int, int | None] = {}
+        for position in range(len(self.kinds)):
+            parent = parent_of(position)
+            out[position + 1] = None if parent is None else parent + 1
+        return out
+
+    def same_lines(self, position: int, other: Side, other_position: int) -> bool:
+        """Whether both steps have the same bytes on their lines, and so do the start lines of the bases
+        their requests extend (a base lends its request only: its end line does not matter)."""
+        if other is self and position == other_position:
+            return True
+        if not isinstance(other, IndexSide) or self._end(position) != other._end(other_position):
+            return False
+        pending: list[tuple[int, int]] = []
+        pair: tuple[int, int] | None = (position, other_position)
+        answer = True
+        while pair is not None:  # down the base chain to a pair already known (a loop: chains are long)
+            known = self._same.get(pair)
+            if known is not None:
+                answer = known
+                break
+            mine, theirs = pair
+            if self._start(mine) != other._start(theirs):
+                answer = False
+                break
+            pending.append(pair)
+            base, other_base = self._state.bases.get(mine), other._state.bases.get(theirs)
+            if base is None and other_base is None:
+                break
+            pair = (base, other_base) if base is not None and other_base is not None else None
+            if pair is None:
+                answer = False
+        for done in pending:
+            if done[0] in self._bases:
+                self._same[done] = answer
+        return answer
+
+    def totals(self) -> dict[str, Any]:
+        return self.trace.totals()
+
+
+Side = SpanSide | IndexSide
+
+
+def side_of(trace: Trace) -> Side:
+    """The index-backed side for a trace read through ``store.read_indexed``, else the in-memory one."""
+    spans = trace.spans
+    if isinstance(spans, LazySpans) and spans.positions is None and hasattr(spans.store, "_state"):
+        return IndexSide(trace, spans.store)
+    return SpanSide(trace)
+
+
+def step_latency(side: Side) -> float | None:
+    """The summed duration of llm, tool and retrieval steps (``run_totals``' latency)."""
+    durations = [
+        duration
+        for position, kind in enumerate(side.kinds)
+        if kind in TIMED_KINDS and (duration := side.duration(position)) is not None
+    ]
+    return round(sum(durations), 6) if durations else None
+
+
+__all__ = ["IndexSide", "Side", "SpanSide", "side_of", "step_latency", "tool_name", "usage_tokens"]
