@@ -220,7 +220,8 @@ def _mock_openai() -> Any:
     import httpx
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=_CHAT_ANSWER, headers={"content-type": "application/json"})
+        # a stream, as from a socket (content= would be read already, so the body tee never saw it end)
+        return httpx.Response(200, stream=httpx.ByteStream(_CHAT_ANSWER), headers=_JSON["headers"])
 
     transport = httpx.MockTransport(answer)
     return openai.OpenAI(

@@ -18,6 +18,8 @@ import orjson
 from agentdbg.capture import playback
 from agentdbg.capture.session import TraceSession, active_session
 from agentdbg.capture.spans import CURRENT_SPAN, SpanHandle, error_info
+from agentdbg.store.body_prefix import LIST_KEYS, Extension, SentBody
+from agentdbg.store.compact import COMPACT_KEY
 from agentdbg.wire import Codec, by_path
 from agentdbg.wire.sse import sse_events
 
@@ -82,6 +84,12 @@ class LLMCall:
         self.attempts += 1
         if self.span is not None:
             return
+        active = playback.player()
+        # A body that extends one already written: only the appended items are read (store/body_prefix.py).
+        extension = self.session.find_extension(content) if active is None else None
+        if extension is not None:
+            self._start_extension(content, extension)
+            return
         try:
             request = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
@@ -89,12 +97,41 @@ class LLMCall:
         # Tools the program ran since the last answer, from what it sends (before playback moves the phase on).
         self.session.derive_tool_steps(f"{self.provider}.{self.api}", request, self.started_at)
         origin, diverged = None, None
-        active = playback.player()
         if active is not None:  # code-level replay: the player decides before the request goes anywhere
             self.playback = active.llm_request(self.provider, self.api, request)
             origin, diverged = self.playback.origin, self.playback.diverged
             if self.playback.send_request is not None:
                 request = self.playback.send_request
+        sent = None
+        if isinstance(request, dict) and active is None:
+            sent = SentBody(content, request=request)  # the requests after it may extend it
+        self._open_span(request, origin, diverged, sent=sent)
+        if sent is not None and self.span is not None:
+            items = next((request[k] for k in LIST_KEYS if type(request.get(k)) is list), None)
+            if items is not None:
+                self.session.keep_tail(self.span.id, self.session.next_tail(items))
+
+    def _start_extension(self, content: bytes, extension: Extension) -> None:
+        """Open the step of a request that extends one already written: its new items are all that is read."""
+        session = self.session
+        tail = session.next_tail(extension.items, extension.base.span_id)
+        if session.waiting_for_tool_results:  # pair tool results with the calls they answer
+            ledger_request = {extension.key: tail} if tail is not None else orjson.loads(content)
+            session.derive_tool_steps(f"{self.provider}.{self.api}", ledger_request, self.started_at)
+        sent = SentBody(content, extension=extension)
+        self._open_span(extension.request(), None, None, sent=sent, extra={COMPACT_KEY: extension.ref()})
+        if self.span is not None:
+            session.keep_tail(self.span.id, tail)
+
+    def _open_span(
+        self,
+        request: Any,
+        origin: str | None,
+        diverged: str | None,
+        *,
+        sent: SentBody | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         model = request.get("model") if isinstance(request, dict) else None
         stream = bool(request.get("stream")) if isinstance(request, dict) else False
         api_name = f"{self.api} {model}" if model else self.api
@@ -111,6 +148,8 @@ class LLMCall:
             started_at=self.started_at,
             origin=origin,
             diverged=diverged is not None,
+            extra=extra,
+            sent=sent,
         )
         self.session.track(id(self), self._abandon)
 

@@ -284,6 +284,18 @@ def disable_otel(sink: OTelSink | None = None) -> None:
 _env_push: Any = None  # ``otlp_push.env_push`` once looked up (lazily: it imports the OTel SDK only if asked)
 
 
+def mirroring() -> bool:
+    """True when records written are also sent on (an OTel sink or ``AGENTDBG_EXPORT=otlp``): they must be whole."""
+    global _env_push
+    if _SINKS:
+        return True
+    if _env_push is None:
+        from agentdbg.capture.otlp_push import env_push
+
+        _env_push = env_push
+    return _env_push() is not None
+
+
 def mirror_record(record: dict[str, Any], trace_id: str | None = None) -> None:
     """Called by the capture writer for every record it writes (already redacted); a no-op when OTel is off."""
     global _env_push

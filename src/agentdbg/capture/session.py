@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,15 +24,18 @@ from typing import Any
 import orjson
 
 from agentdbg.capture import playback
-from agentdbg.capture.otel import mirror_record
+from agentdbg.capture.otel import mirror_record, mirroring
 from agentdbg.capture.redact import Redactor, clean_and_encode
 from agentdbg.errors import TraceFileBusyError
-from agentdbg.model.derived_tools import ToolCallLedger
+from agentdbg.model.derived_tools import ToolCallLedger, trailing_items
 from agentdbg.model.records import TraceHeader
 from agentdbg.store import TraceWriter
+from agentdbg.store.body_prefix import Extension, SentBody
 
 DEFAULT_DIR = "traces"
 _PENDING_TOOL_CALLS = 256
+_TAILS_KEPT = 16  # requests whose trailing items are kept for the next request's derived tool steps
+_TAIL_MAX = 64  # a longer tail is not kept (the request is then read whole when a tool result is due)
 
 
 def capture_disabled() -> bool:
@@ -89,6 +92,7 @@ class TraceSession:
         self._lock = threading.Lock()
         self._pending_calls: deque[tuple[str, bytes, str]] = deque(maxlen=_PENDING_TOOL_CALLS)
         self._tool_ledger = ToolCallLedger()  # framework tools rebuilt from the conversation
+        self._tails: OrderedDict[str, list[Any] | None] = OrderedDict()  # span id -> its request's tail
         self._open_finalizers: dict[int, Any] = {}
         self._writer: TraceWriter | None = None
         try:
@@ -128,19 +132,64 @@ class TraceSession:
         except (OSError, ValueError):
             pass  # stderr itself is gone: nowhere left to warn
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Write one record as one line (secrets masked); never raises."""
+    def write(self, record: dict[str, Any], *, sent: SentBody | None = None) -> None:
+        """Write one record as one line (secrets masked); never raises. ``sent``: see ``TraceWriter.write``."""
         if self._writer is None:
             return
         try:
             cleaned, encoded = clean_and_encode(record, self.redact)
-            self._writer.write(cleaned, encoded=encoded)
+            self._writer.write(cleaned, encoded=encoded, sent=sent)
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
             return
         mirror_record(
             cleaned, self.trace_id
         )  # to an OpenTelemetry TracerProvider, when enable_otel() was called
+
+    def find_extension(self, body: bytes) -> Extension | None:
+        """How an llm request body extends one already written here (``None``: read it whole); never raises."""
+        writer = self._writer
+        if writer is None or not body or mirroring():  # a mirror is sent whole requests
+            return None
+        try:
+            return writer.find_extension(body)
+        except Exception as exc:  # noqa: BLE001 - the request is then read whole, as before
+            self.warn_once(f"internal capture error ({type(exc).__name__}: {exc})")
+            return None
+
+    @property
+    def waiting_for_tool_results(self) -> bool:
+        """True while a tool call an answer asked for has no result yet (see ``derive_tool_steps``)."""
+        return bool(self._tool_ledger.waiting)
+
+    def next_tail(self, items: list[Any], base_id: str | None = None) -> list[Any] | None:
+        """The trailing items (last assistant item on) of a request's list, where its tool results sit.
+
+        ``base_id``: the written request ``items`` were appended to (``None``: ``items`` is the whole
+        list). ``None`` when not known from what is kept (the request is then read whole if needed).
+        """
+        if base_id is None:
+            window = items[-_TAIL_MAX:]
+            tail: list[Any] | None = trailing_items(window)
+            if len(window) < len(items) and len(tail or ()) == len(window):
+                tail = None  # no assistant item in the window: the tail may start earlier
+        else:
+            with self._lock:
+                base_tail = self._tails.get(base_id)
+            if base_tail is not None:
+                tail = trailing_items([*base_tail, *items])
+            else:
+                tail = trailing_items(items)
+                if len(tail) == len(items):
+                    tail = None  # the tail may start before the appended items
+        return tail if tail is None or len(tail) <= _TAIL_MAX else None
+
+    def keep_tail(self, span_id: str, tail: list[Any] | None) -> None:
+        """Remember a written request's tail (``next_tail``) for the request that extends it."""
+        with self._lock:
+            self._tails[span_id] = tail
+            while len(self._tails) > _TAILS_KEPT:
+                self._tails.popitem(last=False)
 
     def offer_tool_calls(
         self, calls: list[tuple[str, Any, str]], parent_id: str | None = None, asked_by: str | None = None

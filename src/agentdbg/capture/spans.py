@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from agentdbg.capture.session import TraceSession, active_session, capture_disabled
 from agentdbg.model.records import SPAN_KINDS
+from agentdbg.store.body_prefix import SentBody
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +62,10 @@ class SpanHandle:
         started_at: float | None = None,
         origin: str | None = None,
         diverged: bool = False,
+        extra: dict[str, Any] | None = None,
+        sent: SentBody | None = None,
     ) -> None:
+        """``extra``: more top-level fields of the start record; ``sent``: an llm request's body as sent."""
         self.session = session
         self.id = new_span_id()
         self.name = name
@@ -93,7 +97,9 @@ class SpanHandle:
                 record["origin"] = origin
             if diverged:
                 record["diverged"] = True
-            session.write(record)
+            if extra:
+                record.update(extra)
+            session.write(record, sent=sent)
 
     def set_output(self, output: Any) -> None:
         """What the step produced (written when it ends)."""

@@ -42,7 +42,7 @@ def is_derived(span: Span) -> bool:
     return span.kind == "tool" and bool(span.attributes.get(DERIVED))
 
 
-def _trailing_items(items: list[Any]) -> list[Any]:
+def trailing_items(items: list[Any]) -> list[Any]:
     """The last assistant item and everything after it (where the results of its tool calls sit)."""
     start = len(items)
     while start > 0:
@@ -84,7 +84,7 @@ def trailing_tool_results(api: str, request: Any) -> list[Message]:
     for field in ("messages", "input"):
         items = request.get(field)
         if isinstance(items, list):
-            tail = _trailing_items(items)
+            tail = trailing_items(items)
             if not tail:
                 return []
             messages = request_messages(api, {field: tail})

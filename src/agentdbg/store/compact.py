@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import orjson
 
@@ -40,6 +40,12 @@ Parts = dict[str, "list[bytes] | bytes"]
 Lookup = Callable[[str], "Parts | None"]
 
 BROKEN: Parts = {}  # the parts of a request that could not be rebuilt (compared by identity)
+
+
+class LazyParts(Protocol):
+    """Parts made only when a compaction asks for them (``store/body_prefix.BodyEntry``)."""
+
+    def parts(self) -> Parts: ...
 
 
 def ref_shape_problem(ref: Any, request: dict[str, Any] | None) -> str | None:
@@ -212,15 +218,15 @@ class RequestCompactor:
     """Writer side: picks the recent request each new one extends most, and encodes the difference."""
 
     def __init__(self, window: int = 8, *, reuse_encodings: bool = False) -> None:
-        self._recent: deque[tuple[str, Parts]] = deque(maxlen=window)
+        self._recent: deque[tuple[str, Parts | LazyParts]] = deque(maxlen=window)
         # Only for callers whose request objects do not change while they write (``write_trace``):
         # histories shared between requests are then encoded once instead of once per request.
         self._memo: EncodingMemo | None = {} if reuse_encodings else None
 
     def snapshot(self) -> list[tuple[str, Parts]]:
-        return list(self._recent)
+        return [(span_id, p if isinstance(p, dict) else p.parts()) for span_id, p in self._recent]
 
-    def remember(self, span_id: str, parts: Parts) -> None:
+    def remember(self, span_id: str, parts: Parts | LazyParts) -> None:
         """Make a written request available as a base for later ones."""
         self._recent.appendleft((span_id, parts))
 

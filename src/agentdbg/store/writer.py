@@ -27,7 +27,8 @@ import orjson
 from agentdbg.errors import TraceFileBusyError
 from agentdbg.model.records import SCHEMA_VERSION, TraceHeader
 from agentdbg.secrets import mask_secret_bytes
-from agentdbg.store.compact import RequestCompactor
+from agentdbg.store.body_prefix import BodyPrefixes, Extension, SentBody, written_items
+from agentdbg.store.compact import COMPACT_KEY, RequestCompactor
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
@@ -42,7 +43,10 @@ class TraceWriter:
     one this writer already wrote is stored as a reference plus what is new
     (see ``store/compact.py``); readers rebuild it exactly. ``compact=False``
     writes every request whole (schema 1). ``reuse_encodings=True`` is for callers
-    that never change a request object after writing it (``write_trace``).
+    that never change a request object after writing it (``write_trace``). Capture
+    also hands over each request's body as sent (``SentBody``): a body that extends
+    one already written is then found by its bytes (``find_extension``, see
+    ``store/body_prefix.py``), so recording step N of a conversation costs what step 10 does.
     """
 
     def __init__(
@@ -60,13 +64,28 @@ class TraceWriter:
         self._torn = False  # the last write failed and may have left part of a line
         self._unwritten_starts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._compactor = RequestCompactor(reuse_encodings=reuse_encodings) if compact else None
+        self._bodies = BodyPrefixes() if compact else None
 
-    def write(self, record: dict[str, Any], *, encoded: bytes | None = None) -> None:
+    def find_extension(self, body: bytes) -> Extension | None:
+        """How ``body`` (an llm request as sent) extends a request this writer wrote, if it does.
+
+        A record written with it (``write(..., sent=SentBody(body, extension=...))``) carries
+        ``extension.request()`` as its request and ``extension.ref()`` as its ``request_ref``.
+        """
+        if self._bodies is None:
+            return None
+        with self._lock:
+            return self._bodies.find(body)
+
+    def write(
+        self, record: dict[str, Any], *, encoded: bytes | None = None, sent: SentBody | None = None
+    ) -> None:
         """Write one record as one line.
 
         ``encoded``, when given, must be ``orjson.dumps(record, default=str,
         option=OPT_NON_STR_KEYS)`` of this very record (a caller that already
         encoded it); it is used, still masked, unless compaction changes the record.
+        ``sent``: an llm start's request body as sent, remembered for the requests after it.
         """
         record_type = record.get("type")
         if record_type == "span_end" and self._unwritten_starts:
@@ -77,7 +96,7 @@ class TraceWriter:
         compactor = self._compactor
         parts = None
         if compactor is not None:
-            if record.get("kind") == "llm":
+            if record.get("kind") == "llm" and COMPACT_KEY not in record:
                 with self._lock:
                     recent = compactor.snapshot()
                 record, parts = compactor.compact(record, recent)
@@ -104,8 +123,21 @@ class TraceWriter:
                         self._unwritten_starts.popitem(last=False)
                 raise
             self._torn = False
-            if parts is not None and compactor is not None and isinstance(record.get("id"), str):
-                compactor.remember(record["id"], parts)  # only written lines can be referred to
+            if compactor is not None and isinstance(record.get("id"), str):
+                self._remember(record, parts, sent)  # only written lines can be referred to
+
+    def _remember(self, record: dict[str, Any], parts: Any, sent: SentBody | None) -> None:
+        """Make a written llm request a base for later ones (the caller holds the lock)."""
+        assert self._compactor is not None and self._bodies is not None
+        span_id = record["id"]
+        if parts is not None:
+            self._compactor.remember(span_id, parts)
+            if sent is not None and sent.request is not None:
+                self._bodies.learn(span_id, sent.data, sent.request, parts)
+        elif sent is not None and sent.extension is not None:
+            items = written_items(record, sent.extension)
+            if items is not None:
+                self._compactor.remember(span_id, self._bodies.extend(span_id, sent.extension, items))
 
     def write_header(self, header: TraceHeader) -> None:
         data = header.model_dump(mode="json", exclude_none=True)

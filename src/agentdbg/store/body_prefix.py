@@ -1,0 +1,233 @@
+"""Constant-cost compaction at capture: a request that extends one already written is found by its bytes.
+
+An agent re-sends its whole history with every call; reading that history item by item at each
+step (parse, mask, encode, compare) makes recording step N cost N. Instead the writer keeps, per
+conversation, the last request body exactly as the SDK sent it and the offset where its history
+list's last item ends. A new body that starts with those same bytes and ends with the same bytes
+after the list is that request with items appended: only the bytes in between are parsed, cleaned
+and written, with a ``request_ref`` naming the earlier step (the schema-2 form described in
+``store/compact.py``, so readers rebuild it as before). The check is one ``memcmp`` over the
+shared prefix, done in C without copying it; nothing is done per history item.
+
+The offset is learned once per conversation from a body parsed whole, and only when that body is
+exactly the canonical encoding of what it parses to (orjson's, or the standard library's compact
+or default form), so that the bytes after the list are known to be the encoding of the keys after
+it. Each body found to extend an earlier one hands the same offsets on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from agentdbg.store.compact import COMPACT_KEY, SAME, Parts, _held
+
+LIST_KEYS = ("messages", "input")  # the history list of chat.completions / messages, and of responses
+
+
+def _stdlib_compact(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _stdlib_default(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+# (encode a value, what separates an object's items, what separates a key from its value)
+_ENCODINGS: tuple[tuple[Callable[[Any], bytes], bytes, bytes], ...] = (
+    (orjson.dumps, b",", b":"),  # what httpx >= 0.28 sends for ``json=`` is byte-equal to this
+    (_stdlib_compact, b",", b":"),
+    (_stdlib_default, b", ", b": "),  # older httpx
+)
+
+
+class BodyEntry:
+    """A written request, as bytes: where its list's items end, and how a request extending it is written."""
+
+    __slots__ = (
+        "_parts",
+        "body",
+        "boundary",
+        "count",
+        "items",
+        "key",
+        "other",
+        "same",
+        "span_id",
+        "suffix",
+        "template",
+    )
+
+    def __init__(
+        self,
+        span_id: str,
+        body: bytes,
+        suffix: bytes,
+        key: str,
+        count: int,
+        template: dict[str, Any],
+        same: dict[str, int],
+        items: list[bytes],
+        other: Parts,
+    ) -> None:
+        self.span_id, self.body, self.suffix, self.key, self.count = span_id, body, suffix, key, count
+        self.boundary = len(body) - len(suffix)  # body[:boundary] ends right after the list's last item
+        self.template = template  # the request's other keys: raw small values, None where ``same``
+        self.same = same  # the other keys a request extending this one refers to (``SAME``)
+        self.items = items  # encoded list items (cleaned, as written); may run past ``count``: see ``extend``
+        self.other = other  # the parts of the other keys
+        self._parts: Parts | None = None
+
+    def parts(self) -> Parts:
+        """This request's parts for ``RequestCompactor`` (made when first asked for: the slow path only)."""
+        if self._parts is None:
+            parts = dict(self.other)
+            parts[self.key] = self.items[: self.count]
+            self._parts = parts
+        return self._parts
+
+    def extended_by(self, body: bytes) -> Extension | None:
+        """``body`` as this request plus appended items, or ``None`` when it is not that."""
+        boundary, suffix = self.boundary, self.suffix
+        end = len(body) - len(suffix)
+        if end < boundary or not body.endswith(suffix):
+            return None
+        if not body.startswith(memoryview(self.body)[:boundary]):  # one memcmp, no copy
+            return None
+        between = body[boundary:end]
+        if not between:
+            return Extension(self, body, [])
+        if between[:1] != b",":
+            return None
+        try:  # the bytes between are whole values: everything before and after them is unchanged
+            items = orjson.loads(b"[" + between[1:] + b"]")
+        except orjson.JSONDecodeError:
+            return None
+        return Extension(self, body, items) if items else None
+
+
+@dataclass(slots=True)
+class Extension:
+    """A request body found to be an earlier written request with ``items`` appended to its list."""
+
+    base: BodyEntry
+    body: bytes
+    items: list[Any]  # the appended items, parsed from the body (not yet cleaned)
+
+    @property
+    def key(self) -> str:
+        return self.base.key
+
+    def request(self) -> dict[str, Any]:
+        """The request as written: the new items only, ``None`` where the base's value is meant."""
+        written = dict(self.base.template)
+        written[self.base.key] = self.items if self.items else None
+        return written
+
+    def ref(self) -> dict[str, Any]:
+        """The ``request_ref`` of the written request."""
+        keys = {key: SAME for key in self.base.template if key in self.base.same}
+        keys[self.base.key] = self.base.count if self.items else SAME
+        return {"base": self.base.span_id, "keys": keys}
+
+
+@dataclass(slots=True)
+class SentBody:
+    """An llm request as the SDK sent it, and what capture learned of it before writing."""
+
+    data: bytes
+    request: dict[str, Any] | None = None  # parsed whole (nothing earlier fitted)
+    extension: Extension | None = None  # or: an earlier written request plus appended items
+
+
+def _suffix(body: bytes, request: dict[str, Any], key: str) -> bytes | None:
+    """The bytes of ``body`` from the list's closing ``]`` on, if ``body`` is a canonical encoding of ``request``."""
+    later = list(request)
+    later = later[later.index(key) + 1 :]
+    for encode, between_items, between_key_value in _ENCODINGS:
+        try:
+            if encode(request) != body:
+                continue
+            suffix = (
+                b"]"
+                + b"".join(
+                    between_items + encode(name) + between_key_value + encode(request[name]) for name in later
+                )
+                + b"}"
+            )
+        except (TypeError, ValueError):
+            continue
+        return suffix if body.endswith(suffix) else None
+    return None
+
+
+class BodyPrefixes:
+    """Writer side: the last request body of each recent conversation, to find what a new body extends."""
+
+    def __init__(self, window: int = 8) -> None:
+        self._entries: deque[BodyEntry] = deque(maxlen=window)
+
+    def find(self, body: bytes) -> Extension | None:
+        """The most recent written request ``body`` extends (the caller holds the writer's lock)."""
+        for entry in self._entries:
+            extension = entry.extended_by(body)
+            if extension is not None:
+                return extension
+        return None
+
+    def learn(self, span_id: str, body: bytes, request: dict[str, Any], parts: Parts) -> None:
+        """Remember a request written the slow way (``parts``: as ``request_parts`` of what was written)."""
+        key = next((k for k in LIST_KEYS if type(request.get(k)) is list and request[k]), None)
+        items = parts.get(key) if key is not None else None
+        if key is None or not isinstance(items, list) or len(items) != len(request[key]):
+            return
+        suffix = _suffix(body, request, key)
+        if suffix is None:
+            return
+        # the keys ``RequestCompactor._fit`` would call unchanged: large values and non-empty lists
+        same = {k: SAME for k, p in parts.items() if k != key and (isinstance(p, bytes) or p)}
+        template = {k: (None if k in same or k == key else v) for k, v in request.items()}
+        other = {k: p for k, p in parts.items() if k != key}
+        entry = BodyEntry(span_id, body, suffix, key, len(items), template, same, list(items), other)
+        self._entries.appendleft(entry)
+
+    def extend(self, span_id: str, extension: Extension, written: list[Any] | None) -> BodyEntry:
+        """Remember a request written as ``extension`` (``written``: its new items as written, cleaned)."""
+        base = extension.base
+        new_parts = [_held(item) for item in written or ()]
+        items = base.items
+        if new_parts:
+            if len(items) == base.count:  # usually: the list grows in place, earlier entries keep their count
+                items.extend(new_parts)
+            else:  # another request extended the base already (a branch): copy the shared part
+                items = items[: base.count] + new_parts
+        entry = BodyEntry(
+            span_id,
+            extension.body,
+            base.suffix,
+            base.key,
+            base.count + len(new_parts),
+            base.template,
+            base.same,
+            items,
+            base.other,
+        )
+        if base in self._entries:  # the new body supersedes its base (a branch from the base parses whole)
+            self._entries.remove(base)
+        self._entries.appendleft(entry)
+        return entry
+
+
+def written_items(record: dict[str, Any], extension: Extension) -> list[Any] | None:
+    """The new items of a written ``extension`` record (as cleaned), or ``None`` if the record is not one."""
+    if COMPACT_KEY not in record:
+        return None
+    given = record.get("input")
+    request = given.get("request") if isinstance(given, dict) else None
+    items = request.get(extension.key) if isinstance(request, dict) else None
+    return items if type(items) is list else []

@@ -1,0 +1,102 @@
+"""Finding what a request body extends by its bytes: encodings, branches, and bodies that do not fit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from agentdbg.store import read_trace
+from agentdbg.store.body_prefix import SentBody
+from agentdbg.store.compact import COMPACT_KEY
+from agentdbg.store.writer import TraceWriter
+
+HEADER = {"type": "trace", "schema_version": 2, "trace_id": "t", "name": "n", "started_at": 0.0}
+
+
+def _messages(count: int) -> list[dict[str, Any]]:
+    return [
+        {"role": "user" if n % 2 else "assistant", "content": f"message number {n} " * 4}
+        for n in range(count)
+    ]
+
+
+def _record(writer: TraceWriter, span_id: str, body: bytes) -> bool:
+    """What capture does with a request body; True when it was written as an extension."""
+    extension = writer.find_extension(body)
+    start: dict[str, Any] = {
+        "type": "span_start",
+        "id": span_id,
+        "kind": "llm",
+        "name": "llm",
+        "started_at": 1.0,
+    }
+    if extension is not None:
+        start["input"] = {"provider": "openai", "api": "chat.completions", "request": extension.request()}
+        start[COMPACT_KEY] = extension.ref()
+        writer.write(start, sent=SentBody(body, extension=extension))
+    else:
+        request = orjson.loads(body)
+        start["input"] = {"provider": "openai", "api": "chat.completions", "request": request}
+        writer.write(start, sent=SentBody(body, request=request))
+    writer.write({"type": "span_end", "id": span_id, "ended_at": 2.0, "output": None})
+    return extension is not None
+
+
+def _requests(path: Path) -> list[Any]:
+    trace = read_trace(path)
+    assert [str(p) for p in trace.problems] == []
+    return [span.input["request"] for span in trace.spans]
+
+
+def test_bodies_in_the_stdlib_default_encoding_are_extended_too(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    sent = [{"model": "m", "messages": _messages(n), "temperature": 0.5} for n in (3, 5, 6)]
+    with TraceWriter(path) as writer:
+        writer.write(HEADER)
+        found = [
+            _record(writer, f"s{n}", json.dumps(r).encode()) for n, r in enumerate(sent)
+        ]  # ", " and ": "
+    assert found == [False, True, True]
+    assert _requests(path) == sent
+
+
+def test_a_branch_from_an_earlier_request_and_a_changed_parameter(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    base = _messages(4)
+    sent = [
+        {"model": "m", "messages": base},
+        {"model": "m", "messages": base + _messages(2)},
+        {"model": "m", "messages": base + _messages(3)[2:]},  # extends the first, not the second
+        {"model": "m", "messages": base + _messages(3)[2:] + _messages(1)},
+        {"model": "other", "messages": base + _messages(3)[2:] + _messages(2)},  # the head changed
+        {"model": "other", "messages": base + _messages(3)[2:] + _messages(2)},  # the same body again
+    ]
+    with TraceWriter(path) as writer:
+        writer.write(HEADER)
+        found = [_record(writer, f"s{n}", orjson.dumps(r)) for n, r in enumerate(sent)]
+    assert found == [False, True, False, True, False, True]
+    assert _requests(path) == sent
+
+
+def test_bodies_that_only_look_like_an_extension_are_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    first = {"messages": _messages(3), "model": "m"}
+    body = orjson.dumps(first)
+    head = body[: body.index(b'],"model"')]
+    odd = [
+        head + b',{"role":"user","content":"x"}],"model":"m","extra":1}',  # other keys after the list
+        head + b',1],"tools":[2],"model":"m"}',  # the bytes between are not whole items
+        head + b']  ,"model":"m"}',  # nothing appended, but not the same bytes either
+        # no encoder writes an escaped "\u00e9" with compact separators: not learned, so never extended
+        b'{"messages":[{"role":"user","content":"caf\\u00e9"}],"model":"m"}',
+        b'{"messages":[{"role":"user","content":"caf\\u00e9"}],"model":"m"}',
+    ]
+    with TraceWriter(path) as writer:
+        writer.write(HEADER)
+        assert not _record(writer, "s0", body)
+        found = [_record(writer, f"s{n + 1}", data) for n, data in enumerate(odd)]
+    assert found == [False, False, False, False, False]
+    assert _requests(path) == [first] + [orjson.loads(data) for data in odd]
