@@ -17,18 +17,9 @@ import orjson
 
 from agentdbg import __version__
 from agentdbg.analysis.summary import SUMMARY_VERSION
+from agentdbg.store.cache import cache_dir  # one place for where caches live (converted foreign files too)
 
 CACHE_FORMAT = f"search-{SUMMARY_VERSION}-{__version__}"
-
-
-def cache_dir() -> Path:
-    """Where agentdbg keeps caches (created on first write)."""
-    explicit = os.environ.get("AGENTDBG_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "agentdbg"
 
 
 class SearchCache:

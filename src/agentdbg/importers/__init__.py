@@ -140,6 +140,17 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None, *, lazy:
         from agentdbg.store.lazy import read_indexed
 
         return _shown_as(read_indexed(readable), file_path, readable)
+    if lazy and readable == file_path:  # a big foreign file: converted once, then read through the index
+        from agentdbg.importers._converted import min_bytes, open_converted
+
+        if file_path.stat().st_size >= min_bytes():
+            return open_converted(file_path, name, lambda: _imported(importer, name, file_path))
+    return _shown_as(_imported(importer, name, readable, file_path), file_path, readable)
+
+
+def _imported(importer: Importer, name: str, readable: Path, file_path: Path | None = None) -> Trace:
+    """``readable`` loaded by ``importer`` (named after ``file_path``, the file the user gave)."""
+    file_path = file_path or readable
     try:
         trace = importer.load(readable)
     except (
@@ -159,7 +170,7 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None, *, lazy:
     trace.format = name
     if trace.source is None:
         trace.source = str(file_path)
-    return _shown_as(trace, file_path, readable)
+    return trace
 
 
 def _shown_as(trace: Trace, path: Path, readable: Path) -> Trace:
