@@ -140,3 +140,29 @@ def test_one_pass_reads_every_step_as_a_single_read_does(tmp_path: Path) -> None
     for path in paths:
         with TraceIndex(path).scan() as index:
             assert list(_spans(index)) == [index.read_span(i).model_dump() for i in range(len(index))], path.name
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"query": "weather in Paris", "unit": "celsius"},
+        {"query": "naïve café ☕"},
+        {"limit": 3, "query": "x"},
+        float("nan"),
+        {"ratio": 1.5},
+        {"nested": {"query": "x"}},
+        "raw text",
+        None,
+        {"bad": "\ud800"},
+    ],
+)
+def test_packed_arguments_come_back_equal(arguments: Any) -> None:
+    from agentdbg.analysis.facts import pack, unpack
+
+    back = unpack(pack(arguments))
+    if arguments == arguments:  # NaN is never equal to itself: then the very object must come back
+        assert back == arguments and type(back) is type(arguments)
+    else:
+        assert back is arguments
+    if isinstance(arguments, dict):
+        assert list(back) == list(arguments)  # key order kept (it shows in evidence)

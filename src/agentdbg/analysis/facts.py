@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from agentdbg.analysis.calls import canonical, gc_paused, last_user_text, tool_view, user_turns
+import orjson
+
+from agentdbg.analysis.calls import canonical, gc_paused, tool_view
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.records import ErrorInfo, TraceHeader
@@ -36,8 +38,12 @@ class StepRef:
     error: ErrorInfo | None = None
 
     @classmethod
-    def of(cls, span: Span) -> StepRef:
-        return cls(span.step, span.id, span.parent_id, span.error)
+    def of(cls, span: Span, names: dict[str, str] | None = None) -> StepRef:
+        """``names``: a run's table of parent ids, so each agent's id is held once, not once per step."""
+        parent = span.parent_id
+        if names is not None and parent is not None:
+            parent = names.setdefault(parent, parent)
+        return cls(span.step, span.id, parent, span.error)
 
 
 class Offered(NamedTuple):
@@ -45,6 +51,43 @@ class Offered(NamedTuple):
 
     name: str
     description: str
+
+
+def pack(value: Any) -> Any:
+    """A tool call's arguments as held until the run's calls are paired: an object of plain strings as its
+    JSON bytes (a fraction of the dict's memory; ``unpack`` gives an equal dict back), anything else as is."""
+    if type(value) is dict and all(type(key) is str and type(item) is str for key, item in value.items()):
+        try:
+            return _Packed(orjson.dumps(value))
+        except orjson.JSONEncodeError:  # a lone surrogate: kept as it is
+            return value
+    return value
+
+
+class _Packed(bytes):
+    """JSON bytes made by ``pack`` (a subclass, so packed arguments never pass for recorded bytes)."""
+
+
+def unpack(value: Any) -> Any:
+    return orjson.loads(memoryview(value)) if type(value) is _Packed else value
+
+
+_last_request: tuple[LLMView | None, str, int] = (None, "", 0)
+
+
+def user_request(view: LLMView) -> tuple[str, int]:
+    """``calls.last_user_text`` and ``calls.user_turns`` of a view's prompt in one scan, kept for the view
+    of the current step (the collector and the retrieval detector both ask)."""
+    global _last_request
+    last = _last_request  # one read: another thread's diagnose may replace it meanwhile
+    if last[0] is view:
+        return last[1], last[2]
+    text, turns = "", 0
+    for message in view.prompt:
+        if message.role == "user" and message.text.strip():
+            text, turns = message.text, turns + 1
+    _last_request = (view, text, turns)
+    return text, turns
 
 
 def digest(text: str) -> bytes:
@@ -71,7 +114,7 @@ class ToolEvent:
     """One tool call: who asked (``llm_span``), what ran (``tool``), with which arguments."""
 
     name: str
-    arguments: Any
+    packed_arguments: Any
     llm_span: StepRef | None = None
     tool: ToolRun | None = None
     offered: tuple[Offered, ...] = ()
@@ -101,6 +144,10 @@ class ToolEvent:
     @property
     def result_snippet(self) -> str:
         return self.tool.result_snippet if self.tool is not None else ""
+
+    @property
+    def arguments(self) -> Any:
+        return unpack(self.packed_arguments)
 
     def canonical_arguments(self) -> str:
         return canonical(self.arguments)
@@ -189,6 +236,7 @@ class _Collector:
         self.last_llm: tuple[Span, LLMView] | None = None
         self._offered: dict[tuple[Offered, ...], tuple[Offered, ...]] = {}
         self._requests: dict[str | None, str] = {}  # per agent: its last user text (one object per text)
+        self._names: dict[str, str] = {}  # parent ids and tool names, each held once
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is not None:
@@ -199,30 +247,35 @@ class _Collector:
                 return
             offered = tuple(Offered(spec.name, spec.description) for spec in view.tools)
             offered = self._offered.setdefault(offered, offered)
-            request = last_user_text(view.prompt)
+            names = self._names
+            request, turns = user_request(view)
             if self._requests.get(span.parent_id) == request:
                 request = self._requests[span.parent_id]
             else:
                 self._requests[span.parent_id] = request
             self.llm.append(
                 _LlmCalls(
-                    StepRef.of(span),
-                    [(call.name, call.id, call.arguments) for call in calls],
+                    StepRef.of(span, names),
+                    [
+                        (names.setdefault(call.name, call.name), call.id, pack(call.arguments))
+                        for call in calls
+                    ],
                     offered,
                     request,
-                    user_turns(view.prompt),
+                    turns,
                 )
             )
         elif span.kind == "tool":
             tool = tool_view(span)
             text = tool.result_text if tool is not None and span.ended else ""
             failed = span.error is not None or text.strip().lower().startswith(_ERROR_PREFIXES)
+            name = tool.name if tool else span.name
             self.tools.append(
                 ToolRun(
-                    ref=StepRef.of(span),
-                    name=tool.name if tool else span.name,
+                    ref=StepRef.of(span, self._names),
+                    name=self._names.setdefault(name, name),
                     call_id=tool.call_id if tool else None,
-                    arguments=tool.arguments if tool else span.input,
+                    arguments=pack(tool.arguments if tool else span.input),
                     failed=failed,
                     result_digest=digest(text.strip()),
                     result_snippet=snippet(text, RESULT_SNIPPET) if failed else "",

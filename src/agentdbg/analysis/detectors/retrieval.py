@@ -12,8 +12,8 @@ import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import last_user_text, tool_view
-from agentdbg.analysis.facts import PassFacts, RunContext, StepRef
+from agentdbg.analysis.calls import tool_view
+from agentdbg.analysis.facts import PassFacts, RunContext, StepRef, user_request
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
 from agentdbg.model.span import Span
@@ -228,7 +228,7 @@ class Detector:
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is not None:
-            request = last_user_text(view.prompt)
+            request, _ = user_request(view)
             if request:
                 self.latest[span.parent_id] = request
                 for waiting in self.waiting.pop(span.parent_id, []):

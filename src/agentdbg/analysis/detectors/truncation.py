@@ -23,7 +23,7 @@ def _canonical_arguments(call: ToolCallRef) -> str:
         return canonical(call.arguments)
     known = _CANONICAL.get(raw)
     if known is None:
-        if len(_CANONICAL) > 50_000:
+        if len(_CANONICAL) > 4096:  # one conversation's calls are enough to hit
             _CANONICAL.clear()
         known = _CANONICAL[raw] = canonical(call.arguments)
     return known
