@@ -150,12 +150,12 @@ def otlp_span(trace: Trace, span: Span, attributes: dict[str, Any] | None = None
 
 
 class _Encoded:
-    """An attribute value already encoded as OTLP JSON ``AnyValue`` bytes, secrets masked."""
+    """An attribute value already encoded as OTLP JSON ``AnyValue`` bytes (in pieces), secrets masked."""
 
-    __slots__ = ("data",)
+    __slots__ = ("pieces",)
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
 
 
 _PLACEHOLDER = orjson.Fragment(b"\x00")  # orjson escapes every control character in strings: never in its output
@@ -196,10 +196,16 @@ class SpanEncoder:
             if len(self._tool_lists) >= 64:
                 self._tool_lists.clear()
             held = self._tool_lists[key] = (tools, _held(_masked_json(any_value(tool_definitions(tools)))))
-        return _Encoded(held[1])
+        return _Encoded([held[1]])
 
     def _history(self, history: list[Message]) -> _Encoded:
-        return _Encoded(b'{"arrayValue":{"values":[' + b",".join(map(self._item, history)) + b"]}}")
+        pieces = [b'{"arrayValue":{"values":[']
+        for n, message in enumerate(history):
+            if n:
+                pieces.append(b",")
+            pieces.append(self._item(message))
+        pieces.append(b"]}}")
+        return _Encoded(pieces)
 
     def _recorded_input(self, span: Span) -> tuple[Any, dict[str, Any] | None]:
         record, parts = self.compactor.compact({"kind": "llm", "input": span.input}, self.compactor.snapshot())
@@ -207,31 +213,32 @@ class SpanEncoder:
             self.compactor.remember(span.id, parts)
         return record["input"], record.get(COMPACT_KEY)
 
-    def encode(self, span: Span) -> bytes:
-        """The span's OTLP JSON (no separator)."""
+    def encode(self, span: Span) -> list[bytes]:
+        """The span's OTLP JSON (no separator), in pieces: the history items are not copied into one string."""
         if span.kind == "llm":
             attributes = span_attributes(
                 span, self.views.view(span), self._history, self._recorded_input(span), self._tool_definitions
             )
         else:
             attributes = span_attributes(span)
-        encoded: list[bytes] = []
+        encoded: list[list[bytes]] = []
         for key, value in attributes.items():
             if type(value) is _Encoded:
-                encoded.append(value.data)
+                encoded.append(value.pieces)
                 attributes[key] = _PLACEHOLDER
         try:
             data = orjson.dumps(otlp_span(self.trace, span, attributes), default=str, option=orjson.OPT_NON_STR_KEYS)
         except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the plain path, stdlib JSON
-            return _masked_json(otlp_span(self.trace, span))
+            return [_masked_json(otlp_span(self.trace, span))]
         data = mask_secret_bytes(data)
         if not encoded:
-            return data
+            return [data]
         pieces = data.split(b"\x00")
         out = [pieces[0]]
         for fragment, piece in zip(encoded, pieces[1:], strict=True):
-            out += (fragment, piece)
-        return b"".join(out)
+            out += fragment
+            out.append(piece)
+        return out
 
 
 def _masked_json(value: Any) -> bytes:
@@ -254,7 +261,9 @@ def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
     yield head + b'"spans":['
     encoder = SpanEncoder(trace)
     for n, span in enumerate(trace.spans):
-        yield (b"," if n else b"") + encoder.encode(span)
+        if n:
+            yield b","
+        yield from encoder.encode(span)
     yield b"]" + tail + b"\n"
 
 
