@@ -17,6 +17,9 @@ from agentdbg.tui.steps import row_of_summary
 BIG_FILE = 16 << 20  # smaller traces are read whole (TraceBuilder): simplest, and fast enough
 FIRST_BATCH_BYTES = 1 << 20
 BATCH_BYTES = 4 << 20
+# Rows per posted batch: the UI thread applies a batch in one go, so a key pressed meanwhile waits
+# for at most this many rows (a 4 MB read of 1 KB steps is 4,000 of them).
+ROWS_PER_BATCH = 500
 
 
 class IndexSource:
@@ -62,15 +65,19 @@ def index_batches(index: Any, cancelled: Callable[[], bool]) -> Iterator[Batch]:
                 if progress.done_bytes == last_done and not progress.new and not progress.changed:
                     break  # no progress (e.g. a torn last line the scan keeps waiting for): stop here
                 last_done = progress.done_bytes
-                batch = Batch(read_bytes=progress.done_bytes, total_bytes=progress.total_bytes)
                 summary = index.summary
-                batch.rows = [(row_of_summary(s), s.parent_id) for s in (summary(p) for p in progress.new)]
-                batch.changed_rows = [row_of_summary(summary(p)) for p in progress.changed]
-                if first:
-                    batch.header, batch.source, first = index.header, source, False
-                yield batch
-                if cancelled():
-                    return
+                new = progress.new
+                for start in range(new.start, max(new.stop, new.start + 1), ROWS_PER_BATCH):
+                    stop = min(start + ROWS_PER_BATCH, new.stop)
+                    batch = Batch(read_bytes=progress.done_bytes, total_bytes=progress.total_bytes)
+                    batch.rows = [(row_of_summary(s), s.parent_id) for s in map(summary, range(start, stop))]
+                    if stop >= new.stop:  # ended rows last: every row they refresh is in the table by then
+                        batch.changed_rows = [row_of_summary(summary(p)) for p in progress.changed]
+                    if first:
+                        batch.header, batch.source, first = index.header, source, False
+                    yield batch
+                    if cancelled():
+                        return
                 if batch_bytes == FIRST_BATCH_BYTES:
                     break
         finally:
