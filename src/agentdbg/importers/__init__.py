@@ -97,9 +97,9 @@ def _detect(readable: Path, shown: Path) -> str:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
         raise TraceReadError(f"cannot open {shown}: {exc.strerror or exc}") from exc
-    _load_builtin_importers()
     if _native_sniff(head, readable):
-        return "agentdbg"
+        return "agentdbg"  # ours: the foreign importers need not even be imported
+    _load_builtin_importers()
     for importer in IMPORTERS.values():
         if importer.name != "agentdbg" and _sniffs(importer, head, readable):
             return importer.name
@@ -126,11 +126,12 @@ def open_trace(path: str | os.PathLike[str], format: str | None = None, *, lazy:
         raise TraceReadError(f"{file_path}: no such file")
     if file_path.is_dir():
         raise TraceReadError(f"{file_path} is a directory, not a trace file")
-    _load_builtin_importers()
     readable = input_file(file_path)  # a pipe, FIFO, device or CR-only file: a bounded private copy
     if format is None and readable.stat().st_size == 0:  # a forced format's importer reports it
         raise TraceReadError(f"{file_path}: empty file (0 bytes); nothing to read")
     name = format or _detect(readable, file_path)
+    if name != "agentdbg":
+        _load_builtin_importers()
     importer = IMPORTERS.get(name)
     if importer is None:
         raise ImportFormatError(
