@@ -242,3 +242,42 @@ def test_a_spans_line_writes_every_record_field_in_the_models_order() -> None:
     assert list(started) == list(SpanStartRecord.model_fields)
     validator = jsonschema.Draft202012Validator(trace_line_schema())
     assert not list(validator.iter_errors(whole)) and not list(validator.iter_errors(started))
+
+
+def test_the_readers_plain_shortcut_only_passes_what_pydantic_takes_unchanged() -> None:
+    """is_plain_span_record is derived from the models' annotations: plain lines validate with the same values."""
+    import random
+
+    from pydantic import BaseModel, Field
+
+    from agentdbg.model.plain import plain_check
+    from agentdbg.store.reader import is_plain_span_record
+
+    rng = random.Random(3)
+    records = [r for path in SAMPLES for r in _lines(path) if r["type"] != "trace"]
+    odd: list[Any] = [None, 0, 1.5, True, "x", "", [], {}, "llm", "live", "1", {"type": 1}, {"input_tokens": "2"}]
+    names = ["id", "parent_id", "kind", "name", "started_at", "ended_at", "attributes", "origin", "usage", "error"]
+    plain = refused = 0
+    for _ in range(3000):
+        record = dict(rng.choice(records))
+        for _ in range(rng.randint(0, 2)):
+            name = rng.choice(names)
+            if rng.random() < 0.2:
+                record.pop(name, None)
+            else:
+                record[name] = rng.choice(odd)
+        model, _field, _reason = validate_record(record)
+        if not is_plain_span_record(record["type"], record):
+            refused += 1
+            continue
+        plain += 1
+        assert model is not None, record
+        for name in ("id", "parent_id", "kind", "name", "started_at", "ended_at", "attributes", "origin"):
+            if name in record:
+                assert getattr(model, name) == record[name], (name, record)
+    assert plain > 500 and refused > 500
+
+    class Constrained(BaseModel):
+        count: int = Field(default=0, ge=0)
+
+    assert plain_check(Constrained)({}) and not plain_check(Constrained)({"count": 1})

@@ -19,17 +19,15 @@ import orjson
 from pydantic import ValidationError
 
 from agentdbg.errors import TraceReadError
+from agentdbg.model.plain import plain_check
 from agentdbg.model.problems import Problem, Severity
 from agentdbg.model.records import (
-    ORIGINS,
     RECORD_MODELS,
     SCHEMA_VERSION,
-    SPAN_KINDS,
     SpanEndRecord,
     SpanRecord,
     SpanStartRecord,
     TraceHeader,
-    Usage,
 )
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
@@ -38,45 +36,13 @@ from agentdbg.store import compact
 _RECORD_TYPES: dict[str, type[Any]] = RECORD_MODELS  # by "type" tag, from model/records.py
 
 
-_SPAN_KINDS = frozenset(SPAN_KINDS)
-_ORIGINS = frozenset(ORIGINS)
-_NUMBER = (int, float)
-_USAGE_KEYS = tuple(Usage.model_fields)
-
-
 def _field_of(error: ValidationError) -> tuple[str | None, str]:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first.get("loc", ())) or None
     return field, str(first.get("msg", "invalid value"))
 
 
-def _plain_error(value: Any) -> bool:
-    if value is None:
-        return True
-    if type(value) is not dict:
-        return False
-    kind = value.get("type", "")
-    message = value.get("message", "")
-    status = value.get("status_code")
-    trace = value.get("traceback")
-    return (
-        type(kind) is str
-        and type(message) is str
-        and (status is None or type(status) is int)
-        and (trace is None or type(trace) is str)
-    )
-
-
-def _plain_usage(value: Any) -> bool:
-    if value is None:
-        return True
-    if type(value) is not dict:
-        return False
-    for key in _USAGE_KEYS:
-        count = value.get(key)
-        if count is not None and type(count) is not int:
-            return False
-    return True
+_PLAIN = {tag: plain_check(model) for tag, model in RECORD_MODELS.items()}  # from the models' annotations
 
 
 def is_plain_span_record(kind: str, data: dict[str, Any]) -> bool:
@@ -85,38 +51,7 @@ def is_plain_span_record(kind: str, data: dict[str, Any]) -> bool:
     A conservative shortcut for hot loops: ``False`` only means "ask pydantic"
     (``validate_record``), which stays the one authority on what is valid.
     """
-    if type(data.get("id")) is not str:
-        return False
-    if type(data.get("attributes", {})) is not dict:
-        return False
-    if kind == "span_end":
-        ended = data.get("ended_at")
-        return (
-            (ended is None or type(ended) in _NUMBER)
-            and _plain_error(data.get("error"))
-            and _plain_usage(data.get("usage"))
-        )
-    parent = data.get("parent_id")
-    started = data.get("started_at")
-    origin = data.get("origin")
-    kind_value = data.get("kind", "custom")
-    if not (
-        (parent is None or type(parent) is str)
-        and type(kind_value) is str
-        and kind_value in _SPAN_KINDS
-        and type(data.get("name", "")) is str
-        and (started is None or type(started) in _NUMBER)
-        and (origin is None or (type(origin) is str and origin in _ORIGINS))
-    ):
-        return False
-    if kind == "span":
-        ended = data.get("ended_at")
-        return (
-            (ended is None or type(ended) in _NUMBER)
-            and _plain_error(data.get("error"))
-            and _plain_usage(data.get("usage"))
-        )
-    return True
+    return _PLAIN[kind](data)
 
 
 def validate_record(data: dict[str, Any]) -> tuple[Any, str | None, str]:
