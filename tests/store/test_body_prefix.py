@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
-from agentdbg.store import read_trace
+from agentdbg.model.records import TraceHeader
+from agentdbg.model.span import Span
+from agentdbg.model.trace import Trace
+from agentdbg.store import body_prefix, compact, read_trace
 from agentdbg.store.body_prefix import SentBody
 from agentdbg.store.compact import COMPACT_KEY
-from agentdbg.store.writer import TraceWriter
+from agentdbg.store.writer import TraceWriter, write_trace
 
 HEADER = {"type": "trace", "schema_version": 2, "trace_id": "t", "name": "n", "started_at": 0.0}
 
@@ -100,3 +104,57 @@ def test_bodies_that_only_look_like_an_extension_are_read_whole(tmp_path: Path) 
         found = [_record(writer, f"s{n + 1}", data) for n, data in enumerate(odd)]
     assert found == [False, False, False, False, False]
     assert _requests(path) == [first] + [orjson.loads(data) for data in odd]
+
+
+def _imported(steps: int, history: list[dict[str, Any]]) -> Trace:
+    """A run as an importer builds it: each llm request's history shares the item objects of the last one."""
+    spans = []
+    for n in range(steps):
+        request = {"model": "m", "max_tokens": 100, "messages": history[: 1 + 2 * n]}
+        spans.append(
+            Span(
+                id=f"s{n}",
+                kind="llm",
+                step=n + 1,
+                started_at=float(n),
+                ended_at=n + 0.5,
+                ended=True,
+                input={"provider": "anthropic", "api": "messages", "request": request},
+                output={"role": "assistant", "content": [{"type": "text", "text": "ok"}]},
+            )
+        )
+    return Trace(header=TraceHeader(trace_id="imported", name="imported"), spans=spans)
+
+
+def test_write_trace_encodes_each_history_item_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up = []
+    encode_items = compact._encode_items
+
+    def counting(items: list[Any], memo: Any) -> list[bytes]:
+        looked_up.append(len(items))
+        return encode_items(items, memo)
+
+    monkeypatch.setattr(compact, "_encode_items", counting)
+    monkeypatch.setattr(body_prefix, "_encode_items", counting)
+    history = _messages(2 * 400 + 1)
+    for steps in (40, 400):
+        looked_up.clear()
+        path = tmp_path / f"{steps}.jsonl"
+        trace = _imported(steps, history)
+        write_trace(path, trace)
+        # each request's two new items (a short first request or two are read whole), not its whole history
+        assert len(looked_up) <= steps + 2 and set(looked_up[4:]) == {2} and sum(looked_up) < 2 * steps + 8
+        assert _requests(path) == [span.input["request"] for span in trace.spans]
+
+
+def test_write_trace_does_not_take_equal_items_for_the_same(tmp_path: Path) -> None:
+    """``True == 1`` and ``{"a": 1, "b": 2} == {"b": 2, "a": 1}`` in Python, not in JSON: only the same objects are shared."""
+    history = _messages(11)
+    trace = _imported(5, history)
+    later = trace.spans[3].input["request"]["messages"]
+    later[0] = {"content": later[0]["content"], "role": later[0]["role"]}  # equal, other key order
+    later[1] = {**later[1], "n": True}
+    trace.spans[2].input["request"]["messages"][1] = {**later[1], "n": 1}
+    path = tmp_path / "t.jsonl"
+    write_trace(path, trace)
+    assert orjson.dumps(_requests(path)) == orjson.dumps([span.input["request"] for span in trace.spans])

@@ -18,6 +18,7 @@ it. Each body found to extend an earlier one hands the same offsets on.
 from __future__ import annotations
 
 import json
+import operator
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,18 @@ from typing import Any
 
 import orjson
 
-from agentdbg.store.compact import COMPACT_KEY, SAME, Parts, _held
+from agentdbg.store.compact import (
+    COMPACT_KEY,
+    MIN_SAVING,
+    MIN_VALUE,
+    SAME,
+    EncodingMemo,
+    Parts,
+    _encode,
+    _encode_items,
+    _held,
+    llm_request,
+)
 
 LIST_KEYS = ("messages", "input")  # the history list of chat.completions / messages, and of responses
 
@@ -231,3 +243,79 @@ def written_items(record: dict[str, Any], extension: Extension) -> list[Any] | N
     request = given.get("request") if isinstance(given, dict) else None
     items = request.get(extension.key) if isinstance(request, dict) else None
     return items if type(items) is list else []
+
+
+class SharedHistory:
+    """``write_trace``'s counterpart of ``BodyPrefixes``: requests whose lists extend the previous one's.
+
+    An imported run's requests share their history's item objects, and none is changed while the
+    trace is written; a request whose every list starts with the previous request's items (the same
+    objects, checked in C) is written relative to it after encoding only its new items, so writing
+    back an N-step run is linear instead of looking up every history item of every request.
+    """
+
+    def __init__(self, memo: EncodingMemo) -> None:
+        self._memo = memo
+        # the last request written: span id, its lists, its parts, the encoded size of each list
+        self._last: tuple[str, dict[str, list[Any]], Parts, dict[str, int]] | None = None
+        self._pending: tuple[dict[str, list[Any]], dict[str, int]] | None = None
+
+    def compact(self, record: dict[str, Any]) -> tuple[dict[str, Any], Parts] | None:
+        """``record`` written relative to the previous request, and its parts; ``None``: compact it as usual."""
+        self._pending = None
+        request = llm_request(record)
+        last = self._last
+        if request is None or last is None:
+            return None
+        base_id, base_lists, base_parts, base_sizes = last
+        parts: Parts = {}
+        keys: dict[str, int] = {}
+        lists: dict[str, list[Any]] = {}
+        sizes: dict[str, int] = {}
+        written = dict(request)
+        saving = 0
+        for key, value in request.items():
+            base = base_parts.get(key)
+            if type(value) is list:
+                old = base_lists.get(key)
+                if old is None or not isinstance(base, list) or len(value) < len(old):
+                    return None
+                if not all(map(operator.is_, value, old)):  # stops at the end of the shorter
+                    return None
+                fresh = _encode_items(value[len(old) :], self._memo)
+                parts[key] = base + fresh if fresh else base
+                lists[key], sizes[key] = value, base_sizes[key] + sum(map(len, fresh))
+                if old:
+                    keys[key] = len(old) if fresh else SAME
+                    written[key] = value[len(old) :] if fresh else None
+                    saving += base_sizes[key]
+                continue
+            encoded = _encode(value)
+            if len(encoded) >= MIN_VALUE:
+                parts[key] = bytes(memoryview(encoded))
+                if base == parts[key]:
+                    keys[key], written[key] = SAME, None
+                    saving += len(encoded)
+        if saving <= MIN_SAVING:
+            return None
+        self._pending = (lists, sizes)
+        out = dict(record)
+        out["input"] = {**record["input"], "request": written}
+        out[COMPACT_KEY] = {"base": base_id, "keys": keys}
+        return out, parts
+
+    def remember(self, span_id: str, record: dict[str, Any], parts: Parts) -> None:
+        """The request just written (``record`` as given to ``compact``) is the base of the next one."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            request = llm_request(record) or {}
+            lists = {k: v for k, v in request.items() if type(v) is list}
+            encoded = {k: parts.get(k) for k in lists}
+            if any(not isinstance(items, list) for items in encoded.values()):
+                self._last = None
+                return
+            pending = (
+                lists,
+                {k: sum(map(len, items)) for k, items in encoded.items() if isinstance(items, list)},
+            )
+        self._last = (span_id, pending[0], parts, pending[1])

@@ -223,6 +223,11 @@ class RequestCompactor:
         # histories shared between requests are then encoded once instead of once per request.
         self._memo: EncodingMemo | None = {} if reuse_encodings else None
 
+    @property
+    def memo(self) -> EncodingMemo | None:
+        """The encodings kept by item object (``reuse_encodings=True``), else ``None``."""
+        return self._memo
+
     def snapshot(self) -> list[tuple[str, Parts]]:
         return [(span_id, p if isinstance(p, dict) else p.parts()) for span_id, p in self._recent]
 

@@ -27,7 +27,7 @@ import orjson
 from agentdbg.errors import TraceFileBusyError
 from agentdbg.model.records import SCHEMA_VERSION, TraceHeader
 from agentdbg.secrets import mask_secret_bytes
-from agentdbg.store.body_prefix import BodyPrefixes, Extension, SentBody, written_items
+from agentdbg.store.body_prefix import BodyPrefixes, Extension, SentBody, SharedHistory, written_items
 from agentdbg.store.compact import COMPACT_KEY, RequestCompactor
 
 
@@ -65,6 +65,10 @@ class TraceWriter:
         self._unwritten_starts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._compactor = RequestCompactor(reuse_encodings=reuse_encodings) if compact else None
         self._bodies = BodyPrefixes() if compact else None
+        memo = self._compactor.memo if self._compactor is not None else None
+        self._shared = (
+            SharedHistory(memo) if memo is not None else None
+        )  # write_trace: history shared by objects
 
     def find_extension(self, body: bytes) -> Extension | None:
         """How ``body`` (an llm request as sent) extends a request this writer wrote, if it does.
@@ -98,8 +102,9 @@ class TraceWriter:
         if compactor is not None:
             if record.get("kind") == "llm" and COMPACT_KEY not in record:
                 with self._lock:
-                    recent = compactor.snapshot()
-                record, parts = compactor.compact(record, recent)
+                    extended = self._shared.compact(record) if self._shared is not None else None
+                    recent = compactor.snapshot() if extended is None else []
+                record, parts = extended if extended is not None else compactor.compact(record, recent)
             elif record.get("type") == "trace" and record.get("schema_version") != SCHEMA_VERSION:
                 record = {**record, "schema_version": SCHEMA_VERSION}  # the lines below may be compact
         if encoded is not None and record is given:
@@ -124,14 +129,18 @@ class TraceWriter:
                 raise
             self._torn = False
             if compactor is not None and isinstance(record.get("id"), str):
-                self._remember(record, parts, sent)  # only written lines can be referred to
+                self._remember(record, given, parts, sent)  # only written lines can be referred to
 
-    def _remember(self, record: dict[str, Any], parts: Any, sent: SentBody | None) -> None:
-        """Make a written llm request a base for later ones (the caller holds the lock)."""
+    def _remember(
+        self, record: dict[str, Any], given: dict[str, Any], parts: Any, sent: SentBody | None
+    ) -> None:
+        """Make a written llm request (``given``, as written ``record``) a base for later ones (lock held)."""
         assert self._compactor is not None and self._bodies is not None
         span_id = record["id"]
         if parts is not None:
             self._compactor.remember(span_id, parts)
+            if self._shared is not None:
+                self._shared.remember(span_id, given, parts)
             if sent is not None and sent.request is not None:
                 self._bodies.learn(span_id, sent.data, sent.request, parts)
         elif sent is not None and sent.extension is not None:
