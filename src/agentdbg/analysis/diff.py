@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from agentdbg.analysis.alignment import opcodes
 from agentdbg.analysis.calls import canonical, final_answer, gc_paused, llm_view, tool_view
+from agentdbg.analysis.diff_result import StepDiff, StepStatus, TraceDiff
 from agentdbg.analysis.diff_sides import Side, SpanSide, side_of, step_latency
 from agentdbg.model.messages import Message
 from agentdbg.model.records import TraceHeader
@@ -22,72 +21,7 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 
 _STEP = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
-StepStatus = Literal["identical", "changed", "only-in-a", "only-in-b"]
 DIFF_CONTEXT = 1
-
-
-class StepDiff(BaseModel):
-    """One aligned pair of steps (or a step only one run has), with what changed."""
-
-    status: StepStatus
-    a_step: int | None = None
-    b_step: int | None = None
-    kind: str
-    name: str
-    changes: list[str] = Field(default_factory=list)
-    prompt_diff: list[str] = Field(default_factory=list)
-    response_diff: list[str] = Field(default_factory=list)
-    a_tokens: tuple[int | None, int | None] | None = None
-    b_tokens: tuple[int | None, int | None] | None = None
-    a_latency: float | None = None
-    b_latency: float | None = None
-
-    def label(self) -> str:
-        """``step-3 ↔ step-3``, ``step-4 →  —`` and so on."""
-        a = f"step-{self.a_step}" if self.a_step else "—"
-        b = f"step-{self.b_step}" if self.b_step else "—"
-        return f"{a} ↔ {b}"
-
-
-class TraceDiff(BaseModel):
-    """Two runs side by side: aligned steps, the first divergence, final answers and deltas."""
-
-    a_source: str | None
-    b_source: str | None
-    a_trace_id: str
-    b_trace_id: str
-    fork_step: int | None = None
-    steps: list[StepDiff]
-    first_divergence: int | None = Field(
-        default=None, description="Index into steps of the first non-identical pair."
-    )
-    final_a: str | None = None
-    final_b: str | None = None
-    totals_a: dict[str, Any] = Field(default_factory=dict)
-    totals_b: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def divergent(self) -> StepDiff | None:
-        return self.steps[self.first_divergence] if self.first_divergence is not None else None
-
-    @property
-    def identical(self) -> bool:
-        return self.first_divergence is None and self.final_a == self.final_b
-
-    def deltas(self) -> dict[str, float | int | None]:
-        """B minus A for tokens in/out, step latency, step count and errors."""
-        out: dict[str, float | int | None] = {}
-        for key in ("input_tokens", "output_tokens", "latency", "steps", "errors"):
-            a, b = self.totals_a.get(key), self.totals_b.get(key)
-            out[key] = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.model_dump()
-        data["first_divergence"] = self.divergent.model_dump() if self.divergent else None
-        data["final_answers_equal"] = self.final_a == self.final_b
-        data["deltas"] = self.deltas()
-        return data
 
 
 # ----------------------------------------------------------------- comparing
@@ -194,7 +128,7 @@ def _only(side: Side, position: int, which: str) -> StepDiff:
     latency = side.duration(position)
     step = side.step(position)
     in_a = which == "a"
-    return StepDiff.model_construct(
+    return StepDiff(
         status="only-in-a" if in_a else "only-in-b",
         a_step=step if in_a else None,
         b_step=None if in_a else step,
@@ -215,7 +149,7 @@ def _pair(a: Side, i: int, b: Side, j: int) -> StepDiff:
     without parsing either (``diff_sides.IndexSide.same_lines``)."""
     if not a.same_lines(i, b, j):
         return compare_steps(a.span(i), b.span(j))
-    return StepDiff.model_construct(
+    return StepDiff(
         status="identical",
         a_step=a.step(i),
         b_step=b.step(j),
@@ -326,7 +260,12 @@ def diff_traces(a: Trace, b: Trace) -> TraceDiff:
     only the steps whose lines differ. Runs with the cyclic collector paused (the pairs make no cycles)."""
     with gc_paused():
         side_a = side_of(a)
-        return diff_sides(side_a, side_a if b is a else side_of(b))
+        side_b = side_a if b is a else side_of(b)
+        try:
+            return diff_sides(side_a, side_b)
+        finally:
+            side_a.close()
+            side_b.close()
 
 
 def diff_sides(a: Side, b: Side) -> TraceDiff:
@@ -359,4 +298,13 @@ def diff_sides(a: Side, b: Side) -> TraceDiff:
     )
 
 
-__all__ = ["StepDiff", "TraceDiff", "align", "compare_steps", "diff_sides", "diff_traces", "text_diff"]
+__all__ = [
+    "StepDiff",
+    "StepStatus",
+    "TraceDiff",
+    "align",
+    "compare_steps",
+    "diff_sides",
+    "diff_traces",
+    "text_diff",
+]

@@ -11,7 +11,7 @@ nothing, since a span is built from its lines and its request's base chain only.
 
 from __future__ import annotations
 
-import mmap
+import os
 from typing import Any
 
 import msgspec
@@ -94,6 +94,36 @@ class SpanSide:
     def totals(self) -> dict[str, Any]:
         return self.trace.totals()
 
+    def close(self) -> None:
+        """Nothing to release: the spans are in memory."""
+
+
+class _Window:
+    """Line bytes read from a window of the file that moves forward as a pass does (a diff reads lines
+    mostly in file order); a line behind the window is read on its own. Memory stays one window, where a
+    memory map would count every page it touched in the process's RSS."""
+
+    SIZE = 4 << 20
+
+    def __init__(self, path: Any) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed with the side
+        self._start = 0
+        self._data = b""
+
+    def read(self, offset: int, length: int) -> bytes:
+        at = offset - self._start
+        if at >= 0 and at + length <= len(self._data):
+            return self._data[at : at + length]
+        fd = self._file.fileno()
+        if offset < self._start or length > self.SIZE // 2:
+            return os.pread(fd, length, offset)
+        self._data = os.pread(fd, self.SIZE, offset)
+        self._start = offset
+        return self._data[:length]
+
+    def close(self) -> None:
+        self._file.close()
+
 
 class IndexSide:
     """A run read through its offset index: facts from one pass over its lines, spans parsed on demand."""
@@ -104,54 +134,59 @@ class IndexSide:
         state = index._state  # the index's per-step arrays (offsets, kinds, times); read only
         self._state = state
         count = len(index)
-        self.kinds: list[str] = list(state.kinds[:count])
-        self.names: list[str] = list(state.names[:count])
+        self.kinds: list[str] = state.kinds[:count]
+        self.names: list[str] = state.names[:count]
         self._tokens: list[Tokens] = [None] * count
-        self.signatures: list[tuple[str, str]] = list(zip(self.kinds, self.names, strict=True))
-        self._map = self._open(index, count)
+        self._durations: list[float | None] = [None] * count
+        self.signatures: list[tuple[str, str]] = [("", "")] * count
+        self._lines = _Window(index.path)
         self._same: dict[tuple[int, int], bool] = {}  # pairs of request bases: same start lines and bases
         self._bases = set(state.bases.values())
         self._scan(count)
 
-    @staticmethod
-    def _open(index: Any, count: int) -> mmap.mmap | None:
-        if count == 0:
-            return None
-        with open(index.path, "rb") as handle:
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
     def _start(self, position: int) -> bytes:
         state = self._state
-        offset = state.start_off[position]
-        assert self._map is not None
-        return self._map[offset : offset + state.start_len[position]]
+        return self._lines.read(state.start_off[position], state.start_len[position])
 
     def _end(self, position: int) -> bytes | None:
         state = self._state
         if not state.flags[position] & 1:
             return None
-        offset = state.end_off[position]
-        assert self._map is not None
-        return self._map[offset : offset + state.end_len[position]]
+        return self._lines.read(state.end_off[position], state.end_len[position])
 
     def _scan(self, count: int) -> None:
-        """Tool names and tokens of every step: a tool's start line and an ended step's usage decoded."""
-        kinds, names, flags = self.kinds, self.names, self._state.flags
+        """Signatures, tokens and latencies of every step: a tool's start line and an ended step's usage
+        decoded; an end line that cannot hold a ``usage`` key (no ``"usage"``, no ``\\u`` escape) is skipped."""
+        state = self._state
+        kinds, names, flags = self.kinds, self.names, state.flags
+        start_off, start_len, end_off, end_len = state.start_off, state.start_len, state.end_off, state.end_len
+        started_at, ended_at = state.started_at, state.ended_at
+        read = self._lines.read
+        signatures, tokens, durations = self.signatures, self._tokens, self._durations
+        shared: dict[tuple[str, str], tuple[str, str]] = {}
         for position in range(count):
+            started, ended = started_at[position], ended_at[position]
+            if started == started and ended == ended:  # NaN: not recorded
+                durations[position] = max(0.0, ended - started)
+            kind = kinds[position]
             try:
-                if kinds[position] == "tool":
-                    record = orjson.loads(self._start(position))
-                    self.signatures[position] = ("tool", tool_name(record.get("input"), names[position]))
+                if kind == "tool":
+                    record = orjson.loads(read(start_off[position], start_len[position]))
+                    signature = ("tool", tool_name(record.get("input"), names[position]))
+                    signatures[position] = shared.setdefault(signature, signature)
+                else:
+                    signature = (kind, names[position])
+                    signatures[position] = shared.setdefault(signature, signature)
                 if flags[position] & 1:
-                    end = self._end(position)
-                    assert end is not None
-                    self._tokens[position] = usage_tokens(_decode_usage(end).usage)
+                    end = read(end_off[position], end_len[position])
+                    if b'"usage"' in end or b"\\u" in end:
+                        tokens[position] = usage_tokens(_decode_usage(end).usage)
             except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONDecodeError, ValueError):
                 span = self.span(position)  # an odd line: the reader's own rules decide
                 tool = span.tool
                 if tool is not None:
-                    self.signatures[position] = ("tool", tool.name)
-                self._tokens[position] = (span.input_tokens, span.output_tokens) if span.usage else None
+                    signatures[position] = ("tool", tool.name)
+                tokens[position] = (span.input_tokens, span.output_tokens) if span.usage else None
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -166,11 +201,7 @@ class IndexSide:
         return self._tokens[position]
 
     def duration(self, position: int) -> float | None:
-        state = self._state
-        started, ended = state.started_at[position], state.ended_at[position]
-        if started != started or ended != ended:  # NaN: not recorded
-            return None
-        return max(0.0, ended - started)
+        return self._durations[position]
 
     def parents(self) -> dict[int, int | None]:
         parent_of = self._state.parent_pos_of
@@ -213,6 +244,9 @@ class IndexSide:
 
     def totals(self) -> dict[str, Any]:
         return self.trace.totals()
+
+    def close(self) -> None:
+        self._lines.close()
 
 
 Side = SpanSide | IndexSide

@@ -193,12 +193,17 @@ def _print_diff(result: Any) -> None:
     if stdout_console().is_terminal:
         print_result(render_diff(result))
         return
-    lines = [
-        *pipe_lines(diff_head(result)),
-        *plain_steps_table(result),
-        *pipe_lines(Group(*diff_tail(result))),
-    ]
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    write = sys.stdout.write
+    write("".join(line + "\n" for line in pipe_lines(diff_head(result))))
+    batch: list[str] = []
+    for line in plain_steps_table(result):  # streamed: a 100k-step table is never held whole
+        batch.append(line)
+        if len(batch) >= 4096:
+            write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        write("\n".join(batch) + "\n")
+    write("".join(line + "\n" for line in pipe_lines(Group(*diff_tail(result)))))
     sys.stdout.flush()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich import box
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
@@ -39,18 +41,48 @@ HEADERS = ("A", "B", "step", "status", "tokens A / B", "latency A / B")
 MIN_WIDTHS = (8, 7, 0, 0, 0, 0)  # of the A and B columns, so a short run's table does not jump
 
 
-def row_cells(step: StepDiff, divergent: bool) -> tuple[str, str, str, str, str, str]:
-    """The text of one row of the step table (``steps_table`` styles it, ``plain_steps_table`` pads it)."""
-    marker = "▶ " if divergent else ""
-    status = step.status + (": " + ", ".join(step.changes) if step.changes else "")
-    return (
-        marker + (f"step-{step.a_step}" if step.a_step else "—"),
-        f"step-{step.b_step}" if step.b_step else "—",
-        f"{step.kind} {safe_line(step.name)[:60]}",
-        status,
-        _pair(_tokens(step.a_tokens), _tokens(step.b_tokens)),
-        _pair(fmt_duration(step.a_latency), fmt_duration(step.b_latency)),
-    )
+class RowCells:
+    """The text of each row of the step table (``steps_table`` styles it, ``plain_steps_table`` pads it);
+    the name, status, token and latency cells are memoised, since they repeat across a run's rows."""
+
+    def __init__(self) -> None:
+        self._what: dict[tuple[str, str], str] = {}
+        self._latency: dict[tuple[float | None, float | None], str] = {}
+        self._rows: dict[tuple[object, ...], tuple[str, str, str, str]] = {}
+
+    def __call__(self, step: StepDiff, divergent: bool) -> tuple[str, str, str, str, str, str]:
+        return (*self.steps(step, divergent), *self.rest(step))
+
+    @staticmethod
+    def steps(step: StepDiff, divergent: bool) -> tuple[str, str]:
+        """The A and B cells: ``step-N`` (the divergent pair marked) or ``—``."""
+        return (
+            ("▶ " if divergent else "") + (f"step-{step.a_step}" if step.a_step else "—"),
+            f"step-{step.b_step}" if step.b_step else "—",
+        )
+
+    def rest(self, step: StepDiff) -> tuple[str, str, str, str]:
+        """The step, status, tokens and latency cells (one memo lookup for a row like an earlier one)."""
+        key = (step.kind, step.name, step.status, tuple(step.changes), step.a_tokens, step.b_tokens)
+        row_key = (key, step.a_latency, step.b_latency)
+        found = self._rows.get(row_key)
+        if found is not None:
+            return found
+        what_key = (step.kind, step.name)
+        what = self._what.get(what_key)
+        if what is None:
+            what = self._what[what_key] = f"{step.kind} {safe_line(step.name)[:60]}"
+        status = step.status + (": " + ", ".join(step.changes) if step.changes else "")
+        tokens = _pair(_tokens(step.a_tokens), _tokens(step.b_tokens))
+        latency_key = (step.a_latency, step.b_latency)
+        latency = self._latency.get(latency_key)
+        if latency is None:
+            latency = _pair(fmt_duration(step.a_latency), fmt_duration(step.b_latency))
+            self._latency[latency_key] = latency
+        found = (what, status, tokens, latency)
+        if len(self._rows) < 100_000:
+            self._rows[row_key] = found
+        return found
 
 
 def steps_table(diff: TraceDiff) -> Table:
@@ -62,6 +94,7 @@ def steps_table(diff: TraceDiff) -> Table:
     table.add_column(HEADERS[3], ratio=2)
     table.add_column(HEADERS[4], no_wrap=True)
     table.add_column(HEADERS[5], no_wrap=True)
+    row_cells = RowCells()
     for index, step in enumerate(diff.steps):
         a, b, what, status_text, tokens, latency = row_cells(step, index == diff.first_divergence)
         status = Text(step.status, style=STATUS_STYLES[step.status])
@@ -73,30 +106,58 @@ def steps_table(diff: TraceDiff) -> Table:
     return table
 
 
-def plain_steps_table(diff: TraceDiff) -> list[str]:
+def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
     """The lines ``steps_table`` prints on a pipe or file (natural column widths, no styles, lines
     right-stripped), written without a rich row per step: a 100k-step diff spent most of its time
-    laying those out. ``tests/analysis/test_diff_plain.py`` holds both renderings equal."""
-    rows = [HEADERS]
-    rows.extend(row_cells(step, index == diff.first_divergence) for index, step in enumerate(diff.steps))
-    width_of: dict[str, int] = {}
-    for row in rows:
-        for cell in row:
-            if cell not in width_of:
-                width_of[cell] = len(cell) if cell.isascii() else cell_len(cell)
-    widths = [
-        max(minimum, max(width_of[row[column]] for row in rows)) for column, minimum in enumerate(MIN_WIDTHS)
-    ]
-    lines = [""]  # the box's top edge: blank in SIMPLE_HEAD
-    for number, row in enumerate(rows):
-        cells = [
-            " " + cell + " " * (width - width_of[cell]) + " " for cell, width in zip(row, widths, strict=True)
-        ]
-        lines.append((" " + " ".join(cells)).rstrip())
-        if number == 0:
-            lines.append(" " + "─".join("─" * (width + 2) for width in widths))
-    lines.append("")  # bottom edge
-    return lines
+    laying those out. Two passes (widths, then rows), holding no row but the distinct ones.
+    ``tests/analysis/test_diff_plain.py`` holds both renderings equal."""
+    cells = RowCells()
+    divergent = diff.first_divergence
+
+    def width(cell: str) -> int:
+        return len(cell) if cell.isascii() else cell_len(cell)
+
+    widths = [max(minimum, width(header)) for header, minimum in zip(HEADERS, MIN_WIDTHS, strict=True)]
+    distinct: dict[tuple[str, str, str, str], None] = {}
+    for index, step in enumerate(diff.steps):
+        a, b = cells.steps(step, index == divergent)
+        widths[0] = max(widths[0], width(a))
+        widths[1] = max(widths[1], width(b))
+        distinct[cells.rest(step)] = None
+    for row in distinct:
+        for column, cell in enumerate(row, start=2):
+            widths[column] = max(widths[column], width(cell))
+
+    def pad(cell: str, size: int) -> str:
+        return " " + cell + " " * (size - width(cell)) + " "
+
+    padded: dict[tuple[str, str, str, str], str] = {}
+    for row in distinct:
+        padded[row] = (
+            " " + " ".join(pad(cell, size) for cell, size in zip(row, widths[2:], strict=True))
+        ).rstrip()
+    del distinct
+
+    def line(a: str, b: str, rest: str) -> str:
+        return " " + pad(a, widths[0]) + " " + pad(b, widths[1]) + rest
+
+    yield ""  # the box's top edge: blank in SIMPLE_HEAD
+    yield (
+        line(HEADERS[0], HEADERS[1], "")
+        + " "
+        + " ".join(pad(h, w) for h, w in zip(HEADERS[2:], widths[2:], strict=True))
+    ).rstrip()
+    yield " " + "─".join("─" * (size + 2) for size in widths)
+    for index, step in enumerate(diff.steps):
+        a, b = cells.steps(step, index == divergent)
+        rest = cells.rest(step)
+        found = padded.get(rest)
+        if found is None:  # a row past the memo's bound
+            found = (
+                " " + " ".join(pad(cell, size) for cell, size in zip(rest, widths[2:], strict=True))
+            ).rstrip()
+        yield line(a, b, found)
+    yield ""  # bottom edge
 
 
 def step_detail(step: StepDiff) -> Text:
@@ -178,7 +239,7 @@ __all__ = [
     "diff_tail",
     "plain_steps_table",
     "render_diff",
-    "row_cells",
+    "RowCells",
     "step_detail",
     "steps_table",
 ]
