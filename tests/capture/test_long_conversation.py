@@ -274,3 +274,31 @@ def test_killed_while_recording_a_long_conversation(tmp_path: Path) -> None:
             assert span.input["request"]["messages"] == history(3) + [
                 m for s in range(number) for m in turn(s)
             ]
+
+
+def test_conversations_recorded_at_once_from_threads(
+    oai: openai.OpenAI, server: FakeLLMServer, trace_path: Path
+) -> None:
+    """Four agents in threads, each its own growing conversation and two sharing a start: each reads back."""
+    import threading
+
+    def agent(name: str, shared_start: bool) -> None:
+        messages = history(5) if shared_start else [{"role": "user", "content": f"I am {name}"}]
+        for step in range(25):
+            oai.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=TOOLS)
+            messages.extend(turn(step) + [{"role": "user", "content": f"{name} {step}"}])
+
+    with agentdbg.trace("threads", path=trace_path):
+        threads = [
+            threading.Thread(target=agentdbg.carry_context(agent), args=(f"agent-{n}", n < 2))
+            for n in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    sent = sorted(orjson.dumps(as_written(r.json)) for r in server.requests)
+    trace = load(trace_path)
+    assert len(sent) == 100 and len(set(sent)) == 99  # the two shared starts are the same request
+    assert sorted(orjson.dumps(span.input["request"]) for span in llm_steps(trace)) == sent
+    assert trace_path.read_text().count('"request_ref"') >= 90
