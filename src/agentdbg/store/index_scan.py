@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from agentdbg.model.problems import Problem, Severity
-from agentdbg.model.records import SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
+from agentdbg.model.records import DEFAULT_KIND, SpanEndRecord, SpanRecord, SpanStartRecord, TraceHeader
 from agentdbg.model.span import Span, short_message
 from agentdbg.model.usage import input_incl_cache_raw
 from agentdbg.store.compact import COMPACT_KEY, llm_request, missing_base_message, ref_shape_problem
@@ -193,7 +193,7 @@ class ScanState:
         self.misplaced(number, kind, data)
         position = len(self.ids)
         attributes = data.get("attributes") or {}
-        span_kind = data.get("kind", "custom")
+        span_kind = data.get("kind", DEFAULT_KIND)
         model = attributes.get("model")
         if model is None and span_kind == "llm":
             given = data.get("input")
