@@ -27,13 +27,16 @@ def searching_run(searches: int) -> Run:
     return run
 
 
-def slower(run: Run, tool_steps: list[int]) -> Run:
-    """The same run with some tool steps ending later: their lines differ, their content does not."""
+def annotated(run: Run, tool_steps: list[int], *, later: bool = False) -> Run:
+    """The same run with some tool steps carrying an attribute (or, ``later``, ending later): their lines
+    differ, what ``compare_steps`` reads does not."""
     other = copy.deepcopy(run)
-    ends = [record for record in other.records if record["type"] == "span_end" and record["output"] != "done"]
-    tool_ends = [record for record in ends if str(record["output"]).startswith("page")]
+    tool_ends = [r for r in other.records if r["type"] == "span_end" and str(r["output"]).startswith("page")]
     for number in tool_steps:
-        tool_ends[number]["ended_at"] += 0.25
+        if later:
+            tool_ends[number]["ended_at"] += 0.25
+        else:
+            tool_ends[number]["attributes"] = {"note": "retried"}
     return other
 
 
@@ -58,13 +61,26 @@ def test_parses_grow_with_the_differing_steps_not_with_the_run(
 ) -> None:
     run = searching_run(searches)
     a = run.write(tmp_path / "a.jsonl")
-    b = slower(run, [3, 7, 11]).write(tmp_path / "b.jsonl")
+    b = annotated(run, [3, 7, 11]).write(tmp_path / "b.jsonl")
     diff = diff_traces(read_indexed(a), read_indexed(b))
     assert [s.status for s in diff.steps] == ["identical"] * (2 * searches + 1)
-    assert parses["read_span"] == 2 * 3  # both sides of each of the three pairs whose lines differ
+    assert parses["read_span"] == 2 * 3  # both sides of each of the three pairs whose content differs
     assert parses["load_span"] <= 2  # the final answers: the last step of each run
+    assert diff.to_json() == diff_traces(read_trace(a), read_trace(b)).to_json()
+
+
+def test_steps_that_differ_only_in_their_times_are_not_parsed(tmp_path: Path, parses: Counter[str]) -> None:
+    run = searching_run(30)
+    a = run.write(tmp_path / "a.jsonl")
+    b = annotated(run, [3, 7, 11], later=True).write(tmp_path / "b.jsonl")
+    diff = diff_traces(read_indexed(a), read_indexed(b))
+    assert parses["read_span"] == 0
     slowed = [s for s in diff.steps if s.a_latency != s.b_latency]
-    assert [(s.a_step, s.kind) for s in slowed] == [(8, "tool"), (16, "tool"), (24, "tool")]
+    assert [(s.a_step, s.kind, s.status) for s in slowed] == [
+        (8, "tool", "identical"),
+        (16, "tool", "identical"),
+        (24, "tool", "identical"),
+    ]
     assert diff.to_json() == diff_traces(read_trace(a), read_trace(b)).to_json()
 
 
@@ -117,3 +133,32 @@ def test_index_diff_equals_the_in_memory_diff_on_every_sample_pair() -> None:
     for a, b in pairs:
         lazy = diff_traces(read_indexed(a), read_indexed(b)).to_json()
         assert lazy == diff_traces(read_trace(a), read_trace(b)).to_json(), (a.name, b.name)
+
+
+def test_a_replay_fork_parses_only_the_steps_from_its_fork_point(
+    tmp_path: Path, parses: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork writes its recorded steps anew (one line each, new times, origin: recorded): their content
+    is compared without building spans; only the live steps from the fork on are parsed whole."""
+    from agentdbg.replay import replay
+    from agentdbg.testing.llm_server import FakeLLMServer, reply
+
+    original = searching_run(40).write(tmp_path / "run.jsonl")
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    with FakeLLMServer(responder=lambda request: reply("Refunds take 14 days.")) as fake:
+        result = replay(
+            str(original),
+            "step-61",
+            patch=[{"op": "replace", "path": "/system", "value": "Answer briefly."}],
+            base_url=fake.base_url + "/v1",
+            output=tmp_path / "fork.jsonl",
+        )
+    assert result.status == "finished", result.error
+    fork = Path(result.fork_path)
+    assert b'"origin":"recorded"' in fork.read_bytes()
+    parses.clear()
+    diff = diff_traces(read_indexed(original), read_indexed(fork))
+    assert diff.fork_step == 61 and [s.status for s in diff.steps[:60]] == ["identical"] * 60
+    assert diff.divergent is not None and diff.divergent.a_step == 61
+    assert parses["read_span"] <= 2 * (len(diff.steps) - 60)  # none of the 60 shared steps
+    assert diff.to_json() == diff_traces(read_trace(original), read_trace(fork)).to_json()

@@ -20,8 +20,13 @@ import orjson
 from agentdbg.model.records import Usage
 from agentdbg.model.span import Span
 from agentdbg.model.trace import LazySpans, Trace
+from agentdbg.store.compact import COMPACT_KEY
 
 Tokens = tuple[int | None, int | None] | None
+_FIELDS = frozenset(  # every field a span line may carry: anything else makes a pair be compared whole
+    {"type", "id", "parent_id", "kind", "name", "started_at", "input", "attributes", "origin"}
+    | {"ended_at", "output", "error", "usage", COMPACT_KEY}
+)
 TIMED_KINDS = ("llm", "tool", "retrieval")
 
 
@@ -138,10 +143,9 @@ class IndexSide:
         self.names: list[str] = state.names[:count]
         self._tokens: list[Tokens] = [None] * count
         self._durations: list[float | None] = [None] * count
-        self.signatures: list[tuple[str, str]] = [("", "")] * count
+        self._signatures: list[tuple[str, str]] | None = None
         self._lines = _Window(index.path)
-        self._same: dict[tuple[int, int], bool] = {}  # pairs of request bases: same start lines and bases
-        self._bases = set(state.bases.values())
+        self._same: dict[tuple[int, int], bool] = {}  # pairs of request bases already compared
         self._scan(count)
 
     def _start(self, position: int) -> bytes:
@@ -155,38 +159,51 @@ class IndexSide:
         return self._lines.read(state.end_off[position], state.end_len[position])
 
     def _scan(self, count: int) -> None:
-        """Signatures, tokens and latencies of every step: a tool's start line and an ended step's usage
-        decoded; an end line that cannot hold a ``usage`` key (no ``"usage"``, no ``\\u`` escape) is skipped."""
+        """Tokens and latencies of every step: an ended step's usage decoded, unless its end line cannot
+        hold a ``usage`` key (no ``"usage"``, no ``\\u`` escape)."""
         state = self._state
-        kinds, names, flags = self.kinds, self.names, state.flags
-        start_off, start_len, end_off, end_len = state.start_off, state.start_len, state.end_off, state.end_len
+        flags, end_off, end_len = state.flags, state.end_off, state.end_len
         started_at, ended_at = state.started_at, state.ended_at
         read = self._lines.read
-        signatures, tokens, durations = self.signatures, self._tokens, self._durations
-        shared: dict[tuple[str, str], tuple[str, str]] = {}
+        tokens, durations = self._tokens, self._durations
         for position in range(count):
             started, ended = started_at[position], ended_at[position]
             if started == started and ended == ended:  # NaN: not recorded
                 durations[position] = max(0.0, ended - started)
-            kind = kinds[position]
-            try:
-                if kind == "tool":
+            if not flags[position] & 1:
+                continue
+            end = read(end_off[position], end_len[position])
+            if b'"usage"' in end or b"\\u" in end:
+                try:
+                    tokens[position] = usage_tokens(_decode_usage(end).usage)
+                except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+                    span = self.span(position)  # an odd line: the reader's own rules decide
+                    tokens[position] = (span.input_tokens, span.output_tokens) if span.usage else None
+
+    @property
+    def signatures(self) -> list[tuple[str, str]]:
+        """(kind, name) of every step, a tool step named by its input (read when alignment needs them)."""
+        if self._signatures is None:
+            self._signatures = self._read_signatures()
+        return self._signatures
+
+    def _read_signatures(self) -> list[tuple[str, str]]:
+        state = self._state
+        start_off, start_len = state.start_off, state.start_len
+        read = self._lines.read
+        shared: dict[tuple[str, str], tuple[str, str]] = {}
+        signatures: list[tuple[str, str]] = []
+        for position, (kind, name) in enumerate(zip(self.kinds, self.names, strict=True)):
+            signature = (kind, name)
+            if kind == "tool":
+                try:
                     record = orjson.loads(read(start_off[position], start_len[position]))
-                    signature = ("tool", tool_name(record.get("input"), names[position]))
-                    signatures[position] = shared.setdefault(signature, signature)
-                else:
-                    signature = (kind, names[position])
-                    signatures[position] = shared.setdefault(signature, signature)
-                if flags[position] & 1:
-                    end = read(end_off[position], end_len[position])
-                    if b'"usage"' in end or b"\\u" in end:
-                        tokens[position] = usage_tokens(_decode_usage(end).usage)
-            except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONDecodeError, ValueError):
-                span = self.span(position)  # an odd line: the reader's own rules decide
-                tool = span.tool
-                if tool is not None:
-                    signatures[position] = ("tool", tool.name)
-                tokens[position] = (span.input_tokens, span.output_tokens) if span.usage else None
+                    signature = ("tool", tool_name(record.get("input"), name))
+                except (orjson.JSONDecodeError, ValueError):
+                    tool = self.span(position).tool  # an odd line: the reader's own rules decide
+                    signature = ("tool", tool.name if tool is not None else name)
+            signatures.append(shared.setdefault(signature, signature))
+        return signatures
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -212,35 +229,96 @@ class IndexSide:
         return out
 
     def same_lines(self, position: int, other: Side, other_position: int) -> bool:
-        """Whether both steps have the same bytes on their lines, and so do the start lines of the bases
-        their requests extend (a base lends its request only: its end line does not matter)."""
+        """Whether ``compare_steps`` would find the two steps identical, told without building them: the
+        same bytes on their lines or, failing that, the same content but for times, origin and usage (a
+        replay fork writes its recorded steps anew); and the bases their requests extend alike too."""
         if other is self and position == other_position:
             return True
-        if not isinstance(other, IndexSide) or self._end(position) != other._end(other_position):
+        if not isinstance(other, IndexSide):
             return False
+        same_bytes = self._start(position) == other._start(other_position) and self._end(
+            position
+        ) == other._end(other_position)
+        if not same_bytes:
+            mine = self._content(position)
+            if mine is None or mine != other._content(other_position):
+                return False
+        return self._same_bases(position, other, other_position)
+
+    def _same_bases(self, position: int, other: IndexSide, other_position: int) -> bool:
+        """Down both base chains (a loop: chains are long), each pair of bases lending the same request."""
         pending: list[tuple[int, int]] = []
-        pair: tuple[int, int] | None = (position, other_position)
         answer = True
-        while pair is not None:  # down the base chain to a pair already known (a loop: chains are long)
-            known = self._same.get(pair)
+        mine, theirs = position, other_position
+        while True:
+            base, other_base = self._state.bases.get(mine), other._state.bases.get(theirs)
+            if base is None or other_base is None:
+                answer = base is None and other_base is None
+                break
+            known = self._same.get((base, other_base))
             if known is not None:
                 answer = known
                 break
-            mine, theirs = pair
-            if self._start(mine) != other._start(theirs):
-                answer = False
-                break
-            pending.append(pair)
-            base, other_base = self._state.bases.get(mine), other._state.bases.get(theirs)
-            if base is None and other_base is None:
-                break
-            pair = (base, other_base) if base is not None and other_base is not None else None
-            if pair is None:
-                answer = False
-        for done in pending:
-            if done[0] in self._bases:
-                self._same[done] = answer
+            if self._start(base) != other._start(other_base):
+                request = self._request(base)
+                if request is None or request != other._request(other_base):
+                    answer = False
+                    break
+            pending.append((base, other_base))
+            mine, theirs = base, other_base
+        for pair in pending:
+            self._same[pair] = answer
         return answer
+
+    def _records(self, position: int) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        """The start record and the end record (the same one for a ``span`` line), if plainly shaped."""
+        try:
+            start = orjson.loads(self._start(position))
+            state = self._state
+            if not state.flags[position] & 1:
+                end = None
+            elif state.end_off[position] == state.start_off[position]:
+                end = start
+            else:
+                end = orjson.loads(self._end(position) or b"")
+        except orjson.JSONDecodeError:
+            return None
+        for record in (start, end):
+            if record is not None and (type(record) is not dict or not _FIELDS.issuperset(record)):
+                return None
+        return start, end
+
+    def _request(self, position: int) -> bytes | None:
+        """What a step lends the requests that extend it: its input and its own reference."""
+        records = self._records(position)
+        if records is None:
+            return None
+        start = records[0]
+        try:
+            return orjson.dumps([start.get("input"), start.get(COMPACT_KEY)])
+        except TypeError:
+            return None
+
+    def _content(self, position: int) -> bytes | None:
+        """Everything a span is built from but its ids, times, origin and usage (``compare_steps`` reads
+        none of them), as bytes: ``None`` for a line with fields the reader would keep apart."""
+        records = self._records(position)
+        if records is None:
+            return None
+        start, end = records
+        attributes = start.get("attributes") or {}
+        ended_with = (end.get("attributes") or {}) if end is not None and end is not start else {}
+        if type(attributes) is not dict or type(ended_with) is not dict:
+            return None
+        kept = [start.get("kind"), start.get("name"), start.get("input"), start.get(COMPACT_KEY)]
+        kept.append({**attributes, **ended_with})
+        kept.extend(
+            [end is not None, None, None] if end is None else [True, end.get("output"), end.get("error")]
+        )
+        try:
+            return orjson.dumps(kept)
+        except TypeError:
+            return None
 
     def totals(self) -> dict[str, Any]:
         return self.trace.totals()
