@@ -7,6 +7,7 @@ without sharing a word with the request.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import pairwise
 
 from agentdbg.analysis.facts import Offered, PassFacts, RunContext, ToolEvent
@@ -40,7 +41,7 @@ class _Around:
         return place > self.bound if self.after else place < self.bound
 
 
-def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, _Around, _Around]]:
+def _judged_calls(events: list[ToolEvent]) -> Iterator[tuple[ToolEvent, _Around, _Around]]:
     """Calls to judge, with the tools called before and after them in the same user turn.
 
     A read-only lookup followed by other calls is skipped: agents gather facts first as a matter of course.
@@ -58,13 +59,11 @@ def _judged_calls(events: list[ToolEvent]) -> list[tuple[ToolEvent, _Around, _Ar
         position.append(at)
         first.setdefault(event.user_turn, {}).setdefault(event.name, at)
         last.setdefault(event.user_turn, {})[event.name] = at
-    out = []
-    for event, at in zip(asked, position, strict=True):
+    for event, at in zip(asked, position, strict=True):  # yielded: one call's sets alive at a time
         turn = event.user_turn
         if _LOOKUP.match(event.name) and at < size[turn] - 1:
             continue
-        out.append((event, _Around(first[turn], at, False), _Around(last[turn], at, True)))
-    return out
+        yield event, _Around(first[turn], at, False), _Around(last[turn], at, True)
 
 
 def _selection(event: ToolEvent, turn_calls: _Around, later_calls: _Around) -> Finding | None:
