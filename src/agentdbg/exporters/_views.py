@@ -33,7 +33,7 @@ _PER_MESSAGE = frozenset({OPENAI_CHAT, ANTHROPIC_MESSAGES})
 class RecentMemo:
     """A bounded memo: two generations of ``MAX`` entries each, the older dropped when the newer fills."""
 
-    MAX = 4096
+    MAX = 1024  # entries per generation: a history of up to ~1,000 messages is looked up, not converted again
 
     def __init__(self) -> None:
         self._new: dict[bytes, Any] = {}

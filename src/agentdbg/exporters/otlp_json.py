@@ -172,7 +172,7 @@ class SpanEncoder:
     The rest of a span (small) is encoded in one ``orjson`` call and masked in one pass.
     """
 
-    MAX_HELD = 8192
+    MAX_HELD = 2048
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
