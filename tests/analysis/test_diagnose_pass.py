@@ -139,7 +139,9 @@ def test_one_pass_reads_every_step_as_a_single_read_does(tmp_path: Path) -> None
     paths = [*sorted(SAMPLES.glob("*.jsonl")), write_generated(tmp_path / "gen.jsonl", 90, 25)]
     for path in paths:
         with TraceIndex(path).scan() as index:
-            assert list(_spans(index)) == [index.read_span(i).model_dump() for i in range(len(index))], path.name
+            assert list(_spans(index)) == [index.read_span(i).model_dump() for i in range(len(index))], (
+                path.name
+            )
 
 
 @pytest.mark.parametrize(
