@@ -11,6 +11,7 @@ wrapped calls write a real trace file (span_start + span_end per call).
     python bench/capture_overhead.py          # 400 pairs per case
     python bench/capture_overhead.py --quick  # 100 pairs per case
     python bench/capture_overhead.py --conversation [--full]  # only the long-conversation rows
+    (--quick: step 10 and 1,000 only, 10 pairs each)
 
 Long conversation: the cost of recording step N of one conversation (an agent loop that re-sends
 its whole history every call: an assistant tool call and its result per step), at steps 10, 1,000
@@ -280,9 +281,9 @@ def conversation_overhead(
 
 def conversation_rows(quick: bool = False, full: bool = False) -> list[dict[str, Any]]:
     """Rows for the CPU overhead of recording step 10, 1,000 and 10,000 of one conversation."""
-    pairs = 20 if quick else 60
+    pairs = 10 if quick else 60
     rows = []
-    for step in CONVERSATION_STEPS:
+    for step in CONVERSATION_STEPS[:2] if quick else CONVERSATION_STEPS:  # --quick (CI): ~10 s
         figures = conversation_overhead(step, pairs, full=full)
         rows.append(
             {
@@ -290,7 +291,7 @@ def conversation_rows(quick: bool = False, full: bool = False) -> list[dict[str,
                 "value": round(figures["cpu_overhead_ms"], 3),
                 "unit": "ms/call",
                 "goal": f"< {GOAL_MS}",
-                "baseline": f"openai chat.completions, request body {figures['body_bytes'] / 1e6:.2f} MB",
+                "baseline": f"openai chat.completions, request body {figures['body_bytes'] / 1e3:,.0f} KB",
             }
         )
     return rows
