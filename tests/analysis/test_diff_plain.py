@@ -74,3 +74,17 @@ def test_each_odd_name_reaches_the_table_escaped(tmp_path: Path, name: str) -> N
     shown = runner.invoke(app, ["diff", str(path), str(path)])
     assert "\x1b" not in shown.stdout and "\t" not in shown.stdout
     assert shown.stdout == rich_text(path, path)
+
+
+def test_json_written_step_by_step_equals_one_dump(tmp_path: Path) -> None:
+    """``diff --json`` streams its steps; the document is the one ``json.dumps(to_json(), indent=2)`` gives."""
+    import json
+
+    checked = 0
+    for a, b in pairs(tmp_path):
+        shown = runner.invoke(app, ["diff", str(a), str(b), "--json"])
+        assert shown.exit_code == 0, shown.output
+        whole = diff_traces(read_trace(a), read_trace(b)).to_json()
+        assert shown.stdout == json.dumps(whole, indent=2, ensure_ascii=True, default=str) + "\n", (a, b)
+        checked += 1
+    assert checked >= 10

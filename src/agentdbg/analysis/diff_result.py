@@ -86,7 +86,7 @@ class TraceDiff:
             out[key] = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
         return out
 
-    def model_dump(self) -> dict[str, Any]:
+    def model_dump(self, *, steps: bool = True) -> dict[str, Any]:
         """Every field as JSON-ready values, in declaration order."""
         return {
             "a_source": self.a_source,
@@ -94,7 +94,7 @@ class TraceDiff:
             "a_trace_id": self.a_trace_id,
             "b_trace_id": self.b_trace_id,
             "fork_step": self.fork_step,
-            "steps": [step.model_dump() for step in self.steps],
+            "steps": [step.model_dump() for step in self.steps] if steps else [],
             "first_divergence": self.first_divergence,
             "final_a": self.final_a,
             "final_b": self.final_b,
@@ -102,8 +102,9 @@ class TraceDiff:
             "totals_b": dict(self.totals_b),
         }
 
-    def to_json(self) -> dict[str, Any]:
-        data = self.model_dump()
+    def to_json(self, *, steps: bool = True) -> dict[str, Any]:
+        """The ``diff --json`` document; ``steps=False`` leaves ``steps`` empty (the CLI streams them)."""
+        data = self.model_dump(steps=steps)
         data["first_divergence"] = self.divergent.model_dump() if self.divergent else None
         data["final_answers_equal"] = self.final_a == self.final_b
         data["deltas"] = self.deltas()

@@ -166,9 +166,36 @@ def diff(
             report_problems(a, resolve_source(trace_b))
         result = diff_traces(a, b)
     if as_json:
-        print_json(result.to_json())
+        _print_diff_json(result)
         return
     _print_diff(result)
+
+
+def _print_diff_json(result: Any) -> None:
+    """``print_json(result.to_json())``, byte for byte, with the steps written one at a time (a 100k-step
+    diff never holds the whole document): the rest is dumped around a placeholder that stands for them."""
+    import json
+    import sys
+    import uuid
+
+    data = result.to_json(steps=False)
+    placeholder = f"steps-{uuid.uuid4().hex}"
+    data["steps"] = placeholder
+    head, tail = json.dumps(data, indent=2, ensure_ascii=True, default=str).split(json.dumps(placeholder), 1)
+    write = sys.stdout.write
+    write(head)
+    if not result.steps:
+        write("[]")
+    else:
+        write("[")
+        separator = "\n"
+        for step in result.steps:  # each element is indented as json.dumps nests it: two levels deep
+            text = json.dumps(step.model_dump(), indent=2, ensure_ascii=True, default=str)
+            write(separator + "    " + text.replace("\n", "\n    "))
+            separator = ",\n"
+        write("\n  ]")
+    write(tail + "\n")
+    sys.stdout.flush()
 
 
 def _same_file(path_a: str, path_b: str) -> bool:
