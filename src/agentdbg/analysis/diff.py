@@ -165,6 +165,25 @@ def _pair(a: Side, i: int, b: Side, j: int) -> StepDiff:
     )
 
 
+def _itself(side: Side, position: int) -> StepDiff:
+    """``_pair(side, position, side, position)``: a step compared with itself."""
+    step, tokens, latency = side.step(position), side.tokens(position), side.duration(position)
+    return StepDiff(
+        status="identical",
+        a_step=step,
+        b_step=step,
+        kind=side.kinds[position],
+        name=side.names[position],
+        changes=[],
+        prompt_diff=[],
+        response_diff=[],
+        a_tokens=tokens,
+        b_tokens=tokens,
+        a_latency=latency,
+        b_latency=latency,
+    )
+
+
 # ------------------------------------------------------------------ aligning
 
 
@@ -196,10 +215,9 @@ def align(a_spans: list[Span], b_spans: list[Span]) -> list[StepDiff]:
 def _align(a: Side, b: Side, start: int) -> list[StepDiff]:
     """Align the steps of both sides from position ``start`` by their (kind, name) sequence."""
     out: list[StepDiff] = []
-    if a is b:  # one run against itself: every step pairs with itself
-        codes = [("equal", 0, len(a) - start, 0, len(a) - start)] if len(a) > start else []
-    else:
-        codes = opcodes(a.signatures[start:], b.signatures[start:])  # O(n log n)
+    if a is b:  # one run against itself: every step pairs with itself, identical
+        return [_itself(a, position) for position in range(start, len(a))]
+    codes = opcodes(a.signatures[start:], b.signatures[start:])  # O(n log n)
     for tag, i1, i2, j1, j2 in codes:
         i1, i2, j1, j2 = i1 + start, i2 + start, j1 + start, j2 + start
         if tag == "equal":
@@ -283,7 +301,7 @@ def diff_sides(a: Side, b: Side) -> TraceDiff:
     shared = 0
     if fork_step is not None:
         shared = max(0, min(fork_step - 1, len(a), len(b)))
-        steps.extend(_pair(a, i, b, i) for i in range(shared))
+        steps.extend(_itself(a, i) if a is b else _pair(a, i, b, i) for i in range(shared))
     steps.extend(_align(a, b, shared))
     final_a = final_answer(a.trace)
     return TraceDiff(
