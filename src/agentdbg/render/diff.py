@@ -109,7 +109,7 @@ def steps_table(diff: TraceDiff) -> Table:
 def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
     """The lines ``steps_table`` prints on a pipe or file (natural column widths, no styles, lines
     right-stripped), written without a rich row per step: a 100k-step diff spent most of its time
-    laying those out. Two passes (widths, then rows), holding no row but the distinct ones.
+    laying those out. Two passes (widths, then rows), holding only the distinct rows' text.
     ``tests/analysis/test_diff_plain.py`` holds both renderings equal."""
     cells = RowCells()
     divergent = diff.first_divergence
@@ -119,11 +119,14 @@ def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
 
     widths = [max(minimum, width(header)) for header, minimum in zip(HEADERS, MIN_WIDTHS, strict=True)]
     distinct: dict[tuple[str, str, str, str], None] = {}
+    rests: list[tuple[str, str, str, str]] = []  # each row's cells after B (mostly the same few tuples)
     for index, step in enumerate(diff.steps):
         a, b = cells.steps(step, index == divergent)
         widths[0] = max(widths[0], width(a))
         widths[1] = max(widths[1], width(b))
-        distinct[cells.rest(step)] = None
+        rest = cells.rest(step)
+        rests.append(rest)
+        distinct[rest] = None
     for row in distinct:
         for column, cell in enumerate(row, start=2):
             widths[column] = max(widths[column], width(cell))
@@ -148,15 +151,13 @@ def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
         + " ".join(pad(h, w) for h, w in zip(HEADERS[2:], widths[2:], strict=True))
     ).rstrip()
     yield " " + "─".join("─" * (size + 2) for size in widths)
+    a_width, b_width = widths[0], widths[1]
     for index, step in enumerate(diff.steps):
         a, b = cells.steps(step, index == divergent)
-        rest = cells.rest(step)
-        found = padded.get(rest)
-        if found is None:  # a row past the memo's bound
-            found = (
-                " " + " ".join(pad(cell, size) for cell, size in zip(rest, widths[2:], strict=True))
-            ).rstrip()
-        yield line(a, b, found)
+        if a.isascii() and b.isascii():  # line(), with ljust padding: one cell per character
+            yield "  " + a.ljust(a_width) + "   " + b.ljust(b_width) + " " + padded[rests[index]]
+        else:
+            yield line(a, b, padded[rests[index]])
     yield ""  # bottom edge
 
 
