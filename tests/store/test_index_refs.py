@@ -86,3 +86,35 @@ def test_an_unusual_chain_takes_the_exact_path(tmp_path: Path) -> None:
     record = index._start_record(later)
     assert not rebuild_request(index._state, later, record, index._start_record)
     assert compact.COMPACT_KEY in record  # untouched: the caller expands it the exact way
+
+
+class _CountingKeys(dict):  # type: ignore[type-arg]
+    """The scan's ``ref_keys``, counting each request looked at while a value is followed back."""
+
+    looks = 0
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        type(self).looks += 1
+        return super().get(key, default)
+
+
+def _looks_per_step(tmp_path: Path, steps: int) -> float:
+    path = _write_run(tmp_path / f"run{steps}.jsonl", steps, episode=10)
+    index = TraceIndex(path).scan()
+    _CountingKeys.looks = 0
+    index._state.ref_keys = _CountingKeys(index._state.ref_keys)
+    llm = index.positions_of_kind("llm")
+    for position in llm:  # one step at a time, as a lazy trace's llm_spans or diff's read_span do
+        index.read_span(position)
+    return _CountingKeys.looks / len(llm)
+
+
+def test_reading_every_step_one_at_a_time_is_linear(tmp_path: Path) -> None:
+    # ``tools: -1`` at every step points back to the first request: without the kept ends of such
+    # runs each read walked the whole chain (looks per step grew with the step number)
+    small, large = _looks_per_step(tmp_path, 200), _looks_per_step(tmp_path, 2000)
+    assert large <= small * 1.5, (small, large)
+    path = tmp_path / "run2000.jsonl"
+    index, eager = TraceIndex(path).scan(), read_trace(path)
+    for position in index.positions_of_kind("llm")[::97]:
+        assert orjson.dumps(index.read_span(position).input) == orjson.dumps(eager.spans[position].input)

@@ -82,6 +82,9 @@ class ScanState:
             set()
         )  # compact requests whose base is missing (or broken itself)  # compact llm request -> position of the span it extends
         self.ref_keys: dict[int, dict[str, int]] = {}  # a linked compact request -> its plain 'keys' (index_refs)
+        # (position, key) -> the first request back along its chain that does not pass key on whole
+        # (index_refs: a long run of ``tools: -1`` is walked once, not once per step read)
+        self.same_origin: dict[tuple[int, str], int] = {}
         self._keys_seen: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
         self._strings: dict[str, str] = {}
 
