@@ -16,13 +16,14 @@ from tests.otel.frameworks import WEATHER, require, run_openai_agents
 
 def test_native_traces_become_steps_and_the_llm_step_replays(tmp_path: Path, monkeypatch: Any) -> None:
     require("agents")
-    from agents import set_trace_processors
+    from agents import set_trace_processors, set_tracing_disabled
 
     import agentdbg.integrations.openai_agents as agentdbg_agents
 
     path = tmp_path / "run.jsonl"
     processor = agentdbg_agents.processor(path)
-    set_trace_processors([processor])
+    set_trace_processors([processor])  # only ours: nothing is sent anywhere
+    set_tracing_disabled(False)  # a framework test in the same worker may have turned tracing off
     try:
         with FakeLLMServer() as server:
             server.enqueue(tool_call_reply("get_weather", {"city": "Oslo"}))

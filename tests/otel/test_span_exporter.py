@@ -138,7 +138,7 @@ def test_openinference_instrumented_openai_agents_run(tmp_path: Path, monkeypatc
         importlib.util.find_spec("openinference.instrumentation.openai_agents") is not None,
         "pip install -e '.[backends]'",
     )
-    from agents import set_trace_processors
+    from agents import set_trace_processors, set_tracing_disabled
     from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
 
     import agentdbg.otel
@@ -147,6 +147,7 @@ def test_openinference_instrumented_openai_agents_run(tmp_path: Path, monkeypatc
     provider = _provider(agentdbg.otel.SpanExporter(path))
     instrumentor = OpenAIAgentsInstrumentor()
     instrumentor.instrument(tracer_provider=provider, exclusive_processor=True)
+    set_tracing_disabled(False)  # a framework test in the same worker may have turned tracing off
     try:
         with FakeLLMServer() as server:
             server.enqueue(tool_call_reply("get_weather", {"city": "Oslo"}))
