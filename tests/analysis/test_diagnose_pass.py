@@ -69,11 +69,14 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     monkeypatch.setattr(lexical, "_WORD", _CountingPattern(lexical._WORD, counts))
     original_of = views.LLMView.of.__func__  # type: ignore[attr-defined]
 
-    def view_of(cls: type[views.LLMView], span: Any) -> views.LLMView:
+    def view_of(cls: type[views.LLMView], span: Any, *converters: Any) -> views.LLMView:
         counts["views"] += 1
-        return original_of(cls, span)
+        return original_of(cls, span, *converters)
 
     monkeypatch.setattr(views.LLMView, "of", classmethod(view_of))
+    from agentdbg.wire import openai_chat
+
+    counting(openai_chat, "_message")  # chat messages converted to the neutral form (re-sent ones: once)
     return counts
 
 
@@ -105,8 +108,11 @@ def test_work_per_step_is_bounded(tmp_path: Path, work: Counter[str], episode: i
         assert at_large[what] <= 11 * at_small[what], (what, at_small, at_large)
     assert at_large["views"] == 600  # one view per llm step, built once
     assert at_large["decode_line"] <= 2 * at_large["spans"]  # each span's start and end line, once
-    if episode:  # bounded history: message keys grow with the steps too
+    if episode:  # bounded history: message keys and message conversions grow with the steps too
         assert at_large["message_key"] <= 11 * at_small["message_key"]
+        # each message the run re-sends is converted once (model.view_memo), not once per step
+        assert at_large["_message"] <= 11 * at_small["_message"], (at_small, at_large)
+        assert at_large["_message"] <= 3 * at_large["views"]  # a step adds ~3 messages; its history ~20
 
 
 def test_findings_through_the_index_equal_the_whole_read(tmp_path: Path) -> None:

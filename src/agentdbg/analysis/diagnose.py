@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agentdbg.analysis.calls import RunFacts, gc_paused, llm_view
+from agentdbg.analysis.calls import RunFacts, gc_paused
 from agentdbg.analysis.detectors import DETECTORS
 from agentdbg.analysis.facts import RunContext, run_pass
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
@@ -39,7 +39,10 @@ def diagnose(trace: Trace, options: DiagnoseOptions | None = None) -> list[Findi
     Raises:
         UnknownPatternError: ``options.patterns`` names no detector.
     """
-    return _diagnose(trace, options, llm_view)
+    from agentdbg.model.view_memo import ViewMemo
+
+    # one pass in step order: each message a run re-sends is converted once (the same view as span.llm)
+    return _diagnose(trace, options, ViewMemo().view)
 
 
 def diagnose_facts(facts: RunFacts, options: DiagnoseOptions | None = None) -> list[Finding]:

@@ -30,11 +30,11 @@ from typing import Any
 
 import orjson
 
-from agentdbg.exporters._views import RecentMemo, ViewMemo, memo_key
 from agentdbg.formatting import fmt_duration, fmt_tokens
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span, StepSummary
 from agentdbg.model.trace import Trace
+from agentdbg.model.view_memo import RecentMemo, ViewMemo, memo_key
 
 TEMPLATE_NAME = "html_template.html"
 DATA_PLACEHOLDER = "/*AGENTDBG_DATA*/"

@@ -17,8 +17,6 @@ from typing import Any
 
 import orjson
 
-from agentdbg.exporters._views import ViewMemo
-from agentdbg.exporters._views import held as _held
 from agentdbg.exporters.genai import (
     input_message,
     resource_attributes,
@@ -31,6 +29,8 @@ from agentdbg.exporters.genai import (
 from agentdbg.model.messages import Message, ToolSpec
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.model.view_memo import ViewMemo
+from agentdbg.model.view_memo import held as _held
 from agentdbg.secrets import mask_secret_bytes
 from agentdbg.store.compact import COMPACT_KEY, RequestCompactor
 

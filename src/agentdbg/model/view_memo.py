@@ -1,4 +1,4 @@
-"""The llm views an exporter needs, with what a run re-sends converted once.
+"""The llm views of a pass over a run (exporters, diagnose), with what a run re-sends converted once.
 
 An agent re-sends its whole history at every step, so converting each step's request to neutral
 messages from scratch costs the square of the run. ``ViewMemo`` converts each distinct raw
