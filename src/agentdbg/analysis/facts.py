@@ -180,6 +180,18 @@ class StepDetector(Protocol):
     def finish(self, facts: PassFacts) -> list[Finding]: ...
 
 
+class StepFindings:
+    """Base of a detector whose findings come as it sees the steps: ``step`` appends, ``finish`` returns them."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.options = context.options
+        self.findings: list[Finding] = []
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        return self.findings
+
+
 @dataclass
 class RunContext:
     """What detectors know before the pass: the header, the reader's problems, how to look steps up."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.facts import RunContext, StepFindings
 from agentdbg.analysis.findings import Finding
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
@@ -63,16 +63,12 @@ def _finish_reason(span: Span, view: LLMView) -> str | None:
     return str(reason) if isinstance(reason, str) and reason else None
 
 
-class Detector:
+class Detector(StepFindings):
     """Each llm step's input against its model's window; pressure is reported once, at the first step."""
 
     def __init__(self, context: RunContext) -> None:
-        self.options = context.options
+        super().__init__(context)
         self.pressure_seen = False
-        self.findings: list[Finding] = []
-
-    def finish(self, facts: PassFacts) -> list[Finding]:
-        return self.findings
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is None:

@@ -11,7 +11,7 @@ from jsonschema import exceptions as schema_exceptions
 from jsonschema import validators
 from referencing.exceptions import Unresolvable
 
-from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.facts import StepFindings
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.messages import ToolCallRef
@@ -108,14 +108,8 @@ def _finding(
     )
 
 
-class Detector:
+class Detector(StepFindings):
     """Each llm step's tool calls against the schemas its own request offered (no state across steps)."""
-
-    def __init__(self, context: RunContext) -> None:
-        self.findings: list[Finding] = []
-
-    def finish(self, facts: PassFacts) -> list[Finding]:
-        return self.findings
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentdbg.analysis.calls import canonical
-from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.facts import RunContext, StepFindings
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.model.messages import Message, ToolCallRef
@@ -93,7 +93,7 @@ def _suspect(old: list[int], roles: list[str], new: set[int], new_roles: list[st
     return any(key not in new and not (role in _SYSTEM and has_system) for key, role in zip(old, roles, strict=True))
 
 
-class Detector:
+class Detector(StepFindings):
     """Each conversation (llm steps under one parent span) compared step by step with its previous request.
 
     Only the previous request's key hashes and roles are kept per conversation; when they suggest a
@@ -102,12 +102,8 @@ class Detector:
     """
 
     def __init__(self, context: RunContext) -> None:
-        self.context = context
+        super().__init__(context)
         self.previous: dict[str | None, tuple[int, list[int], list[str]]] = {}
-        self.findings: list[Finding] = []
-
-    def finish(self, facts: PassFacts) -> list[Finding]:
-        return self.findings
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is None or view.request.get("previous_response_id") or not view.replayable:

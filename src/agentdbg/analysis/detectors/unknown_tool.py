@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import difflib
 
-from agentdbg.analysis.facts import PassFacts, RunContext
+from agentdbg.analysis.facts import StepFindings
 from agentdbg.analysis.findings import Finding
 from agentdbg.model.span import Span
 from agentdbg.model.views import LLMView
 
 
-class Detector:
+class Detector(StepFindings):
     """Each llm step's calls against the tool names its own request offered (no state across steps)."""
-
-    def __init__(self, context: RunContext) -> None:
-        self.context = context
-        self.findings: list[Finding] = []
-
-    def finish(self, facts: PassFacts) -> list[Finding]:
-        return self.findings
 
     def step(self, span: Span, view: LLMView | None) -> None:
         if view is None:
