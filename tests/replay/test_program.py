@@ -327,6 +327,20 @@ def test_base_url_sends_live_requests_elsewhere_and_the_fork_is_not_overwritten(
         assert len(other.requests) == 1  # refused before the program ran
 
 
+SAMPLE = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
+
+
+def _replay_sample(*args: str) -> subprocess.CompletedProcess[str]:
+    """``agentdbg replay`` of the shipped tool-loop sample with ``args``, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "agentdbg", "replay", str(SAMPLE), *args],
+        env={**os.environ, "OPENAI_API_KEY": "test-key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -337,28 +351,9 @@ def test_base_url_sends_live_requests_elsewhere_and_the_fork_is_not_overwritten(
     ],
 )
 def test_bad_input_is_one_clear_line_before_the_program_runs(tmp_path, args, message):
-    sample = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
     marker = tmp_path / "ran"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "agentdbg",
-            "replay",
-            str(sample),
-            *args,
-            "-o",
-            str(tmp_path / "f.jsonl"),
-            "--",
-            sys.executable,
-            "-c",
-            f"open({str(marker)!r}, 'w')",
-        ],
-        env={**os.environ, "OPENAI_API_KEY": "test-key"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    program = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    done = _replay_sample(*args, "-o", str(tmp_path / "f.jsonl"), "--", *program)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not marker.exists() and not (tmp_path / "f.jsonl").exists()
@@ -366,26 +361,7 @@ def test_bad_input_is_one_clear_line_before_the_program_runs(tmp_path, args, mes
 
 def test_on_divergence_without_a_program_is_refused(tmp_path):
     """--on-divergence only means something when -- CMD runs; alone it is an error, not silently ignored."""
-    sample = Path(__file__).parents[2] / "sample_traces" / "03_tool_loop.jsonl"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "agentdbg",
-            "replay",
-            str(sample),
-            "--from",
-            "step-2",
-            "--on-divergence",
-            "live",
-            "-o",
-            str(tmp_path / "f.jsonl"),
-        ],
-        env={**os.environ, "OPENAI_API_KEY": "test-key"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _replay_sample("--from", "step-2", "--on-divergence", "live", "-o", str(tmp_path / "f.jsonl"))
     assert done.returncode == 2, done.stderr
     assert "--on-divergence applies only when your own program runs the replay" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "f.jsonl").exists()
