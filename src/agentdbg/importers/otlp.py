@@ -24,7 +24,13 @@ _STATUS_ERROR = {2, "2", "STATUS_CODE_ERROR", "ERROR"}
 
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
-    return text.startswith(b"{") and (b'"resourceSpans"' in text[:4096] or b'"resource_spans"' in text[:4096])
+    if not text.startswith(b"{"):
+        return False
+    first = text[:4096]
+    if b'"resourceSpans"' in first or b'"resource_spans"' in first:
+        return True
+    # Tempo's v1 trace API: ``{"batches": [{resource, scopeSpans | instrumentationLibrarySpans}]}``
+    return b'"batches"' in first and (b'"scopeSpans"' in first or b'"instrumentationLibrarySpans"' in first)
 
 
 _VALUE_KINDS = {
@@ -129,15 +135,30 @@ def _events(span: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def span_id_hex(value: Any) -> str:
+    """An id as lowercase hex: OTLP/JSON writes hex, the protobuf JSON mapping (Tempo's API) base64."""
+    text = str(value)
+    if text and not _HEX.issuperset(text) and len(text) in (12, 24):  # 8- or 16-byte ids in base64
+        try:
+            return base64.b64decode(text, validate=True).hex()
+        except ValueError:
+            return text
+    return text.lower() if _HEX.issuperset(text) else text
+
+
 def otel_span(span: dict[str, Any], resource: dict[str, Any]) -> OtelSpan:
-    """One OTLP JSON span (camelCase or snake_case fields, hex ids) as an ``OtelSpan``."""
+    """One OTLP JSON span (camelCase or snake_case fields, hex or base64 ids) as an ``OtelSpan``."""
     status = as_dict(span.get("status"))
     parent = _field(span, "parentSpanId", "parent_span_id")
+    trace_id = _field(span, "traceId", "trace_id")
     return OtelSpan(
-        span_id=str(_field(span, "spanId", "span_id")),
+        span_id=span_id_hex(_field(span, "spanId", "span_id")),
         name=str(span.get("name") or ""),
-        parent_id=str(parent) if parent else None,
-        trace_id=str(_field(span, "traceId", "trace_id") or "") or None,
+        parent_id=span_id_hex(parent) if parent and span_id_hex(parent).strip("0") else None,  # zeros: none
+        trace_id=span_id_hex(trace_id) if trace_id else None,
         start=_nanos(_field(span, "startTimeUnixNano", "start_time_unix_nano")),
         end=_nanos(_field(span, "endTimeUnixNano", "end_time_unix_nano")),
         attrs=key_values(span.get("attributes")),
@@ -149,11 +170,33 @@ def otel_span(span: dict[str, Any], resource: dict[str, Any]) -> OtelSpan:
     )
 
 
+def _resource_spans(document: Any) -> Any:
+    """The ``resourceSpans`` list of a document: bare, or as trace APIs wrap it (Tempo v2
+    ``{"trace": {...}}``, Jaeger's api/v3 ``{"result": {...}}``, Tempo v1 ``{"batches": [...]}``)."""
+    if not isinstance(document, dict):
+        return None
+    for wrapper in ("trace", "result"):
+        if isinstance(document.get(wrapper), dict) and "resourceSpans" not in document:
+            document = document[wrapper]
+    found = _field(document, "resourceSpans", "resource_spans")
+    return found if found is not None else document.get("batches")
+
+
+def _scope_spans(resource_span: dict[str, Any]) -> list[Any]:
+    """The scope groups of a resource: ``scopeSpans``, or ``instrumentationLibrarySpans`` (OTLP before 0.15)."""
+    for camel, snake in (
+        ("scopeSpans", "scope_spans"),
+        ("instrumentationLibrarySpans", "instrumentation_library_spans"),
+    ):
+        groups = _field(resource_span, camel, snake)
+        if isinstance(groups, list):
+            return groups
+    return []
+
+
 def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
     """Every span of one OTLP JSON ``{resourceSpans: [...]}`` document (bad entries reported to ``b``)."""
-    resource_spans = (
-        _field(document, "resourceSpans", "resource_spans") if isinstance(document, dict) else None
-    )
+    resource_spans = _resource_spans(document)
     if not isinstance(resource_spans, list):
         b.problem("a document has no `resourceSpans` list; skipped", severity="error")
         return []
@@ -162,7 +205,7 @@ def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
         if not isinstance(resource_span, dict):
             continue
         resource = key_values((resource_span.get("resource") or {}).get("attributes"))
-        for scope_span in _field(resource_span, "scopeSpans", "scope_spans") or []:
+        for scope_span in _scope_spans(resource_span):
             for span in (scope_span or {}).get("spans") or [] if isinstance(scope_span, dict) else []:
                 if isinstance(span, dict) and _field(span, "spanId", "span_id"):
                     spans.append(otel_span(span, resource))
@@ -173,7 +216,10 @@ def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "otlp-json")
-    spans = [span for document in _documents(path, b) for span in spans_of(document, b)]
+    documents = _documents(path, b)
+    if len(documents) == 1 and isinstance(documents[0], list):  # a JSON array of OTLP documents
+        documents = documents[0]
+    spans = [span for document in documents for span in spans_of(document, b)]
     return build_trace(spans, b)
 
 
