@@ -31,6 +31,8 @@ from agentdbg.importers._yaml import load_yaml
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import api_key, usage_from_response
+from agentdbg.wire import codec
+from agentdbg.wire.sse import sse_events
 
 _SECRET_HEADERS = {
     "authorization",
@@ -107,6 +109,21 @@ def _body(part: dict[str, Any]) -> Any:
     return body
 
 
+def _assembled(api: str, body: Any, attributes: dict[str, Any]) -> Any:
+    """A streamed (``text/event-stream``) response body as the response it adds up to, through the
+    API's codec; the body itself when it is not a stream the codec knows."""
+    wire = codec(api)
+    if wire is None or not isinstance(body, str) or not body.lstrip().startswith(("event:", "data:")):
+        return body
+    assembled = wire.assemble(sse_events(body.encode("utf-8")))
+    if assembled.response is None:
+        return body
+    attributes["stream"] = True
+    if not assembled.complete:
+        attributes["stream_complete"] = False
+    return assembled.response
+
+
 def _api_of(uri: str, request: Any) -> tuple[str | None, str | None]:
     parsed = urlparse(uri)
     host, route = parsed.netloc.lower(), parsed.path.lower()
@@ -156,6 +173,7 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
         attributes["model"] = request.get("model")
     if isinstance(request, dict) and request.get("stream"):
         attributes["stream"] = True
+    response = _assembled(api_key(provider, api), response, attributes)
     request_id = _header(headers, "request-id") or _header(headers, "x-request-id")
     if request_id:
         attributes["request_id"] = request_id
