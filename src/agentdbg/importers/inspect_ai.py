@@ -44,7 +44,6 @@ _CONTEXT_EVENTS = {
     "info",
     "input",
     "approval",
-    "step",
     "subtask",
     "sample_limit",
 }
@@ -65,6 +64,10 @@ class _Sample:
         self.sample = sample
         self.attachments = as_dict(sample.get("attachments"))
         self.spans: dict[str, str] = {}  # inspect span id -> our span id
+        self.open_steps: list[
+            str
+        ] = []  # legacy ``step`` begin/end events (inspect before spans): open groups
+        self.event_times: list[float] = []
         self.tool_alias: dict[
             str, str
         ] = {}  # inspect tool-span id -> tool function name (merged into the tool step)
@@ -95,7 +98,9 @@ class _Sample:
 
     def parent_of(self, event: dict[str, Any]) -> str:
         span_id = event.get("span_id")
-        return self.spans.get(str(span_id), self.root.id) if span_id else self.root.id
+        if span_id:
+            return self.spans.get(str(span_id), self.root.id)
+        return self.open_steps[-1] if self.open_steps else self.root.id
 
     def run(self) -> None:
         first = len(self.b.spans)
@@ -112,15 +117,19 @@ class _Sample:
         else:
             self.from_messages()
         mine = self.b.spans[first:]
-        starts = [s.started_at for s in mine if s.started_at is not None]
-        ends = [s.ended_at for s in mine if s.ended_at is not None]
+        starts = [s.started_at for s in mine if s.started_at is not None] + self.event_times
+        ends = [s.ended_at for s in mine if s.ended_at is not None] + self.event_times
         self.root.started_at = min(starts, default=None)
         self.root.ended_at = max(ends, default=self.root.started_at)
 
     def event(self, index: int, event: dict[str, Any]) -> None:
         kind = event.get("event")
         ts = parse_time(event.get("timestamp"))
-        if kind == "span_begin":
+        if ts is not None:
+            self.event_times.append(ts)
+        if kind == "step":
+            self.legacy_step(event, ts)
+        elif kind == "span_begin":
             if event.get("type") == "tool":
                 self.tool_alias[str(event.get("id"))] = str(event.get("name"))
                 self.spans[str(event.get("id"))] = self.parent_of({"span_id": event.get("parent_id")})
@@ -174,6 +183,25 @@ class _Sample:
                 started_at=ts,
                 attributes={"raw": event},
             )
+
+    def legacy_step(self, event: dict[str, Any], ts: float | None) -> None:
+        """A ``step`` event of a log written before inspect had spans (0.3.4x): ``begin`` opens a group
+        (solver, scorer) that later events nest in; ``end`` closes the innermost open one, as inspect's
+        own reader pairs them."""
+        if event.get("action") == "begin":
+            group = self.b.add(
+                "agent",
+                f"{event.get('type') or 'step'}: {event.get('name')}",
+                parent_id=self.parent_of({}),
+                started_at=ts,
+                ended=False,
+                attributes={"inspect_step": event.get("name")},
+            )
+            self.open_steps.append(group.id)
+        elif event.get("action") == "end" and self.open_steps:
+            ending = self.b.by_id.get(self.open_steps.pop())
+            if ending is not None:
+                self.b.finish(ending, ended_at=ts, output=None)
 
     def model(self, event: dict[str, Any], ts: float | None) -> None:
         model = str(event.get("model") or "")
