@@ -58,9 +58,11 @@ def sniff(head: bytes, path: Path) -> bool:
     if not text.startswith(b"{"):
         return False
     compact = text[:400].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
-    return (b'"observations"' in text and (b'"trace"' in text or b'"projectId"' in text)) or (
-        compact.startswith(b'{"trace":{') and b'"projectId"' in compact
-    )
+    if b'"observations"' in text and (b'"trace"' in text or b'"projectId"' in text):
+        return True
+    # the key ``observations`` may come after a large input/output: decide from the opening fields
+    opens_as_trace = compact.startswith(b'{"trace":{') or compact.startswith(b'{"id":')
+    return opens_as_trace and b'"projectId"' in compact and b'"timestamp"' in compact
 
 
 def _metadata(value: Any) -> dict[str, Any]:
