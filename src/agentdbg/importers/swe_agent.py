@@ -20,6 +20,7 @@ from agentdbg.importers._common import (
     as_list,
     make_usage,
     maybe_json,
+    parse_time,
     read_json_file,
     sniff_json_head,
     text_of,
@@ -27,6 +28,7 @@ from agentdbg.importers._common import (
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
+from agentdbg.model.views import usage_from_response
 
 #: Observation text that marks a failed action: a rejected edit, a Python traceback, a missing command or file.
 OBSERVATION_ERROR = re.compile(
@@ -51,6 +53,10 @@ def sniff(head: bytes, path: Path) -> bool:
 def sniff_mini(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
     if text.startswith(b"{") and b'"trajectory_format"' in text and b"mini-swe-agent" in text:
+        return True
+    # ``trajectory_format`` is the last key, past the head of a real run: the ``info`` block opens the file
+    compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
+    if compact.startswith(b'{"info":{') and (b'"mini_version"' in compact or b'"minisweagent.' in compact):
         return True
     return (
         text.startswith(b"[")
@@ -237,16 +243,23 @@ def load_mini(path: Path) -> Trace:
         if message.get("role") != "assistant":
             continue
         request = {"model": model, "messages": chat[:position]} if model else {"messages": chat[:position]}
+        # the provider's own response, when mini-swe-agent kept it (``extra.response``: usage, id, time)
+        response = as_dict(as_dict(message.get("extra")).get("response"))
+        if not isinstance(response.get("choices"), list):
+            response = {}
         b.add(
             "llm",
             str(model or "model"),
             parent_id=root.id,
+            started_at=parse_time(response.get("created")),
             input={"provider": "openai", "api": "chat.completions", "request": request},
-            output={
+            output=response
+            or {
                 "object": "chat.completion",
                 "model": model,
                 "choices": [{"index": 0, "message": chat[position]}],
             },
+            usage=usage_from_response("openai.chat.completions", response) if response else None,
             attributes={"replayable": False, "model": model},
             line=position + 1,
         )
