@@ -42,12 +42,13 @@ _MINI_ACTION = re.compile(r"```(?:mswea_bash_command|bash)\s*\n(.*?)```", re.S)
 
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
-    return (
-        text.startswith(b"{")
-        and b'"trajectory"' in text
-        and (b'"history"' in text or b'"info"' in text)
-        and b'"observation"' in text
-    )
+    if not (text.startswith(b"{") and b'"trajectory"' in text and b'"observation"' in text):
+        return False
+    if b'"history"' in text or b'"info"' in text:
+        return True
+    # a long run: ``history`` and ``info`` follow a trajectory longer than the head; its steps open the file
+    compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
+    return b'"trajectory":[{"action":' in compact
 
 
 def sniff_mini(head: bytes, path: Path) -> bool:

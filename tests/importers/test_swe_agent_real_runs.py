@@ -1,6 +1,7 @@
-"""mini-swe-agent 1.x trajectories as a real SWE-bench run writes them ({info, messages, trajectory_format}):
-detected when ``trajectory_format`` (the last key) lies past the sniffed head, and the provider responses
-kept in ``extra.response`` give each llm step its usage (tests/importers/data/MANIFEST.tsv)."""
+"""SWE-agent and mini-swe-agent files as long real runs write them: detected when the keys that say what
+they are (``history``/``info``, ``trajectory_format``) lie past the sniffed head; mini-swe-agent 1.x keeps
+the provider's responses in ``extra.response``, which give each llm step its usage
+(tests/importers/data/MANIFEST.tsv)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 
 from agentdbg.importers import SNIFF_BYTES, detect_format, open_trace
-from tests.importers.corpus import DATA
+from tests.importers.corpus import CORPUS, DATA
 
 RUN = DATA / "mini_swe_agent" / "gemini3_django-11099_excerpt.traj.json"
 
@@ -40,3 +41,14 @@ def test_a_run_longer_than_the_sniffed_head_is_detected(tmp_path: Path) -> None:
     assert path.read_bytes().index(b'"trajectory_format"') > SNIFF_BYTES
     assert detect_format(path) == "mini-swe-agent"
     assert len(open_trace(path).llm_spans) == 40
+
+
+def test_a_long_swe_agent_trajectory_is_detected(tmp_path: Path) -> None:
+    """SWE-agent writes ``history`` and ``info`` after the trajectory: past the head of a long run."""
+    raw = json.loads((CORPUS / "swe_agent" / "marshmallow-1867_function_calling_replace.traj").read_text())
+    raw["trajectory"] = raw["trajectory"] * 8
+    path = tmp_path / "long.traj"
+    path.write_text(json.dumps(raw, indent=2))
+    assert path.read_bytes().index(b'"history"') > SNIFF_BYTES
+    assert detect_format(path) == "swe-agent"
+    assert len([s for s in open_trace(path).spans if s.kind == "tool"]) == len(raw["trajectory"])
