@@ -54,6 +54,24 @@ def sniff(head: bytes, path: Path) -> bool:
     return compact.startswith(b"{") and b'"sessionId":' in compact and b'"parentUuid":' in compact
 
 
+def _api_error(record: dict[str, Any], blocks: list[Any]) -> ErrorInfo:
+    """The error of a message Claude Code wrote in the model's place: its text, and since CLI 2.x the
+    record's ``error`` (``rate_limit``, ``authentication_failed``, or ``{status, message}``) and
+    ``apiErrorStatus``."""
+    text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
+    detail = record.get("error")
+    status = record.get("apiErrorStatus")
+    if isinstance(detail, dict):
+        status = status if status is not None else detail.get("status")
+        text = text or str(detail.get("message") or "")
+        detail = None
+    return ErrorInfo(
+        type=str(detail) if isinstance(detail, str) and detail else "api_error",
+        message=text[:500] or "API error",
+        status_code=status if isinstance(status, int) and not isinstance(status, bool) else None,
+    )
+
+
 def _blocks(content: Any) -> list[Any]:
     if isinstance(content, list):
         return content
@@ -318,8 +336,7 @@ class _Importer:
         if span.output.get("stop_reason"):
             span.attributes["finish_reason"] = span.output["stop_reason"]
         if record.get("isApiErrorMessage") or message.get("model") == "<synthetic>":
-            text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
-            span.error = ErrorInfo(type="api_error", message=text[:500] or "API error")
+            span.error = _api_error(record, blocks)
         for block in blocks:
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 self.tool_use(line, block, chain, ts)
