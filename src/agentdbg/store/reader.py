@@ -132,6 +132,7 @@ class TraceBuilder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.header: TraceHeader | None = None
+        self.bad_header_line: int | None = None  # a header line that did not validate (already reported)
         self.spans: list[Span] = []
         self.by_id: dict[str, Span] = {}
         self.problems: list[Problem] = []
@@ -182,6 +183,8 @@ class TraceBuilder:
         record, field, reason = validate_record(data)
         if record is None:
             self.problem(number, reason, field=field)
+            if data.get("type") == "trace" and self.bad_header_line is None:
+                self.bad_header_line = number
             return None
         if isinstance(record, TraceHeader):
             self._header(number, record)
@@ -291,7 +294,7 @@ class TraceBuilder:
         self.link()
         header = self.header
         if header is None:
-            if self.spans or self.problems:
+            if (self.spans or self.problems) and self.bad_header_line is None:  # a bad header is named already
                 self.problem(
                     1, "no trace header line; using a default header", field="type", severity="warning"
                 )
