@@ -41,10 +41,11 @@ def cat(
             raise AgentdbgError(
                 "--output is the input file; choose another path", hint="e.g. -o expanded.jsonl"
             )
-        _refuse_other_files(trace_path)  # before -o is created
+        readable = _readable(trace_path)  # a pipe is read once, into a bounded private copy
+        _refuse_other_files(trace_path, readable)  # before -o is created
         if output is None:
             out = result_stdout()  # a terminal gets escape sequences as visible text
-            _write(trace_path, out, expand, warn)
+            _write(readable, out, expand, warn)
             out.flush()
             return
         try:
@@ -52,21 +53,28 @@ def cat(
         except OSError as exc:
             raise AgentdbgError(f"cannot write {output}: {exc.strerror or exc}") from exc
         with handle:
-            _write(trace_path, handle, expand, warn)
+            _write(readable, handle, expand, warn)
         typer.echo(f"wrote {output}{' (requests expanded)' if expand else ''}", err=True)
 
 
-def _refuse_other_files(trace_path: str) -> None:
-    """An empty, foreign or unrecognised regular file is exit 2, as for every other command."""
+def _readable(trace_path: str) -> str:
+    """The file to read: ``trace_path`` itself, or for a pipe, FIFO or device its bounded private copy."""
+    from agentdbg.importers._input import input_file
+
+    return str(input_file(trace_path))
+
+
+def _refuse_other_files(trace_path: str, readable: str) -> None:
+    """An empty, foreign or unrecognised file (regular or a pipe's copy) is exit 2, as for every other command."""
     from agentdbg.errors import ImportFormatError, TraceReadError
     from agentdbg.importers import detect_format
 
     path = Path(trace_path)
-    if not path.is_file():  # missing and directories are named by the copy; a pipe is read only once
+    if not Path(readable).is_file():  # missing and directories are named by the copy
         return
-    if path.stat().st_size == 0:
+    if Path(readable).stat().st_size == 0:
         raise TraceReadError(f"{path}: empty file (0 bytes); nothing to read")
-    name = detect_format(path)
+    name = detect_format(path)  # the pipe's copy, found again by its name
     if name != "agentdbg":
         raise ImportFormatError(
             f"{path} is a {name} file, not an agentdbg trace",
