@@ -209,18 +209,7 @@ class Conversation:
                 span.end_line = line
                 return
         if span is None:
-            self.b.problem(
-                f"function_call_output for unknown call_id {call_id!r}; kept as its own step", line, "warning"
-            )
-            span = self.b.add(
-                "tool",
-                "unpaired output",
-                parent_id=self.parent(),
-                started_at=ts,
-                input={"call_id": call_id},
-                ended=False,
-                line=line,
-            )
+            span = self.b.unpaired_result("function_call_output", "call_id", call_id, self.parent(), ts, line)
         output, attributes, error = tool_output(item.get("output"))
         self.b.finish(span, ended_at=ts, output=output, error=error)
         span.end_line = line

@@ -210,6 +210,22 @@ class ImportBuilder:
             span.error = error
         span.end_line = span.end_line or span.line
 
+    def unpaired_result(
+        self, what: str, id_field: str, call_id: str, parent_id: str | None, ts: float | None, line: int
+    ) -> Span:
+        """A tool step for a result whose call is not in the file (``what`` names the result record,
+        ``id_field`` its call id field): named as a warning, kept as an open step for the caller to finish."""
+        self.problem(f"{what} for unknown {id_field} {call_id!r}; kept as its own step", line, "warning")
+        return self.add(
+            "tool",
+            f"unpaired {what}",
+            parent_id=parent_id,
+            started_at=ts,
+            input={"call_id": call_id},
+            ended=False,
+            line=line,
+        )
+
     def content_id(self) -> str:
         """A trace id derived from the file's bytes, so importing the same file twice gives the same id."""
         digest = hashlib.sha256()

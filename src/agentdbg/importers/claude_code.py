@@ -377,18 +377,7 @@ class _Importer:
         use_id = str(block.get("tool_use_id") or "")
         tool = self.tool_by_use_id.get(use_id)
         if tool is None:
-            self.b.problem(
-                f"tool_result for unknown tool_use_id {use_id!r}; kept as a custom step", line, "warning"
-            )
-            tool = self.b.add(
-                "tool",
-                "unpaired tool_result",
-                parent_id=chain.parent_id,
-                started_at=ts,
-                input={"call_id": use_id},
-                ended=False,
-                line=line,
-            )
+            tool = self.b.unpaired_result("tool_result", "tool_use_id", use_id, chain.parent_id, ts, line)
         if tool.ended:
             self.b.problem(
                 f"second tool_result for tool_use_id {use_id!r}; the first is kept, this one is in attributes",
