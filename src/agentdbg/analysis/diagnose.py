@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agentdbg.analysis.calls import RunFacts, gc_paused
+from agentdbg.analysis.calls import gc_paused
 from agentdbg.analysis.detectors import DETECTORS
 from agentdbg.analysis.facts import RunContext, run_pass
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
@@ -45,11 +45,6 @@ def diagnose(trace: Trace, options: DiagnoseOptions | None = None) -> list[Findi
     return _diagnose(trace, options, ViewMemo().view)
 
 
-def diagnose_facts(facts: RunFacts, options: DiagnoseOptions | None = None) -> list[Finding]:
-    """``diagnose`` on precomputed ``RunFacts`` (search and verify reuse the views they already built)."""
-    return _diagnose(facts.trace, options, lambda span: facts.views.get(span.id))
-
-
 def _diagnose(
     trace: Trace, options: DiagnoseOptions | None, view_of: Callable[[Span], LLMView | None]
 ) -> list[Finding]:
@@ -72,4 +67,4 @@ def _diagnose(
     return findings
 
 
-__all__ = ["UnknownPatternError", "check_patterns", "diagnose", "diagnose_facts"]
+__all__ = ["UnknownPatternError", "check_patterns", "diagnose"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from agentdbg.analysis.diagnose import check_patterns
 from agentdbg.analysis.search_cache import SearchCache, cache_dir
-from agentdbg.analysis.summary import summarize_many
+from agentdbg.analysis.summary import iter_steps, summarize_many
 from agentdbg.errors import SearchInputError
 
 TRACE_SUFFIXES = (".jsonl", ".json", ".ndjson", ".yaml", ".yml", ".eval", ".traj")
@@ -144,12 +146,16 @@ def _collect(roots: list[str]) -> list[tuple[SearchCache, list[tuple[str, int, i
     return groups
 
 
-def _summaries(paths: list[str], jobs: int) -> list[dict[str, Any]]:
+def _summaries(paths: list[str], jobs: int, spill_dir: str) -> list[dict[str, Any]]:
     if jobs <= 1 or len(paths) < PARALLEL_MIN:
-        return summarize_many(paths)
+        return summarize_many(paths, spill_dir)
     batches = [paths[start : start + BATCH] for start in range(0, len(paths), BATCH)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [summary for batch in pool.map(summarize_many, batches) for summary in batch]
+        return [
+            summary
+            for batch in pool.map(partial(summarize_many, spill_dir=spill_dir), batches)
+            for summary in batch
+        ]
 
 
 def _snippet(text: str, pattern: re.Pattern[str]) -> str | None:
@@ -184,7 +190,7 @@ def match_summary(path: str, summary: dict[str, Any], query: SearchQuery | _Comp
             findings_by_step.setdefault(finding["step"], []).append(finding["pattern"])
     satisfied: set[str] = set()
     steps: list[StepMatch] = []
-    for step in summary.get("steps", []) if compiled.wanted else []:
+    for step in iter_steps(summary) if compiled.wanted else ():  # a large run's steps stream from its file
         reasons = []
         snippet = None
         if compiled.tool and any(compiled.tool.match(tool.lower()) for tool in step["tools"]):
@@ -246,41 +252,15 @@ def search(
     failed: list[tuple[str, str]] = []
     not_traces: list[str] = []
     scanned = from_cache = 0
-    for cache, files, prune in _collect(roots):
-        summaries: dict[str, dict[str, Any]] = {}
-        missing = []
-        for path, size, mtime in files:
-            cached = cache.get(path, size, mtime) if use_cache else None
-            if cached is not None:
-                summaries[path] = cached
-            else:
-                missing.append((path, size, mtime))
-        from_cache += len(summaries)
-        if on_progress is not None and len(missing) >= PARALLEL_MIN:
-            workers = jobs if len(missing) >= PARALLEL_MIN else 1
-            on_progress(
-                f"reading {len(missing):,} new or changed file(s) under {cache.root} with {workers} process(es)…"
-            )
-        for (path, size, mtime), summary in zip(
-            missing, _summaries([m[0] for m in missing], jobs), strict=True
-        ):
-            summaries[path] = summary
-            cache.put(path, size, mtime, summary)
-        if use_cache:
-            cache.save(prune=prune)
-        for path, _, _ in files:
-            summary = summaries[path]
-            scanned += 1
-            if not summary.get("ok"):
-                if summary.get("not_trace"):
-                    not_traces.append(path)  # a patch, a config, notes: not counted as a trace at all
-                    scanned -= 1
-                else:
-                    failed.append((path, str(summary.get("error"))))
-                continue
-            found = match_summary(path, summary, compiled)
-            if found is not None:
-                matches.append(found)
+    with tempfile.TemporaryDirectory(prefix="agentdbg-search-") as scratch:  # steps files when not cached
+        for cache, files, prune in _collect(roots):
+            spill_dir = str(cache.steps_dir) if use_cache else scratch
+            found = _search_group(cache, files, prune, compiled, jobs, use_cache, spill_dir, on_progress)
+            matches.extend(found.matches)
+            failed.extend(found.failed)
+            not_traces.extend(found.not_traces)
+            scanned += found.scanned
+            from_cache += found.from_cache
     return SearchResult(
         matches=matches,
         scanned=scanned,
@@ -288,6 +268,61 @@ def search(
         failed=failed,
         not_traces=not_traces,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _search_group(
+    cache: SearchCache,
+    files: list[tuple[str, int, int]],
+    prune: bool,
+    compiled: _Compiled,
+    jobs: int,
+    use_cache: bool,
+    spill_dir: str,
+    on_progress: Callable[[str], None] | None,
+) -> SearchResult:
+    """The matches among one root's files (``from_cache`` and ``scanned`` counted; ``seconds`` left 0)."""
+    matches: list[TraceMatch] = []
+    failed: list[tuple[str, str]] = []
+    not_traces: list[str] = []
+    scanned = 0
+    summaries: dict[str, dict[str, Any]] = {}
+    missing = []
+    for path, size, mtime in files:
+        cached = cache.get(path, size, mtime) if use_cache else None
+        if cached is not None:
+            summaries[path] = cached
+        else:
+            missing.append((path, size, mtime))
+    from_cache = len(summaries)
+    if on_progress is not None and len(missing) >= PARALLEL_MIN:
+        workers = jobs if len(missing) >= PARALLEL_MIN else 1
+        on_progress(
+            f"reading {len(missing):,} new or changed file(s) under {cache.root} with {workers} process(es)…"
+        )
+    for (path, size, mtime), summary in zip(
+        missing, _summaries([m[0] for m in missing], jobs, spill_dir), strict=True
+    ):
+        summaries[path] = summary
+        if use_cache:
+            cache.put(path, size, mtime, summary)
+    if use_cache:
+        cache.save(prune=prune)
+    for path, _, _ in files:
+        summary = summaries[path]
+        scanned += 1
+        if not summary.get("ok"):
+            if summary.get("not_trace"):
+                not_traces.append(path)  # a patch, a config, notes: not counted as a trace at all
+                scanned -= 1
+            else:
+                failed.append((path, str(summary.get("error"))))
+            continue
+        found = match_summary(path, summary, compiled)
+        if found is not None:
+            matches.append(found)
+    return SearchResult(
+        matches=matches, scanned=scanned, from_cache=from_cache, failed=failed, not_traces=not_traces
     )
 
 

@@ -1,40 +1,57 @@
 """A small, JSON-ready summary of one trace file: what ``search`` matches against and caches.
 
 Each step keeps its kind, name, tools, error, model and searchable text (only
-the messages it adds, so a long conversation is not stored once per step).
+the messages it adds, so a long conversation is not stored once per step). The
+summary streams: our own format is read through the index (``diagnose`` makes its
+pass, then the step records are built in a second one, each step parsed and
+dropped, views through one ``ViewMemo``), and step records past ``SPILL_CHARS``
+of text go to a steps file (JSON lines) instead of memory, so summarising a
+100k-step trace holds one step, not the whole run.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from agentdbg.analysis.calls import RunFacts, canonical, final_answer, tool_view
+import orjson
+
+from agentdbg.analysis.calls import canonical, final_answer, gc_paused, tool_view
 from agentdbg.analysis.detectors.truncation import message_key
-from agentdbg.analysis.diagnose import diagnose_facts
+from agentdbg.analysis.diagnose import diagnose
+from agentdbg.analysis.facts import digest
 from agentdbg.errors import AgentdbgError, NotATraceError
+from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
-from agentdbg.store.reader import read_trace
+from agentdbg.model.view_memo import ViewMemo
+from agentdbg.model.views import LLMView
+from agentdbg.store import read_indexed
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: large runs keep their steps in a steps file ("steps_file")
 MAX_STEP_TEXT = 8_000
+SPILL_CHARS = 1 << 20  # step text held in memory before the steps go to a file
+KEYS_HELD = 4096  # message keys kept by message object
 
 
-def _step_text(span: Span, facts: RunFacts, seen: set[str]) -> tuple[str, list[str], str | None]:
-    """(searchable text, tools called or run, model) of one step."""
+def _step_text(
+    span: Span, view: LLMView | None, seen: set[bytes], key_of: Callable[[Message], bytes]
+) -> tuple[str, list[str], str | None]:
+    """(searchable text, tools called or run, model) of one step; ``seen``: keys of the messages shown."""
     parts: list[str] = [span.name]
     tools: list[str] = []
     model = None
-    view = facts.views.get(span.id)
     if view is not None:
         model = view.model
         for message in view.prompt:
-            key = message_key(message)
+            key = key_of(message)
             if key not in seen:
                 seen.add(key)
                 parts.append(message.text)
         for message in view.answer:
-            seen.add(message_key(message))
+            seen.add(key_of(message))
             parts.append(message.text)
         for call in view.tool_calls:
             tools.append(call.name)
@@ -52,16 +69,105 @@ def _step_text(span: Span, facts: RunFacts, seen: set[str]) -> tuple[str, list[s
     return text[:MAX_STEP_TEXT], tools, model
 
 
-def summarize(path: str) -> dict[str, Any]:
-    """The summary of the trace at ``path``; ``{"ok": False, "error": ...}`` when it cannot be read. Never raises."""
+class _StepRecords:
+    """The step records of one summary, fed a step at a time: in memory, or past ``SPILL_CHARS`` of
+    text in a steps file under ``spill_dir`` (none given: always in memory)."""
+
+    def __init__(self, spill_dir: Path | None) -> None:
+        self.spill_dir = spill_dir
+        self.records: list[dict[str, Any]] = []
+        self.chars = 0
+        self.file: Path | None = None
+        self._out: IO[bytes] | None = None
+        self.seen: set[bytes] = set()
+        self.models: set[str] = set()
+        self.first_start: float | None = None
+        self._keys: dict[int, tuple[Message, bytes]] = {}
+
+    def _key(self, message: Message) -> bytes:
+        """The digest of ``message_key(message)``, kept per message object: the view memo hands every step
+        that re-sends a message the same object, so a long history is keyed once, not once per step."""
+        held = self._keys.get(id(message))
+        if held is not None and held[0] is message:
+            return held[1]
+        if len(self._keys) >= KEYS_HELD:
+            self._keys.clear()
+        key = digest(message_key(message))
+        self._keys[id(message)] = (message, key)
+        return key
+
+    def step(self, span: Span, view: LLMView | None) -> None:
+        text, tools, model = _step_text(span, view, self.seen, self._key)
+        if model:
+            self.models.add(model)
+        if span.started_at is not None and (self.first_start is None or span.started_at < self.first_start):
+            self.first_start = span.started_at
+        record = {
+            "n": span.step,
+            "kind": span.kind,
+            "name": span.name,
+            "tools": tools,
+            "model": model,
+            "status": span.status,
+            "error": f"{span.error.type}: {span.error.message}"[:300] if span.error else None,
+            "text": text,
+        }
+        if self._out is not None:
+            self._out.write(orjson.dumps(record) + b"\n")
+            return
+        self.records.append(record)
+        self.chars += len(text)
+        if self.chars > SPILL_CHARS and self.spill_dir is not None:
+            self._spill(self.spill_dir)
+
+    def _spill(self, directory: Path) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / f"{uuid.uuid4().hex}.jsonl"
+            out = path.open("wb")
+        except OSError:  # an unwritable cache: the steps stay in memory
+            self.spill_dir = None
+            return
+        self.file, self._out = path, out
+        out.write(b"".join(orjson.dumps(record) + b"\n" for record in self.records))
+        self.records = []
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def discard(self) -> None:
+        self.close()
+        if self.file is not None:
+            self.file.unlink(missing_ok=True)
+
+
+def iter_steps(summary: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The step records of a summary, in step order, from memory or read one at a time from its steps file."""
+    steps_file = summary.get("steps_file")
+    if not steps_file:
+        yield from summary.get("steps", [])
+        return
+    with open(steps_file, "rb") as lines:
+        for line in lines:
+            yield orjson.loads(line)
+
+
+def summarize(path: str, spill_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The summary of the trace at ``path``; ``{"ok": False, "error": ...}`` when it cannot be read. Never raises.
+
+    ``spill_dir``: where a large run's steps file may go (the summary then names it as ``steps_file``
+    instead of listing ``steps``); without it the steps are always listed.
+    """
     from agentdbg.importers import IMPORTERS, open_trace
 
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)
         native = "agentdbg" in IMPORTERS and IMPORTERS["agentdbg"].sniff(head, Path(path))
-        # our own files go straight to the reader: format detection costs more than reading a small trace
-        trace = read_trace(path) if native else open_trace(path)
+        # our own files go straight to the index: format detection costs more than reading a small trace
+        trace = read_indexed(path) if native else open_trace(path)
     except NotATraceError as exc:
         return {"ok": False, "error": exc.message, "not_trace": True}
     except AgentdbgError as exc:
@@ -74,49 +180,48 @@ def summarize(path: str) -> dict[str, Any]:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     if not trace.spans and trace.problems:
         return {"ok": False, "error": str(trace.problems[0])}
-    facts = RunFacts.of(trace)
-    findings = diagnose_facts(facts)
-    seen: set[str] = set()
-    steps = []
-    models: set[str] = set()
-    for span in trace.spans:
-        text, tools, model = _step_text(span, facts, seen)
-        if model:
-            models.add(model)
-        steps.append(
-            {
-                "n": span.step,
-                "kind": span.kind,
-                "name": span.name,
-                "tools": tools,
-                "model": model,
-                "status": span.status,
-                "error": f"{span.error.type}: {span.error.message}"[:300] if span.error else None,
-                "text": text,
-            }
-        )
+    findings = diagnose(trace)
+    steps = _StepRecords(Path(spill_dir) if spill_dir is not None else None)
+    memo = ViewMemo()
+    try:
+        with gc_paused():  # views make no cycles
+            for span in trace.spans:  # a lazy trace streams: each step parsed once, then dropped
+                steps.step(span, memo.view(span))
+    except BaseException:
+        steps.discard()
+        raise
+    steps.close()
     started = trace.header.started_at
     if started is None:
-        started = min((span.started_at for span in trace.spans if span.started_at is not None), default=None)
-    return {
+        started = steps.first_start
+    summary: dict[str, Any] = {
         "ok": True,
         "trace_id": trace.header.trace_id,
         "name": trace.header.name,
         "format": trace.format,
         "started_at": started,
-        "models": sorted(models),
-        "steps": steps,
-        "findings": [
-            {"step": f.step, "pattern": f.pattern, "severity": f.severity, "title": f.title} for f in findings
-        ],
-        "final_answer": final_answer(trace, facts.views) is not None,
-        "problems": len(trace.problems),
+        "models": sorted(steps.models),
     }
+    if steps.file is not None:
+        summary["steps_file"] = str(steps.file)
+    else:
+        summary["steps"] = steps.records
+    summary.update(
+        {
+            "findings": [
+                {"step": f.step, "pattern": f.pattern, "severity": f.severity, "title": f.title}
+                for f in findings
+            ],
+            "final_answer": final_answer(trace) is not None,
+            "problems": len(trace.problems),
+        }
+    )
+    return summary
 
 
-def summarize_many(paths: list[str]) -> list[dict[str, Any]]:
+def summarize_many(paths: list[str], spill_dir: str | None = None) -> list[dict[str, Any]]:
     """``summarize`` over a batch (one task per batch keeps process-pool overhead low)."""
-    return [summarize(path) for path in paths]
+    return [summarize(path, spill_dir) for path in paths]
 
 
-__all__ = ["MAX_STEP_TEXT", "SUMMARY_VERSION", "summarize", "summarize_many"]
+__all__ = ["MAX_STEP_TEXT", "SUMMARY_VERSION", "iter_steps", "summarize", "summarize_many"]

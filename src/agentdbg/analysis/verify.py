@@ -96,8 +96,8 @@ def replay_and_judge(
     check.error = result.error
     check.old_answer, check.new_answer = result.old_answer, result.new_answer
     check.answer_changed = result.old_answer != result.new_answer
-    if result.fork_path:
-        check.after = finding_labels(diagnose(open_trace(result.fork_path), options), severity)
+    if result.fork_path:  # the fork read through the index: diagnose streams it
+        check.after = finding_labels(diagnose(open_trace(result.fork_path, lazy=True), options), severity)
     return check
 
 
@@ -151,7 +151,7 @@ def verify(
     for path in paths:
         row = VerifyRow(trace=path)
         try:
-            trace = open_trace(path)
+            trace = open_trace(path, lazy=True)  # our format through the index: one step at a time
             row.from_step = select_step(trace, selector).address
         except StepNotFoundError as exc:
             row.error = exc.message
