@@ -16,13 +16,18 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from agentdbg.analysis.calls import canonical, gc_paused, tool_view
+from agentdbg.analysis.calls import canonical, gc_paused
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
+from agentdbg.analysis.llm_facts import ChainFacts, LlmFacts
 from agentdbg.model.records import ErrorInfo, TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import LazySpans, Trace
 from agentdbg.model.views import LLMView
+from agentdbg.store.index import TraceIndex
+from agentdbg.store.index_pass import PassStep
+
+Step = Span | PassStep  # a step as the pass gives it: light where its lines are plain (store/index_pass.py)
 
 _ERROR_PREFIXES = ("error", "exception", "traceback", "failed", "failure")
 RESULT_SNIPPET = 200  # the longest snippet of a tool result a finding quotes
@@ -38,7 +43,7 @@ class StepRef:
     error: ErrorInfo | None = None
 
     @classmethod
-    def of(cls, span: Span, names: dict[str, str] | None = None) -> StepRef:
+    def of(cls, span: Step, names: dict[str, str] | None = None) -> StepRef:
         """``names``: a run's table of parent ids, so each agent's id is held once, not once per step."""
         parent = span.parent_id
         if names is not None and parent is not None:
@@ -70,24 +75,6 @@ class _Packed(bytes):
 
 def unpack(value: Any) -> Any:
     return orjson.loads(memoryview(value)) if type(value) is _Packed else value
-
-
-_last_request: tuple[LLMView | None, str, int] = (None, "", 0)
-
-
-def user_request(view: LLMView) -> tuple[str, int]:
-    """``calls.last_user_text`` and ``calls.user_turns`` of a view's prompt in one scan, kept for the view
-    of the current step (the collector and the retrieval detector both ask)."""
-    global _last_request
-    last = _last_request  # one read: another thread's diagnose may replace it meanwhile
-    if last[0] is view:
-        return last[1], last[2]
-    text, turns = "", 0
-    for message in view.prompt:
-        if message.role == "user" and message.text.strip():
-            text, turns = message.text, turns + 1
-    _last_request = (view, text, turns)
-    return text, turns
 
 
 def digest(text: str) -> bytes:
@@ -169,19 +156,26 @@ class PassFacts:
     header: TraceHeader
     events: list[ToolEvent]
     llm_count: int
-    last_llm: tuple[Span, LLMView] | None
+    last_llm: tuple[Step, LlmFacts] | None
 
 
 class StepDetector(Protocol):
-    """One detector: sees every step in order, then reports."""
+    """One detector: sees every step in order (an llm step with its facts), then reports.
 
-    def step(self, span: Span, view: LLMView | None) -> None: ...
+    A consumer that sets ``LIGHT = True`` reads no ``LlmFacts.prompt`` (it may be ``None``: the facts
+    carried along a compact request's chain); when any consumer of a pass does not, every llm step's
+    facts come from its whole view.
+    """
+
+    def step(self, span: Step, view: LlmFacts | None) -> None: ...
 
     def finish(self, facts: PassFacts) -> list[Finding]: ...
 
 
 class StepFindings:
     """Base of a detector whose findings come as it sees the steps: ``step`` appends, ``finish`` returns them."""
+
+    LIGHT = True  # reads no LlmFacts.prompt (see StepDetector)
 
     def __init__(self, context: RunContext) -> None:
         self.context = context
@@ -205,7 +199,7 @@ class RunContext:
     def header(self) -> TraceHeader:
         return self.trace.header
 
-    def damaged(self, span: Span) -> bool:
+    def damaged(self, span: Step) -> bool:
         """Whether the reader reported a problem on this span's lines (its request may be incomplete)."""
         lines = self.problem_lines
         return span.line in lines or (span.end_line is not None and span.end_line in lines)
@@ -245,12 +239,12 @@ class _Collector:
         self.llm: list[_LlmCalls] = []
         self.tools: list[ToolRun] = []
         self.llm_count = 0
-        self.last_llm: tuple[Span, LLMView] | None = None
+        self.last_llm: tuple[Step, LlmFacts] | None = None
         self._offered: dict[tuple[Offered, ...], tuple[Offered, ...]] = {}
         self._requests: dict[str | None, str] = {}  # per agent: its last user text (one object per text)
         self._names: dict[str, str] = {}  # parent ids and tool names, each held once
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is not None:
             self.llm_count += 1
             self.last_llm = (span, view)
@@ -260,7 +254,7 @@ class _Collector:
             offered = tuple(Offered(spec.name, spec.description) for spec in view.tools)
             offered = self._offered.setdefault(offered, offered)
             names = self._names
-            request, turns = user_request(view)
+            request, turns = view.user_text, view.user_turns
             if self._requests.get(span.parent_id) == request:
                 request = self._requests[span.parent_id]
             else:
@@ -278,7 +272,7 @@ class _Collector:
                 )
             )
         elif span.kind == "tool":
-            tool = tool_view(span)
+            tool = span.tool
             text = tool.result_text if tool is not None and span.ended else ""
             failed = span.error is not None or text.strip().lower().startswith(_ERROR_PREFIXES)
             name = tool.name if tool else span.name
@@ -335,16 +329,54 @@ class _Collector:
 def run_pass(context: RunContext, detectors: list[StepDetector]) -> PassFacts:
     """Feed every step to the detectors (and the event collector) once, in step order."""
     collector = _Collector()
-    view_of = context.view_of
     steps = [detector.step for detector in detectors]
     with gc_paused():  # views make no cycles; a full collection would re-walk what the pass holds
-        for span in context.trace.spans:  # a lazy trace streams: each step parsed once, then dropped
-            view = view_of(span) if span.kind == "llm" else None
-            collector.step(span, view)
+        light = all(getattr(detector, "LIGHT", False) for detector in detectors)
+        for span, facts in pass_steps(context, light):
+            collector.step(span, facts)
             for step in steps:
-                step(span, view)
+                step(span, facts)
         events = collector.events()
     return PassFacts(context.header, events, collector.llm_count, collector.last_llm)
+
+
+def pass_steps(context: RunContext, light: bool = True) -> Iterator[tuple[Step, LlmFacts | None]]:
+    """Every step in order with the facts of an llm step: a trace read through the index streams light
+    steps, each compact request's facts carried from its base (``ChainFacts``); anything else, and every
+    step that path does not take, and every step when not ``light``, goes the exact way (the whole
+    ``Span`` and its view)."""
+    spans = context.trace.spans
+    view_of = context.view_of
+    if (
+        not light
+        or not isinstance(spans, LazySpans)
+        or spans.positions is not None
+        or not isinstance(spans.store, TraceIndex)
+    ):
+        for span in spans:  # an in-memory trace
+            view = view_of(span) if span.kind == "llm" else None
+            yield span, (LlmFacts.of_view(view) if view is not None else None)
+        return
+    store = spans.store
+    chains = ChainFacts()
+    for step in store.pass_steps(context.problem_lines):  # each step parsed once, then dropped
+        if step.kind != "llm":
+            yield step, None
+            continue
+        position = step.step - 1
+        if isinstance(step, PassStep) and step.request_ref is not None:
+            facts = chains.facts(step, step.base)
+            if facts is not None:
+                yield step, facts
+                continue
+            step = store.read_span(position)  # the exact path: the request rebuilt whole
+        view = view_of(step)  # type: ignore[arg-type]  # a PassStep of a whole request has the fields a view reads
+        if view is None:
+            yield step, None
+            continue
+        facts = LlmFacts.of_view(view)
+        chains.seed(position, view.request, facts)
+        yield step, facts
 
 
 __all__ = [
@@ -352,9 +384,11 @@ __all__ = [
     "RunContext",
     "PassFacts",
     "StepDetector",
+    "Step",
     "StepRef",
     "ToolEvent",
     "ToolRun",
     "digest",
+    "pass_steps",
     "run_pass",
 ]

@@ -27,7 +27,7 @@ from agentdbg.model.views import (
 )
 
 # APIs whose request_messages is "the request without its message list" followed by each message alone.
-_PER_MESSAGE = frozenset({OPENAI_CHAT, ANTHROPIC_MESSAGES})
+PER_MESSAGE = frozenset({OPENAI_CHAT, ANTHROPIC_MESSAGES})
 
 
 class RecentMemo:
@@ -82,7 +82,7 @@ class ViewMemo:
 
     def request_messages(self, api: str, request: Any) -> list[Message]:
         items = request.get("messages") if isinstance(request, dict) else None
-        if api not in _PER_MESSAGE or type(items) is not list:
+        if api not in PER_MESSAGE or type(items) is not list:
             return request_messages(api, request)
         rest = {key: value for key, value in request.items() if key != "messages"}
         out = request_messages(api, rest) if rest else []

@@ -46,7 +46,8 @@ from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.model.trace import step_number
-from agentdbg.store import compact
+from agentdbg.store import compact, index_pass
+from agentdbg.store.index_pass import PassStep
 from agentdbg.store.index_refs import rebuild_request
 from agentdbg.store.index_rows import TreeFields, tree_fields
 from agentdbg.store.index_scan import ScanState, scan_batch
@@ -206,7 +207,7 @@ class TraceIndex:
         state = self._state
         found = list(state.problems)
         found.extend(state.orphan_problems())
-        if state.finished and state.header is None and (state.ids or state.problems):
+        if state.finished and state.header is None and (state.ids or state.problems) and state.bad_header_line is None:
             found.append(
                 Problem(
                     path=self.source,
@@ -306,8 +307,11 @@ class TraceIndex:
 
     def positions_of_kind(self, kind: str) -> list[int]:
         """Positions of the spans of one kind, in start order (no summary built)."""
-        kinds = self._state.kinds
-        return [position for position in range(len(self)) if kinds[position] == kind]
+        return index_pass.positions_of_kind(self, kind)
+
+    def pass_steps(self, problem_lines: set[int]) -> Iterator[PassStep | Span]:
+        """Every step in order, light where its lines are plain (``index_pass.pass_steps``)."""
+        return index_pass.pass_steps(self, problem_lines)
 
     def totals(self) -> dict[str, Any]:
         """Same figures as ``Trace.totals()``, from the small fields only."""
@@ -376,30 +380,8 @@ class TraceIndex:
         return self._span_from(position, start, problem)
 
     def iter_spans(self) -> Iterator[Span]:
-        """Every span in order, each parsed afresh and not cached: one pass over the steps.
-
-        A compact request is rebuilt (the reader's exact path) from the parts of its base kept from
-        earlier in the same pass, where a base nearly always is, so the pass parses each line once;
-        ``read_span`` per step would follow each request's chain back to its start (quadratic).
-        """
-        s = self._state
-        kept: OrderedDict[str, compact.Parts | None] = OrderedDict()  # the pass's latest requests
-
-        def base_parts(span_id: str) -> compact.Parts | None:
-            return kept[span_id] if span_id in kept else self._base_parts(span_id)
-
-        for position in range(len(self)):
-            start = self._record(s.start_off[position], s.start_len[position])
-            problem: str | None = None
-            if compact.COMPACT_KEY in start:
-                parts, problem = compact.expand_record(start, base_parts)
-            else:
-                parts = compact.record_parts(start, None) if s.kinds[position] == "llm" else None
-            if s.kinds[position] == "llm":
-                kept[s.ids[position]] = parts
-                if len(kept) > 64:
-                    kept.popitem(last=False)
-            yield self._span_from(position, start, problem)[0]
+        """Every span in order, each parsed afresh and not cached: one pass (``index_pass.iter_spans``)."""
+        return index_pass.iter_spans(self)
 
     def _span_from(self, position: int, start: dict[str, Any], problem: str | None) -> tuple[Span, int]:
         """The span at ``position`` from its start record (request rebuilt) and its end line."""
@@ -464,4 +446,4 @@ class TraceIndex:
             self.close()
 
 
-__all__ = ["ScanProgress", "SpanSummary", "StepSummary", "TraceIndex"]
+__all__ = ["PassStep", "ScanProgress", "SpanSummary", "StepSummary", "TraceIndex"]

@@ -48,6 +48,7 @@ class ScanState:
         self.offset = 0  # bytes consumed (always at a line start)
         self.line_no = 0  # lines consumed
         self.header: TraceHeader | None = None
+        self.bad_header_line: int | None = None  # a header line that did not validate (reported already)
         self.default_id = uuid.uuid4().hex
         self.problems: list[Problem] = []
         self.finished = False
@@ -175,6 +176,8 @@ class ScanState:
         record, field, reason = validate_record(data)
         if record is None:
             self.problem(number, reason, field=field)
+            if self.bad_header_line is None:
+                self.bad_header_line = number
             return
         for message, field_name in header_problems(record, self.header is not None, bool(self.ids)):
             self.problem(number, message, field=field_name, severity="warning")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-from agentdbg.analysis.facts import RunContext, StepFindings
+from agentdbg.analysis.facts import RunContext, Step, StepFindings
 from agentdbg.analysis.findings import Finding
+from agentdbg.analysis.llm_facts import LlmFacts
 from agentdbg.model.records import ErrorInfo
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
 from agentdbg.model.windows import context_window
 
 _OVERFLOW = re.compile(
@@ -29,7 +28,7 @@ def is_overflow_error(error: ErrorInfo | None) -> bool:
     return bool(_OVERFLOW.search(f"{error.type} {error.message} {body}"))
 
 
-def input_tokens(span: Span, view: LLMView) -> tuple[int | None, bool]:
+def input_tokens(span: Step, view: LlmFacts) -> tuple[int | None, bool]:
     """Input tokens of a step and whether they are estimated (request size / 4 when usage is missing)."""
     if span.usage is not None and span.usage.input_tokens is not None:
         cached = span.usage.cache_creation_input_tokens or 0
@@ -37,12 +36,10 @@ def input_tokens(span: Span, view: LLMView) -> tuple[int | None, bool]:
         # Anthropic reports cache reads/writes beside input_tokens; OpenAI includes them in it.
         extra = cached + read if view.api == "anthropic.messages" else 0
         return span.usage.input_tokens + extra, False
-    if not view.request:
+    if not view.has_request:
         return None, False
     # from the text the model reads (attachments count as placeholders: base64 would inflate the estimate)
-    size = sum(
-        len(m.text) + sum(len(str(c.arguments)) + len(c.name) for c in m.tool_calls) for m in view.prompt
-    )
+    size = view.prompt_facts.chars
     size += sum(
         len(t.name) + len(t.description) + len(json.dumps(t.parameters or {}, default=str))
         for t in view.tools
@@ -50,7 +47,7 @@ def input_tokens(span: Span, view: LLMView) -> tuple[int | None, bool]:
     return size // CHARS_PER_TOKEN, True
 
 
-def _finish_reason(span: Span, view: LLMView) -> str | None:
+def _finish_reason(span: Step, view: LlmFacts) -> str | None:
     reason = span.attributes.get("finish_reason")
     response = view.response if isinstance(view.response, dict) else {}
     if reason is None:
@@ -70,7 +67,7 @@ class Detector(StepFindings):
         super().__init__(context)
         self.pressure_seen = False
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is None:
             return
         findings, options = self.findings, self.options
@@ -103,7 +100,12 @@ class Detector(StepFindings):
                 )
             )
             return
-        if window and tokens is not None and not self.pressure_seen and tokens >= options.pressure_ratio * window:
+        if (
+            window
+            and tokens is not None
+            and not self.pressure_seen
+            and tokens >= options.pressure_ratio * window
+        ):
             self.pressure_seen = True
             share = tokens / window
             findings.append(

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 
-from agentdbg.analysis.calls import tool_view
 from agentdbg.analysis.detectors.context import is_overflow_error
-from agentdbg.analysis.facts import PassFacts, RunContext, StepRef
+from agentdbg.analysis.facts import PassFacts, RunContext, Step, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
+from agentdbg.analysis.llm_facts import LlmFacts
 from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
 
 _MAX_STEPS = re.compile(
     r"max(imum)?[ _-]?(steps|turns|iterations)|recursion limit|step limit|too many (steps|turns|iterations)",
@@ -64,7 +62,7 @@ def _api_error(span: StepRef, recovered: bool) -> Finding:
     )
 
 
-def _span_error(span: Span) -> Finding | None:
+def _span_error(span: Step) -> Finding | None:
     """The finding of a failed non-llm step (an llm step's waits for the steps after it: ``_api_error``)."""
     error = span.error
     assert error is not None
@@ -79,7 +77,7 @@ def _span_error(span: Span) -> Finding | None:
             fix="Read the traceback in this step; the step before it is where the run went wrong. Catch the error in the agent if it can recover.",
             details={"kind": "run-error", "type": error.type},
         )
-    tool = tool_view(span)
+    tool = span.tool
     what = f"tool {tool.name}" if tool else f"{span.kind} step {span.name}"
     fix = (
         "Catch the exception in the tool and return a short error the model can act on (what failed, what to change)."
@@ -98,7 +96,7 @@ def _span_error(span: Span) -> Finding | None:
     )
 
 
-def _open_ancestors(context: RunContext, span: Span) -> list[str]:
+def _open_ancestors(context: RunContext, span: Step) -> list[str]:
     found: list[str] = []
     cursor = span.parent_id
     while cursor is not None and len(found) < 50 and (node := context.node(cursor)) is not None:
@@ -108,7 +106,7 @@ def _open_ancestors(context: RunContext, span: Span) -> list[str]:
     return found
 
 
-def _incomplete(context: RunContext, span: Span) -> Finding | None:
+def _incomplete(context: RunContext, span: Step) -> Finding | None:
     for child in span.children:
         node = context.node(child)
         if node is not None and not node[2]:
@@ -140,8 +138,10 @@ def _final_answer(facts: PassFacts, max_steps_error: bool, options: DiagnoseOpti
     terminal = bool(view.tool_calls) and any(
         is_terminal_call(call.name, view.request, declared) for call in view.tool_calls
     )
-    has_answer = span.ended and span.error is None and (
-        terminal or (bool(view.answer_text.strip()) and not view.tool_calls)
+    has_answer = (
+        span.ended
+        and span.error is None
+        and (terminal or (bool(view.answer_text.strip()) and not view.tool_calls))
     )
     if has_answer and not hit_limit:
         return None
@@ -178,6 +178,8 @@ class Detector:
     """Failed steps as they pass (an API error waits to see whether its agent's next call succeeded), open
     steps, tool results that read as errors, and how the run ended."""
 
+    LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+
     def __init__(self, context: RunContext) -> None:
         self.context = context
         self.stale = stale_spans(context)
@@ -186,7 +188,7 @@ class Detector:
         self.last_ok_llm: dict[str | None, int] = {}  # per agent: its latest llm step that succeeded
         self.max_steps_error = False
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if span.kind == "llm" and span.status == "ok":
             self.last_ok_llm[span.parent_id] = span.step
         if span.id in self.stale:
@@ -208,7 +210,10 @@ class Detector:
         for item in self.span_errors:
             if isinstance(item, StepRef):
                 assert item.error is not None
-                recovered = item.error.status_code in _RETRYABLE and self.last_ok_llm.get(item.parent_id, 0) > item.step
+                recovered = (
+                    item.error.status_code in _RETRYABLE
+                    and self.last_ok_llm.get(item.parent_id, 0) > item.step
+                )
                 item = _api_error(item, recovered)
             findings.append(item)
         for event in facts.events:

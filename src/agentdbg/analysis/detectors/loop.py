@@ -7,11 +7,10 @@ import functools
 from collections import Counter
 from typing import Any
 
-from agentdbg.analysis.facts import PassFacts, RunContext, ToolEvent
+from agentdbg.analysis.facts import PassFacts, RunContext, Step, ToolEvent
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet, term_set
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
+from agentdbg.analysis.llm_facts import LlmFacts
 
 NEAR_EQUAL = 0.9
 
@@ -110,10 +109,12 @@ def _steps(run: list[ToolEvent]) -> list[int]:
 class Detector:
     """Runs of near-equal calls in each agent's tool calls, once the run's calls are paired."""
 
+    LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+
     def __init__(self, context: RunContext) -> None:
         self.threshold = context.options.loop_threshold
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         return None
 
     def finish(self, facts: PassFacts) -> list[Finding]:

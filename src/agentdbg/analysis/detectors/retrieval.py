@@ -12,12 +12,10 @@ import json
 import re
 from typing import Any
 
-from agentdbg.analysis.calls import tool_view
-from agentdbg.analysis.facts import PassFacts, RunContext, StepRef, user_request
+from agentdbg.analysis.facts import PassFacts, RunContext, Step, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import coverage, snippet, term_set, terms
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
+from agentdbg.analysis.llm_facts import LlmFacts
 
 _RETRIEVAL_NAME = re.compile(
     r"search|retriev|lookup|look_up|knowledge|docs|rag|vector|fetch_doc|find_doc", re.IGNORECASE
@@ -90,14 +88,14 @@ def documents_of(result: Any) -> list[str]:
     return []
 
 
-def _candidate(span: Span) -> tuple[str, Any] | None:
+def _candidate(span: Step) -> tuple[str, Any] | None:
     """(query, result) of a retrieval step or a search-like tool call that ended without an error."""
     if not span.ended or span.error is not None:
         return None
     if span.kind == "retrieval":
         return query_of(span.input), span.output
     if span.kind == "tool" and _RETRIEVAL_NAME.search(span.name or ""):
-        tool = tool_view(span)
+        tool = span.tool
         if tool is not None:
             return query_of(tool.arguments), tool.result
     return None
@@ -220,15 +218,17 @@ class Detector:
     """Each retrieval as it passes; one whose documents fit the query is judged against the user's request
     once it is known: as the agent's next llm step saw it (it reads the results), else the latest before."""
 
+    LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+
     def __init__(self, context: RunContext) -> None:
         self.options = context.options
         self.findings: list[Finding] = []
         self.latest: dict[str | None, str] = {}  # per agent: the last non-empty user text so far
         self.waiting: dict[str | None, list[_Waiting]] = {}
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is not None:
-            request, _ = user_request(view)
+            request = view.user_text
             if request:
                 self.latest[span.parent_id] = request
                 for waiting in self.waiting.pop(span.parent_id, []):

@@ -11,12 +11,11 @@ from jsonschema import exceptions as schema_exceptions
 from jsonschema import validators
 from referencing.exceptions import Unresolvable
 
-from agentdbg.analysis.facts import StepFindings
+from agentdbg.analysis.facts import Step, StepFindings
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet
+from agentdbg.analysis.llm_facts import LlmFacts
 from agentdbg.model.messages import ToolCallRef
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
 
 _FIXES = {
     "required": "The model left out a required argument: say in the tool description when and how to fill it.",
@@ -111,7 +110,7 @@ def _finding(
 class Detector(StepFindings):
     """Each llm step's tool calls against the schemas its own request offered (no state across steps)."""
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is None:
             return
         findings = self.findings

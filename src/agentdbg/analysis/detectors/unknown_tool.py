@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import difflib
 
-from agentdbg.analysis.facts import StepFindings
+from agentdbg.analysis.facts import Step, StepFindings
 from agentdbg.analysis.findings import Finding
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
+from agentdbg.analysis.llm_facts import LlmFacts
 
 
 class Detector(StepFindings):
     """Each llm step's calls against the tool names its own request offered (no state across steps)."""
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is None:
             return
         findings = self.findings

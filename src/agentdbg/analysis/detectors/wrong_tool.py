@@ -10,11 +10,10 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 
-from agentdbg.analysis.facts import Offered, PassFacts, RunContext, ToolEvent
+from agentdbg.analysis.facts import Offered, PassFacts, RunContext, Step, ToolEvent
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet, term_set
-from agentdbg.model.span import Span
-from agentdbg.model.views import LLMView
+from agentdbg.analysis.llm_facts import LlmFacts
 
 
 def _tool_terms(spec: Offered) -> frozenset[str]:
@@ -142,10 +141,12 @@ def _switch_after_error(previous: ToolEvent, event: ToolEvent) -> Finding | None
 class Detector:
     """Word overlap of each call with its user's request and the tools offered, once calls are paired."""
 
+    LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+
     def __init__(self, context: RunContext) -> None:
         return None
 
-    def step(self, span: Span, view: LLMView | None) -> None:
+    def step(self, span: Step, view: LlmFacts | None) -> None:
         return None
 
     def finish(self, facts: PassFacts) -> list[Finding]:
