@@ -43,38 +43,26 @@ def agent_chain(imp: Any, agent_id: str, record: dict[str, Any], line: int) -> C
     task = imp.tool_by_use_id.get(imp.agent_task.get(agent_id, ""))
     matched_by = "agent id" if task is not None else None
     if task is None:
-        task, matched_by = imp.match_task(prompt, parse_time(record.get("timestamp")))
-    elif task.id in imp.matched_tasks:
+        task, matched_by = imp.sidechains.match_task(prompt, parse_time(record.get("timestamp")))
+    elif task.id in imp.sidechains.matched_tasks:
         task, matched_by = None, None
     if task is not None:
-        imp.matched_tasks.add(task.id)
+        imp.sidechains.matched_tasks.add(task.id)
     meta = imp.current_meta if imp.source_file else {}
     description = meta.get("description") or (
         task.input.get("arguments", {}).get("description", "") if task else ""
     )
-    agent = imp.b.add(
-        "agent",
+    chain = imp.agent_chains[agent_id] = imp.sidechains.sub_agent(
         f"sub-agent: {description}" if description or task else "sub-agent (unmatched)",
-        id=f"agent-{agent_id}",
-        parent_id=task.id if task else imp.session_id(),
-        started_at=parse_time(record.get("timestamp")),
-        input={"prompt": prompt},
-        attributes={
-            "agent_id": agent_id,
-            "agent_type": meta.get("agentType"),
-            "source_file": imp.source_file,
-            "matched_task": task.input.get("call_id") if task else None,
-            "matched_by": matched_by,
-        },
-        line=line,
+        f"agent-{agent_id}",
+        task,
+        matched_by,
+        prompt,
+        parse_time(record.get("timestamp")),
+        line,
+        {"agent_id": agent_id, "agent_type": meta.get("agentType"), "source_file": imp.source_file},
+        f"sub-agent {agent_id} matches no Task tool call by agent id, prompt or timing; shown under the session",
     )
-    if task is None:
-        imp.b.problem(
-            f"sub-agent {agent_id} matches no Task tool call by agent id, prompt or timing; shown under the session",
-            line,
-            "info",
-        )
-    chain = imp.agent_chains[agent_id] = Chain(parent_id=agent.id)
     return chain
 
 

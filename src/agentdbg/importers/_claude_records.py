@@ -7,6 +7,9 @@ sub-agent a Task call started: ``data.agentId`` and ``parentToolUseID``),
 ``file-history-snapshot``, ``queue-operation`` and a few bookkeeping types. Only an API error
 and a compaction are steps; the rest is counted on the session step.
 
+Also the message shapes every record reader shares: content as blocks, consecutive same-role
+messages merged as the Messages API wants them, a prompt's text, the error of an API error record.
+
 Sub-agents of the newer layout live in ``<session>/subagents/agent-<agentId>.jsonl`` (with an
 optional ``agent-<agentId>.meta.json``: ``agentType``, ``description``) next to ``<session>.jsonl``.
 """
@@ -18,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from agentdbg.importers._common import text_of
+from agentdbg.model.records import ErrorInfo
 
 #: Record types that carry no step: counted on the session step, no problem reported.
 BOOKKEEPING = {
@@ -106,3 +112,55 @@ def system_error_text(record: dict[str, Any]) -> str:
     if attempt is not None:
         text += f" (attempt {attempt} of {record.get('maxRetries', '?')})"
     return text[:500]
+
+
+def api_error(record: dict[str, Any], blocks: list[Any]) -> ErrorInfo:
+    """The error of a message Claude Code wrote in the model's place: its text, and since CLI 2.x the
+    record's ``error`` (``rate_limit``, ``authentication_failed``, or ``{status, message}``) and
+    ``apiErrorStatus``."""
+    text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
+    detail = record.get("error")
+    status = record.get("apiErrorStatus")
+    if isinstance(detail, dict):
+        status = status if status is not None else detail.get("status")
+        text = text or str(detail.get("message") or "")
+        detail = None
+    return ErrorInfo(
+        type=str(detail) if isinstance(detail, str) and detail else "api_error",
+        message=text[:500] or "API error",
+        status_code=status if isinstance(status, int) and not isinstance(status, bool) else None,
+    )
+
+
+def content_blocks(content: Any) -> list[Any]:
+    if isinstance(content, list):
+        return content
+    if content is None:
+        return []
+    return [{"type": "text", "text": content if isinstance(content, str) else text_of(content)}]
+
+
+def append_message(history: list[dict[str, Any]], role: str, content: Any) -> None:
+    """Add a message, merging consecutive same-role messages as the Messages API requires."""
+    if history and history[-1]["role"] == role:
+        last = history[-1]
+        last["content"] = content_blocks(last["content"]) + content_blocks(content)
+    else:
+        history.append(
+            {"role": role, "content": content if isinstance(content, str) else list(content_blocks(content))}
+        )
+
+
+def normal(text: str) -> str:
+    """Prompt text with whitespace runs collapsed, for matching a sidechain to its Task call."""
+    return " ".join(text.split())
+
+
+def prompt_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content.strip()
+    return "\n".join(
+        str(b.get("text", ""))
+        for b in content_blocks(content)
+        if isinstance(b, dict) and b.get("type") == "text"
+    ).strip()

@@ -20,14 +20,20 @@ from typing import Any
 
 from agentdbg.importers import Importer, register
 from agentdbg.importers._claude_agents import agent_chain, other_record, read_subagents
-from agentdbg.importers._claude_records import TASK_TOOLS
+from agentdbg.importers._claude_records import (
+    TASK_TOOLS,
+    api_error,
+    append_message,
+    content_blocks,
+    prompt_text,
+)
 from agentdbg.importers._claude_records import Chain as _Chain
+from agentdbg.importers._claude_sidechains import Sidechains
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
     parse_time,
     read_jsonl,
-    text_of,
 )
 from agentdbg.importers._shapes import replay_info
 from agentdbg.model.records import ErrorInfo
@@ -54,67 +60,13 @@ def sniff(head: bytes, path: Path) -> bool:
     return compact.startswith(b"{") and b'"sessionId":' in compact and b'"parentUuid":' in compact
 
 
-def _api_error(record: dict[str, Any], blocks: list[Any]) -> ErrorInfo:
-    """The error of a message Claude Code wrote in the model's place: its text, and since CLI 2.x the
-    record's ``error`` (``rate_limit``, ``authentication_failed``, or ``{status, message}``) and
-    ``apiErrorStatus``."""
-    text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
-    detail = record.get("error")
-    status = record.get("apiErrorStatus")
-    if isinstance(detail, dict):
-        status = status if status is not None else detail.get("status")
-        text = text or str(detail.get("message") or "")
-        detail = None
-    return ErrorInfo(
-        type=str(detail) if isinstance(detail, str) and detail else "api_error",
-        message=text[:500] or "API error",
-        status_code=status if isinstance(status, int) and not isinstance(status, bool) else None,
-    )
-
-
-def _blocks(content: Any) -> list[Any]:
-    if isinstance(content, list):
-        return content
-    if content is None:
-        return []
-    return [{"type": "text", "text": content if isinstance(content, str) else text_of(content)}]
-
-
-def _append(history: list[dict[str, Any]], role: str, content: Any) -> None:
-    """Add a message, merging consecutive same-role messages as the Messages API requires."""
-    if history and history[-1]["role"] == role:
-        last = history[-1]
-        last["content"] = _blocks(last["content"]) + _blocks(content)
-    else:
-        history.append(
-            {"role": role, "content": content if isinstance(content, str) else list(_blocks(content))}
-        )
-
-
-def _normal(text: str) -> str:
-    """Prompt text with whitespace runs collapsed, for matching a sidechain to its Task call."""
-    return " ".join(text.split())
-
-
-def _prompt_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content.strip()
-    return "\n".join(
-        str(b.get("text", "")) for b in _blocks(content) if isinstance(b, dict) and b.get("type") == "text"
-    ).strip()
-
-
 class _Importer:
     def __init__(self, path: Path) -> None:
         self.b = ImportBuilder(path, "claude-code")
         self.records = read_jsonl(path, self.b)
-        self.by_uuid: dict[str, dict[str, Any]] = {}
-        self.chain_root: dict[str, str] = {}  # record uuid -> uuid of its chain's root
-        self.chains: dict[str, _Chain] = {}
+        self.sidechains = Sidechains(self.b, self.session_id)
         self.llm_by_message: dict[str, Span] = {}
         self.tool_by_use_id: dict[str, Span] = {}
-        self.task_by_prompt: dict[str, Span] = {}
-        self.matched_tasks: set[str] = set()
         self.summaries: list[dict[str, Any]] = []
         self.session_root: Span | None = None
         self.meta: dict[str, Any] = {}
@@ -125,90 +77,13 @@ class _Importer:
         self.current_meta: dict[str, Any] = {}  # its agent-<id>.meta.json
         self.last_api_error: Span | None = None  # retries of one failed call join its error step
 
-    def root_of(self, record: dict[str, Any]) -> str:
-        """The uuid of the first record of this record's chain (follows ``parentUuid`` links)."""
-        uid = str(record.get("uuid"))
-        seen: list[str] = []
-        cursor: dict[str, Any] | None = record
-        while cursor is not None:
-            cuid = str(cursor.get("uuid"))
-            if cuid in self.chain_root:
-                root = self.chain_root[cuid]
-                break
-            seen.append(cuid)
-            parent = cursor.get("parentUuid")
-            nxt = self.by_uuid.get(parent) if parent else None
-            if nxt is None or str(nxt.get("uuid")) in seen:
-                root = cuid
-                break
-            cursor = nxt
-        else:
-            root = uid
-        for item in seen:
-            self.chain_root[item] = root
-        return root
-
-    def match_task(self, prompt: str, started: float | None) -> tuple[Span | None, str | None]:
-        """The Task call that started a sidechain: same prompt text, else the latest open Task call before it."""
-        task = self.task_by_prompt.get(_normal(prompt))
-        if task is not None and task.id not in self.matched_tasks:
-            self.matched_tasks.add(task.id)
-            return task, "prompt"
-        candidates = [
-            span
-            for span in self.task_by_prompt.values()
-            if span.id not in self.matched_tasks
-            and started is not None
-            and span.started_at is not None
-            and span.started_at <= started
-            and (not span.ended or (span.ended_at or 0) >= started)
-        ]
-        if not candidates:
-            return None, None
-        task = max(candidates, key=lambda span: span.started_at or 0.0)
-        self.matched_tasks.add(task.id)
-        return task, "timing"
-
     def chain_for(self, record: dict[str, Any], line: int) -> _Chain:
         agent_id = record.get("agentId")
         if agent_id and (record.get("isSidechain") or self.source_file):
             return self.agent_chain(str(agent_id), record, line)
         if not record.get("isSidechain"):
-            return self.chains.setdefault("main", _Chain(parent_id=self.session_id()))
-        root = self.root_of(record)
-        chain = self.chains.get(root)
-        if chain is None:
-            root_record = self.by_uuid.get(root, record)
-            prompt = _prompt_text((root_record.get("message") or {}).get("content"))
-            started = parse_time(root_record.get("timestamp"))
-            task, matched_by = self.match_task(prompt, started)
-            agent = self.b.add(
-                "agent",
-                "sub-agent"
-                + (
-                    f": {task.input.get('arguments', {}).get('description', '')}"
-                    if task
-                    else " (unmatched sidechain)"
-                ),
-                id=f"sidechain-{root}",
-                parent_id=task.id if task else self.session_id(),
-                started_at=started,
-                input={"prompt": prompt},
-                attributes={
-                    "sidechain_root": root,
-                    "matched_task": task.input.get("call_id") if task else None,
-                    "matched_by": matched_by,
-                },
-                line=line,
-            )
-            if task is None:
-                self.b.problem(
-                    f"sidechain starting at record {root} matches no Task tool call by prompt or timing; shown under the session",
-                    line,
-                    "info",
-                )
-            chain = self.chains[root] = _Chain(parent_id=agent.id)
-        return chain
+            return self.sidechains.main()
+        return self.sidechains.chain(record, line)
 
     def agent_chain(self, agent_id: str, record: dict[str, Any], line: int) -> _Chain:
         return agent_chain(self, agent_id, record, line)
@@ -217,9 +92,7 @@ class _Importer:
         return self.session_root.id if self.session_root else None
 
     def run(self) -> Trace:
-        for _, record in self.records:
-            if record.get("uuid"):
-                self.by_uuid[str(record["uuid"])] = record
+        self.sidechains.index(self.records)
         first = next((r for _, r in self.records if r.get("sessionId")), {})
         self.meta = {
             k: first.get(k)
@@ -291,7 +164,7 @@ class _Importer:
         ts = parse_time(record.get("timestamp"))
         msg_id = str(message.get("id") or record.get("uuid"))
         span = self.llm_by_message.get(msg_id)
-        blocks = _blocks(message.get("content"))
+        blocks = content_blocks(message.get("content"))
         if span is None:
             response = {k: v for k, v in message.items() if k != "content"}
             response["content"] = []
@@ -336,7 +209,7 @@ class _Importer:
         if span.output.get("stop_reason"):
             span.attributes["finish_reason"] = span.output["stop_reason"]
         if record.get("isApiErrorMessage") or message.get("model") == "<synthetic>":
-            span.error = _api_error(record, blocks)
+            span.error = api_error(record, blocks)
         for block in blocks:
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 self.tool_use(line, block, chain, ts)
@@ -356,7 +229,7 @@ class _Importer:
         )
         self.tool_by_use_id[call_id] = tool
         if block.get("name") in TASK_TOOLS and isinstance(arguments, dict) and arguments.get("prompt"):
-            self.task_by_prompt.setdefault(_normal(str(arguments["prompt"])), tool)
+            self.sidechains.task_call(tool, str(arguments["prompt"]))
 
     def user(self, line: int, record: dict[str, Any]) -> None:
         message = record.get("message")
@@ -364,10 +237,10 @@ class _Importer:
             raise TypeError("user record without a message object")
         chain = self.chain_for(record, line)
         content = message.get("content")
-        _append(chain.history, "user", content)
+        append_message(chain.history, "user", content)
         ts = parse_time(record.get("timestamp"))
         chain.sent_at = ts
-        for block in _blocks(content):
+        for block in content_blocks(content):
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 self.tool_result(line, record, block, ts, chain)
 
@@ -390,7 +263,7 @@ class _Importer:
         if block.get("is_error"):
             raw = block.get("content")
             error = ErrorInfo(
-                type="tool_error", message=_prompt_text(raw) if not isinstance(raw, str) else raw
+                type="tool_error", message=prompt_text(raw) if not isinstance(raw, str) else raw
             )
         self.b.finish(tool, ended_at=ts, output=block.get("content"), error=error)
         tool.end_line = line
