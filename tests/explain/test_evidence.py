@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -194,3 +195,34 @@ def test_long_conversation_keeps_its_start_and_end() -> None:
     first, last = marker["first"], marker["last"]
     assert first == 2 and kept[3]["content"].startswith(f"message {last + 1} ")
     assert f"step-9 /document/messages: /messages/2 … /messages/{last} omitted" in notes[-1]
+
+
+def test_the_evidence_of_one_step_reads_only_the_steps_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read through the index, gathering evidence parses the window, the tools' llm step and the last steps;
+    the evidence is the one an eagerly read trace gives."""
+    from agentdbg.store import read_indexed
+    from agentdbg.store.index import TraceIndex
+
+    run = Run(provider="openai", model="gpt-4o", tools=[SEARCH_DOCS])
+    run.user("Find the release notes.")
+    for turn in range(80):
+        run.call_tool("search_docs", {"query": f"notes {turn}"}, f"page {turn}")
+    run.llm("Found them.")
+    path = run.write(tmp_path / "long.jsonl")
+    findings = diagnose(open_trace(path))
+    load_span, read_span = TraceIndex.load_span, TraceIndex.read_span
+    parsed: list[int] = []
+
+    def counted(read: Any) -> Any:
+        return lambda self, position: (parsed.append(position), read(self, position))[1]
+
+    monkeypatch.setattr(TraceIndex, "load_span", counted(load_span))
+    monkeypatch.setattr(TraceIndex, "read_span", counted(read_span))
+    for step in ("step-81", None):
+        eager = gather_evidence(open_trace(path), findings, step=step)
+        parsed.clear()
+        lazy = gather_evidence(read_indexed(path), findings, step=step)
+        assert lazy.payload == eager.payload and lazy.window == eager.window
+        assert len(set(parsed)) <= 7, sorted(set(parsed))  # of 161 steps

@@ -138,7 +138,7 @@ def explain(
     from agentdbg.explain import explain as run_explain
 
     with user_errors():
-        trace = load(trace_path, format)
+        trace = load(trace_path, format, lazy=True)  # our format through the index: steps read on demand
         try:
             result = run_explain(
                 trace,

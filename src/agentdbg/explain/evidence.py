@@ -50,6 +50,7 @@ def choose_target(trace: Trace, findings: list[Finding], step: str | None) -> tu
     """The broken step: ``step`` if given, else the first error/warning finding's, else the first failed step.
 
     Findings and failures on llm/tool steps come before those on agent groupings (which only echo them).
+    Steps are chosen from their summaries (a trace read through the index loads only the one chosen).
     """
     if not trace.spans:
         raise AgentdbgError(f"{trace.source or 'the trace'} has no steps to explain")
@@ -58,32 +59,48 @@ def choose_target(trace: Trace, findings: list[Finding], step: str | None) -> tu
             return select_step(trace, step), f"chosen with --step {step}"
         except StepNotFoundError as exc:
             raise StepNotFoundError(exc.message.replace("--from", "--step", 1), hint=exc.hint) from None
-    # An agent grouping step only reports what failed inside it: prefer findings and failures on real steps.
-    serious = sorted(
-        (finding for finding in findings if finding.severity in ("error", "warning")),
-        key=lambda finding: (trace.step(finding.step).kind == "agent", finding.step, -finding.rank),
+    serious = [finding for finding in findings if finding.severity in ("error", "warning")]
+    wanted = {finding.step for finding in serious}
+    kind_of: dict[int, str] = {}
+    first_failed: tuple[bool, int, str] | None = (
+        None  # (an agent grouping, step, status) of the first failure
     )
+    for summary in trace.summaries():
+        if summary.step in wanted:
+            kind_of[summary.step] = summary.kind
+        if summary.status != "ok":
+            failed = (summary.kind == "agent", summary.step, summary.status)
+            first_failed = failed if first_failed is None else min(first_failed, failed)
+
+    def kind(number: int) -> str:
+        known = kind_of.get(number)
+        return known if known is not None else trace.step(number).kind  # no such step: the reader's error
+
+    # An agent grouping step only reports what failed inside it: prefer findings and failures on real steps.
+    serious.sort(key=lambda finding: (kind(finding.step) == "agent", finding.step, -finding.rank))
     if serious:
         first = serious[0]
         return trace.step(first.step), f"first {first.severity} finding ({first.pattern}: {first.title})"
-    failed = sorted(
-        (span for span in trace.spans if span.status != "ok"), key=lambda s: (s.kind == "agent", s.step)
-    )
-    if failed:
-        span = failed[0]
-        return span, f"first step that {'failed' if span.status == 'error' else 'never ended'}"
+    if first_failed is not None:
+        _, number, status = first_failed
+        return trace.spans[number - 1], f"first step that {'failed' if status == 'error' else 'never ended'}"
     return trace.spans[-1], "no finding or failed step; the last step"
 
 
 def _window(trace: Trace, target: Span) -> list[Span]:
     """The target and up to three steps before it (agent groupings skipped), with an llm step among them."""
-    before = [span for span in trace.spans[: target.step - 1] if span.kind != "agent"]
-    window = [*before[-CONTEXT_STEPS:], target]
-    if not any(span.kind == "llm" for span in window):
-        earlier_llm = [span for span in before[:-CONTEXT_STEPS] if span.kind == "llm"]
+    before: list[tuple[int, str]] = []  # (step, kind) of the steps before the target, agent groupings skipped
+    for summary in trace.summaries():
+        if summary.step >= target.step:
+            break
+        if summary.kind != "agent":
+            before.append((summary.step, summary.kind))
+    numbers = [number for number, _ in before[-CONTEXT_STEPS:]]
+    if not any(kind == "llm" for _, kind in before[-CONTEXT_STEPS:]) and target.kind != "llm":
+        earlier_llm = [number for number, kind in before[:-CONTEXT_STEPS] if kind == "llm"]
         if earlier_llm:
-            window.insert(0, earlier_llm[-1])
-    return window
+            numbers.insert(0, earlier_llm[-1])
+    return [*(trace.spans[number - 1] for number in numbers), target]
 
 
 def _error_text(span: Span) -> str | None:
@@ -165,11 +182,17 @@ def _description_path(api: str, index: int) -> str:
 
 
 def _tool_schemas(trace: Trace, target: Span) -> list[dict[str, Any]]:
-    """The tools offered by the llm step at or nearest before the target (else the first llm step)."""
-    candidates = [span for span in trace.llm_spans if span.step <= target.step] or trace.llm_spans
-    if not candidates:
+    """The tools offered by the llm step at or nearest before the target (else the last llm step)."""
+    chosen = last_llm = None
+    for summary in trace.summaries():
+        if summary.kind == "llm":
+            last_llm = summary.step
+            if summary.step <= target.step:
+                chosen = summary.step
+    number = chosen if chosen is not None else last_llm
+    if number is None:
         return []
-    span = candidates[-1]
+    span = trace.spans[number - 1]
     view = span.llm
     assert view is not None
     return [
