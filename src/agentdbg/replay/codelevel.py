@@ -24,8 +24,9 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.replay.divergence import first_divergence
 from agentdbg.replay.document import refuse_unknown_fields, span_api, step_document
-from agentdbg.replay.engine import load_source, resolve_output, span_signature_text
+from agentdbg.replay.engine import load_source, resolve_output
 from agentdbg.replay.errors import ReplayInputError
+from agentdbg.replay.outcome import span_signature_text
 from agentdbg.replay.patches import apply_any, combine
 from agentdbg.replay.player import STOP_EXIT_CODE, ForkSpec, OnDivergence, ToolsPolicy
 from agentdbg.replay.repeat import run_repeats
