@@ -47,10 +47,10 @@ def _otlp_bytes(trace: Trace) -> Iterator[bytes]:
     return otlp_json_bytes(trace)
 
 
-def _html_chunks(trace: Trace) -> Iterator[str]:
-    from agentdbg.exporters.html import page_chunks
+def _html_bytes(trace: Trace) -> Iterator[bytes]:
+    from agentdbg.exporters.html import page_bytes
 
-    return page_chunks(trace)
+    return page_bytes(trace)
 
 
 def _markdown(trace: Trace) -> str:
@@ -74,7 +74,7 @@ EXPORTERS: dict[str, Exporter] = {
             "one self-contained HTML page: execution tree, findings and prompt/response panes",
             ".html",
             _html,
-            _html_chunks,
+            masked_bytes=_html_bytes,
         ),
         Exporter("md", "compact Markdown to paste into a prompt or an issue", ".md", _markdown),
     )

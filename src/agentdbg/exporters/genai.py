@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import orjson
 
@@ -21,6 +21,11 @@ from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.views import OPENAI_CHAT, OPENAI_RESPONSES, LLMView
 from agentdbg.wire import anthropic_messages, codec, openai_chat, openai_responses
+
+if TYPE_CHECKING:  # capture imports this module: the store stays out of its imports
+    from agentdbg.store.index_pass import PassStep
+
+    SpanLike: TypeAlias = Span | PassStep  # a whole span, or the index's light step (same fields, no pydantic)
 
 # OTLP span kinds (opentelemetry.proto.trace.v1.Span.SpanKind).
 SPAN_KIND_INTERNAL = 1
@@ -127,7 +132,7 @@ def _split_system(view: LLMView) -> tuple[list[Message], list[Message]]:
     return [], view.prompt
 
 
-def raw_finish_reasons(view: LLMView, span: Span) -> list[str]:
+def raw_finish_reasons(view: LLMView, span: SpanLike) -> list[str]:
     """The provider's own stop reasons, one per generation."""
     response = view.response if isinstance(view.response, dict) else {}
     if view.api == OPENAI_CHAT or "choices" in response:
@@ -143,7 +148,7 @@ def raw_finish_reasons(view: LLMView, span: Span) -> list[str]:
     return reasons
 
 
-def output_messages(view: LLMView, span: Span) -> list[dict[str, Any]]:
+def output_messages(view: LLMView, span: SpanLike) -> list[dict[str, Any]]:
     """``gen_ai.output.messages``: each answer message with its parts and a semconv finish reason."""
     reasons = raw_finish_reasons(view, span)
     out = []
@@ -169,7 +174,7 @@ def input_message(message: Message) -> dict[str, Any]:
 
 
 def _llm_attributes(
-    span: Span,
+    span: SpanLike,
     attributes: dict[str, Any],
     view: LLMView | None,
     history_value: Callable[[list[Message]], Any] | None,
@@ -210,7 +215,7 @@ def _llm_attributes(
         attributes["agentdbg.ttft"] = span.attributes["ttft"]
 
 
-def _tool_attributes(span: Span, attributes: dict[str, Any]) -> None:
+def _tool_attributes(span: SpanLike, attributes: dict[str, Any]) -> None:
     view = span.tool
     if view is None:
         return
@@ -224,7 +229,7 @@ def _tool_attributes(span: Span, attributes: dict[str, Any]) -> None:
         attributes["gen_ai.tool.call.result"] = view.result
 
 
-def _usage_attributes(span: Span, attributes: dict[str, Any]) -> None:
+def _usage_attributes(span: SpanLike, attributes: dict[str, Any]) -> None:
     usage = span.usage
     if usage is None:
         return
@@ -239,7 +244,7 @@ def _usage_attributes(span: Span, attributes: dict[str, Any]) -> None:
     attributes["agentdbg.usage"] = to_json(usage.model_dump(exclude_none=True))
 
 
-def _request_model(span: Span) -> str | None:
+def _request_model(span: SpanLike) -> str | None:
     """The model asked for (cheap: no message parsing): request, then attributes, then response."""
     data = span.input if isinstance(span.input, dict) else {}
     request = data.get("request")
@@ -249,7 +254,7 @@ def _request_model(span: Span) -> str | None:
     return str(model) if model else None
 
 
-def span_name(span: Span) -> str:
+def span_name(span: SpanLike) -> str:
     """The semconv span name: ``chat {model}``, ``execute_tool {tool}``, ``invoke_agent {name}``."""
     if span.kind == "llm":
         model = _request_model(span)
@@ -262,13 +267,13 @@ def span_name(span: Span) -> str:
     return span.name or span.kind
 
 
-def span_kind(span: Span) -> int:
+def span_kind(span: SpanLike) -> int:
     """CLIENT for calls leaving the process (model, retrieval), INTERNAL otherwise."""
     return SPAN_KIND_CLIENT if span.kind in ("llm", "retrieval") else SPAN_KIND_INTERNAL
 
 
 def span_attributes(
-    span: Span,
+    span: SpanLike,
     view: LLMView | None = None,
     history_value: Callable[[list[Message]], Any] | None = None,
     recorded_input: tuple[Any, dict[str, Any] | None] | None = None,
@@ -288,7 +293,9 @@ def span_attributes(
     if operation:
         attributes["gen_ai.operation.name"] = operation
     if span.kind == "llm":
-        _llm_attributes(span, attributes, view if view is not None else span.llm, history_value, definitions)
+        if view is None and isinstance(span, Span):
+            view = span.llm
+        _llm_attributes(span, attributes, view, history_value, definitions)
     elif span.kind == "tool":
         _tool_attributes(span, attributes)
     elif span.kind == "agent":
@@ -317,7 +324,7 @@ def span_attributes(
         attributes["agentdbg.output"] = to_json(span.output)
     if span.attributes:
         attributes["agentdbg.attributes"] = to_json(span.attributes)
-    extra = {k: v for k, v in (span.model_extra or {}).items() if k != "type"}
+    extra = {k: v for k, v in (getattr(span, "model_extra", None) or {}).items() if k != "type"}
     if extra:
         attributes["agentdbg.extra"] = to_json(extra)
     return attributes

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -26,13 +26,15 @@ from agentdbg.exporters.genai import (
     to_json,
     tool_definitions,
 )
+from agentdbg.exporters.llm_chain import LlmStep, export_steps
 from agentdbg.model.messages import Message, ToolSpec
-from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.model.view_memo import ViewMemo
 from agentdbg.model.view_memo import held as _held
 from agentdbg.secrets import mask_secret_bytes
 from agentdbg.store.compact import COMPACT_KEY, RequestCompactor
+
+if TYPE_CHECKING:
+    from agentdbg.exporters.genai import SpanLike
 
 SCOPE_NAME = "agentdbg"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
@@ -104,14 +106,14 @@ def _nanos(seconds: float | None) -> str:
     return str(round(seconds * 1_000_000_000)) if seconds is not None else "0"
 
 
-def _status(span: Span) -> dict[str, Any]:
+def _status(span: SpanLike) -> dict[str, Any]:
     if span.error is not None:
         message = span.error.message or span.error.type
         return {"code": STATUS_ERROR, "message": message}
     return {"code": STATUS_UNSET}  # an incomplete step is marked by ``agentdbg.incomplete``, not as an error
 
 
-def _events(span: Span) -> list[dict[str, Any]]:
+def _events(span: SpanLike) -> list[dict[str, Any]]:
     if span.error is None:
         return []
     attributes = {"exception.type": span.error.type, "exception.message": span.error.message}
@@ -126,14 +128,41 @@ def _events(span: Span) -> list[dict[str, Any]]:
     ]
 
 
-def otlp_span(trace: Trace, span: Span, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One span in OTLP JSON form (``attributes``: ``span_attributes(span)`` when not given)."""
-    trace_id = trace.header.trace_id
+class SpanIds:
+    """The OTel ids of one trace's spans, each hashed once (a parent's id is asked for by every child)."""
+
+    MAX = 4096
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace_id = trace.header.trace_id
+        self.trace_hex = otel_trace_id(self.trace_id)
+        self.known = trace.by_id
+        self._ids: dict[str, str] = {}
+
+    def span(self, span_id: str) -> str:
+        found = self._ids.get(span_id)
+        if found is None:
+            if len(self._ids) >= self.MAX:
+                self._ids.clear()
+            found = self._ids[span_id] = otel_span_id(self.trace_id, span_id)
+        return found
+
+    def parent(self, parent_id: str | None) -> str | None:
+        """The OTel id of a parent that is in the trace (``None`` for a root or a missing parent)."""
+        return self.span(parent_id) if parent_id is not None and parent_id in self.known else None
+
+
+def otlp_span(
+    trace: Trace, span: SpanLike, attributes: dict[str, Any] | None = None, ids: SpanIds | None = None
+) -> dict[str, Any]:
+    """One span in OTLP JSON form (``attributes``: ``span_attributes(span)`` when not given; ``ids``: a
+    pass's ``SpanIds``)."""
+    ids = ids if ids is not None else SpanIds(trace)
     start = span.started_at if span.started_at is not None else trace.header.started_at
     end = span.ended_at if span.ended and span.ended_at is not None else start
     document: dict[str, Any] = {
-        "traceId": otel_trace_id(trace_id),
-        "spanId": otel_span_id(trace_id, span.id),
+        "traceId": ids.trace_hex,
+        "spanId": ids.span(span.id),
         "name": span_name(span),
         "kind": span_kind(span),
         "startTimeUnixNano": _nanos(start),
@@ -141,8 +170,9 @@ def otlp_span(trace: Trace, span: Span, attributes: dict[str, Any] | None = None
         "attributes": key_values(span_attributes(span) if attributes is None else attributes),
         "status": _status(span),
     }
-    if span.parent_id is not None and span.parent_id in trace.by_id:
-        document["parentSpanId"] = otel_span_id(trace_id, span.parent_id)
+    parent = ids.parent(span.parent_id)
+    if parent is not None:
+        document["parentSpanId"] = parent
     events = _events(span)
     if events:
         document["events"] = events
@@ -164,28 +194,29 @@ _PLACEHOLDER = orjson.Fragment(b"\x00")  # orjson escapes every control characte
 class SpanEncoder:
     """One pass over a run: each span's OTLP JSON bytes with secrets masked.
 
-    What steps repeat is converted, encoded and masked once: the neutral view of each re-sent
-    message (``ViewMemo``), its ``gen_ai.input.messages`` item, and the tool definitions.
-    ``agentdbg.input`` holds an llm request relative to an earlier one (``agentdbg.request_ref``,
-    the trace format's own ``request_ref``): the history is in the file once per step, in
-    ``gen_ai.input.messages``, as the conventions ask, not a second time as our JSON.
-    The rest of a span (small) is encoded in one ``orjson`` call and masked in one pass.
+    What steps repeat is converted, encoded and masked once: each re-sent message's neutral form
+    (carried along the run's ``request_ref`` chains by ``llm_chain``, or memoised for an in-memory
+    trace), its ``gen_ai.input.messages`` item, and the tool definitions; the history of a span is
+    its items' bytes joined, never encoded again. ``agentdbg.input`` holds an llm request relative to
+    an earlier one (``agentdbg.request_ref``, the trace format's own ``request_ref``, made by the
+    ``RequestCompactor`` from the encodings of the request's item objects, which the chain shares):
+    the history is in the file once per step, in ``gen_ai.input.messages``, as the conventions ask,
+    not a second time as our JSON. The rest of a span (small) is encoded in one ``orjson`` call and
+    masked in one pass.
     """
 
-    MAX_HELD = 2048
+    MAX_HELD = 2048  # items held at least; a longer history keeps twice its length
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.views = ViewMemo()
-        self.compactor = RequestCompactor()
+        self.compactor = RequestCompactor(reuse_encodings=True)
+        self.ids = SpanIds(trace)
         self._items: dict[int, tuple[Any, bytes]] = {}
         self._tool_lists: dict[tuple[int, ...], tuple[list[ToolSpec], bytes]] = {}
 
     def _item(self, message: Message) -> bytes:
         held = self._items.get(id(message))
         if held is None or held[0] is not message:
-            if len(self._items) >= self.MAX_HELD:
-                self._items.clear()
             held = self._items[id(message)] = (message, _held(_masked_json(any_value(input_message(message)))))
         return held[1]
 
@@ -199,25 +230,33 @@ class SpanEncoder:
         return _Encoded([held[1]])
 
     def _history(self, history: list[Message]) -> _Encoded:
-        pieces = [b'{"arrayValue":{"values":[']
-        for n, message in enumerate(history):
-            if n:
-                pieces.append(b",")
-            pieces.append(self._item(message))
-        pieces.append(b"]}}")
-        return _Encoded(pieces)
+        if len(self._items) >= max(self.MAX_HELD, 2 * len(history)):
+            self._items.clear()
+        item = self._item
+        return _Encoded([b'{"arrayValue":{"values":[', b",".join([item(m) for m in history]), b"]}}"])
 
-    def _recorded_input(self, span: Span) -> tuple[Any, dict[str, Any] | None]:
-        record, parts = self.compactor.compact({"kind": "llm", "input": span.input}, self.compactor.snapshot())
+    def _recorded_input(self, span: SpanLike) -> tuple[Any, dict[str, Any] | None]:
+        compactor = self.compactor
+        request = span.input.get("request") if isinstance(span.input, dict) else None
+        memo = compactor.memo
+        if memo is not None and len(memo) > max(4096, 4 * _item_count(request)):
+            memo.clear()  # the memo holds the items it encoded: a bound, and re-sent items stay in it
+        record, parts = compactor.compact({"kind": "llm", "input": span.input}, compactor.snapshot())
         if parts is not None:
-            self.compactor.remember(span.id, parts)
+            compactor.remember(span.id, parts)
         return record["input"], record.get(COMPACT_KEY)
 
-    def encode(self, span: Span) -> list[bytes]:
-        """The span's OTLP JSON (no separator), in pieces: the history items are not copied into one string."""
+    def encode(self, span: SpanLike, llm: LlmStep | None = None) -> list[bytes]:
+        """The span's OTLP JSON (no separator), in pieces: the history items are not copied into one string.
+
+        ``llm``: the llm step's view from the pass (``llm_chain``); without it the span's own.
+        """
+        view = llm.view if llm is not None else None
         if span.kind == "llm":
+            if view is None:
+                view = span.llm  # type: ignore[union-attr]  # only a whole Span comes without its view
             attributes = span_attributes(
-                span, self.views.view(span), self._history, self._recorded_input(span), self._tool_definitions
+                span, view, self._history, self._recorded_input(span), self._tool_definitions
             )
         else:
             attributes = span_attributes(span)
@@ -227,9 +266,9 @@ class SpanEncoder:
                 encoded.append(value.pieces)
                 attributes[key] = _PLACEHOLDER
         try:
-            data = orjson.dumps(otlp_span(self.trace, span, attributes), default=str, option=orjson.OPT_NON_STR_KEYS)
+            data = orjson.dumps(otlp_span(self.trace, span, attributes, self.ids), default=str, option=orjson.OPT_NON_STR_KEYS)
         except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the plain path, stdlib JSON
-            return [_masked_json(otlp_span(self.trace, span))]
+            return [_masked_json(otlp_span(self.trace, span, span_attributes(span, view), self.ids))]
         data = mask_secret_bytes(data)
         if not encoded:
             return [data]
@@ -239,6 +278,13 @@ class SpanEncoder:
             out += fragment
             out.append(piece)
         return out
+
+
+def _item_count(request: Any) -> int:
+    """How many list items a request holds (what the compactor's memo must keep for the next step)."""
+    if not isinstance(request, dict):
+        return 0
+    return sum(len(value) for value in request.values() if type(value) is list)
 
 
 def _masked_json(value: Any) -> bytes:
@@ -255,15 +301,16 @@ def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
     shell = _masked_json(_document(trace, []))
     marker = b'"spans":[]'
     if shell.count(marker) != 1:  # a header value spelled like the marker: fall back to the whole document
-        yield _masked_json(_document(trace, [otlp_span(trace, span) for span in trace.spans])) + b"\n"
+        ids = SpanIds(trace)
+        yield _masked_json(_document(trace, [otlp_span(trace, span, None, ids) for span in trace.spans])) + b"\n"
         return
     head, tail = shell.split(marker)
     yield head + b'"spans":['
     encoder = SpanEncoder(trace)
-    for n, span in enumerate(trace.spans):
+    for n, (span, llm) in enumerate(export_steps(trace)):
         if n:
             yield b","
-        yield from encoder.encode(span)
+        yield from encoder.encode(span, llm)
     yield b"]" + tail + b"\n"
 
 
