@@ -62,9 +62,9 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         monkeypatch.setattr(module, name, counted)
 
-    from agentdbg.store import index as index_module
+    from agentdbg.store import index_spans
 
-    counting(index_module, "decode_line")  # every payload line the index parses
+    counting(index_spans, "decode_line")  # every payload line the index parses whole
     counting(truncation, "message_key")
     monkeypatch.setattr(lexical, "_WORD", _CountingPattern(lexical._WORD, counts))
     original_of = views.LLMView.of.__func__  # type: ignore[attr-defined]

@@ -49,7 +49,15 @@ def _term_of(raw: str) -> str:
     return stem(word)
 
 
-_TERM_OF: dict[str, str] = {}  # raw word -> term ("" for none): runs repeat a small vocabulary
+class _Terms(dict[str, str]):
+    """Raw word -> term (``""`` for none), each worked out once: runs repeat a small vocabulary."""
+
+    def __missing__(self, raw: str) -> str:
+        term = self[raw] = _term_of(raw)
+        return term
+
+
+_TERM_OF = _Terms()
 _MAX_WORDS = 200_000
 
 
@@ -58,14 +66,7 @@ def terms(text: str) -> list[str]:
     known = _TERM_OF
     if len(known) > _MAX_WORDS:  # bound the memo on texts with an unbounded vocabulary (ids, hashes)
         known.clear()
-    words = []
-    for raw in _WORD.findall(text or ""):
-        term = known.get(raw)
-        if term is None:
-            term = known[raw] = _term_of(raw)
-        if term:
-            words.append(term)
-    return words
+    return list(filter(None, map(known.__getitem__, _WORD.findall(text or ""))))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -23,7 +23,8 @@ problems with line numbers and are skipped. Two things show only when a span is
 loaded, since they live inside payloads: a ``request_ref`` whose base does not fit
 (``load_span`` marks the span ``replayable: false``) and numbers too large for a
 float (see ``index_fast``). Plain lines take the msgspec fast path (``index_fast``);
-the rest follow the reader's rules (``index_scan``). The garbage collector is
+the rest follow the reader's rules (``index_scan``). One step is read whole by ``index_spans``, a
+pass over all of them is ``index_pass``. The garbage collector is
 paused during each batch (the scan creates no cycles) and resumed between them.
 Threads: one thread scans (``scan_iter``/``refresh``); others may call
 ``summary``/``children``/``load_span`` for positions below ``len(index)`` meanwhile.
@@ -46,12 +47,11 @@ from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.model.trace import step_number
-from agentdbg.store import compact, index_pass
+from agentdbg.store import compact, index_pass, index_spans
 from agentdbg.store.index_pass import PassStep
-from agentdbg.store.index_refs import rebuild_request
 from agentdbg.store.index_rows import TreeFields, tree_fields
 from agentdbg.store.index_scan import ScanState, scan_batch
-from agentdbg.store.reader import TRUNCATED_LAST_LINE, TraceBuilder, decode_line
+from agentdbg.store.reader import TRUNCATED_LAST_LINE
 
 SpanSummary = StepSummary  # the one summary type lives in model/span.py; old name kept
 
@@ -364,71 +364,20 @@ class TraceIndex:
         return self._state.by_id.get(span_id)
 
     def _record(self, offset: int, length: int) -> dict[str, Any]:
-        data, message, _ = decode_line(self._read_line(offset, length))
-        if data is None:  # the file changed under us since the scan
-            raise TraceReadError(
-                f"{self.source}: line at byte {offset} no longer parses ({message}); re-open the trace"
-            )
-        return data
+        return index_spans.record(self, offset, length)
 
     def _parse_span(self, position: int) -> tuple[Span, int]:
-        s = self._state
-        start = self._record(s.start_off[position], s.start_len[position])
-        problem: str | None = None
-        if compact.COMPACT_KEY in start and not rebuild_request(s, position, start, self._start_record):
-            _, problem = compact.expand_record(start, self._base_parts)  # the exact path over the whole chain
-        return self._span_from(position, start, problem)
+        return index_spans.parse_span(self, position)
 
     def iter_spans(self) -> Iterator[Span]:
         """Every span in order, each parsed afresh and not cached: one pass (``index_pass.iter_spans``)."""
         return index_pass.iter_spans(self)
 
-    def _span_from(self, position: int, start: dict[str, Any], problem: str | None) -> tuple[Span, int]:
-        """The span at ``position`` from its start record (request rebuilt) and its end line."""
-        s = self._state
-        cost = s.start_len[position]
-        builder = TraceBuilder(self.source)
-        span = builder.feed_record(s.lines[position], start)
-        if span is None:
-            raise TraceReadError(
-                f"{self.source}:{s.lines[position]}: the line of step-{position + 1} changed since it was indexed"
-            )
-        if s.end_lines[position] > 0 and s.end_off[position] != s.start_off[position]:
-            builder.feed_record(s.end_lines[position], self._record(s.end_off[position], s.end_len[position]))
-            cost += s.end_len[position]
-        span.step = position + 1
-        span.parent_id = s.parent_of(position)
-        span.children = [s.ids[c] for c in s.children.get(position, ())]
-        if problem is not None:
-            span.attributes = {**span.attributes, "replayable": False}
-        return span, cost
-
     def _start_record(self, position: int) -> dict[str, Any]:
         return self._record(self._state.start_off[position], self._state.start_len[position])
 
     def _base_parts(self, span_id: str) -> compact.Parts | None:
-        """The expanded request parts of an earlier llm span (resolving its own base chain)."""
-        position = self._state.by_id.get(span_id)
-        if position is None:
-            return None
-        chain: list[int] = []
-        cursor: int | None = position
-        parts: compact.Parts | None = None
-        while cursor is not None:
-            with self._lock:
-                if cursor in self._parts:
-                    parts = self._parts[cursor]
-                    break
-            chain.append(cursor)
-            cursor = self._state.bases.get(cursor)
-        for pos in reversed(chain):
-            record = self._record(self._state.start_off[pos], self._state.start_len[pos])
-            parts = compact.record_parts(record, parts)
-            with self._lock:
-                self._parts[pos] = parts
-                while len(self._parts) > 64:
-                    self._parts.popitem(last=False)
-        return parts
+        return index_spans.base_parts(self, span_id)
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from agentdbg.model.records import ErrorInfo, Status, Usage
 from agentdbg.model.span import Span, StepTimes
-from agentdbg.store import compact
+from agentdbg.store import compact, index_spans
 from agentdbg.store.record_structs import SpanEndLine, SpanLine, SpanStartLine
 
 if TYPE_CHECKING:
@@ -70,8 +70,10 @@ class PassStep(StepTimes):
         "usage",
     )
 
-    def __init__(self, start: Any, step: int, line: int, parent_id: str | None, children: list[str]) -> None:
-        self.id: str = start.id
+    def __init__(
+        self, start: Any, span_id: str, step: int, line: int, parent_id: str | None, children: list[str]
+    ) -> None:
+        self.id = span_id  # the index's own string (equal to the line's): a pass's records share it
         self.parent_id = parent_id
         self.kind: str = start.kind
         self.name: str = start.name
@@ -132,7 +134,9 @@ def _plain_step(index: TraceIndex, position: int) -> PassStep | None:
         if start.id != s.ids[position]:
             return None  # the file changed since the scan: the exact path says so
         children = [s.ids[c] for c in s.children.get(position, ())]
-        step = PassStep(start, position + 1, s.lines[position], s.parent_of(position), children)
+        step = PassStep(
+            start, s.ids[position], position + 1, s.lines[position], s.parent_of(position), children
+        )
         if type(start) is SpanLine:
             step.end(start, s.lines[position])
         elif s.end_lines[position] > 0:
@@ -174,10 +178,10 @@ def iter_spans(index: TraceIndex) -> Iterator[Span]:
     kept: OrderedDict[str, compact.Parts | None] = OrderedDict()  # the pass's latest requests
 
     def base_parts(span_id: str) -> compact.Parts | None:
-        return kept[span_id] if span_id in kept else index._base_parts(span_id)
+        return kept[span_id] if span_id in kept else index_spans.base_parts(index, span_id)
 
     for position in range(len(index)):
-        start = index._record(s.start_off[position], s.start_len[position])
+        start = index_spans.record(index, s.start_off[position], s.start_len[position])
         problem: str | None = None
         if compact.COMPACT_KEY in start:
             parts, problem = compact.expand_record(start, base_parts)
@@ -187,7 +191,7 @@ def iter_spans(index: TraceIndex) -> Iterator[Span]:
             kept[s.ids[position]] = parts
             if len(kept) > 64:
                 kept.popitem(last=False)
-        yield index._span_from(position, start, problem)[0]
+        yield index_spans.span_from(index, position, start, problem)[0]
 
 
 def positions_of_kind(index: TraceIndex, kind: str) -> list[int]:

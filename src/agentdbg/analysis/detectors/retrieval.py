@@ -62,13 +62,21 @@ def _document_text(item: Any) -> str:
     return " ".join(_strings(item))
 
 
+def _parsed_container(text: str, opening: str = "[{") -> Any:
+    """``json.loads(text)`` when it may give a list or object (``text`` opens with one of ``opening``),
+    else ``None``: a tool result is mostly plain text, and a failed parse costs more than this look."""
+    if text.lstrip()[:1] not in opening:
+        return None  # json.loads would give no list or object here (it skips less whitespace than lstrip)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def documents_of(result: Any) -> list[str]:
     """The retrieved documents: list items, a list under a results-like key, or paragraphs of text."""
     if isinstance(result, str):
-        try:
-            parsed = json.loads(result)
-        except ValueError:
-            parsed = None
+        parsed = _parsed_container(result)
         if isinstance(parsed, (list, dict)):
             result = parsed
         else:
@@ -122,11 +130,8 @@ def _top_document(result: Any, documents: list[str]) -> tuple[str, float | None]
     """The retriever's top document (highest score field, else the first) and its score."""
     items = result if isinstance(result, list) else None
     if isinstance(result, str):
-        try:
-            parsed = json.loads(result)
-            items = parsed if isinstance(parsed, list) else None
-        except ValueError:
-            items = None
+        parsed = _parsed_container(result, "[")
+        items = parsed if isinstance(parsed, list) else None
     if items and all(isinstance(item, dict) for item in items):
         scores = [
             next((item[k] for k in _SCORE_KEYS if isinstance(item.get(k), (int, float))), None)

@@ -60,9 +60,25 @@ def _validator(schema_text: str) -> Any:
     return validator_class(schema)
 
 
+_BY_OBJECT: dict[int, tuple[dict[str, Any], Any]] = {}  # id(schema) -> (schema, its validator)
+
+
+def _validator_of(schema: dict[str, Any]) -> Any:
+    """``_validator`` of ``schema``, looked up by the object first: the offered tools a chain of requests
+    passes on are the same objects every step (analysis/llm_facts.py), so their text is made once."""
+    hit = _BY_OBJECT.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = _validator(json.dumps(schema, sort_keys=True, default=str))
+    if len(_BY_OBJECT) >= 256:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[id(schema)] = (schema, validator)  # the schema is held, so its id is not reused meanwhile
+    return validator
+
+
 def _problems(arguments: Any, schema: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(keyword, path, message) for each way ``arguments`` breaks ``schema``."""
-    validator = _validator(json.dumps(schema, sort_keys=True, default=str))
+    validator = _validator_of(schema)
     if isinstance(validator, str):
         return [("schema", "", validator)]
     out = []
