@@ -7,6 +7,7 @@ offset index (big files); the tree and the header only ever read rows, and ask t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -14,6 +15,8 @@ from typing import Any, Protocol
 from agentdbg.model.problems import Problem
 from agentdbg.model.records import STATUSES, TraceHeader
 from agentdbg.model.span import Span, StepSummary
+
+_STEP_NAME = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -156,6 +159,12 @@ class StepTable:
             self._order = order
             self._order_at = {step: at for at, step in enumerate(order)}
         return self._order
+
+    def step_named(self, wanted: str) -> int | None:
+        """The step ``wanted`` names (``step-N``, ``N`` or a span id), if the table has it."""
+        match = _STEP_NAME.match(wanted.strip())
+        step = int(match.group(1)) if match else self.step_of_id.get(wanted.strip())
+        return step if step is not None and 1 <= step <= len(self) else None
 
     def tree_position(self, step: int) -> int:
         """Where ``step`` sits in ``tree_order()``."""

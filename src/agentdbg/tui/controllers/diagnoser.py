@@ -1,11 +1,14 @@
-"""Runs every detector on the trace in a thread worker and posts the findings."""
+"""Runs every detector on the trace in a thread worker and posts the findings; while a run is followed,
+runs them again once the file has been quiet for a moment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
 from textual.message import Message
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from agentdbg.errors import AgentdbgError
@@ -13,6 +16,7 @@ from agentdbg.model.trace import Trace
 from agentdbg.tui.controllers.base import Controller
 
 DIAGNOSE_MAX_STEPS = 20_000  # bigger traces (or ones read through the index): run `agentdbg diagnose`
+DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 
 
 class Diagnoser(Controller):
@@ -26,6 +30,22 @@ class Diagnoser(Controller):
             self.findings = findings
             self.note = note
             self.trace = trace
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._quiet_timer: Timer | None = None
+
+    def when_quiet(self, run: Callable[[], None]) -> None:
+        """Call ``run`` once nothing has called this for ``DIAGNOSE_QUIET`` seconds (each call restarts the wait)."""
+        if self._quiet_timer is None:
+
+            def fire() -> None:
+                self._quiet_timer = None  # the next change arms a fresh timer
+                run()
+
+            self._quiet_timer = self.set_timer(DIAGNOSE_QUIET, fire)
+        else:
+            self._quiet_timer.reset()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="diagnose")
     def diagnose(self, path: str, format: str | None, steps: int, indexed: bool) -> None:

@@ -4,7 +4,8 @@
 recorded answers up to the fork, live after it), its output going to ``<fork>.log``, never the screen.
 
 It keeps the user's edits (step -> original and edited document) and posts ``Replayed`` with
-the fork (or the error); the screen opens the fork view. Forks go where ``fork_location`` says.
+the fork (or the error), which it answers itself: the fork view opens beside the original the screen
+handed down, or the error is shown. Forks go where ``fork_location`` says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.message import Message
 
 from agentdbg.errors import AgentdbgError
@@ -47,6 +48,7 @@ class Replayer(Controller):
         super().__init__()
         self.edits: dict[int, tuple[Any, Any]] = {}  # step -> (original document, edited document)
         self.location_note = ""  # why the last fork is not beside the trace
+        self.original: Any = None  # (table, source) of the trace being replayed: the fork view's left side
 
     def edit(self, step: int, span: Span, trace: Trace, *, top: int = 0) -> None:
         """Open the JSON editor on ``step``'s document (the kept edit if there is one)."""
@@ -72,9 +74,14 @@ class Replayer(Controller):
 
         self.app.push_screen(editor, done)
 
-    def replay(self, step: int, path: str, trace: Trace | None, *, program: bool = False) -> None:
-        """Replay from ``step`` (with the kept edit as a patch) into a new fork file; ``program``: code-level."""
+    def replay(
+        self, step: int, path: str, trace: Trace | None, original: Any, *, program: bool = False
+    ) -> None:
+        """Replay from ``step`` (with the kept edit as a patch) into a new fork file; ``program``: code-level.
+        ``original`` is the screen's (table, source), shown beside the fork."""
         from agentdbg.tui.fork_location import fork_location, shown
+
+        self.original = original
 
         patch = None
         if step in self.edits:
@@ -152,3 +159,19 @@ class Replayer(Controller):
             self.post_message(self.Replayed(step, error=str(error)))
             return
         self.post_message(self.Replayed(step, result, fork))
+
+    @on(Replayed)
+    def replayed(self, message: Replayed) -> None:
+        from agentdbg.tui.screens.fork import ForkScreen
+
+        if message.error is not None or message.fork is None:
+            self.notify(
+                message.error or "the replay wrote no fork",
+                title="replay failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.push_screen(
+            ForkScreen.of_replay(self.original, message.result, message.fork, self.location_note)
+        )

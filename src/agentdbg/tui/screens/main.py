@@ -8,7 +8,6 @@ state: the step table and source, the selection, the search hits and the finding
 from __future__ import annotations
 
 import gc
-import re
 import time
 from typing import Any
 
@@ -17,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 
 from agentdbg.model.records import TraceHeader
@@ -38,8 +36,6 @@ from agentdbg.tui.widgets.step_tree import StepTree
 from agentdbg.tui.widgets.token_chart import TokenChart
 from agentdbg.tui.widgets.trace_header import TraceHeaderBar
 
-_STEP_RE = re.compile(r"^(?:step-?)?(\d+)$", re.IGNORECASE)
-DIAGNOSE_QUIET = 2.0  # --follow: seconds without new lines before findings are recomputed
 NARROW = 110  # below this many columns: short tab labels, a narrower tree without tokens or waterfall
 
 
@@ -90,10 +86,7 @@ class MainScreen(Screen[None]):
         self.diagnosed = False
         self.findings: list[Any] | None = None
         self.full_trace: Trace | None = None
-        self.search_term: str | None = None
-        self.hits: list[int] = []
         self._chart_at = 0.0
-        self._diagnose_timer: Timer | None = None
         self.loader = TraceLoader(path, format=format, follow=follow, index_min_bytes=index_min_bytes)
         self.diagnoser = Diagnoser()
         self.searcher = StepSearch()
@@ -128,6 +121,14 @@ class MainScreen(Screen[None]):
     @property
     def edits(self) -> dict[int, tuple[Any, Any]]:
         return self.replayer.edits
+
+    @property
+    def search_term(self) -> str | None:
+        return self.searcher.term
+
+    @property
+    def hits(self) -> list[int]:
+        return self.searcher.hits
 
     def span(self, step: int) -> Span:
         return self.source.span(step)
@@ -178,7 +179,7 @@ class MainScreen(Screen[None]):
         if batch.done and not self.loaded:
             self._finish_loading()
         elif self.loaded and self.following and (new_steps or batch.ended):
-            self._diagnose_again_soon()
+            self.diagnoser.when_quiet(self._diagnose_now)  # while following
         self._refresh_header()
         now = time.monotonic()
         if batch.done or now - self._chart_at > 0.5:
@@ -209,23 +210,14 @@ class MainScreen(Screen[None]):
         if not self.table.rows:
             self.notify("this trace has no steps", severity="warning", markup=False)
 
-    def _diagnose_again_soon(self) -> None:
-        """While following, re-run diagnose once the run has been quiet for a moment."""
-        if self._diagnose_timer is None:
-            self._diagnose_timer = self.set_timer(DIAGNOSE_QUIET, self._diagnose_now)
-        else:
-            self._diagnose_timer.reset()
-
     def _diagnose_now(self) -> None:
-        self._diagnose_timer = None  # the next change arms a fresh timer
         indexed = isinstance(self.source, IndexSource)
         self.diagnoser.diagnose(self.path, self.format, len(self.table), indexed)
 
     def _try_initial_step(self, final: bool) -> bool:
         wanted = (self.initial_step or "").strip()
-        match = _STEP_RE.match(wanted)
-        step = int(match.group(1)) if match else self.table.step_of_id.get(wanted)
-        if step is not None and 1 <= step <= len(self.table):
+        step = self.table.step_named(wanted)
+        if step is not None:
             self.step_tree.select_step(step)
             return True
         if final:
@@ -329,26 +321,18 @@ class MainScreen(Screen[None]):
         self.action_next_hit(1, from_current=True)
 
     def _set_hits(self, term: str | None, hits: list[int]) -> None:
-        self.search_term, self.hits = term, hits
+        self.searcher.term, self.searcher.hits = term, hits
         self.step_tree.marked = set(hits)
         self.step_tree.refresh()
         self.refresh_bindings()
         self._show_current()
 
     def action_next_hit(self, direction: int, from_current: bool = False) -> None:
-        if not self.hits:
-            return
-        current = self.step_tree.current_step or 0
-        if from_current and current in self.hits:
-            target: int | None = current
-        else:
-            target = self.table.next_in_tree(current, self.hits, forward=direction > 0)
-        if target is None:
-            return
-        self.step_tree.select_step(target)
-        in_tree = sorted(self.hits, key=self.table.tree_position)
-        position = in_tree.index(target) + 1
-        self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
+        found = self.searcher.next_hit(self.table, self.step_tree.current_step or 0, direction, from_current)
+        if found is not None:
+            target, position = found
+            self.step_tree.select_step(target)
+            self.notify(f"hit {position}/{len(self.hits)}: step-{target}", timeout=1.5, markup=False)
 
     # ------------------------------------------------------ errors, copying
 
@@ -396,28 +380,11 @@ class MainScreen(Screen[None]):
     def action_replay(self, program: bool = False) -> None:
         step = self.step_tree.current_step
         if step is not None:
-            self.replayer.replay(step, self.path, self.full_trace, program=program)
+            self.replayer.replay(step, self.path, self.full_trace, (self.table, self.source), program=program)
 
     @on(Replayer.ReplayRequested)
     def replay_requested(self, message: Replayer.ReplayRequested) -> None:
-        self.replayer.replay(message.step, self.path, self.full_trace)
-
-    @on(Replayer.Replayed)
-    def replayed(self, message: Replayer.Replayed) -> None:
-        from agentdbg.tui.screens.fork import ForkScreen
-
-        if message.error is not None or message.fork is None:
-            self.notify(
-                message.error or "the replay wrote no fork",
-                title="replay failed",
-                severity="error",
-                markup=False,
-            )
-            return
-        original = (self.table, self.source)
-        self.app.push_screen(
-            ForkScreen.of_replay(original, message.result, message.fork, self.replayer.location_note)
-        )
+        self.replayer.replay(message.step, self.path, self.full_trace, (self.table, self.source))
 
     def action_explain(self) -> None:
         from agentdbg.tui.screens.explain import ExplainScreen
