@@ -58,7 +58,10 @@ def sniff(head: bytes, path: Path) -> bool:
     )
 
 
-def _messages(path: Path, b: ImportBuilder) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+def _messages(
+    path: Path, b: ImportBuilder
+) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """The session's metadata, its messages (line, message) and the records that are neither."""
     head = sniff_json_head(path.read_bytes()[:65536])
     objects = first_jsonl_objects(head, 2)
     if (
@@ -69,15 +72,19 @@ def _messages(path: Path, b: ImportBuilder) -> tuple[dict[str, Any], list[tuple[
     ):
         records = read_jsonl(path, b)
         if not records:
-            return {}, []
-        return records[0][1], [(line, r) for line, r in records[1:] if "role" in r]
+            return {}, [], []
+        others = [(line, r) for line, r in records[1:] if "role" not in r]
+        for line, _ in others:  # not a message: kept on the session step, never dropped silently
+            b.keep_unknown("record without role", line)
+        messages = [(line, r) for line, r in records[1:] if "role" in r]
+        return records[0][1], messages, [r for _, r in others]
     data = read_json_file(path, b)
     if not isinstance(data, dict):
-        return {}, []
+        return {}, [], []
     listed = data.get("conversation", data.get("messages"))
     if isinstance(listed, dict):
         listed = listed.get("messages")
-    return data, [(0, m) for m in as_list(listed) if isinstance(m, dict)]
+    return data, [(0, m) for m in as_list(listed) if isinstance(m, dict)], []
 
 
 def _result(block: dict[str, Any]) -> tuple[Any, ErrorInfo | None]:
@@ -92,13 +99,15 @@ def _result(block: dict[str, Any]) -> tuple[Any, ErrorInfo | None]:
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "goose")
-    meta, messages = _messages(path, b)
+    meta, messages, others = _messages(path, b)
     root = b.add(
         "agent",
         str(meta.get("description") or "goose session"),
         started_at=parse_time(messages[0][1].get("created")) if messages else None,
         attributes={k: meta[k] for k in _META_KEYS if k in meta},
     )
+    if others:
+        root.attributes["unknown_records"] = others
     history: list[dict[str, Any]] = []
     tools: dict[str, Span] = {}
     sent_at: float | None = None
