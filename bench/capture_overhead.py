@@ -177,12 +177,27 @@ def _run_cases(base_url: str, pairs: int) -> list[dict[str, Any]]:
 
 CONVERSATION_STEPS = (10, 1_000, 10_000)
 _JSON: Any = {"headers": {"Content-Type": "application/json"}}
-_CHAT_ANSWER = (
-    b'{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,'
-    b'"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_x","type":"function",'
-    b'"function":{"name":"get_weather","arguments":"{}"}}]},"finish_reason":"tool_calls"}],'
-    b'"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}}'
-)
+
+
+def _chat_answer(step: int) -> bytes:
+    """The model's answer at ``step``: the tool call that ``_turn(step)`` then appends with its result."""
+    call = _turn(step)[0]["tool_calls"][0]
+    return orjson.dumps(
+        {
+            "id": f"c{step}",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
+        }
+    )
 
 
 def _turn(step: int) -> list[dict[str, Any]]:
@@ -217,12 +232,13 @@ def _conversation_at(step: int) -> list[dict[str, Any]]:
     return history
 
 
-def _mock_openai() -> Any:
+def _mock_openai(answers: list[bytes]) -> Any:
+    """A client whose transport answers every request with ``answers[0]`` (the caller sets it per step)."""
     import httpx
 
     def answer(request: httpx.Request) -> httpx.Response:
         # a stream, as from a socket (content= would be read already, so the body tee never saw it end)
-        return httpx.Response(200, stream=httpx.ByteStream(_CHAT_ANSWER), headers=_JSON["headers"])
+        return httpx.Response(200, stream=httpx.ByteStream(answers[0]), headers=_JSON["headers"])
 
     transport = httpx.MockTransport(answer)
     return openai.OpenAI(
@@ -235,8 +251,8 @@ def conversation_overhead(
 ) -> dict[str, float]:
     """CPU overhead of recording step ``step`` (and the ``pairs`` steps after it) of one long conversation.
 
-    The official OpenAI SDK posts each request over an ``httpx.MockTransport`` (in-process, the
-    same answer every time), once through a wrapped client recording to a real trace file and
+    The official OpenAI SDK posts each request over an ``httpx.MockTransport`` (in-process, that
+    step's answer), once through a wrapped client recording to a real trace file and
     once through a bare client; calls alternate and the overhead is the median of the paired
     CPU-time differences. Each step's body is encoded before the clock starts and handed to the
     SDK's ``post(content=...)`` as bytes: ``chat.completions.create()`` spends ~0.2 ms per history message in
@@ -247,10 +263,16 @@ def conversation_overhead(
     last few the writer remembers, so by default the recorded conversation starts at step
     ``step - warm`` with its whole history (the first call, which has nothing to refer to, is not
     measured); ``full=True`` records every step from 1 (slow before constant-cost capture).
+
+    The conversation is consistent: the answer at step N asks for the tool call that step N + 1's
+    request carries with its result, so capture records it as a derived tool step, as in a real
+    agent loop with undecorated tools (an answer no later request answers would leave the call
+    open for good and measure a path no agent takes).
     """
     from openai.types.chat import ChatCompletion
 
-    wrapped, bare = agentdbg.wrap_openai(_mock_openai()), _mock_openai()
+    answers = [b""]
+    wrapped, bare = agentdbg.wrap_openai(_mock_openai(answers)), _mock_openai(answers)
     first = 1 if full else max(1, step - warm)
     history = _conversation_at(first)
     cpu_diffs: list[float] = []
@@ -259,7 +281,10 @@ def conversation_overhead(
         with agentdbg.trace("conversation", path=path):
             for number in range(first, step + pairs):
                 body = orjson.dumps({"model": "gpt-4o-mini", "messages": history})
+                answers[0] = _chat_answer(number)
                 measured = number >= step
+                if number == step:
+                    body_bytes = len(body)
                 order = (wrapped, bare) if number % 2 == 0 else (bare, wrapped)
                 cpu = {}
                 for client in order if measured else (wrapped,):
@@ -274,7 +299,7 @@ def conversation_overhead(
         size = path.stat().st_size
     return {
         "cpu_overhead_ms": statistics.median(cpu_diffs) * 1000,
-        "body_bytes": float(len(body)),
+        "body_bytes": float(body_bytes),
         "trace_bytes": float(size),
     }
 

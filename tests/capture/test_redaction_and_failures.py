@@ -86,3 +86,66 @@ def test_unopenable_trace_file_warns_once(server, oai, tmp_path, capfd):
             pass
     assert out.choices[0].message.content == "fine"
     assert capfd.readouterr().err.count("agentdbg: cannot open trace file") == 1
+
+
+def test_each_line_is_scanned_for_secrets_once(server, oai, trace_path, monkeypatch):
+    """The session's check decides; the writer does not scan the same bytes again (and still masks)."""
+    from agentdbg import secrets
+
+    scanned: list[bytes] = []
+    real = secrets._shapes_in
+
+    def counting(data, all_hints, hint_index):
+        if hint_index == 1:
+            scanned.append(bytes(data))
+        return real(data, all_hints, hint_index)
+
+    monkeypatch.setattr(secrets, "_shapes_in", counting)
+    server.enqueue(reply("one"), reply("two"))
+    with agentdbg.trace("scan-once", path=trace_path):
+        oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "plain words"}])
+        oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"k {OPENAI_KEY}"}])
+    lines = trace_path.read_bytes().splitlines()
+    assert len(lines) == 5
+    assert OPENAI_KEY.encode() not in trace_path.read_bytes()
+    assert b"sk-proj-[REDACTED]" in lines[3]
+    for line in lines[1:3] + lines[4:]:  # clean lines: written as checked, after one scan
+        assert scanned.count(line) == 1
+
+
+def test_the_hint_prefilter_finds_exactly_what_the_hint_scan_finds():
+    """``secrets._ANY_HINT`` (one regex) agrees with looking for each hint on its own, str and bytes."""
+    import random
+
+    from agentdbg import secrets
+
+    pieces = [
+        "sk-",
+        "k_live_",
+        "AKIA",
+        "ASI",
+        "ecre",
+        "ECRET",
+        "gh",
+        "p_",
+        "github_pa",
+        "AIza",
+        "xo",
+        "x",
+        "hf",
+        "_",
+        "eyJ",
+        "earer",
+        "@",
+        "=",
+        "a",
+        " ",
+        "-",
+        "t_",
+    ]
+    generator = random.Random(15)
+    for _ in range(5000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 6)))
+        expected = any(hint in text for hint in secrets._ALL_HINTS)
+        assert (secrets._ANY_HINT[0].search(text) is not None) == expected, text
+        assert (secrets._ANY_HINT[1].search(text.encode()) is not None) == expected, text

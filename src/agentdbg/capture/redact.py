@@ -41,8 +41,8 @@ def clean_and_encode(
 ) -> tuple[dict[str, Any], bytes | None]:
     """``clean_record``, plus the cleaned record's JSON encoding when it is the one made to decide.
 
-    The common case (no user rule, no key in the line) costs one encode and four
-    substring scans, and the writer can reuse that encoding instead of making its own.
+    The common case (no user rule, no key in the line) costs one encode and one scan for
+    key hints, and the writer writes that encoding as it is (``clean=True``: no second scan).
     """
     if user_redact is not None:
         record = _apply(record, user_redact)

@@ -138,7 +138,7 @@ class TraceSession:
             return
         try:
             cleaned, encoded = clean_and_encode(record, self.redact)
-            self._writer.write(cleaned, encoded=encoded, sent=sent)
+            self._writer.write(cleaned, encoded=encoded, sent=sent, clean=encoded is not None)
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
             return

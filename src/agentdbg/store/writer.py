@@ -82,14 +82,21 @@ class TraceWriter:
             return self._bodies.find(body)
 
     def write(
-        self, record: dict[str, Any], *, encoded: bytes | None = None, sent: SentBody | None = None
+        self,
+        record: dict[str, Any],
+        *,
+        encoded: bytes | None = None,
+        sent: SentBody | None = None,
+        clean: bool = False,
     ) -> None:
         """Write one record as one line.
 
         ``encoded``, when given, must be ``orjson.dumps(record, default=str,
         option=OPT_NON_STR_KEYS)`` of this very record (a caller that already
         encoded it); it is used, still masked, unless compaction changes the record.
-        ``sent``: an llm start's request body as sent, remembered for the requests after it.
+        ``clean=True``: the caller found no secret in ``encoded`` (``has_secret_bytes``), so
+        masking it again is skipped. ``sent``: an llm start's request body as sent,
+        remembered for the requests after it.
         """
         record_type = record.get("type")
         if record_type == "span_end" and self._unwritten_starts:
@@ -108,7 +115,7 @@ class TraceWriter:
             elif record.get("type") == "trace" and record.get("schema_version") != SCHEMA_VERSION:
                 record = {**record, "schema_version": SCHEMA_VERSION}  # the lines below may be compact
         if encoded is not None and record is given:
-            line = mask_secret_bytes(encoded) + b"\n"
+            line = (encoded if clean else mask_secret_bytes(encoded)) + b"\n"
         else:
             line = encode_record(record)
         with self._lock:
@@ -128,7 +135,11 @@ class TraceWriter:
                         self._unwritten_starts.popitem(last=False)
                 raise
             self._torn = False
-            if compactor is not None and isinstance(record.get("id"), str):
+            if (
+                compactor is not None
+                and (parts is not None or sent is not None)
+                and isinstance(record.get("id"), str)
+            ):
                 self._remember(record, given, parts, sent)  # only written lines can be referred to
 
     def _remember(
