@@ -116,17 +116,15 @@ class StepBlocks:
             "params": view.params,
             "answer": self._messages(view.answer),
         }
-        record, parts = self.compactor.compact({"kind": "llm", "input": span.input}, self.compactor.snapshot())
-        memo = self.compactor.memo
-        if memo is not None and len(memo) > max(4096, 4 * _items(span.input)):
-            memo.clear()  # a bound; the next request's items are encoded again once
-        if parts is not None:
-            self.compactor.remember(span.id, parts)
-        ref = record.get(COMPACT_KEY)
+        ref: dict[str, Any] | None = llm.ref
+        if ref is not None:  # carried along the file's own reference: written as the file writes it
+            written = llm.written
+        else:
+            written, ref = self._compact(span)
         kept = llm.kept
         base_step, base = self._recent.get(ref["base"], (None, None)) if ref is not None else (None, None)
         if ref is not None and base_step is not None:
-            data["input"] = record["input"]
+            data["input"] = written
             data["ref"] = {"step": base_step, "keys": ref["keys"]}
         else:
             base = None
@@ -154,6 +152,18 @@ class StepBlocks:
             self._recent.popitem(last=False)
         if len(self._shown) > max(8192, 4 * len(view.prompt)):
             self._shown.clear()
+
+
+    def _compact(self, span: SpanLike) -> tuple[Any, dict[str, Any] | None]:
+        """A whole request written relative to a recent one by the ``RequestCompactor``: (input, reference)."""
+        compactor = self.compactor
+        record, parts = compactor.compact({"kind": "llm", "input": span.input}, compactor.snapshot())
+        memo = compactor.memo
+        if memo is not None and len(memo) > max(4096, 4 * _items(span.input)):
+            memo.clear()  # a bound; the next request's items are encoded again once
+        if parts is not None:
+            compactor.remember(span.id, parts)
+        return record["input"], record.get(COMPACT_KEY)
 
 
 def _whole_prompt(prompt: list[Message], kept: Kept) -> bool:

@@ -83,6 +83,8 @@ class LlmStep:
 
     view: LLMView
     kept: Kept | None
+    written: Any = None  # a carried step's input as the line wrote it (compact) ...
+    ref: dict[str, Any] | None = None  # ... and its request_ref (base span id, keys)
 
 
 class _Whole:
@@ -237,7 +239,7 @@ class LlmChain:
         kept = Kept(api, request, head, tail, ends, tools)
         view = self._view(step, whole, kept)
         self._keep(step.step - 1, kept)
-        return LlmStep(view, kept)
+        return LlmStep(view, kept, given, ref)
 
 
 _MISSING: Any = object()
