@@ -67,6 +67,7 @@ class PassStep(StepTimes):
         "request_ref",
         "started_at",
         "step",
+        "tool_view",
         "usage",
     )
 
@@ -92,6 +93,7 @@ class PassStep(StepTimes):
         self.output: Any = None
         self.error: ErrorInfo | None = None
         self.usage: Usage | None = None
+        self.tool_view: ToolView | None = None
 
     def end(self, end: Any, line: int) -> None:
         """Apply the end half (a ``span_end`` line, or the start line itself for a ``span`` line)."""
@@ -118,12 +120,14 @@ class PassStep(StepTimes):
 
     @property
     def tool(self) -> ToolView | None:
-        """As ``Span.tool``."""
+        """As ``Span.tool`` (made once: a pass's consumers each ask, and a step is not edited)."""
         if self.kind != "tool":
             return None
-        from agentdbg.model.views import ToolView
+        if self.tool_view is None:
+            from agentdbg.model.views import ToolView
 
-        return ToolView.of(self)  # type: ignore[arg-type]  # reads the fields a Span has
+            self.tool_view = ToolView.of(self)  # type: ignore[arg-type]  # reads the fields a Span has
+        return self.tool_view
 
 
 def _plain_step(index: TraceIndex, position: int) -> PassStep | None:
