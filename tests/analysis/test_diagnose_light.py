@@ -108,6 +108,25 @@ def _missing_base(source: Path, target: Path) -> Path:
     return target
 
 
+def _combined(source: Path, target: Path) -> Path:
+    """``source`` with every other step written as one ``span`` line holding both halves (as a replay
+    fork writes its recorded steps), compact requests kept as they are."""
+    records = [orjson.loads(raw) for raw in source.read_bytes().splitlines()]
+    ends = {record["id"]: record for record in records if record.get("type") == "span_end"}
+    out = []
+    for number, record in enumerate(records):
+        if record.get("type") == "span_start" and number % 2 and record["id"] in ends:
+            end = ends.pop(record["id"])
+            record = {**record, **{key: value for key, value in end.items() if key not in ("type", "id")}}
+            record["attributes"] = {**record.get("attributes", {}), **end.get("attributes", {})}
+            record["type"] = "span"
+        elif record.get("type") == "span_end" and record["id"] not in ends:
+            continue  # written with its start
+        out.append(orjson.dumps(record) + b"\n")
+    target.write_bytes(b"".join(out))
+    return target
+
+
 def _traces(directory: Path) -> list[Path]:
     generated = [
         write_run(directory / "gen_episodes.jsonl", 90, growth=300, episode=25),
@@ -126,6 +145,7 @@ def _traces(directory: Path) -> list[Path]:
     broken = [
         _damaged(generated[0], directory / "damaged.jsonl", 10),
         _missing_base(runs[0], directory / "missing_base.jsonl"),
+        _combined(runs[1], directory / "combined.jsonl"),
     ]
     return [*sorted(SAMPLES.glob("*.jsonl")), *generated, *runs, *broken]
 
