@@ -36,6 +36,11 @@ class Sidechains:
     def main(self) -> Chain:
         return self.chains.setdefault("main", Chain(parent_id=self.session_id()))
 
+    def under_task(self, task: Span) -> Chain:
+        """The chain of a sub-agent known by the Task call that started it (stream-json output)."""
+        self.matched_tasks.add(task.id)
+        return self.chains.setdefault(f"task:{task.id}", Chain(parent_id=task.id))
+
     def root_of(self, record: dict[str, Any]) -> str:
         """The uuid of the first record of this record's chain (follows ``parentUuid`` links)."""
         uid = str(record.get("uuid"))

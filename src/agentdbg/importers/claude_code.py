@@ -29,6 +29,7 @@ from agentdbg.importers._claude_records import (
 )
 from agentdbg.importers._claude_records import Chain as _Chain
 from agentdbg.importers._claude_sidechains import Sidechains
+from agentdbg.importers._claude_stream import apply_result, is_stream, stream_meta
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
@@ -50,7 +51,10 @@ _MAX_TOKENS = 32000  # Claude Code's default output limit; the transcript does n
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    for record in first_jsonl_objects(head, 8):
+    objects = first_jsonl_objects(head, 8)
+    if is_stream(objects):
+        return True  # headless stream-json output
+    for record in objects:
         if record.get("type") in ("user", "assistant", "summary", "system") and (
             "leafUuid" in record or "parentUuid" in record or ("uuid" in record and "sessionId" in record)
         ):
@@ -81,6 +85,9 @@ class _Importer:
         agent_id = record.get("agentId")
         if agent_id and (record.get("isSidechain") or self.source_file):
             return self.agent_chain(str(agent_id), record, line)
+        task = self.tool_by_use_id.get(str(record.get("parent_tool_use_id") or ""))
+        if task is not None:  # stream-json: a sub-agent's message names the Task call that started it
+            return self.sidechains.under_task(task)
         if not record.get("isSidechain"):
             return self.sidechains.main()
         return self.sidechains.chain(record, line)
@@ -99,6 +106,9 @@ class _Importer:
             for k in ("sessionId", "version", "cwd", "gitBranch", "userType")
             if first.get(k) is not None
         }
+        if not first and is_stream([r for _, r in self.records[:8]]):
+            self.meta = stream_meta(self.records)
+            first = {"sessionId": self.meta.get("sessionId", "unknown")}
         start = next((parse_time(r.get("timestamp")) for _, r in self.records if r.get("timestamp")), None)
         self.session_root = self.b.add(
             "agent",
@@ -116,6 +126,9 @@ class _Importer:
                     self.assistant(line, record)
                 elif kind == "user":
                     self.user(line, record)
+                elif kind == "result" and "session_id" in record:
+                    assert self.session_root is not None
+                    apply_result(self.session_root, record)
                 elif kind == "summary":
                     self.summaries.append(
                         {"summary": record.get("summary"), "leafUuid": record.get("leafUuid")}

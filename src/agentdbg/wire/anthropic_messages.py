@@ -154,7 +154,10 @@ def usage(response: dict[str, Any]) -> dict[str, Any] | None:
         "output_tokens": output_tokens,
         "total_tokens": (input_tokens or 0) + (output_tokens or 0) if input_tokens is not None else None,
         "cached_input_tokens": raw.get("cache_read_input_tokens"),
-        "cache_creation_input_tokens": raw.get("cache_creation_input_tokens"),
+        # reads without a write count are still Anthropic's (cache reads apart from input_tokens): a 0 says so
+        "cache_creation_input_tokens": raw.get(
+            "cache_creation_input_tokens", 0 if raw.get("cache_read_input_tokens") is not None else None
+        ),
     }
 
 
