@@ -109,15 +109,7 @@ class _Run:
             elif kind in ("turn.completed", "turn.failed"):
                 self.end_turn(line, record)
             elif kind == "error":
-                message = str(record.get("message") or "error")
-                self.b.add(
-                    "custom",
-                    "codex error",
-                    parent_id=self.parent(),
-                    error=ErrorInfo(type="error", message=message),
-                    attributes={"raw": record},
-                    line=line,
-                )
+                self.error_step(line, record)
             else:
                 self.b.keep_unknown(f"event {kind}", line)
                 self.b.add(
@@ -137,6 +129,18 @@ class _Run:
         if self.turn is not None:
             self.turn.ended = False  # no turn.completed: the run stopped mid-turn
         return self.b.build(trace_id=self.thread_id, name=self.root.name)
+
+    def error_step(self, line: int, record: dict[str, Any]) -> None:
+        """An ``error`` event or item (a retry notice, a usage limit): a step with its message."""
+        message = str(record.get("message") or "error")
+        self.b.add(
+            "custom",
+            "codex error",
+            parent_id=self.parent(),
+            error=ErrorInfo(type="error", message=message),
+            attributes={"raw": record},
+            line=line,
+        )
 
     def end_turn(self, line: int = 0, record: dict[str, Any] | None = None) -> None:
         self.llm = None
@@ -173,15 +177,7 @@ class _Run:
             return
         self.llm = None  # a tool item ends the model's run of output
         if kind == "error":
-            message = str(item.get("message") or "error")
-            self.b.add(
-                "custom",
-                "codex error",
-                parent_id=self.parent(),
-                error=ErrorInfo(type="error", message=message),
-                attributes={"raw": item},
-                line=line,
-            )
+            self.error_step(line, item)
             return
         item_id = str(item.get("id") or f"{kind}@{line}")
         span = self.tools.get(item_id)
