@@ -13,7 +13,7 @@ from typing import Any
 
 from agentdbg.analysis.alignment import opcodes
 from agentdbg.analysis.calls import canonical, final_answer, gc_paused, llm_view, tool_view
-from agentdbg.analysis.diff_result import StepDiff, StepStatus, TraceDiff
+from agentdbg.analysis.diff_result import StepDiff, StepRows, StepStatus, TraceDiff
 from agentdbg.analysis.diff_sides import Side, SpanSide, side_of, step_latency
 from agentdbg.model.messages import Message
 from agentdbg.model.records import TraceHeader
@@ -123,65 +123,13 @@ def compare_steps(a: Span, b: Span) -> StepDiff:
     )
 
 
-def _only(side: Side, position: int, which: str) -> StepDiff:
-    tokens = side.tokens(position)
-    latency = side.duration(position)
-    step = side.step(position)
-    in_a = which == "a"
-    return StepDiff(
-        status="only-in-a" if in_a else "only-in-b",
-        a_step=step if in_a else None,
-        b_step=None if in_a else step,
-        kind=side.kinds[position],
-        name=side.names[position],
-        changes=[],
-        prompt_diff=[],
-        response_diff=[],
-        a_tokens=tokens if in_a else None,
-        b_tokens=None if in_a else tokens,
-        a_latency=latency if in_a else None,
-        b_latency=None if in_a else latency,
-    )
-
-
-def _pair(a: Side, i: int, b: Side, j: int) -> StepDiff:
+def _pair(rows: StepRows, a: Side, i: int, b: Side, j: int) -> None:
     """``compare_steps`` of step ``i`` of ``a`` and ``j`` of ``b``; a pair with the same lines is identical
-    without parsing either (``diff_sides.IndexSide.same_lines``)."""
-    if not a.same_lines(i, b, j):
-        return compare_steps(a.span(i), b.span(j))
-    return StepDiff(
-        status="identical",
-        a_step=a.step(i),
-        b_step=b.step(j),
-        kind=a.kinds[i],
-        name=a.names[i],
-        changes=[],
-        prompt_diff=[],
-        response_diff=[],
-        a_tokens=a.tokens(i),
-        b_tokens=b.tokens(j),
-        a_latency=a.duration(i),
-        b_latency=b.duration(j),
-    )
-
-
-def _itself(side: Side, position: int) -> StepDiff:
-    """``_pair(side, position, side, position)``: a step compared with itself."""
-    step, tokens, latency = side.step(position), side.tokens(position), side.duration(position)
-    return StepDiff(
-        status="identical",
-        a_step=step,
-        b_step=step,
-        kind=side.kinds[position],
-        name=side.names[position],
-        changes=[],
-        prompt_diff=[],
-        response_diff=[],
-        a_tokens=tokens,
-        b_tokens=tokens,
-        a_latency=latency,
-        b_latency=latency,
-    )
+    without parsing either (``diff_sides.IndexSide.same_lines``) and held as its two positions."""
+    if a.same_lines(i, b, j):
+        rows.identical(i, j)
+    else:
+        rows.held(compare_steps(a.span(i), b.span(j)))
 
 
 # ------------------------------------------------------------------ aligning
@@ -209,27 +157,31 @@ def align(a_spans: list[Span], b_spans: list[Span]) -> list[StepDiff]:
     """Align two step lists by their (kind, name) sequence and compare the pairs."""
     a = SpanSide(Trace.model_construct(header=TraceHeader(trace_id="a"), spans=a_spans))
     b = SpanSide(Trace.model_construct(header=TraceHeader(trace_id="b"), spans=b_spans))
-    return _align(a, b, 0)
+    rows = StepRows(a, b)
+    _align(rows, a, b, 0)
+    return list(rows)
 
 
-def _align(a: Side, b: Side, start: int) -> list[StepDiff]:
-    """Align the steps of both sides from position ``start`` by their (kind, name) sequence."""
-    out: list[StepDiff] = []
+def _align(rows: StepRows, a: Side, b: Side, start: int) -> None:
+    """Align the steps of both sides from position ``start`` by their (kind, name) sequence into ``rows``."""
     if a is b:  # one run against itself: every step pairs with itself, identical
-        return [_itself(a, position) for position in range(start, len(a))]
+        rows.identical_run(start, len(a))
+        return
     codes = opcodes(a.signatures[start:], b.signatures[start:])  # O(n log n)
     for tag, i1, i2, j1, j2 in codes:
         i1, i2, j1, j2 = i1 + start, i2 + start, j1 + start, j2 + start
         if tag == "equal":
-            out.extend(_pair(a, i, b, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                _pair(rows, a, i, b, j)
             continue
         paired = 0
         while paired < min(i2 - i1, j2 - j1) and a.kinds[i1 + paired] == b.kinds[j1 + paired]:
-            out.append(_pair(a, i1 + paired, b, j1 + paired))
+            _pair(rows, a, i1 + paired, b, j1 + paired)
             paired += 1
-        out.extend(_only(a, i, "a") for i in range(i1 + paired, i2))
-        out.extend(_only(b, j, "b") for j in range(j1 + paired, j2))
-    return out
+        for i in range(i1 + paired, i2):
+            rows.only_a(i)
+        for j in range(j1 + paired, j2):
+            rows.only_b(j)
 
 
 def run_totals(trace: Trace) -> dict[str, Any]:
@@ -249,13 +201,14 @@ def _totals(side: Side) -> dict[str, Any]:
 _OUTCOME = frozenset({"output", "error", "status"})
 
 
-def _first_divergence(a: Side, b: Side, steps: list[StepDiff]) -> int | None:
+def _first_divergence(a: Side, b: Side, steps: StepRows) -> int | None:
     """The first non-identical pair, skipping a container whose only change is how it ended when a
     step inside it diverges too (the agent step around a loop ends differently because its children did)."""
+    differing = list(steps.differing())  # the rows that differ; identical ones are never built
     containing: set[tuple[str, int]] = set()  # ("a"|"b", step) of every ancestor of a divergent step
     for run, side, numbers in (
-        ("a", a, [s.a_step for s in steps if s.status != "identical"]),
-        ("b", b, [s.b_step for s in steps if s.status != "identical"]),
+        ("a", a, [s.a_step for _, s in differing]),
+        ("b", b, [s.b_step for _, s in differing]),
     ):
         if not numbers:
             continue
@@ -266,9 +219,7 @@ def _first_divergence(a: Side, b: Side, steps: list[StepDiff]) -> int | None:
                 containing.add((run, parent))
                 parent = parent_of.get(parent)
     first = None
-    for index, step in enumerate(steps):
-        if step.status == "identical":
-            continue
+    for index, step in differing:
         first = index if first is None else first
         inherited = step.status == "changed" and set(step.changes) <= _OUTCOME
         if not (inherited and (("a", step.a_step) in containing or ("b", step.b_step) in containing)):
@@ -297,12 +248,16 @@ def diff_sides(a: Side, b: Side) -> TraceDiff:
         both final answers, and both runs' totals (tokens, step latency, steps).
     """
     fork_step = _fork_point(a.trace, b.trace)
-    steps: list[StepDiff] = []
+    steps = StepRows(a, b)
     shared = 0
     if fork_step is not None:
         shared = max(0, min(fork_step - 1, len(a), len(b)))
-        steps.extend(_itself(a, i) if a is b else _pair(a, i, b, i) for i in range(shared))
-    steps.extend(_align(a, b, shared))
+        if a is b:
+            steps.identical_run(0, shared)
+        else:
+            for i in range(shared):
+                _pair(steps, a, i, b, i)
+    _align(steps, a, b, shared)
     final_a = final_answer(a.trace)
     return TraceDiff(
         a_source=a.trace.source,

@@ -12,6 +12,7 @@ nothing, since a span is built from its lines and its request's base chain only.
 from __future__ import annotations
 
 import os
+from array import array
 from typing import Any
 
 import msgspec
@@ -53,6 +54,41 @@ def tool_name(span_input: Any, span_name: str) -> str:
     """``ToolView.of(span).name`` from the raw input (the name diff aligns tool steps by)."""
     data = span_input if isinstance(span_input, dict) else {"arguments": span_input}
     return str(data.get("name") or span_name)
+
+
+_NAN = float("nan")
+_MISSING = -(1 << 63)  # a token count not recorded (None)
+
+
+class _TokenColumn:
+    """Each step's ``(input_tokens, output_tokens)`` or ``None`` in two machine-integer arrays (a tuple
+    per step held 100+ bytes): ``None`` counts as ``_MISSING``, a step without usage is flagged."""
+
+    def __init__(self, count: int) -> None:
+        self._fresh = array("q", [_MISSING]) * count
+        self._out = array("q", [_MISSING]) * count
+        self._usage = bytearray(count)
+        self._odd: dict[int, Tokens] = {}  # counts a machine integer cannot hold
+
+    def __getitem__(self, position: int) -> Tokens:
+        if not self._usage[position]:
+            return None
+        odd = self._odd.get(position)
+        if odd is not None:
+            return odd
+        fresh, out = self._fresh[position], self._out[position]
+        return (None if fresh == _MISSING else fresh, None if out == _MISSING else out)
+
+    def __setitem__(self, position: int, tokens: Tokens) -> None:
+        if tokens is None:
+            return
+        self._usage[position] = 1
+        fresh, out = tokens
+        try:
+            self._fresh[position] = _MISSING if fresh is None else fresh
+            self._out[position] = _MISSING if out is None else out
+        except (OverflowError, TypeError):
+            self._odd[position] = tokens
 
 
 class SpanSide:
@@ -128,6 +164,7 @@ class _Window:
 
     def close(self) -> None:
         self._file.close()
+        self._data = b""  # the side outlives the diff (its rows are built from it on access)
 
 
 class IndexSide:
@@ -141,8 +178,8 @@ class IndexSide:
         count = len(index)
         self.kinds: list[str] = state.kinds[:count]
         self.names: list[str] = state.names[:count]
-        self._tokens: list[Tokens] = [None] * count
-        self._durations: list[float | None] = [None] * count
+        self._tokens = _TokenColumn(count)
+        self._durations = array("d", [_NAN]) * count  # NaN: not recorded
         self._signatures: list[tuple[str, str]] | None = None
         self._lines = _Window(index.path)
         self._same: dict[tuple[int, int], bool] = {}  # pairs of request bases already compared
@@ -218,7 +255,8 @@ class IndexSide:
         return self._tokens[position]
 
     def duration(self, position: int) -> float | None:
-        return self._durations[position]
+        duration = self._durations[position]
+        return None if duration != duration else duration
 
     def parents(self) -> dict[int, int | None]:
         parent_of = self._state.parent_pos_of

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 
 from rich import box
 from rich.cells import cell_len
@@ -22,7 +23,7 @@ def _tokens(pair: tuple[int | None, int | None] | None) -> str:
     return f"{fmt_tokens(pair[0])}→{fmt_tokens(pair[1])}" if pair else "—"
 
 
-def diff_lines(lines: list[str], limit: int = MAX_DIFF_LINES) -> Text:
+def diff_lines(lines: Sequence[str], limit: int = MAX_DIFF_LINES) -> Text:
     """``-`` lines red, ``+`` lines green, context dim; cut after ``limit`` lines."""
     text = Text()
     for line in lines[:limit]:
@@ -41,6 +42,14 @@ HEADERS = ("A", "B", "step", "status", "tokens A / B", "latency A / B")
 MIN_WIDTHS = (8, 7, 0, 0, 0, 0)  # of the A and B columns, so a short run's table does not jump
 
 
+def step_cells(a_step: int | None, b_step: int | None, divergent: bool) -> tuple[str, str]:
+    """The A and B cells of a row: ``step-N`` (the divergent pair marked) or ``—``."""
+    return (
+        ("▶ " if divergent else "") + (f"step-{a_step}" if a_step else "—"),
+        f"step-{b_step}" if b_step else "—",
+    )
+
+
 class RowCells:
     """The text of each row of the step table (``steps_table`` styles it, ``plain_steps_table`` pads it);
     the name, status, token and latency cells are memoised, since they repeat across a run's rows."""
@@ -56,10 +65,7 @@ class RowCells:
     @staticmethod
     def steps(step: StepDiff, divergent: bool) -> tuple[str, str]:
         """The A and B cells: ``step-N`` (the divergent pair marked) or ``—``."""
-        return (
-            ("▶ " if divergent else "") + (f"step-{step.a_step}" if step.a_step else "—"),
-            f"step-{step.b_step}" if step.b_step else "—",
-        )
+        return step_cells(step.a_step, step.b_step, divergent)
 
     def rest(self, step: StepDiff) -> tuple[str, str, str, str]:
         """The step, status, tokens and latency cells (one memo lookup for a row like an earlier one)."""
@@ -120,10 +126,13 @@ def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
     widths = [max(minimum, width(header)) for header, minimum in zip(HEADERS, MIN_WIDTHS, strict=True)]
     distinct: dict[tuple[str, str, str, str], None] = {}
     rests: list[tuple[str, str, str, str]] = []  # each row's cells after B (mostly the same few tuples)
+    numbers = array("q")  # each row's A and B step numbers (0: none), so the rows are read once
     for index, step in enumerate(diff.steps):
         a, b = cells.steps(step, index == divergent)
         widths[0] = max(widths[0], width(a))
         widths[1] = max(widths[1], width(b))
+        numbers.append(step.a_step or 0)
+        numbers.append(step.b_step or 0)
         rest = cells.rest(step)
         rests.append(rest)
         distinct[rest] = None
@@ -152,12 +161,12 @@ def plain_steps_table(diff: TraceDiff) -> Iterator[str]:
     ).rstrip()
     yield " " + "─".join("─" * (size + 2) for size in widths)
     a_width, b_width = widths[0], widths[1]
-    for index, step in enumerate(diff.steps):
-        a, b = cells.steps(step, index == divergent)
+    for index, rest in enumerate(rests):
+        a, b = step_cells(numbers[2 * index], numbers[2 * index + 1], index == divergent)
         if a.isascii() and b.isascii():  # line(), with ljust padding: one cell per character
-            yield "  " + a.ljust(a_width) + "   " + b.ljust(b_width) + " " + padded[rests[index]]
+            yield "  " + a.ljust(a_width) + "   " + b.ljust(b_width) + " " + padded[rest]
         else:
-            yield line(a, b, padded[rests[index]])
+            yield line(a, b, padded[rest])
     yield ""  # bottom edge
 
 
@@ -209,8 +218,8 @@ def diff_tail(diff: TraceDiff) -> list[RenderableType]:
         parts.append(Text("no step differs", style="green"))
     else:
         parts.append(Text(f"first divergence: {divergent.label()}", style="bold yellow"))
-    for step in diff.steps:
-        if step.status == "changed" and (step.prompt_diff or step.response_diff):
+    for step in diff.changed_steps():  # a diff's changed pairs, the identical ones never built
+        if step.prompt_diff or step.response_diff:
             parts.append(step_detail(step))
     answers = Table(box=box.SIMPLE_HEAD, show_header=False, expand=True)
     answers.add_column("A", ratio=1)
