@@ -61,3 +61,30 @@ def test_plain_json_response_keeps_parallel_tool_calls() -> None:
     calls = [(c.name, c.arguments) for c in LLMView.of(llm).tool_calls]
     assert calls == [(b["name"], b["input"]) for b in raw["content"] if b["type"] == "tool_use"]
     assert (llm.usage.input_tokens, llm.usage.output_tokens) == (518, 149)
+
+
+RUBY = DATA / "vcr" / "ruby_openai_deepseek_streamed_chat.yml"
+
+
+def test_ruby_vcr_cassette_with_binary_sse_body() -> None:
+    """Ruby's VCR: ``http_interactions``, ``!binary`` (base64) bodies; before, 'not a trace' (exit 2)."""
+    import base64
+    import re
+
+    from agentdbg.importers import detect_format
+
+    text = RUBY.read_text()
+    body = base64.b64decode("".join(text.split("!binary |-\n", 1)[1].split("\n  recorded_at")[0].split()))
+    chunks = [json.loads(line[6:]) for line in body.decode().splitlines() if line.startswith("data: {")]
+    answer = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    assert detect_format(RUBY) == "vcr"
+    (llm,) = open_trace(RUBY).llm_spans
+    assert LLMView.of(llm).answer_text == answer and answer.startswith("Hello! How can I assist")
+    usage = chunks[-1]["usage"]
+    assert (llm.usage.input_tokens, llm.usage.output_tokens) == (
+        usage["prompt_tokens"],
+        usage["completion_tokens"],
+    )
+    assert llm.input["request"]["messages"] == [{"role": "user", "content": "Hello!"}]
+    assert llm.attributes["replayable"] is True
+    assert not re.search(r"Bearer|OPENAI_ACCESS_TOKEN|HWWAFSESID", json.dumps(llm.model_dump(mode="json")))

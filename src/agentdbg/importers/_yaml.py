@@ -18,6 +18,13 @@ from agentdbg.errors import ImportFormatError
 MAX_EXPANDED_NODES = 1_000_000  # nodes after expanding every alias; real cassettes have a few thousand
 
 
+class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, reading Ruby's ``!binary`` tag (Ruby VCR cassettes) as YAML's ``!!binary``."""
+
+
+_SafeLoader.add_constructor("!binary", yaml.SafeLoader.construct_yaml_binary)
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
@@ -64,7 +71,7 @@ def load_yaml(raw: bytes, path: Path) -> Any:
         yaml.YAMLError: the text is not YAML.
         ImportFormatError: a cycle, or more than ``MAX_EXPANDED_NODES`` after expansion.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(raw)
+    loader = _SafeLoader(raw)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,4 +1,4 @@
-"""VCR cassettes (YAML or JSON) of OpenAI and Anthropic API calls as replayable llm steps.
+"""VCR cassettes (YAML or JSON; Python's vcrpy and Ruby's VCR) of OpenAI and Anthropic API calls as replayable llm steps.
 
 Each recorded interaction holds the whole request body as sent, so it becomes an
 llm step that replay can re-send. Bodies come from pydantic-ai's ``parsed_body``
@@ -58,7 +58,10 @@ def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
     if text.startswith(b"{"):
         return b'"interactions"' in text[:4096] and b'"request"' in text
-    return (text.startswith(b"interactions:") or b"\ninteractions:" in text[:4096]) and b"request:" in text
+    head = text[:4096]
+    starts = text.startswith(b"interactions:") or b"\ninteractions:" in head
+    ruby = b"\nhttp_interactions:" in head or text.startswith(b"http_interactions:")  # Ruby's VCR
+    return (starts or ruby) and b"request:" in text
 
 
 def _load_document(path: Path, b: ImportBuilder) -> Any:
@@ -214,7 +217,11 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "vcr")
     document = _load_document(path, b)
-    interactions = document.get("interactions") if isinstance(document, dict) else None
+    interactions = (
+        document.get("interactions", document.get("http_interactions"))
+        if isinstance(document, dict)
+        else None
+    )
     if not isinstance(interactions, list):
         if document is not None:
             b.problem("no `interactions` list in the cassette", severity="error")
