@@ -84,12 +84,12 @@ def digest(text: str) -> bytes:
 
 @dataclass(slots=True)
 class ToolRun:
-    """A tool step, compact: the name and call id it ran under, its arguments, how it ended."""
+    """A tool step, compact: the name and call id it ran under, how it ended. Its arguments are read again
+    only if no llm step asked for it (``_Collector.events``): a paired call has the llm step's."""
 
     ref: StepRef
     name: str
     call_id: str | None
-    arguments: Any
     failed: bool
     result_digest: bytes  # of the stripped result text ("" when it never ended)
     result_snippet: str  # snippet of the result text, kept only when it failed
@@ -281,7 +281,6 @@ class _Collector:
                     ref=StepRef.of(span, self._names),
                     name=self._names.setdefault(name, name),
                     call_id=tool.call_id if tool else None,
-                    arguments=pack(tool.arguments if tool else span.input),
                     failed=failed,
                     result_digest=digest(text.strip()),
                     result_snippet=snippet(text, RESULT_SNIPPET) if failed else "",
@@ -289,8 +288,9 @@ class _Collector:
                 )
             )
 
-    def events(self) -> list[ToolEvent]:
-        """Every tool call in step order, llm requests paired with the tool steps that ran them."""
+    def events(self, reread: Callable[[int], Step]) -> list[ToolEvent]:
+        """Every tool call in step order, llm requests paired with the tool steps that ran them
+        (``reread(step)``: a step again, for the arguments of a tool step no llm step asked for)."""
         by_call_id: dict[str, ToolRun] = {}
         by_name: dict[str, list[ToolRun]] = {}  # tool steps of each name, in step order
         for run in self.tools:
@@ -320,10 +320,18 @@ class _Collector:
                     )
                 )
         events.extend(
-            ToolEvent(run.name, run.arguments, tool=run) for run in self.tools if run.ref.id not in claimed
+            ToolEvent(run.name, _arguments(reread(run.ref.step)), tool=run)
+            for run in self.tools
+            if run.ref.id not in claimed
         )
         events.sort(key=lambda event: (event.llm_span.step if event.llm_span else event.step, event.step))
         return events
+
+
+def _arguments(span: Step) -> Any:
+    """A tool step's arguments, packed (``pack``)."""
+    tool = span.tool
+    return pack(tool.arguments if tool else span.input)
 
 
 def run_pass(context: RunContext, detectors: list[StepDetector]) -> PassFacts:
@@ -336,7 +344,7 @@ def run_pass(context: RunContext, detectors: list[StepDetector]) -> PassFacts:
             collector.step(span, facts)
             for step in steps:
                 step(span, facts)
-        events = collector.events()
+        events = collector.events(lambda step: context.trace.spans[step - 1])
     return PassFacts(context.header, events, collector.llm_count, collector.last_llm)
 
 
