@@ -44,10 +44,13 @@ def spill_small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(summary_module, "SPILL_CHARS", 500)
 
 
-def test_a_spilled_summary_lists_the_same_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_spilled_summary_read_through_the_index_lists_the_same_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = str(long_run(tmp_path / "long.jsonl"))
-    in_memory = summarize(path)
+    in_memory = summarize(path)  # a small file: read whole
     monkeypatch.setattr(summary_module, "SPILL_CHARS", 500)
+    monkeypatch.setattr(summary_module, "EAGER_MAX_BYTES", 0)  # read through the index, as a large one is
     spilled = summarize(path, tmp_path / "steps")
     assert "steps" not in spilled and Path(spilled["steps_file"]).parent == tmp_path / "steps"
     assert list(iter_steps(spilled)) == in_memory["steps"]

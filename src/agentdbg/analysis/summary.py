@@ -2,7 +2,7 @@
 
 Each step keeps its kind, name, tools, error, model and searchable text (only
 the messages it adds, so a long conversation is not stored once per step). The
-summary streams: our own format is read through the index (``diagnose`` makes its
+summary streams: our own format past ``EAGER_MAX_BYTES`` is read through the index (``diagnose`` makes its
 pass, then the step records are built in a second one, each step parsed and
 dropped, views through one ``ViewMemo``), and step records past ``SPILL_CHARS``
 of text go to a steps file (JSON lines) instead of memory, so summarising a
@@ -28,12 +28,13 @@ from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
 from agentdbg.model.view_memo import ViewMemo
 from agentdbg.model.views import LLMView
-from agentdbg.store import read_indexed
+from agentdbg.store import read_indexed, read_trace
 
 SUMMARY_VERSION = 2  # 2: large runs keep their steps in a steps file ("steps_file")
 MAX_STEP_TEXT = 8_000
 SPILL_CHARS = 1 << 20  # step text held in memory before the steps go to a file
 KEYS_HELD = 4096  # message keys kept by message object
+EAGER_MAX_BYTES = 1 << 20  # a native trace smaller than this is read whole
 
 
 def _step_text(
@@ -166,8 +167,16 @@ def summarize(path: str, spill_dir: str | os.PathLike[str] | None = None) -> dic
         with open(path, "rb") as handle:
             head = handle.read(4096)
         native = "agentdbg" in IMPORTERS and IMPORTERS["agentdbg"].sniff(head, Path(path))
-        # our own files go straight to the index: format detection costs more than reading a small trace
-        trace = read_indexed(path) if native else open_trace(path)
+        # our own files skip format detection (it costs more than reading a small trace); a small one is
+        # read whole (its two passes then parse each line once), a larger one through the index
+        if native:
+            trace = (
+                read_trace(path)
+                if len(head) < 4096 or os.path.getsize(path) < EAGER_MAX_BYTES
+                else read_indexed(path)
+            )
+        else:
+            trace = open_trace(path)
     except NotATraceError as exc:
         return {"ok": False, "error": exc.message, "not_trace": True}
     except AgentdbgError as exc:
