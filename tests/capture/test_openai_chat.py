@@ -191,3 +191,21 @@ def test_stream_never_read_is_ended_when_the_trace_closes(server, oai, trace_pat
     (step,) = llm_steps(load(trace_path))
     assert step.status == "ok" and step.attributes["abandoned"] is True
     stream.close()
+
+
+def test_a_client_whose_base_url_or_http_client_changes_records_through_the_new_one(server, trace_path):
+    """What a client's first call sets up (hooks, cleaned base URL) is redone when either is replaced."""
+    client = agentdbg.wrap_openai(openai.OpenAI(base_url=server.base_url + "/v1", api_key=OPENAI_KEY))
+    server.enqueue(reply("one"), reply("two"), reply("three"))
+    with agentdbg.trace("moved", path=trace_path):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        client.base_url = server.base_url.replace("://", "://user:hunter2-pw@") + "/v1"
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        client._client = openai.DefaultHttpxClient()  # a new httpx client: it must be hooked too
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    steps = llm_steps(load(trace_path))
+    assert [step.output["choices"][0]["message"]["content"] for step in steps] == ["one", "two", "three"]
+    urls = [step.attributes["base_url"] for step in steps]
+    assert urls[0] == server.base_url + "/v1/"
+    assert urls[1] == urls[2] == urls[0]  # the password is not written
+    assert b"hunter2-pw" not in trace_path.read_bytes()

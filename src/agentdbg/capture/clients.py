@@ -67,19 +67,19 @@ def _begin(client: Any, options: Any, provider: str) -> LLMCall | None:
         endpoint = _endpoint(provider, str(options.method), str(options.url))
         if endpoint is None:
             return None
-        _install_hooks(client._client)
+        http_client, url = client._client, client.base_url
+        # (hooked httpx client, base URL object, the URL as written): what the last call of this client set up
+        known = client.__dict__.get("_agentdbg_client")
+        if known is None or known[0] is not http_client or known[1] is not url:
+            _install_hooks(http_client)
+            register_secret(getattr(client, "api_key", None))  # masked by value wherever it is echoed
+            known = client.__dict__["_agentdbg_client"] = (http_client, url, clean_url(str(url)))
         if playback.player() is not None:
             try:
-                playback.install(client._client)
+                playback.install(http_client)
             except TypeError as exc:  # not an httpx client: say so, never serve silently from the network
                 active_session().warn_once(f"code-level replay cannot answer this client's requests ({exc})")
-        url = client.base_url
-        cached = client.__dict__.get("_agentdbg_base_url")
-        if cached is None or cached[0] is not url:
-            register_secret(getattr(client, "api_key", None))  # masked by value wherever it is echoed
-            cached = client.__dict__["_agentdbg_base_url"] = (url, clean_url(str(url)))
-        base_url = cached[1]
-        call = LLMCall(provider, endpoint[0], endpoint[1], base_url)
+        call = LLMCall(provider, endpoint[0], endpoint[1], known[2])
         compat.flush_pending(call.session)
         return call
     except Exception as exc:  # noqa: BLE001 - an unknown SDK shape must not break the call: it goes unrecorded, loudly

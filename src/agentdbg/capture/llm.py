@@ -49,6 +49,31 @@ def endpoint_for(method: str, url: str) -> tuple[str, str] | None:
 class LLMCall:
     """The in-flight record of one SDK call (all its retries)."""
 
+    __slots__ = (
+        "_lock",
+        "_responded",
+        "api",
+        "attempts",
+        "base_url",
+        "body_done",
+        "chunks",
+        "codec",
+        "failed_attempts",
+        "first_chunk_at",
+        "parent_id",
+        "path_suffix",
+        "playback",
+        "provider",
+        "request_id",
+        "returned",
+        "session",
+        "span",
+        "sse",
+        "started_at",
+        "status_code",
+        "t0",
+    )
+
     def __init__(self, provider: str, api: str, path_suffix: str, base_url: str) -> None:
         self.session: TraceSession = active_session()
         self.provider, self.api, self.path_suffix = provider, api, path_suffix
