@@ -117,3 +117,42 @@ def test_eight_threads_and_fifty_tasks_write_whole_lines_with_right_parents(serv
             assert span.parent_id is None
             continue
         assert by_id[span.parent_id].name == owner
+
+
+def test_threads_making_a_fresh_clients_first_calls_at_once_hook_it_once(server, trace_path):
+    """A client's set-up (its httpx event hooks) happens once even when threads race to its first call."""
+    server.default = reply("first answer")
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(
+        1e-6
+    )  # threads swap as often as they can (without the lock: ~1 round in 20 hooked twice)
+    try:
+        _race_first_calls(server, trace_path)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def _race_first_calls(server, trace_path) -> None:
+    import openai
+
+    for round_number in range(10):  # a fresh client each round: ten chances for the race
+        client = agentdbg.wrap_openai(openai.OpenAI(base_url=server.base_url + "/v1", api_key="k"))
+        start = threading.Barrier(4)
+
+        def first_call(index: int, client=client, start=start) -> None:
+            start.wait()
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": f"t{index}"}]
+            )
+
+        path = trace_path.with_name(f"race-{round_number}.jsonl")
+        with agentdbg.trace("race", path=path):
+            threads = [threading.Thread(target=first_call, args=(i,)) for i in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert len(client._client.event_hooks["request"]) == 1
+        steps = [s for s in load(path).spans if s.kind == "llm"]
+        assert len(steps) == 4
+        assert all(s.attributes["attempt"] == 1 and "retries" not in s.attributes for s in steps)

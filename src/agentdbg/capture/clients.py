@@ -12,6 +12,7 @@ objects, same streams, same exceptions.
 from __future__ import annotations
 
 import inspect
+import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from agentdbg.secrets import clean_url, register_secret
 C = TypeVar("C")
 _recording_classes: dict[type, type] = {}
 _hooked_http_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+_hooks_lock = threading.Lock()
 
 
 def _warn(call: LLMCall | None, exc: BaseException) -> None:
@@ -224,8 +226,12 @@ async def _on_response_async(response: Any) -> None:
 
 
 def _install_hooks(http_client: Any) -> None:
-    if http_client in _hooked_http_clients:
-        return
+    with _hooks_lock:  # threads making a client's first calls at once: its hooks go on once
+        if http_client not in _hooked_http_clients:
+            _add_hooks(http_client)
+
+
+def _add_hooks(http_client: Any) -> None:
     is_async = inspect.iscoroutinefunction(getattr(http_client, "send", None))
     hooks = http_client.event_hooks
     hooks["request"].append(_on_request_async if is_async else _on_request)
