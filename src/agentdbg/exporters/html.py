@@ -186,11 +186,10 @@ def page_bytes(trace: Trace, findings: Any = None) -> Iterator[bytes]:
     blocks = StepBlocks()
     titles: dict[int, str] = {}
     for span, llm in export_steps(trace):
-        if span.kind == "tool":
-            tool = span.tool
-            if tool is not None and tool.name and tool.name != span.name:
-                titles[span.step] = f"{span.name} ({tool.name})"
-        yield _STEP_OPEN.format(span.step).encode() + script_bytes(blocks.block(span, llm)) + _CLOSE
+        tool = span.tool if span.kind == "tool" else None
+        if tool is not None and tool.name and tool.name != span.name:
+            titles[span.step] = f"{span.name} ({tool.name})"
+        yield _STEP_OPEN.format(span.step).encode() + script_bytes(blocks.block(span, llm, tool)) + _CLOSE
     rows: list[list[Any]] = []
     for row in _rows(trace):
         rows.append(step_row(row, titles.get(row[1], row[3])))

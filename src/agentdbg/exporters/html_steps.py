@@ -25,6 +25,7 @@ from agentdbg.store.compact import COMPACT_KEY, SAME, RequestCompactor
 
 if TYPE_CHECKING:
     from agentdbg.exporters.genai import SpanLike
+    from agentdbg.model.views import ToolView
 
 PROMPT_KEY = "messages"
 KEPT = 64  # recent llm steps whose prompts a later step may refer to (the compactor looks at 8)
@@ -80,8 +81,9 @@ class StepBlocks:
         convert = self._message
         return [convert(m) for m in messages]
 
-    def block(self, span: SpanLike, llm: LlmStep | None) -> dict[str, Any]:
-        """The step's block (``span``'s input whole, as ``llm_chain.export_steps`` gives it)."""
+    def block(self, span: SpanLike, llm: LlmStep | None, tool: ToolView | None = None) -> dict[str, Any]:
+        """The step's block (``span``'s input whole, as ``llm_chain.export_steps`` gives it; ``tool``: its
+        ``span.tool`` when the caller has it already)."""
         usage = span.usage
         error = span.error
         data: dict[str, Any] = {
@@ -102,7 +104,8 @@ class StepBlocks:
         }
         if llm is not None:
             self._llm(span, llm, data)
-        tool = span.tool
+        if tool is None and span.kind == "tool":
+            tool = span.tool
         if tool is not None:
             data["tool"] = tool.model_dump()
         return data
