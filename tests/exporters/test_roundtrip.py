@@ -125,5 +125,6 @@ def test_every_corpus_file_exports_and_comes_back(source: Path, tmp_path: Path) 
     assert_follows_semconv(json.loads(exported.read_text(encoding="utf-8")), source.name)
     assert imported.problems == []
     page = export_trace(original, "html", tmp_path / "page.html").read_text(encoding="utf-8")
-    data = json.loads(page.split('id="agentdbg-data">', 1)[1].split("</script>", 1)[0])
-    assert len(data["steps"]) == len(original.spans)
+    assert json.loads(page.split('id="agentdbg-data">', 1)[1].split("</script>", 1)[0])["trace"]
+    rows = [json.loads(block.split("</script>", 1)[0]) for block in page.split('class="agentdbg-rows">')[1:]]
+    assert sum(map(len, rows)) == len(original.spans)
