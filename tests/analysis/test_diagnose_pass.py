@@ -89,7 +89,19 @@ class _CountingPattern:
         return self.pattern.findall(text)  # type: ignore[no-any-return]
 
 
+def _cold_memos() -> None:
+    """Empty the lexical memos, so texts an earlier test in this process saw (the same generator, the same
+    seed) are counted here too."""
+    from agentdbg.analysis.detectors import loop, retrieval
+
+    lexical._TERM_OF.clear()
+    lexical._cached_terms.cache_clear()
+    retrieval._key_terms.cache_clear()
+    loop._letters.cache_clear()
+
+
 def _diagnosed(path: Path, counts: Counter[str]) -> tuple[list[dict[str, Any]], Counter[str]]:
+    _cold_memos()
     counts.clear()
     trace = read_indexed(path)
     counts.clear()  # the scan's own decoding is the index's business; count the analysis
