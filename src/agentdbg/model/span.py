@@ -55,6 +55,34 @@ class StepTimes:
         return max(0.0, self.ended_at - self.started_at)
 
 
+class StepOutcome(StepTimes):
+    """``status`` and token counts of a whole step (``Span``, and the index pass's light step), from its
+    ``error``, ``ended`` and ``usage``."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        error: ErrorInfo | None
+        ended: bool
+        usage: Usage | None
+
+    @property
+    def status(self) -> Status:
+        """``error`` if it failed, ``incomplete`` if it never ended, else ``ok``."""
+        if self.error is not None:
+            return "error"
+        if not self.ended:
+            return "incomplete"
+        return "ok"
+
+    @property
+    def input_tokens(self) -> int | None:
+        return self.usage.input_tokens if self.usage else None
+
+    @property
+    def output_tokens(self) -> int | None:
+        return self.usage.output_tokens if self.usage else None
+
+
 @dataclass(slots=True)
 class StepSummary(StepTimes):
     """The small fields of one step: enough for a tree row, a listing or a diff key.
@@ -94,7 +122,7 @@ class StepSummary(StepTimes):
 _SUMMARY_FIELDS = tuple(f.name for f in fields(StepSummary))
 
 
-class Span(StepTimes, BaseModel):
+class Span(StepOutcome, BaseModel):
     """One step: an LLM call, a tool call, a retrieval, an agent grouping or a custom step.
 
     ``step`` is the 1-based position in start order (``step-N`` everywhere);
@@ -120,23 +148,6 @@ class Span(StepTimes, BaseModel):
     line: int = 0
     end_line: int | None = None
     children: list[str] = Field(default_factory=list)
-
-    @property
-    def status(self) -> Status:
-        """``error`` if it failed, ``incomplete`` if it never ended, else ``ok``."""
-        if self.error is not None:
-            return "error"
-        if not self.ended:
-            return "incomplete"
-        return "ok"
-
-    @property
-    def input_tokens(self) -> int | None:
-        return self.usage.input_tokens if self.usage else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        return self.usage.output_tokens if self.usage else None
 
     def summary(self) -> StepSummary:
         """This span's small fields (the same type the offset index gives)."""

@@ -21,8 +21,8 @@ import msgspec
 import orjson
 from pydantic import ValidationError
 
-from agentdbg.model.records import ErrorInfo, Status, Usage
-from agentdbg.model.span import Span, StepTimes
+from agentdbg.model.records import ErrorInfo, Usage
+from agentdbg.model.span import Span, StepOutcome
 from agentdbg.store import compact, index_spans
 from agentdbg.store.record_structs import SpanEndLine, SpanLine, SpanStartLine
 
@@ -40,7 +40,7 @@ def _payload(raw: msgspec.Raw) -> Any:
     return orjson.loads(memoryview(raw)) if len(raw) else None
 
 
-class PassStep(StepTimes):
+class PassStep(StepOutcome):
     """One step's fields as ``Span`` has them (same names and values), read without pydantic.
 
     ``request_ref`` is set on an llm step whose request is compact: its ``input`` is then the request
@@ -103,20 +103,6 @@ class PassStep(StepTimes):
         self.output = _payload(end.output)
         self.error = None if end.error is None else ErrorInfo.model_validate(end.error)
         self.usage = None if end.usage is None else Usage.model_validate(end.usage)
-
-    @property
-    def status(self) -> Status:
-        if self.error is not None:
-            return "error"
-        return "ok" if self.ended else "incomplete"
-
-    @property
-    def input_tokens(self) -> int | None:
-        return self.usage.input_tokens if self.usage else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        return self.usage.output_tokens if self.usage else None
 
     @property
     def tool(self) -> ToolView | None:
