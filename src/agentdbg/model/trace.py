@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, overload
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -171,6 +171,17 @@ class Trace(BaseModel):
         if self._store is not None:
             return LazySpans(self._store, self._store.positions_of_kind(kind))
         return [span for span in self.spans if span.kind == kind]
+
+    def select(
+        self, keep: Callable[[StepSummary], bool], start: int = 0, stop: int | None = None
+    ) -> Sequence[Span]:
+        """The spans at positions ``start`` to ``stop`` whose summary passes ``keep``, in start order; a lazy
+        trace looks at summaries only and reads the chosen spans on demand (nothing is held)."""
+        store = self._store
+        if store is None:
+            return [span for span in self.spans[start:stop] if keep(span.summary())]
+        end = len(store) if stop is None else min(stop, len(store))
+        return LazySpans(store, [position for position in range(start, end) if keep(store.summary(position))])
 
     def children_of(self, span: Span) -> list[Span]:
         by_id = self.by_id

@@ -8,6 +8,7 @@ request before the fork, and its summary and the pytest plugin print what it fin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +128,7 @@ def describe(differences: list[Difference], limit: int = 8) -> str:
 
 
 def first_divergence(
-    original: list[Span], fork: list[Span], *, requests: bool = True, edited_result: bool = False
+    original: Sequence[Span], fork: Sequence[Span], *, requests: bool = True, edited_result: bool = False
 ) -> tuple[int, str] | None:
     """Where a fork first parts from the original: the index into the two step lists, and how.
 

@@ -67,9 +67,9 @@ def rebuild_previous_responses(trace: Trace, span: Span, request: dict[str, Any]
     previous_id = request.get("previous_response_id")
     if not previous_id:
         return request
-    for earlier in trace.spans[: span.step - 1]:
+    for earlier in trace.select(lambda s: s.kind == "llm", stop=span.step - 1):
         output = earlier.output if isinstance(earlier.output, dict) else {}
-        if earlier.kind == "llm" and output.get("id") == previous_id:
+        if output.get("id") == previous_id:
             earlier_request = rebuild_previous_responses(trace, earlier, span_request(earlier))
             items = [*input_items(earlier_request.get("input"))]
             items += [strip_none(item) for item in output.get("output") or [] if isinstance(item, dict)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable
@@ -80,11 +81,11 @@ class ForkWriter:
         encloses the fork (its agent step, say) is copied open: the original's end, error and
         output belong to the original run, so it ends when the fork ends, with the fork's outcome.
         """
-        earlier = source.spans[: fork.step - 1]
+        earlier = itertools.islice(source.spans, fork.step - 1)  # streamed: a lazy trace holds none of them
         if fork.started_at is not None:
             self._shift = time.time() - fork.started_at
         enclosing: set[str] = set()
-        parents = {span.id: span.parent_id for span in source.spans}
+        parents = {summary.id: summary.parent_id for summary in source.summaries()}
         parent = fork.parent_id
         while parent is not None and parent not in enclosing:
             enclosing.add(parent)

@@ -46,14 +46,13 @@ def finish(run: ForkRun, trace: Trace, fork_step: int) -> None:
     """Old vs new final answer, divergence and the step list."""
     result = run.result
     parent = run.plan.parent_id
-    same_loop = [s for s in trace.llm_spans if s.parent_id == parent] or trace.llm_spans
+    # chosen by their summaries: a lazy trace reads these steps on demand, one at a time
+    same_loop = trace.select(lambda s: s.kind == "llm" and s.parent_id == parent) or trace.llm_spans
     result.old_answer = span_signature_text(same_loop[-1]) if same_loop else None
     keep = ("llm", "tool")
-    original = [
-        s
-        for s in trace.spans[fork_step - 1 :]
-        if s.kind in keep and s.parent_id == parent  # the loop being replayed, not other agents'
-    ]
+    original = trace.select(  # the loop being replayed, not other agents'
+        lambda s: s.kind in keep and s.parent_id == parent, start=fork_step - 1
+    )
     forked = [s for s in run.writer.spans[fork_step - 1 :] if s.kind in keep]
     result.signatures = [span_signature(s) for s in forked]
     found = first_divergence(  # the one definition (replay/divergence.py); this loop builds its own requests

@@ -107,8 +107,8 @@ def _llm_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> StartP
 
 def _producer(trace: Trace, span: Span, name: str, call_id: str | None) -> tuple[Span, ToolCall]:
     """The last llm step before ``span`` whose answer asked for this call."""
-    for earlier in reversed(trace.spans[: span.step - 1]):
-        if earlier.kind != "llm" or not isinstance(earlier.output, dict):
+    for earlier in reversed(trace.select(lambda s: s.kind == "llm", stop=span.step - 1)):
+        if not isinstance(earlier.output, dict):
             continue
         adapter = adapter_for(span_api(earlier))
         for call in adapter.tool_calls(earlier.output):
@@ -125,7 +125,7 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
     try:
         patched = apply_any(document, patch)
     except PatchError as exc:
-        llm_before = next((s for s in reversed(trace.spans[: span.step - 1]) if s.kind == "llm"), None)
+        llm_before = next(reversed(trace.select(lambda s: s.kind == "llm", stop=span.step - 1)), None)
         where = f"; prompts, system and tools are edited at an llm step (the one before it: {llm_before.address})" if llm_before else ""
         raise PatchError(
             f"{span.address} is a tool step ({span.name}): its document is {{name, arguments, result}}. {exc.message}",
@@ -154,9 +154,8 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
         span, api, adapter, document, patched, None, "live", patched_tool=tool, parent_id=producer.parent_id
     )
     content = result_text(tool.result)
-    for later in trace.spans[span.step :]:
-        if later.parent_id not in (producer.parent_id, producer.id):
-            continue  # another agent's step (parallel sub-agents interleave); tools may nest under their llm step
+    loop = (producer.parent_id, producer.id)  # not another agent's step (parallel sub-agents interleave)
+    for later in trace.select(lambda s: s.parent_id in loop, start=span.step):  # tools may nest under their llm
         if later.kind == "tool":
             plan.cached_between.append(later)
             continue
@@ -184,7 +183,7 @@ def _tool_plan(trace: Trace, span: Span, patch: Any, model: str | None) -> Start
     if model:
         producer_request = {**producer_request, "model": model}
     known = {}
-    for earlier in trace.spans[producer.step : span.step - 1]:
+    for earlier in trace.select(lambda s: s.kind == "tool", start=producer.step, stop=span.step - 1):
         view = earlier.tool
         if view is not None and view.call_id and earlier.ended and earlier.error is None:
             known[view.call_id] = view.result
