@@ -19,14 +19,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from agentdbg.model.apis import APIS, api_key
 from agentdbg.model.messages import Message, ToolCallRef, ToolSpec
 from agentdbg.model.view_memo import PER_MESSAGE
 from agentdbg.model.views import LLMView, request_messages, request_tools, response_messages
-from agentdbg.store.compact import MIN_VALUE, SAME
+from agentdbg.store.compact import SAME, referable
 from agentdbg.store.index_pass import PassStep
 
 _CONVERSION_ERRORS = (ValidationError, TypeError, AttributeError, ValueError)  # as LLMView.of catches
@@ -132,16 +131,6 @@ class _Chain:
     tools: list[ToolSpec]
 
 
-def _referable(value: Any) -> bool:
-    """Whether the reader keeps a part of a non-list value to refer to (``compact.request_parts``)."""
-    if type(value) is list:
-        return True
-    try:
-        return len(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)) >= MIN_VALUE
-    except (TypeError, orjson.JSONEncodeError):
-        return False
-
-
 class ChainFacts:
     """``LlmFacts`` of the llm steps of one pass, carried along ``request_ref`` chains (see the module doc)."""
 
@@ -169,11 +158,11 @@ class ChainFacts:
         if facts.prompt[: len(head)] != head:
             return
         tail = prompt_facts(facts.prompt[len(head) :])
-        referable = {key for key, value in rest.items() if _referable(value)}
+        passed_on = {key for key, value in rest.items() if referable(value)}
         self._keep(
             position,
             _Chain(
-                facts.api, rest, referable, None if items is None else len(items), head, tail, facts.tools
+                facts.api, rest, passed_on, None if items is None else len(items), head, tail, facts.tools
             ),
         )
 
@@ -193,7 +182,7 @@ class ChainFacts:
         if api != chain.api:
             return None
         rest: dict[str, Any] = {}
-        referable: set[str] = set()
+        passed_on: set[str] = set()
         written: list[Any] = []
         count: int | None = None
         extends = False
@@ -215,19 +204,19 @@ class ChainFacts:
                 continue
             if how is None:
                 rest[key] = value
-                if _referable(value):
-                    referable.add(key)
+                if referable(value):
+                    passed_on.add(key)
             elif how == SAME:
                 if key not in chain.referable:
                     return None
                 rest[key] = chain.rest[key]
-                referable.add(key)
+                passed_on.add(key)
             elif how >= 0:
                 earlier = chain.rest.get(key)
                 if type(earlier) is not list or len(earlier) < how or type(value) is not list:
                     return None
                 rest[key] = earlier[:how] + value
-                referable.add(key)
+                passed_on.add(key)
             else:
                 return None
         try:
@@ -247,7 +236,7 @@ class ChainFacts:
         except _CONVERSION_ERRORS:
             return None
         extends = extends and head == chain.head
-        self._keep(step.step - 1, _Chain(api, rest, referable, count, head, tail, tools))
+        self._keep(step.step - 1, _Chain(api, rest, passed_on, count, head, tail, tools))
         attributes = step.attributes
         model = rest.get("model") or attributes.get("model")
         if isinstance(response, dict) and response.get("model"):

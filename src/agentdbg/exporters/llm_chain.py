@@ -31,7 +31,7 @@ from agentdbg.model.span import Span
 from agentdbg.model.trace import LazySpans, Trace
 from agentdbg.model.view_memo import PER_MESSAGE, RecentMemo, memo_key
 from agentdbg.model.views import LLMView, request_messages, request_tools
-from agentdbg.store.compact import MIN_VALUE, SAME, _encode
+from agentdbg.store.compact import SAME, _encode, referable
 from agentdbg.store.index import TraceIndex
 from agentdbg.store.index_pass import PassStep
 
@@ -39,16 +39,6 @@ Step = PassStep | Span
 PROMPT_KEY = "messages"  # the list the per-message APIs (PER_MESSAGE) keep their history in
 KEPT = 64  # requests kept: a base is nearly always among the latest llm steps
 _CONVERSION_ERRORS = (ValidationError, TypeError, AttributeError, ValueError)  # as LLMView.of catches
-
-
-def _referable(value: Any) -> bool:
-    """Whether the reader keeps a part of a value to refer to (``compact.request_parts``): lists, large values."""
-    if type(value) is list:
-        return True
-    try:
-        return len(_encode(value)) >= MIN_VALUE
-    except (TypeError, ValueError):
-        return False
 
 
 @dataclass(slots=True)
@@ -199,7 +189,7 @@ class LlmChain:
             if type(how) is not int or earlier is _MISSING:
                 return None
             if how == SAME:
-                if not _referable(earlier):
+                if not referable(earlier):
                     return None  # the reader keeps nothing of a small value to refer to
                 request[key] = earlier
                 if key == PROMPT_KEY:

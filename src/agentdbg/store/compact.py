@@ -74,6 +74,17 @@ def _encode(value: Any) -> bytes:
     return _dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
+def referable(value: Any) -> bool:
+    """Whether ``request_parts`` keeps a part of ``value`` that a later request may refer to: a list, or a value
+    whose JSON is ``MIN_VALUE`` bytes or more (the one rule for the passes that carry requests along chains)."""
+    if type(value) is list:
+        return True
+    try:
+        return len(_encode(value)) >= MIN_VALUE
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return False
+
+
 def _held(value: Any) -> bytes:
     """``_encode`` for an encoding that is kept (parts): copied to an exact-size ``bytes``.
 
