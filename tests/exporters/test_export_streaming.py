@@ -136,3 +136,30 @@ def test_a_key_in_a_resent_message_or_a_tool_definition_never_reaches_the_export
     assert scan_for_secrets(out) == []
     shown = path.read_text(encoding="utf-8").count("sk-proj-[REDACTED]")
     assert shown >= (8 * 2 if format == "otlp-json" else 2)  # the page writes a repeated value once
+
+
+def test_an_output_that_is_a_fifo_is_written_in_place_not_replaced(tmp_path) -> None:
+    """``-o /dev/null`` or a FIFO: the export writes into it; replacing it (as root) clobbered /dev/null."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    sample = Path(__file__).resolve().parents[2] / "sample_traces" / "03_tool_loop.jsonl"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    done = subprocess.run(
+        [sys.executable, "-m", "agentdbg", "export", str(sample), "-f", "otlp-json", "-o", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and b"resourceSpans" in received[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.fifo"]  # no temporary file left beside it

@@ -151,6 +151,11 @@ def export_trace(
     if blocking is not None and not blocking.is_dir():
         raise ExportError(f"cannot write {path}: {blocking} is a file, not a directory")
     try:
+        if path.exists() and not path.is_file():  # a device or FIFO (/dev/null, <(...)): written in place,
+            with path.open("wb") as stream:  # never replaced by a regular file
+                for chunk in chunks:
+                    stream.write(chunk)
+            return path
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
