@@ -67,7 +67,12 @@ def attr_usage(attrs: dict[str, Any]) -> Usage | None:
             "ai.usage.completionTokens",
             "ai.usage.outputTokens",
         ),
-        first("gen_ai.usage.total_tokens", "llm.token_count.total", "ai.usage.totalTokens"),
+        first(
+            "gen_ai.usage.total_tokens",
+            "llm.token_count.total",
+            "llm.usage.total_tokens",
+            "ai.usage.totalTokens",
+        ),
         first(
             "gen_ai.usage.cache_read.input_tokens",
             "gen_ai.usage.cache_read_input_tokens",
@@ -81,6 +86,7 @@ def attr_usage(attrs: dict[str, Any]) -> Usage | None:
         ),
         first(
             "gen_ai.usage.reasoning.output_tokens",
+            "gen_ai.usage.reasoning_tokens",  # OpenLLMetry 0.62
             "gen_ai.usage.details.thoughts_tokens",
             "llm.token_count.completion_details.reasoning",
             "ai.usage.reasoningTokens",
@@ -97,7 +103,12 @@ def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
     oi_kind = str(attrs.get("openinference.span.kind") or "").upper()
     ls_kind = str(attrs.get("langsmith.span.kind") or "").lower()
     vercel = str(attrs.get("ai.operationId") or "")
-    if operation == "execute_tool" or oi_kind == "TOOL" or ls_kind == "tool" or vercel == "ai.toolCall":
+    traceloop = str(attrs.get("traceloop.span.kind") or "").lower()  # OpenLLMetry's @workflow/@agent/@tool
+    if (
+        operation == "execute_tool"
+        or "tool" in (oi_kind.lower(), ls_kind, traceloop)
+        or vercel == "ai.toolCall"
+    ):
         return "tool"
     if (
         operation in ("chat", "text_completion", "generate_content", "completion")
@@ -114,6 +125,7 @@ def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
         operation in ("invoke_agent", "create_agent")
         or oi_kind in ("AGENT", "CHAIN")
         or ls_kind == "chain"
+        or traceloop in ("workflow", "agent")
         or vercel_call
     ):
         return "agent"
@@ -196,8 +208,10 @@ def interpret(
     if "agentdbg.kind" in attrs and "agentdbg.input" in attrs:
         return _lossless(attrs)
     kind = classify(attrs, kind_hint)
-    input_value = input_value if input_value is not None else attrs.get("input.value")
-    output_value = output_value if output_value is not None else attrs.get("output.value")
+    if input_value is None:
+        input_value = _first_present(attrs, "input.value", "traceloop.entity.input")
+    if output_value is None:
+        output_value = _first_present(attrs, "output.value", "traceloop.entity.output")
     error = _error(attrs, error)
     usage = attr_usage(attrs)
     model = _model(attrs, model)
@@ -248,11 +262,14 @@ def interpret(
 
 
 def _chat_tool(tool: Any) -> Any:
-    """A chat.completions tool from an OpenInference JSON schema or a GenAI-semconv definition."""
+    """A chat.completions tool from an OpenInference JSON schema or a GenAI-semconv/Vercel definition."""
+    tool = maybe_json(tool)  # Vercel's ai.prompt.tools: one JSON string per tool
     if isinstance(tool, dict) and "function" in tool:
         return tool
     if isinstance(tool, dict) and "name" in tool:  # semconv: {type: function, name, description, parameters}
         function = {k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool}
+        if "parameters" not in function and "inputSchema" in tool:  # AI SDK 5
+            function["parameters"] = tool["inputSchema"]
         return {"type": "function", "function": function}
     return {"type": "function", "function": tool}
 
@@ -283,15 +300,16 @@ def _llm(
         )
     else:
         messages.extend(to_chat_messages(input_value))
+    answered_by = attrs.get("gen_ai.response.model") or attrs.get("ai.response.model") or model
     finish = maybe_json(attrs.get("gen_ai.response.finish_reasons") or attrs.get("ai.response.finishReason"))
     finish_reason = finish[0] if isinstance(finish, list) and finish else finish
     if attrs.get("gen_ai.output.messages") is not None:
         response = to_chat_response(
-            to_chat_messages(attrs["gen_ai.output.messages"], "assistant"), model, finish_reason
+            to_chat_messages(attrs["gen_ai.output.messages"], "assistant"), answered_by, finish_reason
         )
     elif indexed(attrs, "llm.output_messages"):
         response = to_chat_response(
-            openinference_messages(attrs, "llm.output_messages"), model, finish_reason
+            openinference_messages(attrs, "llm.output_messages"), answered_by, finish_reason
         )
     elif attrs.get("ai.response.text") is not None or attrs.get("ai.response.toolCalls") is not None:
         message: dict[str, Any] = {"role": "assistant", "content": attrs.get("ai.response.text") or ""}
@@ -309,18 +327,18 @@ def _llm(
                 for c in calls
                 if isinstance(c, dict)
             ]
-        response = to_chat_response([message], model, finish_reason)
+        response = to_chat_response([message], answered_by, finish_reason)
     elif indexed(attrs, "gen_ai.completion"):
         response = to_chat_response(
             [
                 {"role": "assistant", "content": f.get("content", "")}
                 for f in indexed(attrs, "gen_ai.completion")
             ],
-            model,
+            answered_by,
             finish_reason,
         )
     else:
-        response = to_chat_response(output_value, model, finish_reason)
+        response = to_chat_response(output_value, answered_by, finish_reason)
     if isinstance(response, dict) and usage is not None and "usage" not in response:
         response = {
             **response,

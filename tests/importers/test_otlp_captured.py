@@ -1,0 +1,81 @@
+"""OTLP JSON as real instrumentation libraries export it (Grace/genai-interlingua's captured fixtures:
+OpenInference, OpenLLMetry/Traceloop, OpenTelemetry's own GenAI handler, the Vercel AI SDK), each the same
+"Where is order A-1187?" call answered with a ``lookup_order`` tool call (tests/importers/data/MANIFEST.tsv)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentdbg.importers import detect_format, open_trace
+from agentdbg.model.span import Span
+from tests.importers.corpus import DATA
+
+CAPTURED = DATA / "otlp" / "interlingua"
+QUESTION = "Where is order A-1187?"
+
+
+def _llm(path: Path) -> Span:
+    trace = open_trace(path)
+    assert detect_format(path) == "otlp-json" and trace.problems == []
+    (llm,) = [s for s in trace.spans if s.kind == "llm"]
+    return llm
+
+
+def _tool_call(llm: Span) -> dict[str, Any]:
+    (choice,) = llm.output["choices"]
+    (call,) = choice["message"]["tool_calls"]
+    return dict(call)
+
+
+@pytest.mark.parametrize("name", ["openinference", "openllmetry", "raw", "vercel"])
+def test_the_captured_call_reads_the_same_in_every_dialect(name: str) -> None:
+    llm = _llm(CAPTURED / f"{name}_in.json")
+    request = llm.input["request"]
+    assert [m["role"] for m in request["messages"]] == ["system", "user"]
+    assert QUESTION in json.dumps(request["messages"][1])
+    call = _tool_call(llm)
+    assert call["function"]["name"] == "lookup_order"
+    assert json.loads(call["function"]["arguments"]) == {"order_id": "A-1187"}
+    assert llm.usage is not None and (llm.usage.input_tokens, llm.usage.output_tokens) == (412, 27)
+
+
+@pytest.mark.parametrize("name", ["openinference", "openllmetry", "vercel"])
+def test_tool_definitions_become_chat_tools(name: str) -> None:
+    """Vercel's ``ai.prompt.tools`` is an array of JSON strings: each one is a tool, not a function body."""
+    (tool,) = _llm(CAPTURED / f"{name}_in.json").input["request"]["tools"]
+    assert tool["type"] == "function"
+    assert tool["function"]["name"] == "lookup_order"
+    assert tool["function"]["parameters"]["required"] == ["order_id"]
+
+
+@pytest.mark.parametrize("name", ["openllmetry", "raw", "vercel"])
+def test_the_answer_names_the_response_model(name: str) -> None:
+    llm = _llm(CAPTURED / f"{name}_in.json")
+    assert llm.output["model"] == "gpt-4o-mini-2024-07-18"
+    assert llm.input["request"]["model"] == "gpt-4o-mini"  # what was asked for stays in the request
+
+
+def test_openllmetry_reasoning_tokens_and_workflow_span() -> None:
+    """OpenLLMetry 0.62 writes ``gen_ai.usage.reasoning_tokens`` and wraps the call in a Traceloop workflow span
+    whose ``traceloop.entity.output`` holds the response (JSON in a JSON string)."""
+    path = CAPTURED / "openllmetry_in.json"
+    llm = _llm(path)
+    assert llm.usage is not None and llm.usage.reasoning_tokens == 8 and llm.usage.cached_input_tokens == 256
+    trace = open_trace(path)
+    (workflow,) = [s for s in trace.spans if s.name == "support_triage.workflow"]
+    assert workflow.kind == "agent" and llm.parent_id == workflow.id
+    assert workflow.output["id"] == "chatcmpl-CD8yqQ2y3kZs1o0Wm7bT"
+    assert workflow.input == {"args": [], "kwargs": {}}
+
+
+def test_vercel_tool_span_pairs_with_the_call() -> None:
+    trace = open_trace(CAPTURED / "vercel_in.json")
+    (tool,) = [s for s in trace.spans if s.kind == "tool"]
+    llm = _llm(CAPTURED / "vercel_in.json")
+    assert tool.input["call_id"] == _tool_call(llm)["id"] == "call_9RtYbK2mXqLp"
+    assert tool.input["arguments"] == {"order_id": "A-1187"}
+    assert tool.output == {"status": "in_transit", "eta": "2026-06-15"}
