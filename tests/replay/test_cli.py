@@ -191,3 +191,28 @@ def test_hostile_model_text_is_shown_as_literal_text(tmp_path, server):
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert "\\x1b]52;c;ZXZpbA==" in done.stdout and "[bold red]x[/bold red]" in done.stdout
     assert "new \\x1b[31mred" in done.stdout
+
+
+def test_replay_reads_our_trace_through_the_index_not_whole(run, server, tmp_path, monkeypatch):
+    """A fork of a 1 GB trace must not hold it whole: replay reads our format through the offset index
+    (steps parsed on demand), so the whole-trace reader is never called; the fork is still complete."""
+    from typer.testing import CliRunner
+
+    from agentdbg import importers as importer_registry
+    from agentdbg.cli import app
+    from agentdbg.store.reader import read_trace
+
+    def whole_read(path):  # pragma: no cover - reached only if replay reads the trace whole
+        raise AssertionError(f"read_trace({path}) called: replay read the trace whole")
+
+    monkeypatch.setattr(importer_registry, "read_trace", whole_read)
+    server.enqueue(reply("Il fait beau à Paris."))
+    out = tmp_path / "fork.jsonl"
+    result = CliRunner().invoke(
+        app, ["replay", str(run), "--from", "first-llm", "-o", str(out), "--base-url", server.base_url]
+    )
+    assert result.exit_code == 0, result.output
+    recorded, forked = read_trace(run), read_trace(out)
+    assert [span.kind for span in forked.spans] == [span.kind for span in recorded.spans[:2]]
+    assert forked.header.fork_of is not None
+    assert [message.text for message in forked.llm_spans[-1].llm.answer] == ["Il fait beau à Paris."]

@@ -298,8 +298,9 @@ def replay(
     from agentdbg.replay import replay as run_replay
 
     with user_errors():
-        # --show-document reads one step (and the requests it refers to) through the index
-        trace = load(trace_path, lazy=show_document and not edit)
+        # through the index: the fork step, the requests it refers to and the steps replay reads are
+        # parsed on demand, so a 1 GB trace is never held whole
+        trace = load(trace_path, lazy=True)
         span = select_step(trace, start)
         patch = load_patch(patch_file) if patch_file is not None else None
         if show_document or edit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
@@ -126,30 +127,50 @@ class Resolution:
     error_type: str | None = None
 
 
+def _call_key(name: str, arguments: Any) -> tuple[str, bytes]:
+    """A recorded call's key: its name and a digest of its canonical arguments (arguments can be large)."""
+    return name, hashlib.blake2b(canonical_arguments(arguments).encode(), digest_size=16).digest()
+
+
 class ToolResolver:
-    """Answers tool calls from the recorded trace first, then from user functions."""
+    """Answers tool calls from the recorded trace first, then from user functions.
+
+    It keeps, per distinct recorded call, only the id of the first step that answered it, and reads
+    that step's result when a replayed call asks for it: a lazily read trace's tool results stay on
+    disk, so memory grows with the number of distinct calls, not with the size of their results.
+    """
 
     def __init__(self, trace: Trace, tools: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.tools = dict(tools or {})
-        self.recorded: dict[tuple[str, str], Any] = {}
+        self._trace = trace
+        self._recorded_at: dict[tuple[str, bytes], str] = {}  # call key -> the first step that answered it
+        self._patched: dict[tuple[str, bytes], Any] = {}
         for span in trace.tool_spans:
             view = span.tool
             if view is None or not span.ended or span.error is not None:
                 continue
-            self.recorded.setdefault((view.name, canonical_arguments(view.arguments)), view.result)
+            self._recorded_at.setdefault(_call_key(view.name, view.arguments), span.id)
 
     def remember(self, name: str, arguments: Any, result: Any) -> None:
         """Make ``result`` the recorded answer to ``name(arguments)`` (a patched tool step)."""
-        self.recorded[(name, canonical_arguments(arguments))] = result
+        self._patched[_call_key(name, arguments)] = result
+
+    def _recorded(self, name: str, arguments: Any) -> tuple[bool, Any]:
+        key = _call_key(name, arguments)
+        if key in self._patched:
+            return True, self._patched[key]
+        span_id = self._recorded_at.get(key)
+        view = self._trace.by_id[span_id].tool if span_id is not None else None
+        if view is None or canonical_arguments(view.arguments) != canonical_arguments(arguments):
+            return False, None  # not recorded (or, against all odds, a digest collision)
+        return True, view.result
 
     def resolve(self, call: ToolCall) -> Resolution | None:
         """The answer to ``call``, or ``None`` when neither the trace nor ``--tools`` has one."""
-        key = (
-            call.name,
-            canonical_arguments(call.arguments if call.arguments_raw is None else call.arguments_raw),
+        found, value = self._recorded(
+            call.name, call.arguments if call.arguments_raw is None else call.arguments_raw
         )
-        if key in self.recorded:
-            value = self.recorded[key]
+        if found:
             return Resolution("cached", value, result_text(value))
         function = self.tools.get(call.name)
         if function is None:
