@@ -79,3 +79,32 @@ def test_vercel_tool_span_pairs_with_the_call() -> None:
     assert tool.input["call_id"] == _tool_call(llm)["id"] == "call_9RtYbK2mXqLp"
     assert tool.input["arguments"] == {"order_id": "A-1187"}
     assert tool.output == {"status": "in_transit", "eta": "2026-06-15"}
+
+
+LANGFUSE_VERCEL = DATA / "langfuse" / "vercel-aisdk-2025-11-17.reduced.trace.json"
+
+
+def test_langfuse_vercel_ai_sdk_5_generation() -> None:
+    """Langfuse's own export of an AI SDK 5 run: the ai.generateText wrapper is typed GENERATION like the
+    doGenerate call under it, and the answer's tool calls are the observation's output."""
+    trace = open_trace(LANGFUSE_VERCEL)
+    assert detect_format(LANGFUSE_VERCEL) == "langfuse" and trace.problems == []
+    (wrapper,) = trace.roots
+    assert wrapper.kind == "agent" and wrapper.name == "ai.generateText"
+    (llm,) = [s for s in trace.spans if s.kind == "llm"]
+    assert llm.parent_id == wrapper.id
+    call = _tool_call(llm)
+    assert call["id"] == "call_DgKARp7a7IhJPDczfifMp6Ra" and call["function"]["name"] == "getWeather"
+    assert json.loads(call["function"]["arguments"]) == {"location": "San Francisco"}
+    (tool_def,) = llm.input["request"]["tools"]
+    assert tool_def["function"]["name"] == "getWeather"
+    assert tool_def["function"]["parameters"]["required"] == ["location"]  # AI SDK 5 inputSchema
+    assert llm.output["model"] == "gpt-5-2025-08-07"
+    assert (
+        trace.totals()["input_tokens"] == 62 and trace.totals()["output_tokens"] == 85
+    )  # the wrapper's not added
+    (tool,) = [s for s in trace.spans if s.kind == "tool"]
+    assert tool.input["call_id"] == call["id"] and tool.output == {
+        "location": "San Francisco",
+        "temperature": 64,
+    }

@@ -24,6 +24,7 @@ from agentdbg.importers._genai_messages import (
     openinference_messages,
     to_chat_messages,
     to_chat_response,
+    vercel_tool_calls,
 )
 from agentdbg.importers._genai_request import rebuild_request
 from agentdbg.model.records import ErrorInfo, SpanKind, Usage, span_kind
@@ -313,20 +314,9 @@ def _llm(
         )
     elif attrs.get("ai.response.text") is not None or attrs.get("ai.response.toolCalls") is not None:
         message: dict[str, Any] = {"role": "assistant", "content": attrs.get("ai.response.text") or ""}
-        calls = maybe_json(attrs.get("ai.response.toolCalls"))
-        if isinstance(calls, list):
-            message["tool_calls"] = [
-                {
-                    "id": c.get("toolCallId"),
-                    "type": "function",
-                    "function": {
-                        "name": c.get("toolName"),
-                        "arguments": text_of(c.get("args", c.get("input", {}))),
-                    },
-                }
-                for c in calls
-                if isinstance(c, dict)
-            ]
+        calls = vercel_tool_calls(attrs.get("ai.response.toolCalls"))
+        if calls is not None:
+            message["tool_calls"] = calls
         response = to_chat_response([message], answered_by, finish_reason)
     elif indexed(attrs, "gen_ai.completion"):
         response = to_chat_response(

@@ -204,8 +204,10 @@ def instructions_text(value: Any) -> str:
             texts.append(item)
         elif isinstance(item, dict) and isinstance(item.get("parts"), list):  # a {role, parts} message
             texts.append(instructions_text(item["parts"]))
-        elif isinstance(item, dict) and item.get("type") in (None, "text") and (
-            "content" in item or "text" in item
+        elif (
+            isinstance(item, dict)
+            and item.get("type") in (None, "text")
+            and ("content" in item or "text" in item)
         ):
             texts.append(text_of(item.get("content", item.get("text", ""))))
         else:
@@ -272,6 +274,23 @@ def to_chat_messages(value: Any, default_role: str = "user") -> list[dict[str, A
     return [{"role": default_role, "content": text_of(value)}]
 
 
+def vercel_tool_calls(value: Any) -> list[dict[str, Any]] | None:
+    """Chat tool calls from the Vercel AI SDK's ``[{toolCallId, toolName, args | input}]`` (None if not that)."""
+    calls = maybe_json(value)
+    if not isinstance(calls, list) or not calls:
+        return None
+    if not all(isinstance(c, dict) and "toolName" in c for c in calls):
+        return None
+    return [
+        {
+            "id": c.get("toolCallId"),
+            "type": "function",
+            "function": {"name": c.get("toolName"), "arguments": text_of(c.get("args", c.get("input", {})))},
+        }
+        for c in calls
+    ]
+
+
 def to_chat_response(value: Any, model: Any = None, finish_reason: Any = None) -> dict[str, Any] | None:
     """An OpenAI chat.completion response from any recorded answer shape."""
     value = maybe_json(value)
@@ -279,6 +298,11 @@ def to_chat_response(value: Any, model: Any = None, finish_reason: Any = None) -
         return None
     if isinstance(value, dict) and isinstance(value.get("choices"), list):
         return value
+    calls = vercel_tool_calls(value)  # AI SDK 5 generations as Langfuse stores them: the calls are the output
+    if calls is not None:
+        return to_chat_response(
+            [{"role": "assistant", "content": "", "tool_calls": calls}], model, finish_reason
+        )
     if isinstance(value, dict) and isinstance(value.get("message"), dict):  # one choice
         choice = {
             "index": value.get("index", 0),

@@ -239,9 +239,11 @@ def load(path: Path) -> Trace:
             model=observation.get("model"),
             error=error,
         )
+        # the Vercel AI SDK's ai.generateText/streamText wraps its doGenerate calls: Langfuse types both GENERATION
+        wrapper = step.kind == "agent" and str(attrs.get("ai.operationId") or "").startswith("ai.")
         kind = (
             "llm"
-            if observation.get("type") == "GENERATION"
+            if observation.get("type") == "GENERATION" and not wrapper
             else (
                 "tool" if observation.get("type") == "TOOL" or _named_tool(observation, attrs) else step.kind
             )
