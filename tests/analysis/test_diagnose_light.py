@@ -53,7 +53,7 @@ FACT_FIELDS = (
     "request",
     "has_request",
     "response",
-    "answer",
+    "answer_text",
     "tool_calls",
     "tools",
     "replayable",

@@ -9,9 +9,22 @@ from __future__ import annotations
 import functools
 import math
 import re
+import string
 from collections.abc import Iterable, Set
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+|[^\W\d_]+", re.UNICODE)
+# ASCII text as one class letter per character (a lower, A upper, 0 digit, space anything else), and as
+# its letters and digits with everything else a space (``_words``)
+_CLASSES = str.maketrans(
+    {
+        **{code: " " for code in range(128)},
+        **{ord(char): "a" for char in string.ascii_lowercase},
+        **{ord(char): "A" for char in string.ascii_uppercase},
+        **{ord(char): "0" for char in string.digits},
+    }
+)
+_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
+_SPLITS = ("aA", "AAa", "a0", "A0", "0a", "0A")  # where ``_WORD`` cuts a run of letters and digits
 
 _STOPWORD_TEXT = """
     a about above after again against all am an and any are as at be because been before being below between
@@ -61,12 +74,24 @@ _TERM_OF = _Terms()
 _MAX_WORDS = 200_000
 
 
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``. An ASCII text in which no run of letters and digits changes from lower to
+    upper case, from a capitalised acronym to a word (``HTTPServer``) or between letters and digits is
+    cut at everything but letters and digits, exactly where ``_WORD`` cuts it (each of its alternatives
+    takes a whole such run: ``word``, ``Word``, ``WORD``, ``42``), by ``str`` methods instead of the regex."""
+    if text.isascii():
+        classes = text.translate(_CLASSES)
+        if ("A" not in classes and "0" not in classes) or not any(cut in classes for cut in _SPLITS):
+            return text.translate(_SEPARATORS).split()
+    return _WORD.findall(text)
+
+
 def terms(text: str) -> list[str]:
     """Content terms of ``text``: split on case and punctuation, lower-cased, stopwords dropped, stemmed."""
     known = _TERM_OF
     if len(known) > _MAX_WORDS:  # bound the memo on texts with an unbounded vocabulary (ids, hashes)
         known.clear()
-    return list(filter(None, map(known.__getitem__, _WORD.findall(text or ""))))
+    return list(filter(None, map(known.__getitem__, _words(text or ""))))
 
 
 @functools.lru_cache(maxsize=4096)

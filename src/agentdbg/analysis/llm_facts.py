@@ -27,6 +27,7 @@ from agentdbg.model.view_memo import PER_MESSAGE
 from agentdbg.model.views import LLMView, request_messages, request_tools, response_messages
 from agentdbg.store.compact import SAME, referable
 from agentdbg.store.index_pass import PassStep
+from agentdbg.wire import codec
 
 _CONVERSION_ERRORS = (ValidationError, TypeError, AttributeError, ValueError)  # as LLMView.of catches
 PROMPT_KEY = "messages"  # the list the per-message APIs (PER_MESSAGE) keep their history in
@@ -48,11 +49,71 @@ class PromptFacts:
                 self.user_text, self.user_turns = text, self.user_turns + 1
             self.chars += len(text) + sum(len(str(c.arguments)) + len(c.name) for c in message.tool_calls)
 
+    def add_neutral(self, neutral: list[dict[str, Any]]) -> None:
+        """``add`` of the ``Message`` objects of ``neutral`` messages that ``plain`` passed (the same facts)."""
+        for message in neutral:
+            text = message["text"]
+            if message["role"] == "user" and text.strip():
+                self.user_text, self.user_turns = text, self.user_turns + 1
+            self.chars += len(text) + sum(
+                len(str(c["arguments"])) + len(c["name"]) for c in message["tool_calls"]
+            )
+
     def then(self, later: PromptFacts) -> PromptFacts:
         """These messages followed by ``later``'s."""
         return PromptFacts(
             later.user_text or self.user_text, self.user_turns + later.user_turns, self.chars + later.chars
         )
+
+
+_ROLES = frozenset(("system", "developer", "user", "assistant", "tool"))
+
+
+def _str_or_none_typed(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def plain(neutral: list[dict[str, Any]]) -> bool:
+    """Whether ``Message.model_validate`` would take each of a codec's ``neutral`` messages as it is: the
+    values a codec passes on from the wire unconverted (ids, names) have the model's types and there are
+    no attachments. Such messages are read as dicts (``PromptFacts.add_neutral``, ``_answer``) without
+    building the pydantic objects; any other goes through the model, which may refuse it."""
+    for message in neutral:
+        if (
+            message["role"] not in _ROLES
+            or type(message["text"]) is not str
+            or not _str_or_none_typed(message["tool_call_id"])
+            or not _str_or_none_typed(message["tool_name"])
+            or type(message["is_error"]) is not bool
+            or message["attachments"]
+            or any(type(part) is not str for part in message["reasoning"])
+        ):
+            return False
+        for call in message["tool_calls"]:
+            if (
+                not _str_or_none_typed(call["id"])
+                or type(call["name"]) is not str
+                or not _str_or_none_typed(call["arguments_raw"])
+                or type(call["arguments_valid_json"]) is not bool
+            ):
+                return False
+    return True
+
+
+def _answer(api: str, response: Any) -> tuple[str, list[ToolCallRef]]:
+    """(answer text, tool calls) of a response, as ``response_messages`` gives them (``LLMView.answer_text``
+    and ``.tool_calls``), without building ``Message`` objects when the codec's messages are ``plain``."""
+    wire = codec(api) if type(response) is dict else None
+    if wire is not None:
+        neutral = wire.response_messages(response)
+        if plain(neutral):
+            text = "\n".join(message["text"] for message in neutral if message["text"])
+            calls = [
+                ToolCallRef.model_validate(call) for message in neutral for call in message["tool_calls"]
+            ]
+            return text, calls
+    answer = response_messages(api, response)
+    return "\n".join(m.text for m in answer if m.text), [call for m in answer for call in m.tool_calls]
 
 
 def prompt_facts(messages: list[Message]) -> PromptFacts:
@@ -74,7 +135,7 @@ class LlmFacts:
     request: dict[str, Any]
     has_request: bool
     response: Any
-    answer: list[Message]
+    answer_text: str
     tool_calls: list[ToolCallRef]  # the answer's
     tools: list[ToolSpec]
     replayable: bool
@@ -90,10 +151,6 @@ class LlmFacts:
     def user_turns(self) -> int:
         return self.prompt_facts.user_turns
 
-    @property
-    def answer_text(self) -> str:
-        return "\n".join(message.text for message in self.answer if message.text)
-
     @classmethod
     def of_view(cls, view: LLMView) -> LlmFacts:
         """The exact path: the facts of a whole view."""
@@ -105,7 +162,7 @@ class LlmFacts:
             request={key: value for key, value in request.items() if key != PROMPT_KEY},
             has_request=bool(request),
             response=view.response,
-            answer=view.answer,
+            answer_text=view.answer_text,
             tool_calls=view.tool_calls,
             tools=view.tools,
             replayable=view.replayable,
@@ -224,11 +281,17 @@ class ChainFacts:
             tail = chain.tail if extends else PromptFacts()
             if written:
                 added = PromptFacts()
+                wire = codec(api)  # the chain's api: one of PER_MESSAGE, which codecs know
+                assert wire is not None
                 for item in written:
-                    added.add(request_messages(api, {PROMPT_KEY: [item]}))
+                    neutral = wire.request_messages({PROMPT_KEY: [item]})
+                    if plain(neutral):
+                        added.add_neutral(neutral)
+                    else:
+                        added.add([Message.model_validate(message) for message in neutral])
                 tail = tail.then(added)
             response = step.output
-            answer = response_messages(api, response)
+            answer_text, tool_calls = _answer(api, response)
             same_tools = rest.get("tools") is chain.rest.get("tools") and rest.get(
                 "functions"
             ) is chain.rest.get("functions")
@@ -248,8 +311,8 @@ class ChainFacts:
             request=rest,
             has_request=bool(request),
             response=response,
-            answer=answer,
-            tool_calls=[call for message in answer for call in message.tool_calls],
+            answer_text=answer_text,
+            tool_calls=tool_calls,
             tools=list(tools),
             replayable=bool(attributes.get("replayable", True)) and api in APIS and bool(request),
             prompt_facts=prompt_facts(head).then(tail),

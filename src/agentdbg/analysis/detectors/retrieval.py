@@ -27,6 +27,7 @@ _EMPTY = re.compile(
     r"^\W*(no (results?|matches|documents?|hits)|nothing (was )?found|not found|0 results|empty)\b",
     re.IGNORECASE,
 )
+_PARAGRAPHS = re.compile(r"\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*•]|\[\d+\])\s)")
 MIN_QUERY_TERMS = 2
 MIN_DOCUMENT_TERMS = 3  # shorter results ("not found", "ok") say nothing about relevance
 
@@ -80,12 +81,9 @@ def documents_of(result: Any) -> list[str]:
         if isinstance(parsed, (list, dict)):
             result = parsed
         else:
-            parts = [
-                part
-                for part in re.split(r"\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*•]|\[\d+\])\s)", result)
-                if part.strip()
-            ]
-            return parts
+            if "\n" not in result:  # both of the splits below start at a newline
+                return [result] if result.strip() else []
+            return [part for part in _PARAGRAPHS.split(result) if part.strip()]
     if isinstance(result, dict):
         for key in _LIST_KEYS:
             if isinstance(result.get(key), list):
