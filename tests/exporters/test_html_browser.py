@@ -135,9 +135,9 @@ def test_hostile_trace_text_is_shown_as_text(browser, tmp_path: Path) -> None:
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 - raises when no alert opened
     assert browser.execute_script("return window.__pwned === undefined")
-    assert (
-        len(browser.find_elements(By.TAG_NAME, "script")) == 4
-    )  # the step's payload block, the rows block, the data block and the viewer, nothing injected
+    # the file's two lines, the rows block, the data block and the viewer, nothing injected
+    assert len(browser.find_elements(By.CSS_SELECTOR, "script.agentdbg-line")) == 2
+    assert len(browser.find_elements(By.TAG_NAME, "script")) == 5
     assert browser.find_elements(By.CSS_SELECTOR, "img, b, i") == []
     assert browser.find_element(By.CSS_SELECTOR, "#prompt pre").text == HOSTILE
     assert (

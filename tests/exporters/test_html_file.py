@@ -18,6 +18,7 @@ _DATA_BLOCK = re.compile(r'<script type="application/json" id="agentdbg-data">(.
 _STEP_BLOCKS = re.compile(
     r'<script type="application/json" class="agentdbg-step" id="agentdbg-step-(\d+)">(.*?)</script>', re.DOTALL
 )
+_LINE_BLOCKS = re.compile(r'<script type="application/json" class="agentdbg-line">(.*?)</script>', re.DOTALL)
 _ROW_BLOCKS = re.compile(r'<script type="application/json" class="agentdbg-rows">(.*?)</script>', re.DOTALL)
 
 
@@ -53,14 +54,16 @@ def test_one_file_with_the_trace_embedded_as_json(tmp_path: Path) -> None:
 
 
 def test_a_growing_history_costs_its_new_messages_not_a_copy_each(tmp_path: Path) -> None:
+    from agentdbg.exporters.html_steps import page_steps
     from tests.exporters.test_export_streaming import growing_run
 
     source = write_records(tmp_path / "grow.jsonl", growing_run(300))
     page = export_trace(open_trace(source, lazy=True), "html", tmp_path / "grow.html").read_text(encoding="utf-8")
-    _, blocks, _ = _blocks(page)
-    sizes = [len(json.dumps(blocks[n])) for n in sorted(blocks) if blocks[n]["kind"] == "llm"]
-    assert max(sizes[-10:]) < 2 * max(sizes[:10])  # linear: the 300th step's block is no bigger than the 3rd's
-    last = decode_step(blocks.__getitem__, max(n for n in blocks if blocks[n]["kind"] == "llm"))
+    lines = _LINE_BLOCKS.findall(page)
+    assert [json.loads(line) for line in lines] == [json.loads(line) for line in source.read_text().splitlines()]
+    assert len(page.encode()) < 1.2 * source.stat().st_size + 200_000  # the file's compact lines, nearly as written
+    steps = page_steps(page)
+    last = steps[max(n for n, step in steps.items() if step["kind"] == "llm")]
     assert len(last["input"]["request"]["messages"]) == 2 + 2 * 299 and len(last["llm"]["prompt"]) == 2 + 2 * 299
 
 

@@ -26,15 +26,18 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from agentdbg.exporters.html_steps import StepBlocks, decode_step, page_message, tokens_text
+from agentdbg.exporters.html_steps import StepBlocks, decode_step, page_message, tokens_text, whole_block
 from agentdbg.exporters.llm_chain import export_steps, indexed
 from agentdbg.formatting import fmt_duration, fmt_tokens
 from agentdbg.model.trace import Trace
 from agentdbg.secrets import mask_secret_bytes
+
+if TYPE_CHECKING:
+    from agentdbg.store.index import TraceIndex
 
 TEMPLATE_NAME = "html_template.html"
 DATA_PLACEHOLDER = "/*AGENTDBG_DATA*/"
@@ -49,7 +52,13 @@ _UNSAFE_BYTES = re.compile(b"[<>&]|\xe2\x80[\xa8\xa9]")
 _BYTE_ESCAPES = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026", b"\xe2\x80\xa8": b"\\u2028", b"\xe2\x80\xa9": b"\\u2029"}
 _STEP_OPEN = '<script type="application/json" class="agentdbg-step" id="agentdbg-step-{}">'
 _ROWS_OPEN = b'<script type="application/json" class="agentdbg-rows">'
+_LINE_OPEN = b'<script type="application/json" class="agentdbg-line">'
 _CLOSE = b"</script>\n"
+_LINE_BREAK = b"</script>\n" + _LINE_OPEN
+CHUNK_BYTES = 4 << 20
+# escapes orjson never writes (it writes only \" \\ \b \f \n \r \t and \u00XX for control characters): a line
+# holding one is written again by orjson first, so masking sees each string as the old per-block pass did
+_ODD_ESCAPE = re.compile(rb"\\(?:/|u(?!00[01][0-9a-fA-F]))")
 
 # depth, step, kind, name, duration, input tokens, output tokens, status, origin (``TraceIndex.tree_fields``)
 Row = tuple[int, int, str, str, float | None, int | None, int | None, str, str | None]
@@ -175,14 +184,32 @@ def template() -> str:
 
 
 def page_bytes(trace: Trace, findings: Any = None) -> Iterator[bytes]:
-    """The page in UTF-8 pieces, in file order, secrets masked: one pass over the steps, nothing kept
-    but the titles of tool steps named apart from their tool."""
+    """The page in UTF-8 pieces, in file order, secrets masked.
+
+    A trace read through the index (our own format) is written as a near copy of its file
+    (``_file_lines``): every line in its own ``agentdbg-line`` block, and the page's script builds a
+    step's view from its lines on demand; a step the reader had to repair (a line with a problem, a
+    request whose base is missing) is written as a block of what the reader made of it. An in-memory
+    trace (imports) is written step by step (``StepBlocks``).
+    """
     page = template()
     if page.count(STEPS_PLACEHOLDER) != 1 or page.count(DATA_PLACEHOLDER) != 1:
         raise RuntimeError(f"{TEMPLATE_NAME} lost a placeholder")
     head, rest = page.split(STEPS_PLACEHOLDER)
     middle, tail = rest.split(DATA_PLACEHOLDER)
     yield mask_secret_bytes(head.encode())
+    index = indexed(trace)
+    if index is not None:
+        yield from _indexed_steps(trace, index)
+    else:
+        yield from _built_steps(trace)
+    yield mask_secret_bytes(middle.encode())
+    yield script_bytes(page_data(trace, findings))
+    yield mask_secret_bytes(tail.encode())
+
+
+def _built_steps(trace: Trace) -> Iterator[bytes]:
+    """One block per step, requests and prompts written relative to recent ones (``html_steps``), then the rows."""
     blocks = StepBlocks()
     titles: dict[int, str] = {}
     for span, llm in export_steps(trace):
@@ -190,17 +217,108 @@ def page_bytes(trace: Trace, findings: Any = None) -> Iterator[bytes]:
         if tool is not None and tool.name and tool.name != span.name:
             titles[span.step] = f"{span.name} ({tool.name})"
         yield _STEP_OPEN.format(span.step).encode() + script_bytes(blocks.block(span, llm, tool)) + _CLOSE
-    rows: list[list[Any]] = []
-    for row in _rows(trace):
-        rows.append(step_row(row, titles.get(row[1], row[3])))
-        if len(rows) >= ROWS_PER_BLOCK:
-            yield _ROWS_OPEN + script_bytes(rows) + _CLOSE
-            rows = []
-    if rows:
-        yield _ROWS_OPEN + script_bytes(rows) + _CLOSE
-    yield mask_secret_bytes(middle.encode())
-    yield script_bytes(page_data(trace, findings))
-    yield mask_secret_bytes(tail.encode())
+    yield from _row_blocks(step_row(row, titles.get(row[1], row[3])) for row in _rows(trace))
+
+
+def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
+    """The file's lines, a block for each step the reader repaired, then the rows (with each step's lines)."""
+    state = index._state
+    yield from _file_lines(index.path, state.offset)
+    problem_lines = {problem.line for problem in trace.problems}
+    repaired: set[int] = set()
+    for position in range(len(index)):
+        if (
+            position in state.broken
+            or state.lines[position] in problem_lines
+            or state.end_lines[position] in problem_lines
+        ):
+            repaired.add(position + 1)
+            block = whole_block(index.read_span(position))
+            yield _STEP_OPEN.format(position + 1).encode() + script_bytes(block) + _CLOSE
+    lines, end_lines, bases = state.lines, state.end_lines, state.bases
+
+    def rows() -> Iterator[list[Any]]:
+        for row in _rows(trace):
+            step = row[1]
+            shown = step_row(row, row[3])
+            if step in repaired:
+                shown += [0, 0, 0]
+                yield shown
+                continue
+            position = step - 1
+            if row[2] == "tool":
+                shown[4] = None  # the page names a tool step from its line (``ToolView``)
+            base = bases.get(position)
+            duration, tokens_in, tokens_out = row[4], row[5], row[6]
+            shown += [
+                lines[position],
+                max(end_lines[position], 0),
+                0 if base is None else base + 1,
+                duration,
+                fmt_duration(duration) if duration is not None else "",
+                tokens_text(tokens_in, tokens_out),
+            ]
+            yield shown
+
+    yield from _row_blocks(rows())
+
+
+def _row_blocks(rows: Iterator[list[Any]]) -> Iterator[bytes]:
+    block: list[list[Any]] = []
+    for row in rows:
+        block.append(row)
+        if len(block) >= ROWS_PER_BLOCK:
+            yield _ROWS_OPEN + script_bytes(block) + _CLOSE
+            block = []
+    if block:
+        yield _ROWS_OPEN + script_bytes(block) + _CLOSE
+
+
+def _file_lines(path: Any, end: int) -> Iterator[bytes]:
+    """The first ``end`` bytes of the trace file, each line in an ``agentdbg-line`` block (line N is the
+    page's N-th), secrets masked and ``<``, ``>``, ``&`` escaped: a near copy, a chunk at a time."""
+    yield _LINE_OPEN
+    done = 0
+    owed = b""  # the break after a chunk's last line: written only if another line follows
+    with open(path, "rb") as handle:
+        while done < end:
+            chunk = handle.read(min(CHUNK_BYTES, end - done))
+            if not chunk:
+                break
+            done += len(chunk)
+            if done < end and not chunk.endswith(b"\n"):
+                rest = handle.readline(end - done)
+                done += len(rest)
+                chunk += rest
+            last = chunk.endswith(b"\n")
+            yield owed + page_lines(chunk[:-1] if last else chunk)
+            owed = _LINE_BREAK if last else b""
+    yield _CLOSE
+
+
+def page_lines(chunk: bytes) -> bytes:
+    """Whole trace lines as the page holds them: secrets masked per string, escaped for a script
+    element, each newline closing one ``agentdbg-line`` block and opening the next.
+
+    A key shape never spans a newline (none of them matches one in what it replaces), so masking the
+    chunk masks each line as masking it alone would.
+    """
+    if _ODD_ESCAPE.search(chunk) is not None:
+        chunk = b"\n".join(map(_plain_escapes, chunk.split(b"\n")))
+    chunk = mask_secret_bytes(chunk)
+    if b"<" in chunk or b">" in chunk or b"&" in chunk or b"\xe2\x80" in chunk:
+        chunk = _UNSAFE_BYTES.sub(_escape, chunk)
+    return chunk.replace(b"\n", _LINE_BREAK)
+
+
+def _plain_escapes(line: bytes) -> bytes:
+    """A line with escapes orjson does not write, written by orjson (one that does not parse: left empty)."""
+    if _ODD_ESCAPE.search(line) is None:
+        return line
+    try:
+        return orjson.dumps(orjson.loads(line))
+    except orjson.JSONDecodeError:
+        return b""  # a damaged line: no step is read from it, and its text could hide a key
 
 
 def page_chunks(trace: Trace, findings: Any = None) -> Iterator[str]:
@@ -218,6 +336,7 @@ __all__ = [
     "page_bytes",
     "page_chunks",
     "page_data",
+    "page_lines",
     "page_message",
     "script_bytes",
     "script_json",

@@ -25,6 +25,7 @@ from agentdbg.store.compact import COMPACT_KEY, SAME, RequestCompactor
 
 if TYPE_CHECKING:
     from agentdbg.exporters.genai import SpanLike
+    from agentdbg.model.span import Span
     from agentdbg.model.views import ToolView
 
 PROMPT_KEY = "messages"
@@ -227,4 +228,61 @@ def decode_step(block: Callable[[int], dict[str, Any]], number: int) -> dict[str
     return data
 
 
-__all__ = ["StepBlocks", "decode_step", "page_message", "tokens_text"]
+def whole_block(span: Span) -> dict[str, Any]:
+    """One step's block written whole (no reference to another step), from a ``Span``."""
+    view = span.llm if span.kind == "llm" else None
+    return StepBlocks().block(span, LlmStep(view, None) if view is not None else None)
+
+
+def step_view(span: Span) -> dict[str, Any]:
+    """What the page shows of one whole step: the fields its script builds from the step's lines
+    (``html_template.html``: ``lineStep``), here with the library's own views, for tests."""
+    data = decode_step({span.step: whole_block(span)}.__getitem__, span.step)
+    data.pop("ref", None)
+    if "llm" in data:
+        data["llm"] = {key: data["llm"][key] for key in ("provider", "api", "model", "params", "answer", "prompt", "tools")}
+    return data
+
+
+def page_steps(page: str) -> dict[int, dict[str, Any]]:
+    """Every step of an exported page as the page shows it, rebuilt in Python (for tests): a step written
+    as lines is read from the page's lines by the trace reader (``read_trace`` over them) and viewed by
+    ``step_view``; a step written as a block is rebuilt by ``decode_step``."""
+    import json
+    import re
+    import tempfile
+    from pathlib import Path
+
+    from agentdbg.store.reader import read_trace
+
+    lines = re.findall(r'<script type="application/json" class="agentdbg-line">(.*?)</script>', page, re.DOTALL)
+    blocks = {
+        int(number): json.loads(body)
+        for number, body in re.findall(
+            r'<script type="application/json" class="agentdbg-step" id="agentdbg-step-(\d+)">(.*?)</script>',
+            page,
+            re.DOTALL,
+        )
+    }
+    rows = [
+        row
+        for body in re.findall(r'<script type="application/json" class="agentdbg-rows">(.*?)</script>', page, re.DOTALL)
+        for row in json.loads(body)
+    ]
+    spans: dict[int, Any] = {}
+    if lines:
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "page.jsonl"
+            copy.write_text("\n".join(lines), encoding="utf-8")
+            spans = {span.step: span for span in read_trace(copy).spans}
+    steps: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        number = row[0]
+        if len(row) > 8 and row[8]:
+            steps[number] = step_view(spans[number])
+        else:
+            steps[number] = decode_step(blocks.__getitem__, number)
+    return steps
+
+
+__all__ = ["StepBlocks", "decode_step", "page_message", "page_steps", "step_view", "tokens_text", "whole_block"]
