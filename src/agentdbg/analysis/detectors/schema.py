@@ -76,11 +76,65 @@ def _validator_of(schema: dict[str, Any]) -> Any:
     return validator
 
 
+_IS_TYPE = {
+    "string": lambda value: type(value) is str,
+    "object": lambda value: type(value) is dict,
+    "array": lambda value: type(value) is list,
+    "boolean": lambda value: type(value) is bool,
+    "null": lambda value: value is None,
+    "number": lambda value: type(value) is int or type(value) is float,
+    "integer": lambda value: type(value) is int,  # 1.0 is an integer too: left to jsonschema
+}
+_ANNOTATIONS = frozenset(("description", "title", "default", "examples", "$comment", "deprecated"))
+
+
+def surely_valid(value: Any, schema: Any) -> bool:
+    """Whether ``value`` certainly satisfies ``schema`` (a schema ``check_schema`` passed) when the schema
+    uses only ``type`` (one name), ``properties``, ``required``, ``additionalProperties``, ``items``,
+    ``enum`` (of strings) and annotations; ``False`` means ask jsonschema (which names the problems).
+    Most offered schemas are such, and most calls fit them: the validator's error walk is the slow part."""
+    if type(schema) is not dict:
+        return schema is True
+    is_object = type(value) is dict
+    for keyword, rule in schema.items():
+        if keyword == "type":
+            check = _IS_TYPE.get(rule) if type(rule) is str else None
+            if check is None or not check(value):
+                return False
+        elif keyword == "properties":
+            if type(rule) is not dict:
+                return False
+            if is_object and not all(key not in value or surely_valid(value[key], rule[key]) for key in rule):
+                return False
+        elif keyword == "required":
+            if type(rule) is not list or (is_object and not all(key in value for key in rule)):
+                return False
+        elif keyword == "additionalProperties":
+            if "patternProperties" in schema:
+                return False
+            if is_object and rule is not True:
+                known = schema.get("properties") or {}
+                extra = [key for key in value if key not in known]
+                if extra and (rule is False or not all(surely_valid(value[key], rule) for key in extra)):
+                    return False
+        elif keyword == "items":
+            if type(value) is list and not all(surely_valid(item, rule) for item in value):
+                return False
+        elif keyword == "enum":
+            if type(rule) is not list or not any(type(item) is str and item == value for item in rule):
+                return False  # jsonschema's enum tells true from 1: strings only
+        elif keyword not in _ANNOTATIONS:
+            return False
+    return True
+
+
 def _problems(arguments: Any, schema: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(keyword, path, message) for each way ``arguments`` breaks ``schema``."""
     validator = _validator_of(schema)
     if isinstance(validator, str):
         return [("schema", "", validator)]
+    if surely_valid(arguments, schema):
+        return []
     out = []
     try:
         errors = sorted(
