@@ -361,7 +361,9 @@ def _llm(
         attributes["source_provider"] = provider
     if finish_reason:
         attributes["finish_reason"] = finish_reason
-    step_input, step_output, replayable = rebuild_request(request, response, attrs, params, provider)
+    step_input, step_output, replayable = rebuild_request(
+        request, response, attrs, params, provider, (input_value, output_value)
+    )
     attributes["replayable"] = replayable
     return Step(
         kind="llm",

@@ -55,6 +55,29 @@ def _whole_request(value: Any) -> dict[str, Any] | None:
     return None
 
 
+_ANTHROPIC_BLOCKS = ("tool_use", "tool_result", "thinking", "redacted_thinking")
+
+
+def _anthropic_body(value: Any, provider: Any) -> dict[str, Any] | None:
+    """``value`` when it is a whole Anthropic ``messages.create`` body (OpenInference's anthropic ``input.value``,
+    a Langfuse generation's input): the provider says Anthropic, or the body has Anthropic-only shapes."""
+    body = as_dict(value)
+    messages = body.get("messages")
+    if not (body.get("model") and body.get("max_tokens") and isinstance(messages, list) and messages):
+        return None
+    blocks = any(
+        isinstance(block, dict) and block.get("type") in _ANTHROPIC_BLOCKS
+        for message in messages
+        for block in as_list(as_dict(message).get("content"))
+    )
+    anthropic_only = (
+        blocks
+        or "system" in body
+        or any(isinstance(t, dict) and "input_schema" in t for t in as_list(body.get("tools")))
+    )
+    return dict(body) if anthropic_only or str(provider or "").lower().startswith(_ANTHROPIC_NAMES) else None
+
+
 def _anthropic_response(chat: Any) -> Any:
     """An Anthropic ``message`` response from the chat.completions response read from the span."""
     choices = as_dict(chat).get("choices")
@@ -97,7 +120,12 @@ _STOP_REASONS = {"tool_calls": "tool_use", "stop": "end_turn", "length": "max_to
 
 
 def rebuild_request(
-    request: dict[str, Any], response: Any, attrs: dict[str, Any], params: Any, provider: Any
+    request: dict[str, Any],
+    response: Any,
+    attrs: dict[str, Any],
+    params: Any,
+    provider: Any,
+    recorded: tuple[Any, Any] = (None, None),
 ) -> tuple[dict[str, Any], Any, bool]:
     """The llm step's input (``{provider, api, request}``), its output, and whether it can be replayed.
 
@@ -107,7 +135,17 @@ def rebuild_request(
         attrs: the span's attributes (sampling parameters are read from them).
         params: OpenInference ``llm.invocation_parameters`` (a dict, or anything else when absent).
         provider: the provider the span names (``gen_ai.provider.name`` and its older spellings).
+        recorded: the span's (or the backend's) own input and output payloads, as recorded.
     """
+    anthropic_body = _anthropic_body(maybe_json(recorded[0]), provider)
+    if (
+        anthropic_body is not None
+    ):  # the body as sent: kept as it is, with the answer as Anthropic returned it
+        answer = maybe_json(recorded[1])
+        if not (isinstance(answer, dict) and isinstance(answer.get("content"), list)):
+            answer = _anthropic_response(response)
+        anthropic = {"provider": "anthropic", "api": "messages", "request": anthropic_body}
+        return anthropic, answer, True
     whole = _whole_request(maybe_json(attrs.get("input.value")))
     if whole is not None and not attrs.get("gen_ai.input.messages"):
         request = whole

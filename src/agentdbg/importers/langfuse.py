@@ -272,11 +272,16 @@ def load(path: Path) -> Trace:
             kind = "tool"
         usage = _usage(observation) or step.usage
         if kind == "llm" and usage is not None and isinstance(step.output, dict):
-            step.output["usage"] = {
-                "prompt_tokens": usage.input_tokens,
-                "completion_tokens": usage.output_tokens,
-                "total_tokens": usage.total_tokens,
-            }
+            if as_dict(step.input).get("api") == "messages":  # an Anthropic message: its own usage shape
+                step.output.setdefault(
+                    "usage", {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+                )
+            else:
+                step.output["usage"] = {
+                    "prompt_tokens": usage.input_tokens,
+                    "completion_tokens": usage.output_tokens,
+                    "total_tokens": usage.total_tokens,
+                }
         parent = observation.get("parentObservationId")
         if parent and str(parent) not in known_ids:
             b.problem(
