@@ -225,9 +225,15 @@ def interpret(
         call_id = attrs.get("gen_ai.tool.call.id") or attrs.get("tool_call.id") or attrs.get("ai.toolCall.id")
         # OpenInference's ``tool.parameters`` is the tool's JSON schema, not the call's arguments.
         arguments = _first_present(
-            attrs, "gen_ai.tool.call.arguments", "tool_call.function.arguments", "ai.toolCall.args"
+            attrs,
+            "gen_ai.tool.call.arguments",
+            "tool_call.function.arguments",
+            "ai.toolCall.args",
+            "gcp.vertex.agent.tool_call_args",  # Google ADK
         )
-        result = _first_present(attrs, "gen_ai.tool.call.result", "ai.toolCall.result")
+        result = _first_present(
+            attrs, "gen_ai.tool.call.result", "ai.toolCall.result", "gcp.vertex.agent.tool_response"
+        )
         tool_attributes: dict[str, Any] = {}
         schema = maybe_json(attrs.get("tool.parameters"))
         if schema is not None:

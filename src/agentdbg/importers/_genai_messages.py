@@ -30,7 +30,7 @@ def indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
 
 def _openinference_message(flat: dict[str, Any]) -> dict[str, Any]:
     role = flat.get("message.role") or "user"
-    message: dict[str, Any] = {"role": role}
+    message: dict[str, Any] = {"role": "assistant" if role == "model" else role}  # Gemini's name for it
     content = flat.get("message.content")
     if content is None:
         texts = [part.get("message_content.text") for part in indexed(flat, "message.contents")]
