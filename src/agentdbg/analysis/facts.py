@@ -20,6 +20,7 @@ from agentdbg.analysis.calls import canonical, gc_paused
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.analysis.llm_facts import ChainFacts, LlmFacts
+from agentdbg.model.messages import ToolSpec
 from agentdbg.model.records import ErrorInfo, TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import LazySpans, Trace
@@ -164,7 +165,8 @@ class StepDetector(Protocol):
 
     A consumer that sets ``LIGHT = True`` reads no ``LlmFacts.prompt`` (it may be ``None``: the facts
     carried along a compact request's chain); when any consumer of a pass does not, every llm step's
-    facts come from its whole view.
+    facts come from its whole view. ``SEES`` says which steps ``step`` is called with: ``"all"`` (when
+    not set), ``"llm"`` (only those with facts) or ``"none"`` (it reads only ``PassFacts``).
     """
 
     def step(self, span: Step, view: LlmFacts | None) -> None: ...
@@ -176,6 +178,7 @@ class StepFindings:
     """Base of a detector whose findings come as it sees the steps: ``step`` appends, ``finish`` returns them."""
 
     LIGHT = True  # reads no LlmFacts.prompt (see StepDetector)
+    SEES = "llm"  # step() returns at once for a step without llm facts (see StepDetector)
 
     def __init__(self, context: RunContext) -> None:
         self.context = context
@@ -241,8 +244,23 @@ class _Collector:
         self.llm_count = 0
         self.last_llm: tuple[Step, LlmFacts] | None = None
         self._offered: dict[tuple[Offered, ...], tuple[Offered, ...]] = {}
+        # the offered tools by the ids of their specs (held, so the ids stay theirs): a chain passes the
+        # same ToolSpec objects on from step to step (llm_facts.ChainFacts)
+        self._offered_by_ids: dict[tuple[int, ...], tuple[list[ToolSpec], tuple[Offered, ...]]] = {}
         self._requests: dict[str | None, str] = {}  # per agent: its last user text (one object per text)
         self._names: dict[str, str] = {}  # parent ids and tool names, each held once
+
+    def _offered_of(self, specs: list[ToolSpec]) -> tuple[Offered, ...]:
+        ids = tuple(map(id, specs))
+        known = self._offered_by_ids.get(ids)
+        if known is not None:
+            return known[1]
+        offered = tuple(Offered(spec.name, spec.description) for spec in specs)
+        offered = self._offered.setdefault(offered, offered)
+        if len(self._offered_by_ids) >= 256:
+            self._offered_by_ids.clear()
+        self._offered_by_ids[ids] = (list(specs), offered)
+        return offered
 
     def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is not None:
@@ -251,8 +269,7 @@ class _Collector:
             calls = view.tool_calls
             if not calls:
                 return
-            offered = tuple(Offered(spec.name, spec.description) for spec in view.tools)
-            offered = self._offered.setdefault(offered, offered)
+            offered = self._offered_of(view.tools)
             names = self._names
             request, turns = view.user_text, view.user_turns
             if self._requests.get(span.parent_id) == request:
@@ -337,12 +354,14 @@ def _arguments(span: Step) -> Any:
 def run_pass(context: RunContext, detectors: list[StepDetector]) -> PassFacts:
     """Feed every step to the detectors (and the event collector) once, in step order."""
     collector = _Collector()
-    steps = [detector.step for detector in detectors]
+    seen = [(detector.step, getattr(detector, "SEES", "all")) for detector in detectors]
+    every = [step for step, sees in seen if sees == "all"]
+    llm = [step for step, sees in seen if sees in ("all", "llm")]
     with gc_paused():  # views make no cycles; a full collection would re-walk what the pass holds
         light = all(getattr(detector, "LIGHT", False) for detector in detectors)
         for span, facts in pass_steps(context, light):
             collector.step(span, facts)
-            for step in steps:
+            for step in every if facts is None else llm:
                 step(span, facts)
         events = collector.events(lambda step: context.trace.spans[step - 1])
     return PassFacts(context.header, events, collector.llm_count, collector.last_llm)

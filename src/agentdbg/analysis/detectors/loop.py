@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import Counter
+from itertools import repeat
 from typing import Any
 
+from agentdbg.analysis.calls import canonical
 from agentdbg.analysis.facts import PassFacts, RunContext, Step, ToolEvent
 from agentdbg.analysis.findings import Finding
 from agentdbg.analysis.lexical import snippet, term_set
@@ -31,7 +33,8 @@ def _near_value(a: Any, b: Any) -> bool:
         length = len(lower_a) + len(lower_b)
         if 2.0 * min(len(lower_a), len(lower_b)) / length < NEAR_EQUAL:
             return False
-        shared = (_letters(lower_a) & _letters(lower_b)).total()
+        letters_a, letters_b = _letters(lower_a), _letters(lower_b)  # shared = (a & b).total(), in C loops
+        shared = sum(map(min, letters_a.values(), map(letters_b.get, letters_a, repeat(0))))
         if 2.0 * shared / length < NEAR_EQUAL:
             return False
         return difflib.SequenceMatcher(None, lower_a, lower_b).ratio() >= NEAR_EQUAL
@@ -46,12 +49,28 @@ def _letters(text: str) -> Counter[str]:
 
 def near_equal(first: ToolEvent, second: ToolEvent) -> bool:
     """Same tool, and arguments equal or nearly so: same keys, each value equal, same words, or a near-identical long string."""
-    if first.name != second.name:
+    return _near_call(first.name, first.arguments, second.name, second.arguments)
+
+
+def _near_call(name_a: str, a: Any, name_b: str, b: Any) -> bool:
+    """``near_equal`` of two calls given by name and (unpacked) arguments."""
+    if name_a != name_b:
         return False
-    a, b = first.arguments, second.arguments
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_near_value(a[key], b[key]) for key in a)
-    return first.canonical_arguments() == second.canonical_arguments() or _near_value(a, b)
+    return canonical(a) == canonical(b) or _near_value(a, b)
+
+
+class _Calls:
+    """Each event's name and arguments, unpacked once (each call is compared with the one before and after)."""
+
+    def __init__(self, events: list[ToolEvent]) -> None:
+        self.names = [event.name for event in events]
+        self.arguments = [event.arguments for event in events]
+
+    def near(self, first: int, second: int) -> bool:
+        names, arguments = self.names, self.arguments
+        return _near_call(names[first], arguments[first], names[second], arguments[second])
 
 
 def _same_turn(run: list[ToolEvent]) -> bool:
@@ -63,11 +82,11 @@ def _results_identical(run: list[ToolEvent]) -> bool:
     return len(results) == 1 and all(event.tool is not None for event in run)
 
 
-def _repeat_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent]]:
+def _repeat_runs(events: list[ToolEvent], threshold: int, calls: _Calls) -> list[list[ToolEvent]]:
     runs: list[list[ToolEvent]] = []
     current: list[ToolEvent] = []
-    for event in events:
-        if current and near_equal(current[-1], event) and _same_turn([current[0], event]):
+    for at, event in enumerate(events):  # current[-1], when there is one, is events[at - 1]
+        if current and calls.near(at - 1, at) and _same_turn([current[0], event]):
             current.append(event)
             continue
         if len(current) >= threshold:
@@ -78,7 +97,7 @@ def _repeat_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent
     return runs
 
 
-def _ping_pong_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEvent]]:
+def _ping_pong_runs(events: list[ToolEvent], threshold: int, calls: _Calls) -> list[list[ToolEvent]]:
     runs: list[list[ToolEvent]] = []
     start = 0
     while start + 3 < len(events):
@@ -87,11 +106,7 @@ def _ping_pong_runs(events: list[ToolEvent], threshold: int) -> list[list[ToolEv
             start += 1
             continue
         end = start + 2
-        while (
-            end < len(events)
-            and near_equal(events[end - 2], events[end])
-            and _same_turn([first, events[end]])
-        ):
+        while end < len(events) and calls.near(end - 2, end) and _same_turn([first, events[end]]):
             end += 1
         run = events[start:end]
         if len(run) >= max(4, threshold + 1):
@@ -110,6 +125,7 @@ class Detector:
     """Runs of near-equal calls in each agent's tool calls, once the run's calls are paired."""
 
     LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+    SEES = "none"  # reads only the paired calls (facts.StepDetector)
 
     def __init__(self, context: RunContext) -> None:
         self.threshold = context.options.loop_threshold
@@ -135,7 +151,8 @@ def _by_agent(events: list[ToolEvent]) -> list[list[ToolEvent]]:
 
 def _detect_in(events: list[ToolEvent], threshold: int) -> list[Finding]:
     findings: list[Finding] = []
-    repeats = _repeat_runs(events, threshold)
+    calls = _Calls(events)
+    repeats = _repeat_runs(events, threshold, calls)
     for run in repeats:
         first = run[0]
         identical = _results_identical(run)
@@ -168,7 +185,7 @@ def _detect_in(events: list[ToolEvent], threshold: int) -> list[Finding]:
             )
         )
     in_repeat = {id(event) for run in repeats for event in run}
-    for run in _ping_pong_runs(events, threshold):
+    for run in _ping_pong_runs(events, threshold, calls):
         if all(id(event) in in_repeat for event in run):
             continue
         a, b = run[0].name, run[1].name

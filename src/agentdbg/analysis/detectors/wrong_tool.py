@@ -142,6 +142,7 @@ class Detector:
     """Word overlap of each call with its user's request and the tools offered, once calls are paired."""
 
     LIGHT = True  # reads no LlmFacts.prompt (facts.StepDetector)
+    SEES = "none"  # reads only the paired calls (facts.StepDetector)
 
     def __init__(self, context: RunContext) -> None:
         return None
