@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from agentdbg.errors import ExportError
 from agentdbg.model.trace import Trace
@@ -27,6 +28,8 @@ class Exporter:
     render: Callable[[Trace], str]
     chunks: Callable[[Trace], Iterator[str]] | None = None  # the file in pieces, written as produced
     masked_bytes: Callable[[Trace], Iterator[bytes]] | None = None  # the file in UTF-8 pieces, already masked
+    write: Callable[[Trace, Callable[[Any], object]], None] | None = None  # masked_bytes, each piece handed to
+    # a binary stream's ``write`` as it is made (a piece may be a buffer lent only for that call)
 
 
 def _otlp_json(trace: Trace) -> str:
@@ -45,6 +48,12 @@ def _otlp_bytes(trace: Trace) -> Iterator[bytes]:
     from agentdbg.exporters.otlp_json import otlp_json_bytes
 
     return otlp_json_bytes(trace)
+
+
+def _otlp_write(trace: Trace, write: Callable[[Any], object]) -> None:
+    from agentdbg.exporters.otlp_json import write_otlp_json
+
+    write_otlp_json(trace, write)
 
 
 def _html_bytes(trace: Trace) -> Iterator[bytes]:
@@ -68,6 +77,7 @@ EXPORTERS: dict[str, Exporter] = {
             ".json",
             _otlp_json,
             masked_bytes=_otlp_bytes,
+            write=_otlp_write,
         ),
         Exporter(
             "html",
@@ -140,6 +150,7 @@ def export_trace(
     Raises:
         ExportError: unknown format, or the output cannot be written.
     """
+    exporter = _exporter(format)
     chunks = iter_trace_bytes(trace, format, render)
     path = Path(output)
     if path.is_dir():
@@ -153,16 +164,14 @@ def export_trace(
     try:
         if path.exists() and not path.is_file():  # a device or FIFO (/dev/null, <(...)): written in place,
             with path.open("wb") as stream:  # never replaced by a regular file
-                for chunk in chunks:
-                    stream.write(chunk)
+                _write(trace, exporter, render, chunks, stream)
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.chmod(temporary, 0o644)  # mkstemp makes 0600; an export is meant to be shared
             with os.fdopen(handle, "wb") as stream:
-                for chunk in chunks:
-                    stream.write(chunk)
+                _write(trace, exporter, render, chunks, stream)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -170,6 +179,17 @@ def export_trace(
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
+
+
+def _write(
+    trace: Trace, exporter: Exporter, render: Callable[[Trace], str] | None, chunks: Iterator[bytes], stream: BinaryIO
+) -> None:
+    """The file's bytes into ``stream``: straight from the exporter where it writes its own pieces."""
+    if render is None and exporter.write is not None:
+        exporter.write(trace, stream.write)
+        return
+    for chunk in chunks:
+        stream.write(chunk)
 
 
 __all__ = ["EXPORTERS", "ExportError", "Exporter", "export_trace", "iter_trace", "iter_trace_bytes", "render_trace"]

@@ -12,7 +12,8 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -27,6 +28,7 @@ from agentdbg.exporters.genai import (
     tool_definitions,
 )
 from agentdbg.exporters.llm_chain import LlmStep, export_steps
+from agentdbg.exporters.otlp_encode import Unusual, attributes_bytes, span_bytes, value_bytes
 from agentdbg.model.messages import Message, ToolSpec
 from agentdbg.model.trace import Trace
 from agentdbg.model.view_memo import held as _held
@@ -41,6 +43,8 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 STATUS_UNSET = 0
 STATUS_OK = 1
 STATUS_ERROR = 2
+
+Piece = bytes | memoryview  # a piece of the file: a memoryview is a history buffer's, lent until the next piece
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -179,12 +183,39 @@ def otlp_span(
     return document
 
 
+class _HistoryBuffer:
+    """A recent span's ``gen_ai.input.messages`` items, encoded and comma-joined: a later span whose
+    history extends it (the very ``Message`` objects) appends its new items and is written from it."""
+
+    __slots__ = ("data", "ends", "messages")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends: list[int] = []  # ends[i]: len(data) after item i
+        self.messages: list[Message] = []
+
+
+def _shared_prefix(mine: list[Message], theirs: list[Message]) -> int:
+    """How many leading messages two lists share, as objects (compared in C; binary search otherwise)."""
+    limit = min(len(mine), len(theirs))
+    if all(map(is_, mine[:limit], theirs[:limit])):  # the usual case: one extends the other
+        return limit
+    low, high = 0, limit - 1  # mine[:low] is shared, mine[:high + 1] is not
+    while low < high:
+        middle = (low + high + 1) // 2
+        if all(map(is_, mine[:middle], theirs[:middle])):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 class _Encoded:
     """An attribute value already encoded as OTLP JSON ``AnyValue`` bytes (in pieces), secrets masked."""
 
     __slots__ = ("pieces",)
 
-    def __init__(self, pieces: list[bytes]) -> None:
+    def __init__(self, pieces: list[Piece]) -> None:
         self.pieces = pieces
 
 
@@ -206,18 +237,21 @@ class SpanEncoder:
     """
 
     MAX_HELD = 2048  # items held at least; a longer history keeps twice its length
+    BUFFERS = 4  # histories kept encoded: the conversations a run interleaves (sub-agents)
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         self.compactor = RequestCompactor(reuse_encodings=True)
         self.ids = SpanIds(trace)
         self._items: dict[int, tuple[Any, bytes]] = {}
+        self._buffers = [_HistoryBuffer() for _ in range(self.BUFFERS)]
+        self._lent: memoryview | None = None  # the buffer view the last span's pieces hold
         self._tool_lists: dict[tuple[int, ...], tuple[list[ToolSpec], bytes]] = {}
 
     def _item(self, message: Message) -> bytes:
         held = self._items.get(id(message))
         if held is None or held[0] is not message:
-            held = self._items[id(message)] = (message, _held(_masked_json(any_value(input_message(message)))))
+            held = self._items[id(message)] = (message, _masked_value(input_message(message)))
         return held[1]
 
     def _tool_definitions(self, tools: list[ToolSpec]) -> Any:
@@ -226,14 +260,45 @@ class SpanEncoder:
         if held is None or any(a is not b for a, b in zip(held[0], tools, strict=True)):
             if len(self._tool_lists) >= 64:
                 self._tool_lists.clear()
-            held = self._tool_lists[key] = (tools, _held(_masked_json(any_value(tool_definitions(tools)))))
+            held = self._tool_lists[key] = (tools, _masked_value(tool_definitions(tools)))
         return _Encoded([held[1]])
 
     def _history(self, history: list[Message]) -> _Encoded:
         if len(self._items) >= max(self.MAX_HELD, 2 * len(history)):
             self._items.clear()
+        buffer, kept = self._buffer(history)
+        if self._lent is not None:
+            self._lent.release()  # the previous span's view of a buffer: written by now
+        data = buffer.data
+        if kept < len(buffer.messages):
+            del data[buffer.ends[kept - 1] if kept else 0 :]
+            del buffer.messages[kept:], buffer.ends[kept:]
         item = self._item
-        return _Encoded([b'{"arrayValue":{"values":[', b",".join([item(m) for m in history]), b"]}}"])
+        for message in history[kept:]:
+            if buffer.ends:
+                data += b","
+            data += item(message)
+            buffer.ends.append(len(data))
+            buffer.messages.append(message)
+        self._lent = view = memoryview(data)
+        return _Encoded([b'{"arrayValue":{"values":[', view, b"]}}"])
+
+    def _buffer(self, history: list[Message]) -> tuple[_HistoryBuffer, int]:
+        """The recent history buffer sharing the longest prefix with ``history`` (the very messages), and
+        that prefix's length; the least recent buffer is reused when none does."""
+        buffers = self._buffers
+        best, kept = buffers[-1], 0
+        first = history[0] if history else None
+        for buffer in buffers:
+            messages = buffer.messages
+            if messages and messages[0] is first:
+                shared = _shared_prefix(messages, history)
+                if shared > kept:
+                    best, kept = buffer, shared
+        if buffers[0] is not best:
+            buffers.remove(best)
+            buffers.insert(0, best)
+        return best, kept
 
     def _recorded_input(self, span: SpanLike) -> tuple[Any, dict[str, Any] | None]:
         compactor = self.compactor
@@ -246,7 +311,7 @@ class SpanEncoder:
             compactor.remember(span.id, parts)
         return record["input"], record.get(COMPACT_KEY)
 
-    def encode(self, span: SpanLike, llm: LlmStep | None = None) -> list[bytes]:
+    def encode(self, span: SpanLike, llm: LlmStep | None = None) -> list[Piece]:
         """The span's OTLP JSON (no separator), in pieces: the history items are not copied into one string.
 
         ``llm``: the llm step's view from the pass (``llm_chain``); without it the span's own.
@@ -260,24 +325,52 @@ class SpanEncoder:
             )
         else:
             attributes = span_attributes(span)
-        encoded: list[list[bytes]] = []
-        for key, value in attributes.items():
+        encoded: list[list[Piece]] = []
+        for value in attributes.values():
             if type(value) is _Encoded:
                 encoded.append(value.pieces)
-                attributes[key] = _PLACEHOLDER
         try:
-            data = orjson.dumps(otlp_span(self.trace, span, attributes, self.ids), default=str, option=orjson.OPT_NON_STR_KEYS)
-        except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the plain path, stdlib JSON
-            return [_masked_json(otlp_span(self.trace, span, span_attributes(span, view), self.ids))]
+            data = self._span_bytes(span, attributes)
+        except (Unusual, TypeError, ValueError):  # what the direct encoder leaves to the dict path
+            for key, value in attributes.items():
+                if type(value) is _Encoded:
+                    attributes[key] = _PLACEHOLDER
+            try:
+                data = orjson.dumps(
+                    otlp_span(self.trace, span, attributes, self.ids), default=str, option=orjson.OPT_NON_STR_KEYS
+                )
+            except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the plain path, stdlib JSON
+                return [_masked_json(otlp_span(self.trace, span, span_attributes(span, view), self.ids))]
         data = mask_secret_bytes(data)
         if not encoded:
             return [data]
         pieces = data.split(b"\x00")
-        out = [pieces[0]]
+        out: list[Piece] = [pieces[0]]
         for fragment, piece in zip(encoded, pieces[1:], strict=True):
             out += fragment
             out.append(piece)
         return out
+
+    def _span_bytes(self, span: SpanLike, attributes: dict[str, Any]) -> bytes:
+        """``orjson.dumps(otlp_span(...))`` written directly, each encoded value as a placeholder."""
+        ids = self.ids
+        return span_bytes(
+            span,
+            ids.trace_hex,
+            ids.span(span.id),
+            ids.parent(span.parent_id),
+            self.trace.header.started_at,
+            attributes_bytes(attributes, _Encoded),
+            _events(span),
+        )
+
+
+def _masked_value(value: Any) -> bytes:
+    """``value`` as OTLP ``AnyValue`` JSON bytes, secrets masked (what ``_masked_json(any_value(value))`` gives)."""
+    try:
+        return mask_secret_bytes(value_bytes(value))
+    except (Unusual, TypeError, ValueError):
+        return _held(_masked_json(any_value(value)))
 
 
 def _item_count(request: Any) -> int:
@@ -296,8 +389,9 @@ def _masked_json(value: Any) -> bytes:
     return mask_secret_bytes(data)
 
 
-def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
-    """The OTLP JSON file (one line) in pieces, secrets masked: one span at a time, none kept."""
+def _pieces(trace: Trace) -> Iterator[Piece]:
+    """The OTLP JSON file (one line) in pieces, secrets masked; a ``memoryview`` piece is valid only until the
+    next piece is asked for (a history buffer the next span extends)."""
     shell = _masked_json(_document(trace, []))
     marker = b'"spans":[]'
     if shell.count(marker) != 1:  # a header value spelled like the marker: fall back to the whole document
@@ -312,6 +406,20 @@ def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
             yield b","
         yield from encoder.encode(span, llm)
     yield b"]" + tail + b"\n"
+
+
+def otlp_json_bytes(trace: Trace) -> Iterator[bytes]:
+    """The OTLP JSON file (one line) in pieces, secrets masked: one span at a time, none kept."""
+    for piece in _pieces(trace):
+        yield piece if type(piece) is bytes else bytes(piece)
+
+
+def write_otlp_json(trace: Trace, write: Callable[[Piece], object]) -> None:
+    """Write the OTLP JSON file with ``write`` (a binary stream's), each span as it is encoded: a history is
+    written straight from the buffer its chat span's items are joined in, never copied."""
+    for piece in _pieces(trace):
+        write(piece)
+        del piece  # the encoder extends the buffer a view points into
 
 
 def to_otlp_json(trace: Trace) -> dict[str, Any]:
