@@ -116,11 +116,34 @@ class PassStep(StepOutcome):
         return self.tool_view
 
 
-def _plain_step(index: TraceIndex, position: int) -> PassStep | None:
+class _Window:
+    """Lines read ahead in blocks for a pass in step order: the start lines come in file order and most
+    end lines a little after theirs, so one ``pread`` serves many lines (a line outside the block is read
+    alone, or moves the block forward when it is a start line)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, index: TraceIndex) -> None:
+        self.index = index
+        self.start = self.end = 0
+        self.data = memoryview(b"")
+
+    def line(self, offset: int, length: int, forward: bool) -> Any:
+        if self.start <= offset and offset + length <= self.end:
+            return self.data[offset - self.start : offset - self.start + length]
+        if not forward or length > self.BLOCK:
+            return self.index._read_line(offset, length)
+        data = self.index._read_line(offset, self.BLOCK)
+        self.start, self.end, self.data = offset, offset + len(data), memoryview(data)
+        return self.data[:length] if len(data) >= length else self.index._read_line(offset, length)
+
+
+def _plain_step(index: TraceIndex, position: int, window: _Window | None = None) -> PassStep | None:
     """The step at ``position`` as a ``PassStep``, or ``None`` when its lines are not plain."""
     s = index._state
+    window = window or _Window(index)
     try:
-        start: Any = _decode_start(index._read_line(s.start_off[position], s.start_len[position]))
+        start: Any = _decode_start(window.line(s.start_off[position], s.start_len[position], True))
         if start.id != s.ids[position]:
             return None  # the file changed since the scan: the exact path says so
         children = [s.ids[c] for c in s.children.get(position, ())]
@@ -130,7 +153,7 @@ def _plain_step(index: TraceIndex, position: int) -> PassStep | None:
         if type(start) is SpanLine:
             step.end(start, s.lines[position])
         elif s.end_lines[position] > 0:
-            end: Any = _decode_end(index._read_line(s.end_off[position], s.end_len[position]))
+            end: Any = _decode_end(window.line(s.end_off[position], s.end_len[position], False))
             if end.id != start.id:
                 return None
             step.end(end, s.end_lines[position])
@@ -150,10 +173,11 @@ def _plain_step(index: TraceIndex, position: int) -> PassStep | None:
 def pass_steps(index: TraceIndex, problem_lines: set[int]) -> Iterator[PassStep | Span]:
     """Every step in order: a ``PassStep`` where its lines are plain, else the exact ``Span`` (see the module doc)."""
     s = index._state
+    window = _Window(index)
     for position in range(len(index)):
         plain = None
         if s.lines[position] not in problem_lines and s.end_lines[position] not in problem_lines:
-            plain = _plain_step(index, position)
+            plain = _plain_step(index, position, window)
         yield plain if plain is not None else index.read_span(position)
 
 
