@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from agentdbg.importers._call_links import link_call_ids
 from agentdbg.importers._common import (
     ImportBuilder,
     as_dict,
@@ -175,7 +176,9 @@ def add_spans(spans: list[OtelSpan], b: ImportBuilder) -> None:
                 setattr(added, key, value)
 
 
-def _whole_request(requests: StreamExpander, attrs: dict[str, Any], given: Any, b: ImportBuilder, line: int) -> Any:
+def _whole_request(
+    requests: StreamExpander, attrs: dict[str, Any], given: Any, b: ImportBuilder, line: int
+) -> Any:
     """An llm step's input with the history its ``agentdbg.request_ref`` names rebuilt (as a trace file's)."""
     record: dict[str, Any] = {"type": "span_start", "id": str(attrs.get("agentdbg.span_id")), "kind": "llm"}
     record["input"] = given
@@ -201,6 +204,8 @@ def build_trace(spans: list[OtelSpan], b: ImportBuilder, header: Any = None, **d
     """A ``Trace`` from ``spans``; ``header`` (agentdbg's own, if the spans carried it) wins over ``defaults``."""
     add_spans(spans, b)
     header = header if header is not None else agentdbg_header(spans)
+    if header is None:  # agentdbg's own export keeps its steps exactly as written
+        link_call_ids(b.spans)
     if header is not None:
         try:
             parsed = TraceHeader.model_validate(header)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentdbg.importers import Importer, register
+from agentdbg.importers._call_links import link_call_ids
 from agentdbg.importers._common import (
     ImportBuilder,
     as_dict,
@@ -316,6 +317,7 @@ def load(path: Path) -> Trace:
         ends = [s.ended_at for s in b.spans if s.ended_at is not None]
         root.ended_at = max(ends, default=root.started_at)
     _aggregates_off_the_totals(b)
+    link_call_ids(b.spans)
     return b.build(
         trace_id=trace.get("id"),
         name=str(trace.get("name") or ""),
