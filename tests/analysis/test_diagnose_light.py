@@ -83,6 +83,28 @@ def _conversation(provider: str, steps: int, *, trim_at: int = 0, new_system_at:
     return run
 
 
+def _odd_items(steps: int) -> Run:
+    """An openai conversation whose history holds items the light reading of neutral messages
+    (``llm_facts.plain``) leaves to the model: content parts with an image (an attachment), a refusal,
+    reasoning text, a tool result whose call id is a number (the model refuses it: the exact path), and
+    tool calls whose arguments are not JSON."""
+    run = Run(provider="openai", tools=[SEARCH_DOCS, WEATHER], name="odd items")
+    run.user("What is the weather in Paris?")
+    for number in range(steps):
+        if number % 4 == 1:
+            image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}
+            run.messages.append({"role": "user", "content": [{"type": "text", "text": "and this?"}, image]})
+        if number % 4 == 2:
+            run.messages.append({"role": "assistant", "content": None, "refusal": "I can't say."})
+            run.messages.append({"role": "user", "content": "Please try.", "reasoning_content": "hm"})
+        if number == steps - 3:
+            run.messages.append({"role": "tool", "tool_call_id": 7, "content": "late result"})
+        arguments: Any = '{"city": "Par' if number % 5 == 3 else {"city": "Paris"}
+        run.call_tool("get_weather", arguments, f"{number} degrees")
+    run.llm("It is mild.")
+    return run
+
+
 def _damaged(source: Path, target: Path, request: int) -> Path:
     """``source`` with the line of its ``request``-th llm request cut in half: the reader reports it and
     skips the step, so the request that refers to it has no base."""
@@ -141,6 +163,7 @@ def _traces(directory: Path) -> list[Path]:
             directory / "anthropic_trim.jsonl"
         ),
         _conversation("openai", 24, new_system_at=9).write(directory / "openai_system.jsonl"),
+        _odd_items(16).write(directory / "odd_items.jsonl"),
     ]
     broken = [
         _damaged(generated[0], directory / "damaged.jsonl", 10),
