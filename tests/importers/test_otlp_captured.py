@@ -108,3 +108,16 @@ def test_langfuse_vercel_ai_sdk_5_generation() -> None:
         "location": "San Francisco",
         "temperature": 64,
     }
+
+
+def test_a_truncated_indented_document_is_one_clear_error(tmp_path: Path) -> None:
+    """A pretty-printed OTLP file cut short is one document that breaks at one place, not 100 bad lines."""
+    text = (CAPTURED / "openllmetry_in.json").read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[:3000])
+    assert detect_format(cut) == "otlp-json"
+    trace = open_trace(cut)
+    (problem,) = trace.problems
+    broken_line = text[:3000].count("\n") + 1
+    assert problem.line == broken_line and problem.severity == "error"
+    assert "truncated or corrupt document" in problem.message and f"line {broken_line}" in problem.message

@@ -9,6 +9,7 @@ ids, nanosecond times as strings. Spans become steps through the one span mappin
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,15 @@ def _documents(path: Path, b: ImportBuilder) -> list[Any]:
         return [orjson.loads(raw)]
     except orjson.JSONDecodeError:
         pass
+    first = next((line.strip() for line in raw.splitlines() if line.strip()), b"")
+    if first in (b"{", b"["):  # one indented document, not one per line: say where it breaks, once
+        try:
+            json.loads(raw.decode("utf-8", "replace"))
+        except ValueError as exc:
+            where = int(getattr(exc, "lineno", 0))
+            reason = f"{getattr(exc, 'msg', exc)} (line {where}, column {getattr(exc, 'colno', '?')})"
+            b.problem(f"not valid JSON (truncated or corrupt document?): {reason}", where, "error")
+            return []
     documents, bad = [], 0
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
