@@ -121,3 +121,21 @@ def test_a_truncated_indented_document_is_one_clear_error(tmp_path: Path) -> Non
     broken_line = text[:3000].count("\n") + 1
     assert problem.line == broken_line and problem.severity == "error"
     assert "truncated or corrupt document" in problem.message and f"line {broken_line}" in problem.message
+
+
+def test_fields_of_the_wrong_shape_are_named(tmp_path: Path) -> None:
+    """A span field of the wrong shape is ignored with a warning naming the span and the field."""
+    document = json.loads((CAPTURED / "raw_in.json").read_text())
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["startTimeUnixNano"] = "soon"
+    span["attributes"] = "gen_ai.request.model=gpt-4o-mini"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document, indent=2))
+    trace = open_trace(broken)
+    messages = sorted(p.message for p in trace.problems)
+    assert len(messages) == 2 and all(
+        m.startswith("span 03491beea3cb073d ('chat gpt-4o-mini')") for m in messages
+    )
+    assert "`attributes` is a str, not a list; ignored" in messages[0]
+    assert "`startTimeUnixNano` is 'soon'" in messages[1]
+    assert [s.name for s in trace.spans] == ["chat gpt-4o-mini"]  # the span itself is kept

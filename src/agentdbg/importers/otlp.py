@@ -204,6 +204,22 @@ def _scope_spans(resource_span: dict[str, Any]) -> list[Any]:
     return []
 
 
+def _bad_fields(span: dict[str, Any]) -> list[str]:
+    """What in one span is of the wrong shape (and so was ignored), each naming its field."""
+    complaints = []
+    for camel, snake in (
+        ("startTimeUnixNano", "start_time_unix_nano"),
+        ("endTimeUnixNano", "end_time_unix_nano"),
+    ):
+        value = _field(span, camel, snake)
+        if value is not None and as_int(value) is None:
+            complaints.append(f"`{camel}` is {str(value)[:40]!r}, not a number of nanoseconds; time unknown")
+    for name in ("attributes", "events"):
+        if span.get(name) is not None and not isinstance(span[name], list):
+            complaints.append(f"`{name}` is a {type(span[name]).__name__}, not a list; ignored")
+    return complaints
+
+
 def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
     """Every span of one OTLP JSON ``{resourceSpans: [...]}`` document (bad entries reported to ``b``)."""
     resource_spans = _resource_spans(document)
@@ -219,6 +235,10 @@ def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
             for span in (scope_span or {}).get("spans") or [] if isinstance(scope_span, dict) else []:
                 if isinstance(span, dict) and _field(span, "spanId", "span_id"):
                     spans.append(otel_span(span, resource))
+                    for complaint in _bad_fields(span):
+                        b.problem(
+                            f"span {spans[-1].span_id} ({spans[-1].name!r}): {complaint}", severity="warning"
+                        )
                 else:
                     b.problem("a span without spanId; skipped", severity="warning")
     return spans
