@@ -79,6 +79,8 @@ def test_vercel_tool_span_pairs_with_the_call() -> None:
     assert tool.input["call_id"] == _tool_call(llm)["id"] == "call_9RtYbK2mXqLp"
     assert tool.input["arguments"] == {"order_id": "A-1187"}
     assert tool.output == {"status": "in_transit", "eta": "2026-06-15"}
+    # the cache reads are only in ai.response.providerMetadata: {"openai": {"cachedPromptTokens": 384}}
+    assert llm.usage is not None and llm.usage.cached_input_tokens == 384
 
 
 LANGFUSE_VERCEL = DATA / "langfuse" / "vercel-aisdk-2025-11-17.reduced.trace.json"

@@ -47,10 +47,20 @@ class Step:
 def attr_usage(attrs: dict[str, Any]) -> Usage | None:
     """Token counts from gen_ai.usage.*, llm.token_count.* or ai.usage.* attributes."""
 
+    # the Vercel AI SDK reports cache reads per provider: {"openai": {"cachedPromptTokens": N}}, Anthropic's too
+    provider_metadata = maybe_json(attrs.get("ai.response.providerMetadata"))
+    vercel = {
+        f"ai.providerMetadata.{key}": value
+        for entry in (provider_metadata.values() if isinstance(provider_metadata, dict) else [])
+        if isinstance(entry, dict)
+        for key, value in entry.items()
+    }
+
     def first(*keys: str) -> int | None:
         for key in keys:
-            if as_int(attrs.get(key)) is not None:
-                return as_int(attrs.get(key))
+            value = attrs.get(key, vercel.get(key))
+            if as_int(value) is not None:
+                return as_int(value)
         return None
 
     return make_usage(
@@ -79,10 +89,13 @@ def attr_usage(attrs: dict[str, Any]) -> Usage | None:
             "gen_ai.usage.cache_read_input_tokens",
             "llm.token_count.prompt_details.cache_read",
             "ai.usage.cachedInputTokens",
+            "ai.providerMetadata.cachedPromptTokens",
+            "ai.providerMetadata.cacheReadInputTokens",
         ),
         first(
             "gen_ai.usage.cache_creation.input_tokens",
             "gen_ai.usage.cache_creation_input_tokens",
+            "ai.providerMetadata.cacheCreationInputTokens",
             "llm.token_count.prompt_details.cache_write",
         ),
         first(
