@@ -91,3 +91,37 @@ def test_spans_markdown_gives_a_subtree_without_the_run_header() -> None:
     assert [line.split(" ·")[0] for line in text.splitlines() if line.startswith("### ")] == [
         "### step-2", "### step-4", "### step-8", "### step-9"
     ]
+
+
+@pytest.mark.writes_secrets("the input trace holds a key; the export is checked for it below")
+def test_a_big_run_streams_through_the_index_each_piece_masked(tmp_path: Path, monkeypatch) -> None:
+    """``export -f md`` of our format reads the steps through the offset index, one at a time (the
+    whole-trace reader is never called), writes the document piece by piece, each masked, and gives
+    the document the whole in-memory trace gives."""
+    from typer.testing import CliRunner
+
+    from agentdbg import importers as importer_registry
+    from agentdbg.cli import app
+    from agentdbg.secrets import mask_secrets
+    from agentdbg.store.reader import read_trace
+
+    secret = "sk-proj-" + "A1b2C3d4E5f6G7h8J9k0" * 2
+    trace_file = tmp_path / "run.jsonl"
+    sample = ROOT / "sample_traces" / "01_healthy_openai.jsonl"
+    trace_file.write_text(sample.read_text().replace("My order A-1042", f"My order A-1042 (key {secret})"))
+    whole = mask_secrets(trace_markdown(read_trace(trace_file)))
+    assert secret not in whole and "[REDACTED]" in whole
+
+    def whole_read(path):  # pragma: no cover - reached only if the export reads the trace whole
+        raise AssertionError(f"read_trace({path}) called: the export read the trace whole")
+
+    monkeypatch.setattr(importer_registry, "read_trace", whole_read)
+    out = tmp_path / "run.md"
+    result = CliRunner().invoke(app, ["export", str(trace_file), "-f", "md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert secret not in text and "(key sk-proj-[REDACTED])" in text
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    tree = text.split("## Steps")[1].split("## Findings")[0]
+    assert tree == whole.split("## Steps")[1].split("## Step details")[0] and tree.count("- step-") == 6
+    assert text.split("## Step details")[1] == whole.split("## Step details")[1]

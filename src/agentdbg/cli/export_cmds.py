@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -103,7 +104,7 @@ def export(
         if to != "md" and (step or first or last or full):
             raise ExportError("--step, --from, --to and --full go with --format md")
         refuse_overwriting_input(trace_path, output)
-        trace = load(trace_path, input_format, lazy=to != "md")  # html and OTLP stream the steps
+        trace = load(trace_path, input_format, lazy=True)  # every format streams the steps
         render = None
         if to == "md":
             render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)
@@ -120,11 +121,11 @@ def export(
 def _markdown_render(selected: range | None, full: bool) -> Any:
     """The Markdown renderer with the run's findings and the chosen steps."""
     from agentdbg.analysis import diagnose
-    from agentdbg.exporters.markdown import trace_markdown
+    from agentdbg.exporters.markdown import markdown_chunks
     from agentdbg.model.trace import Trace
 
-    def render(trace: Trace) -> str:
+    def render(trace: Trace) -> Iterator[str]:  # the document step by step: a big run streams
         findings = [f for f in diagnose(trace) if selected is None or f.step in selected]
-        return trace_markdown(trace, selected=selected, findings=findings, full=full)
+        yield from markdown_chunks(trace, selected=selected, findings=findings, full=full)
 
     return render

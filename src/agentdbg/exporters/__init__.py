@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,6 +16,8 @@ from typing import Any, BinaryIO
 from agentdbg.errors import ExportError
 from agentdbg.model.trace import Trace
 from agentdbg.secrets import mask_secrets
+
+Render = Callable[[Trace], str | Iterable[str]]  # an exporter's text: whole, or in pieces masked one by one
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
-def render_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> str:
+def render_trace(trace: Trace, format: str, render: Render | None = None) -> str:
     """``trace`` as the text of format ``format`` (``render`` overrides the exporter's own, e.g. with options).
 
     Raises:
@@ -100,7 +102,7 @@ def render_trace(trace: Trace, format: str, render: Callable[[Trace], str] | Non
     return "".join(iter_trace(trace, format, render))
 
 
-def iter_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> Iterator[str]:
+def iter_trace(trace: Trace, format: str, render: Render | None = None) -> Iterator[str]:
     """``render_trace`` in pieces, each masked as it is produced (a key never spans two pieces).
 
     Raises:
@@ -112,7 +114,7 @@ def iter_trace(trace: Trace, format: str, render: Callable[[Trace], str] | None 
     return _masked(trace, exporter, render)
 
 
-def iter_trace_bytes(trace: Trace, format: str, render: Callable[[Trace], str] | None = None) -> Iterator[bytes]:
+def iter_trace_bytes(trace: Trace, format: str, render: Render | None = None) -> Iterator[bytes]:
     """``iter_trace`` as UTF-8 bytes (what a file or stdout gets; an exporter that encodes bytes is not decoded).
 
     Raises:
@@ -131,19 +133,24 @@ def _exporter(format: str) -> Exporter:
     return exporter
 
 
-def _masked(trace: Trace, exporter: Exporter, render: Callable[[Trace], str] | None) -> Iterator[str]:
+def _masked(trace: Trace, exporter: Exporter, render: Render | None) -> Iterator[str]:
     if render is None and exporter.chunks is not None:
         for chunk in exporter.chunks(trace):
             yield mask_secrets(chunk)
     else:
-        yield mask_secrets((render or exporter.render)(trace))
+        rendered = (render or exporter.render)(trace)
+        if isinstance(rendered, str):
+            yield mask_secrets(rendered)
+        else:  # a renderer that yields pieces (each whole: no secret spans two) is written as it goes
+            for piece in rendered:
+                yield mask_secrets(piece)
 
 
 def export_trace(
     trace: Trace,
     format: str,
     output: str | os.PathLike[str],
-    render: Callable[[Trace], str] | None = None,
+    render: Render | None = None,
 ) -> Path:
     """Write ``trace`` to ``output`` in ``format``; a reader never sees a half-written file.
 
@@ -182,7 +189,7 @@ def export_trace(
 
 
 def _write(
-    trace: Trace, exporter: Exporter, render: Callable[[Trace], str] | None, chunks: Iterator[bytes], stream: BinaryIO
+    trace: Trace, exporter: Exporter, render: Render | None, chunks: Iterator[bytes], stream: BinaryIO
 ) -> None:
     """The file's bytes into ``stream``: straight from the exporter where it writes its own pieces."""
     if render is None and exporter.write is not None:

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentdbg.formatting import fmt_duration, fmt_time, fmt_tokens
 from agentdbg.model.messages import Message
-from agentdbg.model.span import Span
+from agentdbg.model.span import Span, StepSummary
+from agentdbg.model.view_memo import ViewMemo
 
 if TYPE_CHECKING:
     from agentdbg.analysis.findings import Finding
     from agentdbg.model.records import TraceHeader
     from agentdbg.model.trace import Trace
+    from agentdbg.model.views import LLMView
 
 CUT_AT = 1200  # characters kept of one text block unless ``full``
 _BACKTICKS = re.compile(r"`{3,}")
@@ -64,19 +66,22 @@ def _value_block(value: Any, full: bool) -> str:
     return _fence(_cut(text, full), language)
 
 
-def _tokens(span: Span) -> str:
-    if span.input_tokens is None and span.output_tokens is None:
+def _tokens(step: StepSummary) -> str:
+    if step.input_tokens is None and step.output_tokens is None:
         return ""
-    return f" · {fmt_tokens(span.input_tokens)}→{fmt_tokens(span.output_tokens)} tok"
+    return f" · {fmt_tokens(step.input_tokens)}→{fmt_tokens(step.output_tokens)} tok"
 
 
-def tree_line(span: Span, depth: int) -> str:
-    """One list item of the execution tree."""
-    status = "" if span.status == "ok" else f" **{span.status}**"
-    error = f" ({_one_line(span.error.type or span.error.message or '', 60)})" if span.error else ""
+def tree_line(step: Span | StepSummary, depth: int) -> str:
+    """One list item of the execution tree (from a step's summary: no payload is read)."""
+    summary = step.summary() if isinstance(step, Span) else step
+    status = "" if summary.status == "ok" else f" **{summary.status}**"
+    error_text = summary.error_type or summary.error_message
+    has_error = summary.error_type is not None or summary.error_message is not None
+    error = f" ({_one_line(error_text or '', 60)})" if has_error else ""
     return (
-        f"{'  ' * depth}- {span.address} {span.kind} `{_one_line(span.name, 60)}`{status}{error}"
-        f" · {fmt_duration(span.duration)}{_tokens(span)}"
+        f"{'  ' * depth}- {summary.address} {summary.kind} `{_one_line(summary.name, 60)}`{status}{error}"
+        f" · {fmt_duration(summary.duration)}{_tokens(summary)}"
     )
 
 
@@ -121,9 +126,11 @@ class _History:
 
     by_parent: dict[str | None, tuple[list[tuple[Any, ...]], str]] = field(default_factory=dict)
     last: tuple[list[tuple[Any, ...]], str] = field(default_factory=lambda: ([], ""))
+    key_of: Callable[[Message], tuple[Any, ...]] = _message_key  # a pass memoises it per message object
 
     def shared_prefix(self, span: Span, prompt: Sequence[Message]) -> tuple[int, str]:
-        keys = [_message_key(message) for message in prompt]
+        key_of = self.key_of
+        keys = [key_of(message) for message in prompt]
         best = (0, "")
         for before, address in (self.by_parent.get(span.parent_id, ([], "")), self.last):
             shared = 0
@@ -136,13 +143,22 @@ class _History:
         return best
 
     def remember(self, span: Span, prompt: Sequence[Message], answer: Sequence[Message]) -> None:
-        shown = ([_message_key(m) for m in (*prompt, *answer)], span.address)
+        key_of = self.key_of
+        shown = ([key_of(m) for m in (*prompt, *answer)], span.address)
         self.by_parent[span.parent_id] = shown
         self.last = shown
 
 
-def step_lines(span: Span, *, full: bool = False, history: _History | None = None) -> Iterator[str]:
-    """One step in full: title, facts, the prompt by role (new messages only), response, tool call, error."""
+def step_lines(
+    span: Span,
+    *,
+    full: bool = False,
+    history: _History | None = None,
+    view_of: Callable[[Span], LLMView | None] | None = None,
+) -> Iterator[str]:
+    """One step in full: title, facts, the prompt by role (new messages only), response, tool call, error.
+
+    ``view_of``: how to get the step's llm view (a pass's ``ViewMemo.view``); ``span.llm`` by default."""
     yield f"### {span.address} · {span.kind} · {_one_line(span.name, 80)}"
     facts = [f"status {span.status}", f"latency {fmt_duration(span.duration)}"]
     if span.usage is not None:
@@ -151,7 +167,7 @@ def step_lines(span: Span, *, full: bool = False, history: _History | None = Non
         facts.append(f"origin {span.origin}")
     yield "_" + " · ".join(facts) + "_"
     yield ""
-    llm = span.llm
+    llm = view_of(span) if view_of is not None else span.llm
     tool = span.tool
     if llm is not None:
         if llm.model:
@@ -228,38 +244,69 @@ def header_lines(
     yield ""
 
 
-def markdown_lines(
-    header: TraceHeader,
-    walk: Iterable[tuple[Span, int]],
+def markdown_chunks(
+    trace: Trace,
     *,
-    totals: dict[str, Any],
-    source: str | None = None,
-    findings: Iterable[Finding] | None = None,
     selected: range | None = None,
+    findings: Iterable[Finding] | None = None,
     full: bool = False,
 ) -> Iterator[str]:
-    """The document line by line; ``walk`` gives ``(span, depth)`` in tree order, ``selected`` limits step numbers."""
-    steps: list[tuple[Span, int]] = []
+    """The document in pieces: the header and tree (from step summaries), the findings, then one piece
+    per step in full. Steps are read one at a time, so a lazily read trace streams: memory is bounded
+    by the largest step, not by the run. ``selected`` limits the step numbers shown. The document ends
+    in exactly one newline (trailing blank lines are held back until more text follows)."""
+    held = ""
+    for piece in _pieces(trace, selected=selected, findings=findings, full=full):
+        body = piece.rstrip()
+        if body:
+            yield held + body
+            held = piece[len(body) :]
+        else:
+            held += piece
+    yield "\n"
+
+
+def _pieces(
+    trace: Trace,
+    *,
+    selected: range | None = None,
+    findings: Iterable[Finding] | None = None,
+    full: bool = False,
+) -> Iterator[str]:
     kinds: dict[str, int] = {}  # of the whole run, like ``totals``: the header describes the run
-    for span, depth in walk:
-        kinds[span.kind] = kinds.get(span.kind, 0) + 1
-        if selected is None or span.step in selected:
-            steps.append((span, depth))
-    yield from header_lines(header, totals, source, kinds)
+    for summary in trace.summaries():
+        kinds[summary.kind] = kinds.get(summary.kind, 0) + 1
+    totals = trace.totals()
+    head = list(header_lines(trace.header, totals, trace.source, kinds))
     if selected is not None:
-        yield f"_(steps {selected.start}–{selected.stop - 1} of {totals.get('steps', 0)})_"
-        yield ""
-    yield "## Steps"
-    for span, depth in steps:
-        yield tree_line(span, depth)
-    yield ""
+        head += [f"_(steps {selected.start}–{selected.stop - 1} of {totals.get('steps', 0)})_", ""]
+    head.append("## Steps")
+    yield _joined(head)
+    tree: list[str] = []
+    for summary, depth in trace.rows():
+        if selected is None or summary.step in selected:
+            tree.append(tree_line(summary, depth))
+            if len(tree) >= 1024:
+                yield _joined(tree)
+                tree = []
+    tree.append("")
+    yield _joined(tree)
     if findings is not None:
-        yield from finding_lines(findings)
-    yield "## Step details"
-    yield ""
-    history = _History()
-    for span, _depth in sorted(steps, key=lambda item: item[0].step):
-        yield from step_lines(span, full=full, history=history)
+        yield _joined(finding_lines(findings))
+    yield _joined(["## Step details", ""])
+    memo = ViewMemo()  # what the run re-sends each step is converted (and keyed) once
+    history = _History(key_of=memo.shown(_message_key))
+    spans = trace.spans
+    if selected is None:
+        chosen: Iterable[Span] = spans
+    else:
+        chosen = (spans[step - 1] for step in selected if 1 <= step <= len(spans))
+    for span in chosen:
+        yield _joined(step_lines(span, full=full, history=history, view_of=memo.view))
+
+
+def _joined(lines: Iterable[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
 
 
 def trace_markdown(
@@ -270,16 +317,7 @@ def trace_markdown(
     full: bool = False,
 ) -> str:
     """``trace`` as one Markdown document (``selected``: only these step numbers)."""
-    lines = markdown_lines(
-        trace.header,
-        trace.walk(),
-        totals=trace.totals(),
-        source=trace.source,
-        findings=findings,
-        selected=selected,
-        full=full,
-    )
-    return "\n".join(lines).rstrip() + "\n"
+    return "".join(markdown_chunks(trace, selected=selected, findings=findings, full=full))
 
 
 def spans_markdown(spans: Iterable[Span], *, full: bool = False) -> str:
@@ -291,4 +329,4 @@ def spans_markdown(spans: Iterable[Span], *, full: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["CUT_AT", "markdown_lines", "spans_markdown", "step_lines", "trace_markdown", "tree_line"]
+__all__ = ["CUT_AT", "markdown_chunks", "spans_markdown", "step_lines", "trace_markdown", "tree_line"]
