@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from agentdbg.exporters import export_trace
 from agentdbg.exporters.html import decode_step, script_json, template
 from agentdbg.importers import open_trace
@@ -159,3 +161,48 @@ def test_export_writes_html_to_stdout(tmp_path: Path) -> None:
     result = _agentdbg("export", str(travel_trace_file(tmp_path)), "-f", "html")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("<!DOCTYPE html>") and len(_DATA_BLOCK.findall(result.stdout)) == 1
+
+
+@pytest.mark.writes_secrets(reason="the input trace quotes a key, plainly and escaped; the test checks the page")
+def test_the_page_lines_mask_keys_however_the_file_escapes_them(tmp_path: Path) -> None:
+    """A key in a line is masked in the page whether the file writes it plainly, with ``\\u`` escapes or ``\\/``
+    (the line is written again by orjson first), and no line can end its block."""
+    from agentdbg.exporters.html_steps import page_steps
+    from tests.exporters.traces import HEADER, T0
+
+    key = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    url = "https://user:hunter2secret@example.com/x?token=abc123"
+
+    def llm(span_id: str, text: str) -> dict:
+        return {
+            "type": "span", "id": span_id, "kind": "llm", "name": "chat", "started_at": T0, "ended_at": T0 + 1,
+            "input": {"provider": "openai", "api": "chat.completions",
+                      "request": {"model": "m", "messages": [{"role": "user", "content": text}]}},
+            "output": {"choices": [{"message": {"role": "assistant", "content": "ok </script><b>x</b>"}}]},
+        }  # fmt: skip
+
+    plain = json.dumps(llm("a", f"use {key} at {url}"))
+    escaped = json.dumps(llm("b", f"use {key} at {url}"), ensure_ascii=True).replace("-", "\\u002d").replace("/", "\\/")
+    assert key not in escaped and "\\u002d" in escaped and "\\/" in escaped
+    source = tmp_path / "keys.jsonl"
+    source.write_text("\n".join([json.dumps(HEADER), plain, escaped]) + "\n", encoding="utf-8")
+    page = export_trace(open_trace(source, lazy=True), "html", tmp_path / "keys.html").read_text(encoding="utf-8")
+    assert len(_LINE_BLOCKS.findall(page)) == 3
+    assert key[8:] not in page and "hunter2secret" not in page and "abc123" not in page
+    assert "</script><b>" not in page and "<b>x" not in page
+    steps = page_steps(page)
+    for number in (1, 2):
+        text = steps[number]["llm"]["prompt"][0]["text"]
+        assert text.startswith("use sk-proj-[REDACTED] at https://user:[REDACTED]@example.com/x?token=[REDACTED]"), text
+        assert steps[number]["llm"]["answer"][0]["text"] == "ok </script><b>x</b>"
+
+
+def test_page_lines_escape_every_character_that_could_end_a_block() -> None:
+    from agentdbg.exporters.html import page_lines
+
+    chunk = '{"a": "</script><!-- & \u2028 \u2029 \u00e9"}\n{"b": 1}'.encode()
+    written = page_lines(chunk)
+    assert b"<" not in written.replace(b'</script>\n<script type="application/json" class="agentdbg-line">', b"")
+    assert b">" not in written.split(b"</script>")[0] and b"&" not in written and "\u2028".encode() not in written
+    first, second = written.split(b'</script>\n<script type="application/json" class="agentdbg-line">')
+    assert json.loads(first) == {"a": "</script><!-- & \u2028 \u2029 \u00e9"} and json.loads(second) == {"b": 1}

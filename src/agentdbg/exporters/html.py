@@ -225,40 +225,35 @@ def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
     state = index._state
     yield from _file_lines(index.path, state.offset)
     problem_lines = {problem.line for problem in trace.problems}
-    repaired: set[int] = set()
-    for position in range(len(index)):
-        if (
-            position in state.broken
-            or state.lines[position] in problem_lines
-            or state.end_lines[position] in problem_lines
-        ):
-            repaired.add(position + 1)
-            block = whole_block(index.read_span(position))
-            yield _STEP_OPEN.format(position + 1).encode() + script_bytes(block) + _CLOSE
     lines, end_lines, bases = state.lines, state.end_lines, state.bases
+    repaired: set[int] = set()
+    if problem_lines or state.broken:
+        for position in range(len(index)):
+            if position in state.broken or lines[position] in problem_lines or end_lines[position] in problem_lines:
+                repaired.add(position + 1)
+                block = whole_block(index.read_span(position))
+                yield _STEP_OPEN.format(position + 1).encode() + script_bytes(block) + _CLOSE
 
     def rows() -> Iterator[list[Any]]:
-        for row in _rows(trace):
-            step = row[1]
-            shown = step_row(row, row[3])
+        """``step_row``'s fields, then the step's start line, end line (0: none), base step (0: none),
+        duration, its text and the token text; a repaired step's lines are 0 (its block holds it)."""
+        bases_get = bases.get
+        for depth, step, kind, name, duration, tokens_in, tokens_out, status, _, _, origin in index.tree_fields():
+            duration_text = fmt_duration(duration) if duration is not None else ""
+            tokens = tokens_text(tokens_in, tokens_out) if tokens_in is not None or tokens_out is not None else ""
+            meta = f"{duration_text}  {tokens}" if duration_text and tokens else duration_text or tokens
             if step in repaired:
-                shown += [0, 0, 0]
-                yield shown
+                yield [step, depth, kind, name, name, status, origin, meta, 0, 0, 0, duration, duration_text, tokens]
                 continue
             position = step - 1
-            if row[2] == "tool":
-                shown[4] = None  # the page names a tool step from its line (``ToolView``)
-            base = bases.get(position)
-            duration, tokens_in, tokens_out = row[4], row[5], row[6]
-            shown += [
-                lines[position],
-                max(end_lines[position], 0),
-                0 if base is None else base + 1,
-                duration,
-                fmt_duration(duration) if duration is not None else "",
-                tokens_text(tokens_in, tokens_out),
-            ]
-            yield shown
+            base = bases_get(position)
+            end_line = end_lines[position]
+            title = None if kind == "tool" else name  # the page names a tool step from its line (``ToolView``)
+            yield [
+                step, depth, kind, name, title, status, origin, meta,
+                lines[position], end_line if end_line > 0 else 0, 0 if base is None else base + 1,
+                duration, duration_text, tokens,
+            ]  # fmt: skip
 
     yield from _row_blocks(rows())
 
@@ -291,7 +286,9 @@ def _file_lines(path: Any, end: int) -> Iterator[bytes]:
                 done += len(rest)
                 chunk += rest
             last = chunk.endswith(b"\n")
-            yield owed + page_lines(chunk[:-1] if last else chunk)
+            if owed:
+                yield owed
+            yield page_lines(chunk[:-1] if last else chunk)
             owed = _LINE_BREAK if last else b""
     yield _CLOSE
 
@@ -306,8 +303,8 @@ def page_lines(chunk: bytes) -> bytes:
     if _ODD_ESCAPE.search(chunk) is not None:
         chunk = b"\n".join(map(_plain_escapes, chunk.split(b"\n")))
     chunk = mask_secret_bytes(chunk)
-    if b"<" in chunk or b">" in chunk or b"&" in chunk or b"\xe2\x80" in chunk:
-        chunk = _UNSAFE_BYTES.sub(_escape, chunk)
+    if b"<" in chunk or b">" in chunk or b"&" in chunk or (b"\xe2" in chunk and b"\xe2\x80" in chunk):
+        chunk = _UNSAFE_BYTES.sub(_escape, chunk)  # (a lone byte is found at memchr speed, a pair is not)
     return chunk.replace(b"\n", _LINE_BREAK)
 
 
