@@ -22,6 +22,8 @@ Every error a user can act on derives from ``AgentdbgError``::
     │                             into the recorded program)
     ├── TraceFileBusyError        another process is writing the same trace file
     ├── ExportError               unknown export format, or the output cannot be written
+    │   └── UnusualExportValue    internal: a value the direct OTLP encoder leaves to the dict path
+    │                             (caught by the exporter, never shown)
     ├── ExplainError              the model could not be asked, or its answer is unusable (exit 1)
     │   └── InvalidAnswerError    the answer did not validate, even after one retry with the error
     ├── ProviderChoiceError       ``explain --provider`` names a provider it cannot ask
@@ -181,6 +183,13 @@ class HTTPStatusFailure(AgentdbgError):
 
 class ExportError(AgentdbgError):
     """A trace cannot be exported: unknown format, or the output cannot be written."""
+
+
+class UnusualExportValue(ExportError):
+    """Internal: a value the direct OTLP encoder (``exporters/otlp_encode.py``) leaves to the dict path."""
+
+    def __init__(self, message: str = "a value the direct OTLP encoder leaves to the dict path") -> None:
+        super().__init__(message)
 
 
 class ExplainError(AgentdbgError):

@@ -110,9 +110,19 @@ def test_show_print_and_validate_read_through_the_index_and_say_the_same(tmp_pat
     assert "[patched]" in _agentdbg("show", str(tmp_path / "broken.jsonl"), "--print").stdout
 
 
+def _shown(steps: dict[int, dict]) -> dict[int, dict]:
+    """What the page shows of each step (a block's llm view also carries its compaction's head/items)."""
+    keys = ("provider", "api", "model", "params", "answer", "prompt", "tools")
+    return {
+        step: {**data, "llm": {key: data["llm"][key] for key in keys}} if "llm" in data else data
+        for step, data in steps.items()
+    }
+
+
 def test_exports_stream_the_same_text_from_the_index_as_from_memory(tmp_path: Path) -> None:
     from agentdbg.exporters import iter_trace, render_trace
     from agentdbg.exporters.genai import to_json
+    from agentdbg.exporters.html_steps import page_steps
     from agentdbg.exporters.otlp_json import to_otlp_json
 
     for path in _files(tmp_path):
@@ -120,5 +130,9 @@ def test_exports_stream_the_same_text_from_the_index_as_from_memory(tmp_path: Pa
         for format in ("otlp-json", "html"):
             chunks = list(iter_trace(lazy, format))
             assert len(chunks) > 2  # written piece by piece
-            assert "".join(chunks) == render_trace(eager, format)
+            if format == "html":  # from the index the page embeds the file's lines, its script builds the views:
+                shown = _shown(page_steps("".join(chunks)))  # the same steps as the in-memory page's blocks
+                assert shown == _shown(page_steps(render_trace(eager, format))) and len(shown) == len(eager.spans)
+            else:
+                assert "".join(chunks) == render_trace(eager, format)
         assert render_trace(eager, "otlp-json") == to_json(to_otlp_json(eager)) + "\n"

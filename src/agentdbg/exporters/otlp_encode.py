@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from agentdbg.errors import UnusualExportValue
 from agentdbg.exporters.genai import span_kind, span_name
 
 if TYPE_CHECKING:
@@ -28,8 +29,7 @@ _KEYS: dict[str, bytes] = {}  # attribute and kvlist key -> its '{"key":...,"val
 _MAX_KEYS = 4096
 
 
-class Unusual(Exception):
-    """A value the direct encoder leaves to the dict path."""
+Unusual = UnusualExportValue  # raised where the direct encoder gives up; the caller takes the dict path
 
 
 def _key(key: Any) -> bytes:
