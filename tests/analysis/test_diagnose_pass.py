@@ -178,7 +178,7 @@ def test_one_pass_reads_every_step_as_a_single_read_does(tmp_path: Path) -> None
     ],
 )
 def test_packed_arguments_come_back_equal(arguments: Any) -> None:
-    from agentdbg.analysis.facts import pack, unpack
+    from agentdbg.analysis.call_records import pack, unpack
 
     back = unpack(pack(arguments))
     if arguments == arguments:  # NaN is never equal to itself: then the very object must come back

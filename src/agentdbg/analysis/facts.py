@@ -9,19 +9,17 @@ step plus a few small records per step, not by the file, and the work by the num
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
-import orjson
-
-from agentdbg.analysis.calls import canonical, gc_paused
+from agentdbg.analysis.call_records import Offered, StepRef, ToolEvent, ToolRun, digest, pack
+from agentdbg.analysis.calls import gc_paused
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.analysis.llm_facts import ChainFacts, LlmFacts
 from agentdbg.model.messages import ToolSpec
-from agentdbg.model.records import ErrorInfo, TraceHeader
+from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span
 from agentdbg.model.trace import LazySpans, Trace
 from agentdbg.model.views import LLMView
@@ -32,113 +30,6 @@ Step = Span | PassStep  # a step as the pass gives it: light where its lines are
 
 _ERROR_PREFIXES = ("error", "exception", "traceback", "failed", "failure")
 RESULT_SNIPPET = 200  # the longest snippet of a tool result a finding quotes
-
-
-@dataclass(frozen=True, slots=True)
-class StepRef:
-    """What a finding needs of a step once its payload is gone."""
-
-    step: int
-    id: str
-    parent_id: str | None
-    error: ErrorInfo | None = None
-
-    @classmethod
-    def of(cls, span: Step, names: dict[str, str] | None = None) -> StepRef:
-        """``names``: a run's table of parent ids, so each agent's id is held once, not once per step."""
-        parent = span.parent_id
-        if names is not None and parent is not None:
-            parent = names.setdefault(parent, parent)
-        return cls(span.step, span.id, parent, span.error)
-
-
-class Offered(NamedTuple):
-    """A tool the request offered, as the lexical detectors read it."""
-
-    name: str
-    description: str
-
-
-def pack(value: Any) -> Any:
-    """A tool call's arguments as held until the run's calls are paired: an object of plain strings as its
-    JSON bytes (a fraction of the dict's memory; ``unpack`` gives an equal dict back), anything else as is."""
-    if type(value) is dict and all(type(key) is str and type(item) is str for key, item in value.items()):
-        try:
-            return _Packed(orjson.dumps(value))
-        except orjson.JSONEncodeError:  # a lone surrogate: kept as it is
-            return value
-    return value
-
-
-class _Packed(bytes):
-    """JSON bytes made by ``pack`` (a subclass, so packed arguments never pass for recorded bytes)."""
-
-
-def unpack(value: Any) -> Any:
-    return orjson.loads(memoryview(value)) if type(value) is _Packed else value
-
-
-def digest(text: str) -> bytes:
-    """A 16-byte digest of ``text``: equal texts compared without keeping them."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-@dataclass(slots=True)
-class ToolRun:
-    """A tool step, compact: the name and call id it ran under, how it ended. Its arguments are read again
-    only if no llm step asked for it (``_Collector.events``): a paired call has the llm step's."""
-
-    ref: StepRef
-    name: str
-    call_id: str | None
-    failed: bool
-    result_digest: bytes  # of the stripped result text ("" when it never ended)
-    result_snippet: str  # snippet of the result text, kept only when it failed
-    has_result: bool  # the result text is not empty
-
-
-@dataclass(slots=True)
-class ToolEvent:
-    """One tool call: who asked (``llm_span``), what ran (``tool``), with which arguments."""
-
-    name: str
-    packed_arguments: Any
-    llm_span: StepRef | None = None
-    tool: ToolRun | None = None
-    offered: tuple[Offered, ...] = ()
-    user_request: str = ""
-    user_turn: int = 0
-
-    @property
-    def tool_span(self) -> StepRef | None:
-        return self.tool.ref if self.tool is not None else None
-
-    @property
-    def step(self) -> int:
-        """The step to point at: the tool step when it ran, else the llm step that asked."""
-        span = self.tool_span or self.llm_span
-        return span.step if span else 0
-
-    @property
-    def span_id(self) -> str | None:
-        span = self.tool_span or self.llm_span
-        return span.id if span else None
-
-    @property
-    def failed(self) -> bool:
-        """The tool raised, or its result reads as an error."""
-        return self.tool is not None and self.tool.failed
-
-    @property
-    def result_snippet(self) -> str:
-        return self.tool.result_snippet if self.tool is not None else ""
-
-    @property
-    def arguments(self) -> Any:
-        return unpack(self.packed_arguments)
-
-    def canonical_arguments(self) -> str:
-        return canonical(self.arguments)
 
 
 @dataclass(slots=True)

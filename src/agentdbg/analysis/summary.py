@@ -19,10 +19,10 @@ from typing import IO, Any
 
 import orjson
 
+from agentdbg.analysis.call_records import digest
 from agentdbg.analysis.calls import canonical, final_answer, gc_paused, tool_view
 from agentdbg.analysis.detectors.truncation import message_key
 from agentdbg.analysis.diagnose import diagnose
-from agentdbg.analysis.facts import digest
 from agentdbg.errors import AgentdbgError, NotATraceError
 from agentdbg.model.messages import Message
 from agentdbg.model.span import Span
