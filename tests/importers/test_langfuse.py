@@ -79,11 +79,16 @@ def test_observations_become_steps_with_the_source_figures(path: Path) -> None:
         parent = observation.get("parentObservationId")
         assert span.parent_id == (parent if parent in ids else root_id)
     assert trace.header.metadata["langfuse_trace"]["id"] == data["trace"]["id"]
-    for span in trace.llm_spans:  # replayable exactly when the conversation (and the tools it uses) was kept
+    for span in trace.llm_spans:  # replayable exactly when the conversation (and the tools it uses) was kept, calls linked
         request = span.input["request"]
         messages = request.get("messages") or []
         uses_tools = bool(span.llm.tool_calls) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
-        complete = bool(request.get("model") and messages) and (bool(request.get("tools")) or not uses_tools)
+        linked = all(c.get("id") for m in messages for c in m.get("tool_calls") or []) and all(
+            m.get("tool_call_id") for m in messages if m.get("role") == "tool"
+        )  # every call and result carries its call id (agno's tool message names none)
+        complete = (
+            bool(request.get("model") and messages) and (bool(request.get("tools")) or not uses_tools) and linked
+        )
         assert span.input["api"] in ("chat.completions", "messages") and span.llm.replayable is complete
     positions = {s.id: i for i, s in enumerate(trace.spans)}
     assert all(positions[s.parent_id] < positions[s.id] for s in trace.spans if s.parent_id)

@@ -30,3 +30,16 @@ def test_gemini_model_role_is_the_assistant() -> None:
     assert messages[2]["tool_calls"][0]["function"]["name"] == "say_hello"
     assert second.output["choices"][0]["message"]["content"] == "Hello Langfuse 👋!\n"
     assert second.usage is not None and (second.usage.input_tokens, second.usage.output_tokens) == (39, 6)
+
+
+def test_a_request_whose_gemini_calls_carry_no_id_is_not_replayable() -> None:
+    """Gemini gives its function calls no id (ADK drops its own before sending): the second call_llm's history
+    holds say_hello's call and result with no id, so the request cannot be re-sent; the first one can, and the
+    tool step still pairs with the call by name."""
+    trace = open_trace(EXPORT)
+    first, second = sorted((s for s in trace.spans if s.kind == "llm"), key=lambda s: s.started_at or 0)
+    assert first.llm is not None and first.llm.replayable
+    assert second.llm is not None and not second.llm.replayable
+    assert "no call id" in second.attributes["not_replayable_because"]
+    (tool,) = [s for s in trace.spans if s.kind == "tool"]
+    assert tool.parent_id == first.id and tool.output == {"greeting": "Hello Langfuse 👋"}

@@ -383,7 +383,9 @@ def _llm(
     step_input, step_output, replayable = rebuild_request(
         request, response, attrs, params, provider, (input_value, output_value)
     )
-    attributes["replayable"] = replayable
+    attributes["replayable"] = replayable is True
+    if isinstance(replayable, str):
+        attributes["not_replayable_because"] = replayable
     return Step(
         kind="llm",
         name=str(model or name),

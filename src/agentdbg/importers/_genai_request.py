@@ -47,6 +47,24 @@ def _uses_tools(messages: list[dict[str, Any]]) -> bool:
     return any(m.get("tool_calls") or m.get("role") == "tool" for m in messages if isinstance(m, dict))
 
 
+NO_CALL_ID = (
+    "a tool call or result in the conversation carries no call id (Gemini's calls have none; some "
+    "instrumentations drop it), so a re-sent request could not tie each result to its call"
+)
+
+
+def unmatched_calls(messages: list[dict[str, Any]]) -> bool:
+    """Whether a chat history holds a tool call or result without a call id, or two calls of one answer that
+    share an id: the request names no safe call -> result link, so it cannot be re-sent as it is."""
+    for message in messages:
+        ids = [as_dict(call).get("id") for call in as_list(message.get("tool_calls"))]
+        if any(not call_id for call_id in ids) or len(set(ids)) < len(ids):
+            return True
+        if message.get("role") == "tool" and not message.get("tool_call_id"):
+            return True
+    return False
+
+
 def _whole_request(value: Any) -> dict[str, Any] | None:
     """``input.value`` when it is a whole chat.completions body (openinference-instrumentation-openai)."""
     body = as_dict(value)
@@ -126,8 +144,9 @@ def rebuild_request(
     params: Any,
     provider: Any,
     recorded: tuple[Any, Any] = (None, None),
-) -> tuple[dict[str, Any], Any, bool]:
-    """The llm step's input (``{provider, api, request}``), its output, and whether it can be replayed.
+) -> tuple[dict[str, Any], Any, bool | str]:
+    """The llm step's input (``{provider, api, request}``), its output, and ``True`` when it can be replayed,
+    else ``False`` or the reason it cannot.
 
     Args:
         request: the chat.completions request read from the span (``model``, ``messages``, ``tools``).
@@ -162,6 +181,8 @@ def rebuild_request(
     tools_known = bool(request.get("tools")) or not _uses_tools(messages + [m for m in answers if m])
     complete = bool(request.get("model")) and bool(messages) and tools_known
     chat = {"provider": "openai", "api": "chat.completions", "request": request}
+    if complete and unmatched_calls(messages):
+        return chat, response, NO_CALL_ID
     if str(provider or "").lower().startswith(_ANTHROPIC_NAMES) and complete:
         try:  # the wire codecs: chat request -> neutral conversation -> Anthropic request
             converted = anthropic_messages.build_request(
