@@ -11,7 +11,8 @@ import typer
 from agentdbg.cli import app
 from agentdbg.cli.common import FormatOption, load, user_errors
 from agentdbg.cli.output import print_error, print_json, print_result
-from agentdbg.errors import AgentdbgError, WindowOptionError
+from agentdbg.errors import AgentdbgError, TraceReadError, WindowOptionError
+from agentdbg.model.trace import Trace
 
 
 class FailOn(str, Enum):
@@ -40,6 +41,20 @@ def parse_windows(values: list[str] | None) -> dict[str, int]:
             )
         windows[model.strip()] = int(cleaned) * multiplier
     return windows
+
+
+def nothing_read(trace: Trace, path: str) -> TraceReadError | None:
+    """The error for a file whose import read no step and reported a problem (an error, or a warning about
+    what it skipped): "no findings" would be about nothing. Else ``None``. An agent step the importer made
+    for the file itself is not a step read."""
+    errors = [p for p in trace.problems if p.severity != "info"]
+    if not errors or any(trace.spans_of_kind(kind) for kind in ("llm", "tool", "retrieval", "custom")):
+        return None
+    first = min(errors, key=lambda p: p.line)
+    return TraceReadError(
+        f"{path}: no step could be read, nothing to diagnose ({len(errors)} problem(s); first: {first})",
+        hint=f"run `agentdbg validate {path}` to list every problem",
+    )
 
 
 LoopThreshold = Annotated[
@@ -97,7 +112,8 @@ def diagnose(
     """Find common failure patterns (loops, bad arguments, unknown or wrong tools, context overflow, truncated
     history, irrelevant retrieval, errors) and point at the step where each starts, with evidence and a fix.
 
-    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 unreadable trace or bad option.
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 unreadable trace (also one whose import read no
+    step and reported an error) or bad option.
     """
     from agentdbg.analysis import DiagnoseOptions, at_least, check_patterns
     from agentdbg.analysis import diagnose as run_diagnose
@@ -116,6 +132,9 @@ def diagnose(
     for path in traces:
         try:
             trace = load(path, format, lazy=True)  # our format streams through the index: one pass
+            empty = nothing_read(trace, path)
+            if empty is not None:
+                raise empty
             every = run_diagnose(trace, options)
         except AgentdbgError as exc:
             print_error(exc)

@@ -298,9 +298,11 @@ def read_json_file(path: Path, builder: ImportBuilder) -> Any:
     except orjson.JSONDecodeError as exc:
         try:
             return json.loads(raw.decode("utf-8", "replace"))  # NaN/Infinity and other non-strict JSON
+        except json.JSONDecodeError as strict:  # says the line and column where the document breaks
+            where = f"{strict.msg} (line {strict.lineno}, column {strict.colno})"
+            builder.problem(f"not valid JSON (truncated or corrupt file?): {where}", strict.lineno, "error")
         except ValueError:
-            pass
-        builder.problem(f"not valid JSON (truncated or corrupt file?): {exc}", severity="error")
+            builder.problem(f"not valid JSON (truncated or corrupt file?): {exc}", 1, "error")
         return None
 
 

@@ -103,7 +103,7 @@ def _messages(path: Path, b: ImportBuilder) -> tuple[dict[str, Any], list[tuple[
                 (0, m) for m in data["messages"] if isinstance(m, dict)
             ]
         if data is not None:
-            b.problem("expected an object with a messages list", severity="error", field="messages")
+            b.problem("expected an object with a messages list", 1, "error", "messages")
         return {}, []
     header: dict[str, Any] = {}
     order: list[str] = []

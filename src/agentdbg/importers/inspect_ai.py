@@ -316,7 +316,7 @@ def load(path: Path) -> Trace:
     log = read_eval_zip(path, b) if is_zip else read_json_file(path, b)
     if not isinstance(log, dict):
         if log is not None:
-            b.problem("expected an inspect_ai log object", severity="error")
+            b.problem(f"expected an inspect_ai log object, got {type(log).__name__}", 1, "error")
         return b.build()
     eval_info = as_dict(log.get("eval"))
     stats = as_dict(log.get("stats"))
@@ -332,9 +332,9 @@ def load(path: Path) -> Trace:
         attributes={"status": log.get("status"), "eval": eval_info, "plan": log.get("plan"), "stats": stats},
     )
     samples = as_list(log.get("samples"))
-    for sample in samples:
+    for number, sample in enumerate(samples):
         if not isinstance(sample, dict):
-            b.problem("a sample is not an object; skipped", severity="warning")
+            b.problem("a sample is not an object; skipped", 1, "warning", f"samples[{number}]")
             continue
         _Sample(b, sample, root.id).run()
     any_usage = any(s.usage is not None for s in b.spans)

@@ -171,20 +171,22 @@ def load(path: Path) -> Trace:
     data = read_json_file(path, b)
     if not isinstance(data, dict):
         if data is not None:
-            b.problem("expected a JSON object {trace, observations}", severity="error")
+            b.problem(f"expected a JSON object {{trace, observations}}, got {type(data).__name__}", 1, "error")
         return b.build()
     trace = as_dict(data.get("trace")) or (
         data if "observations" in data and "id" in data else {}
     )  # API shape: the trace itself
     observations_raw = data.get("observations", trace.get("observations"))
     if not isinstance(observations_raw, list):
-        b.problem("no `observations` list in the export", severity="error")
+        b.problem("no `observations` list in the export", 1, "error", "observations")
         observations_raw = []
     observations = [o for o in observations_raw if isinstance(o, dict)]
     if len(observations) != len(observations_raw):
         b.problem(
             f"{len(observations_raw) - len(observations)} observation(s) are not objects; skipped",
-            severity="warning",
+            1,
+            "warning",
+            "observations",
         )
     trace_metadata = _metadata(trace.get("metadata"))
     known_ids = {str(o.get("id")) for o in observations}

@@ -92,11 +92,11 @@ def load(path: Path) -> Trace:
         data = data["events"]
     if not isinstance(data, list):
         if data is not None:
-            b.problem("expected a JSON list of events", severity="error")
+            b.problem(f"expected a JSON list of events, got {type(data).__name__}", 1, "error")
         return b.build()
     events = [e for e in data if isinstance(e, dict)]
     if len(events) != len(data):
-        b.problem(f"{len(data) - len(events)} event(s) are not objects; skipped", severity="warning")
+        b.problem(f"{len(data) - len(events)} event(s) are not objects; skipped", 1, "warning", "events")
     times = [parse_time(e.get("timestamp")) for e in events]
     root = b.add(
         "agent",

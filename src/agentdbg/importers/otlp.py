@@ -97,14 +97,15 @@ def _nanos(value: Any) -> float | None:
     return number / 1e9 if number else None
 
 
-def _documents(path: Path, b: ImportBuilder) -> list[Any]:
+def _documents(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
+    """The file's documents with the line each starts on: one whole document, or one per line."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         b.problem(f"cannot read file: {exc.strerror or exc}", severity="error")
         return []
     try:
-        return [orjson.loads(raw)]
+        return [(1, orjson.loads(raw))]
     except orjson.JSONDecodeError:
         pass
     first = next((line.strip() for line in raw.splitlines() if line.strip()), b"")
@@ -121,7 +122,7 @@ def _documents(path: Path, b: ImportBuilder) -> list[Any]:
         if not line.strip():
             continue
         try:
-            documents.append(orjson.loads(line))
+            documents.append((number, orjson.loads(line)))
         except orjson.JSONDecodeError as exc:
             bad += 1
             b.problem(f"not valid JSON: {exc}", number, "error")
@@ -192,16 +193,17 @@ def _resource_spans(document: Any) -> Any:
     return found if found is not None else document.get("batches")
 
 
-def _scope_spans(resource_span: dict[str, Any]) -> list[Any]:
-    """The scope groups of a resource: ``scopeSpans``, or ``instrumentationLibrarySpans`` (OTLP before 0.15)."""
+def _scope_spans(resource_span: dict[str, Any]) -> tuple[str, Any]:
+    """The scope groups of a resource and the field holding them: ``scopeSpans``, or
+    ``instrumentationLibrarySpans`` (OTLP before 0.15); ``("scopeSpans", [])`` when there are none."""
     for camel, snake in (
         ("scopeSpans", "scope_spans"),
         ("instrumentationLibrarySpans", "instrumentation_library_spans"),
     ):
         groups = _field(resource_span, camel, snake)
-        if isinstance(groups, list):
-            return groups
-    return []
+        if groups is not None:
+            return camel, groups
+    return "scopeSpans", []
 
 
 def _bad_fields(span: dict[str, Any]) -> list[str]:
@@ -220,36 +222,63 @@ def _bad_fields(span: dict[str, Any]) -> list[str]:
     return complaints
 
 
-def spans_of(document: Any, b: ImportBuilder) -> list[OtelSpan]:
-    """Every span of one OTLP JSON ``{resourceSpans: [...]}`` document (bad entries reported to ``b``)."""
+_JSON_TYPES = {"dict": "an object", "list": "a list", "str": "a string", "int": "a number", "float": "a number"}
+
+
+def _not_a(value: Any, what: str) -> str:
+    """``is a string, not a list; skipped``: what a field of the wrong shape holds, in JSON's words."""
+    found = "true/false" if isinstance(value, bool) else _JSON_TYPES.get(type(value).__name__, "null")
+    return f"is {found}, not {what}; skipped"
+
+
+def spans_of(document: Any, b: ImportBuilder, line: int = 1) -> list[OtelSpan]:
+    """Every span of one OTLP JSON ``{resourceSpans: [...]}`` document (starting at ``line``); an entry of
+    the wrong shape is reported to ``b`` with its field path and skipped."""
     resource_spans = _resource_spans(document)
     if not isinstance(resource_spans, list):
-        b.problem("a document has no `resourceSpans` list; skipped", severity="error")
+        b.problem("a document has no `resourceSpans` list; skipped", line, "error", "resourceSpans")
         return []
     spans: list[OtelSpan] = []
-    for resource_span in resource_spans:
+    for r, resource_span in enumerate(resource_spans):
+        where = f"resourceSpans[{r}]"
         if not isinstance(resource_span, dict):
+            b.problem(_not_a(resource_span, "an object"), line, "warning", where)
             continue
-        resource = key_values((resource_span.get("resource") or {}).get("attributes"))
-        for scope_span in _scope_spans(resource_span):
-            for span in (scope_span or {}).get("spans") or [] if isinstance(scope_span, dict) else []:
+        resource = key_values(as_dict(resource_span.get("resource")).get("attributes"))
+        name, groups = _scope_spans(resource_span)
+        if not isinstance(groups, list):
+            b.problem(_not_a(groups, "a list"), line, "warning", f"{where}.{name}")
+            continue
+        for g, scope_span in enumerate(groups):
+            group = f"{where}.{name}[{g}]"
+            if not isinstance(scope_span, dict):
+                b.problem(_not_a(scope_span, "an object"), line, "warning", group)
+                continue
+            raw_spans = scope_span.get("spans")
+            if raw_spans is not None and not isinstance(raw_spans, list):
+                b.problem(_not_a(raw_spans, "a list"), line, "warning", f"{group}.spans")
+                continue
+            for k, span in enumerate(raw_spans or []):
                 if isinstance(span, dict) and _field(span, "spanId", "span_id"):
                     spans.append(otel_span(span, resource))
                     for complaint in _bad_fields(span):
                         b.problem(
-                            f"span {spans[-1].span_id} ({spans[-1].name!r}): {complaint}", severity="warning"
+                            f"span {spans[-1].span_id} ({spans[-1].name!r}): {complaint}",
+                            line,
+                            "warning",
+                            f"{group}.spans[{k}]",
                         )
                 else:
-                    b.problem("a span without spanId; skipped", severity="warning")
+                    b.problem("a span without spanId; skipped", line, "warning", f"{group}.spans[{k}]")
     return spans
 
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "otlp-json")
     documents = _documents(path, b)
-    if len(documents) == 1 and isinstance(documents[0], list):  # a JSON array of OTLP documents
-        documents = documents[0]
-    spans = [span for document in documents for span in spans_of(document, b)]
+    if len(documents) == 1 and isinstance(documents[0][1], list):  # a JSON array of OTLP documents
+        documents = [(1, document) for document in documents[0][1]]
+    spans = [span for line, document in documents for span in spans_of(document, b, line)]
     return build_trace(spans, b)
 
 

@@ -137,7 +137,7 @@ def load(path: Path) -> Trace:
     if not isinstance(data, dict):
         if data is not None:
             b.problem(
-                f"expected a JSON object with `trajectory`, got {type(data).__name__}", severity="error"
+                f"expected a JSON object with `trajectory`, got {type(data).__name__}", 1, "error"
             )
         return b.build()
     trajectory = as_list(data.get("trajectory"))
@@ -173,7 +173,10 @@ def load(path: Path) -> Trace:
     messages = [m for m in history if isinstance(m, dict)]
     if len(messages) != len(history) or not isinstance(data.get("trajectory"), list):
         b.problem(
-            "`trajectory`/`history` are missing, not lists, or hold non-objects; skipped", severity="warning"
+            "`trajectory`/`history` are missing, not lists, or hold non-objects; skipped",
+            1,
+            "warning",
+            "trajectory" if not isinstance(data.get("trajectory"), list) else "history",
         )
     assistant_at = [
         i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("is_demo")
@@ -224,11 +227,11 @@ def load_mini(path: Path) -> Trace:
         data = data.get("messages")
     if not isinstance(data, list):
         if data is not None:
-            b.problem("expected a list of chat messages", severity="error")
+            b.problem(f"expected a list of chat messages, got {type(data).__name__}", 1, "error", "messages")
         return b.build()
     messages = [m for m in data if isinstance(m, dict)]
     if len(messages) != len(data):
-        b.problem(f"{len(data) - len(messages)} message(s) are not objects; skipped", severity="warning")
+        b.problem(f"{len(data) - len(messages)} message(s) are not objects; skipped", 1, "warning", "messages")
     config = as_dict(info.get("config"))
     model_cfg = as_dict(config.get("model"))
     model = model_cfg.get("model_name")

@@ -224,7 +224,7 @@ def load(path: Path) -> Trace:
     )
     if not isinstance(interactions, list):
         if document is not None:
-            b.problem("no `interactions` list in the cassette", severity="error")
+            b.problem("no `interactions` list in the cassette", 1, "error", "interactions")
         return b.build()
     root = b.add("agent", path.stem, attributes={"cassette_version": document.get("version")})
     for index, interaction in enumerate(interactions):
