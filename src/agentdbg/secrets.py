@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import ahocorasick_rs
+
 MASK = "[REDACTED]"
 _MASK_BYTES = MASK.encode()
 MIN_KNOWN_SECRET = 8  # shorter "keys" ("x", "none") are placeholders; masking them would mangle text
@@ -41,15 +43,8 @@ class _Shape:
     flags: int = 0
     gate: str = ""  # a substring every hint holds: the hints are only looked for when it is there
 
-    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[bytes], tuple[bytes, ...]]:
-        return (
-            re.compile(self.pattern, self.flags),
-            re.compile(self.pattern.encode(), self.flags),
-            tuple(hint.encode() for hint in self.hints),
-        )
-
-    def hinted(self, text: str) -> bool:
-        return (not self.gate or self.gate in text) and any(map(text.__contains__, self.hints))
+    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+        return re.compile(self.pattern, self.flags), re.compile(self.pattern.encode(), self.flags)
 
 
 _AWS_CONTEXT = r"(?i:aws)[A-Za-z_.\- ]{0,20}(?i:secret)[A-Za-z_.\- ]{0,20}"
@@ -78,44 +73,78 @@ SHAPES = (
     _Shape("url password", ("://",), r"(?P<p>://[^/\s:@\"'\\]*:)[^/\s@\"'\\]+(?=@)", gate="@"),
     _Shape(
         "url secret query value",
-        ("key=", "Key=", "KEY=", "token=", "Token=", "TOKEN=", "secret=", "password=", "sig=", "signature=", "auth="),
+        (
+            "key=",
+            "Key=",
+            "KEY=",
+            "token=",
+            "Token=",
+            "TOKEN=",
+            "secret=",
+            "password=",
+            "sig=",
+            "signature=",
+            "auth=",
+        ),
         r"(?P<p>[?&](?i:api[-_]?key|key|token|access[-_]?token|secret|password|sig|signature|auth)=)"
         r"[^&#\s\"'\\]+",
         gate="=",
     ),
 )
 _COMPILED = tuple(shape.compiled() for shape in SHAPES)
-_ALL_HINTS = tuple(dict.fromkeys(hint for shape in SHAPES for hint in ((shape.gate,) if shape.gate else shape.hints)))
-_ALL_HINT_BYTES = tuple(hint.encode() for hint in _ALL_HINTS)
 _GATES = tuple(shape.gate.encode() for shape in SHAPES)
-# ``any(map(text.__contains__, hints))`` runs the loop in C: most lines hold no hint at all
+# Every shape's hints, once each; a shape is hinted when one of its hints is found (and its gate is present).
+_HINTS = tuple(dict.fromkeys(hint.encode() for shape in SHAPES for hint in shape.hints))
+_SHAPE_HINTS = tuple(tuple(_HINTS.index(hint.encode()) for hint in shape.hints) for shape in SHAPES)
 
-
-def _any_of(words: tuple[str, ...]) -> str:
-    """A regex finding any of ``words``, as a trie: one pass over the text instead of one scan per word."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a word ends here: finding it is enough, longer words through here need not be tried
-
-    def pattern(node: dict[str, Any]) -> str:
-        if "" in node:
-            return ""
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return pattern(trie)
-
-
-# Whether any hint is present at all (str, bytes): most lines hold none, and then nothing else is looked at.
-_ANY_HINT = (re.compile(_any_of(_ALL_HINTS)), re.compile(_any_of(_ALL_HINTS).encode()))
-
-# Known secret values (the client's own api_key): str regex, bytes regex, str hints, bytes hints.
 _known_lock = threading.Lock()
 _known_values: set[str] = set()
-_known: tuple[re.Pattern[str], re.Pattern[bytes], tuple[str, ...], tuple[bytes, ...]] | None = None
+_Known = tuple[re.Pattern[str], re.Pattern[bytes]]
+
+
+_WINDOW = 1 << 16  # a longer text is scanned in two parts, so a text dense with hints is found out early
+_DENSE = 64  # hints found in the first part beyond which looking for each pattern on its own is cheaper
+
+
+class _Scanner:
+    """Which of the hints and known secrets' forms a text holds, in one pass over its bytes.
+
+    Patterns ``0 .. len(_HINTS) - 1`` are the hints, the rest known secrets. Aho-Corasick (Rust, SIMD prefilters)
+    scans ~650 MB/s here, 5x the trie regex it replaces, and most lines hold no hint, so this scan is what masking
+    costs. It hands back a tuple per occurrence (~0.3 us each): in a text dense with hints one ``in`` per pattern
+    is cheaper, so a long text whose first part holds many is looked through pattern by pattern instead.
+    """
+
+    def __init__(self, known_forms: tuple[bytes, ...] = ()) -> None:
+        self.patterns = _HINTS + known_forms
+        self.longest = max(map(len, self.patterns))
+        self.automaton = ahocorasick_rs.BytesAhoCorasick(list(self.patterns))
+
+    def found(self, data: bytes) -> set[int]:
+        find = self.automaton.find_matches_as_indexes
+        if len(data) <= _WINDOW:
+            return {match[0] for match in find(data, overlapping=True)}
+        view = memoryview(data)
+        head = find(view[:_WINDOW], overlapping=True)
+        if len(head) > _DENSE:
+            return self._found_one_by_one(data)
+        rest = find(view[_WINDOW - self.longest + 1 :], overlapping=True)  # a pattern across the cut is found
+        return {match[0] for match in head} | {match[0] for match in rest}
+
+    def _found_one_by_one(self, data: bytes) -> set[int]:
+        """``found`` by one ``in`` per pattern: a shape's gate first, and only the first of its hints present."""
+        found = {number for number in range(len(_HINTS), len(self.patterns)) if self.patterns[number] in data}
+        for gate, hints in zip(_GATES, _SHAPE_HINTS, strict=True):
+            if not gate or gate in data:
+                first = next((number for number in hints if _HINTS[number] in data), None)
+                if first is not None:
+                    found.add(first)
+        return found
+
+
+# The scanner, and the known secret values (the client's own api_key) as a str and a bytes regex: one global,
+# replaced whole, so a call on another thread sees the scanner and the regexes of the same moment.
+_state: tuple[_Scanner, _Known | None] = (_Scanner(), None)
 
 
 def _json_escaped(value: str) -> str:
@@ -126,7 +155,7 @@ def _json_escaped(value: str) -> str:
 
 def register_secret(value: object) -> None:
     """Mask ``value`` (an API key actually used) wherever it appears from now on, whatever its shape."""
-    global _known
+    global _state
     if not isinstance(value, str) or len(value) < MIN_KNOWN_SECRET or value in _known_values:
         return
     with _known_lock:
@@ -134,7 +163,7 @@ def register_secret(value: object) -> None:
         forms = sorted({form for v in _known_values for form in (v, _json_escaped(v))}, key=len, reverse=True)
         text = re.compile("|".join(re.escape(form) for form in forms))
         data = re.compile(b"|".join(re.escape(form.encode()) for form in forms))
-        _known = (text, data, tuple(forms), tuple(form.encode() for form in forms))
+        _state = (_Scanner(tuple(form.encode() for form in forms)), (text, data))
 
 
 def _prefix(match: re.Match[Any]) -> Any:
@@ -150,51 +179,50 @@ def _mask_match_bytes(match: re.Match[bytes]) -> bytes:
     return (_prefix(match) or b"") + _MASK_BYTES
 
 
-def _shapes_in(data: Any, all_hints: tuple[Any, ...], hint_index: int) -> list[tuple[int, re.Pattern[Any]]]:
-    """The shapes whose hints ``data`` holds, found with one scan per hint (``hint_index``: 0 str, 1 bytes)."""
-    if _ANY_HINT[hint_index].search(data) is None:
-        return []
-    present = {hint for hint in all_hints if hint in data}
-    chosen: list[tuple[int, re.Pattern[Any]]] = []
-    for number, shape in enumerate(SHAPES):
-        hints = shape.hints if hint_index == 0 else _COMPILED[number][2]
-        if shape.gate:
-            gate = shape.gate if hint_index == 0 else _GATES[number]
-            hit = gate in present and any(map(data.__contains__, hints))
-        else:
-            hit = any(map(present.__contains__, hints))
-        if hit:
-            text_pattern, bytes_pattern, _ = _COMPILED[number]
-            chosen.append((number, text_pattern if hint_index == 0 else bytes_pattern))
-    return chosen
+def _findings(data: bytes) -> tuple[list[int], _Known | None]:
+    """The shapes hinted in ``data`` (by number), and the known-secret regexes if one is in it: one scan."""
+    scan, known = _state
+    found = scan.found(data)
+    if not found:
+        return [], None
+    shapes = [
+        number
+        for number, hints in enumerate(_SHAPE_HINTS)
+        if not found.isdisjoint(hints) and (not _GATES[number] or _GATES[number] in data)
+    ]
+    return shapes, known if max(found) >= len(_HINTS) else None
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode(
+        "utf-8", "surrogatepass"
+    )  # hints are ASCII: what is found does not depend on the encoding
 
 
 def mask_secrets(text: str) -> str:
     """Replace secrets in ``text`` (key shapes, known keys, URL passwords) with a mask, keeping key prefixes."""
-    for _, pattern in _shapes_in(text, _ALL_HINTS, 0):
-        text = pattern.sub(_mask_match, text)
-    known = _known  # after the shapes, so a key-shaped known key keeps its prefix (sk-proj-[REDACTED])
-    if known is not None and any(map(text.__contains__, known[2])):
+    shapes, known = _findings(_utf8(text))
+    for number in shapes:
+        text = _COMPILED[number][0].sub(_mask_match, text)
+    if known is not None:  # after the shapes, so a key-shaped known key keeps its prefix (sk-proj-[REDACTED])
         text = known[0].sub(MASK, text)
     return text
 
 
 def mask_secret_bytes(data: bytes) -> bytes:
     """``mask_secrets`` on encoded JSON or text (key characters never include quotes or backslashes)."""
-    for _, pattern in _shapes_in(data, _ALL_HINT_BYTES, 1):
-        data = pattern.sub(_mask_match_bytes, data)
-    known = _known
-    if known is not None and any(map(data.__contains__, known[3])):
+    shapes, known = _findings(data)
+    for number in shapes:
+        data = _COMPILED[number][1].sub(_mask_match_bytes, data)
+    if known is not None:
         data = known[1].sub(_MASK_BYTES, data)
     return data
 
 
 def has_secret_bytes(data: bytes) -> bool:
     """True when ``mask_secret_bytes`` would change ``data``."""
-    known = _known
-    if known is not None and any(map(data.__contains__, known[3])):
-        return True
-    return any(pattern.search(data) for _, pattern in _shapes_in(data, _ALL_HINT_BYTES, 1))
+    shapes, known = _findings(data)
+    return known is not None or any(_COMPILED[number][1].search(data) for number in shapes)
 
 
 def clean_url(url: str | None) -> str | None:

@@ -93,14 +93,13 @@ def test_each_line_is_scanned_for_secrets_once(server, oai, trace_path, monkeypa
     from agentdbg import secrets
 
     scanned: list[bytes] = []
-    real = secrets._shapes_in
+    real = secrets._findings
 
-    def counting(data, all_hints, hint_index):
-        if hint_index == 1:
-            scanned.append(bytes(data))
-        return real(data, all_hints, hint_index)
+    def counting(data):
+        scanned.append(bytes(data))
+        return real(data)
 
-    monkeypatch.setattr(secrets, "_shapes_in", counting)
+    monkeypatch.setattr(secrets, "_findings", counting)
     server.enqueue(reply("one"), reply("two"))
     with agentdbg.trace("scan-once", path=trace_path):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "plain words"}])
@@ -113,8 +112,9 @@ def test_each_line_is_scanned_for_secrets_once(server, oai, trace_path, monkeypa
         assert scanned.count(line) == 1
 
 
-def test_the_hint_prefilter_finds_exactly_what_the_hint_scan_finds():
-    """``secrets._ANY_HINT`` (one regex) agrees with looking for each hint on its own, str and bytes."""
+def test_the_hint_scan_finds_exactly_the_shapes_a_scan_per_hint_finds(monkeypatch):
+    """``secrets._findings`` (one Aho-Corasick pass) picks the shapes that looking for each hint and gate on its own
+    picks, overlapping hints included (``secret=`` holds ``ecret``), and finds a known secret only where it is."""
     import random
 
     from agentdbg import secrets
@@ -143,9 +143,39 @@ def test_the_hint_prefilter_finds_exactly_what_the_hint_scan_finds():
         "-",
         "t_",
     ]
+    monkeypatch.setattr(secrets, "_state", secrets._state)  # the registered value is forgotten after the test
+    monkeypatch.setattr(secrets, "_known_values", set(secrets._known_values))
+    secrets.register_secret("known-value-0123")
+    pieces += ["secret=", "://", "known-value-0123", "known-value", "key=", "token="]
     generator = random.Random(15)
     for _ in range(5000):
         text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 6)))
-        expected = any(hint in text for hint in secrets._ALL_HINTS)
-        assert (secrets._ANY_HINT[0].search(text) is not None) == expected, text
-        assert (secrets._ANY_HINT[1].search(text.encode()) is not None) == expected, text
+        expected = [
+            number
+            for number, shape in enumerate(secrets.SHAPES)
+            if (not shape.gate or shape.gate in text) and any(hint in text for hint in shape.hints)
+        ]
+        shapes, known = secrets._findings(text.encode())
+        assert shapes == expected, text
+        assert (known is not None) == ("known-value-0123" in text), text
+    # long texts are scanned in two parts, or pattern by pattern when the first part is dense with hints:
+    # a hint anywhere, across the cut included, is found all the same
+    filler = "plain words of a long tool result. "
+    hinted = ["key=", "token=", "://", "eyJ", "hf_", "earer"]
+    for _ in range(300):
+        size = generator.choice([secrets._WINDOW - 40, secrets._WINDOW + 3000, 3 * secrets._WINDOW])
+        chars = list((filler * (size // len(filler) + 1))[:size])
+        dense = generator.random() < 0.3
+        for _ in range(secrets._DENSE * 6 if dense else generator.randint(0, 3)):
+            piece = generator.choice(hinted if dense and generator.random() < 0.8 else pieces)
+            at = generator.choice([generator.randrange(size), secrets._WINDOW - generator.randint(1, 12)])
+            chars[at : at + len(piece)] = piece
+        text = "".join(chars)
+        expected = [
+            number
+            for number, shape in enumerate(secrets.SHAPES)
+            if (not shape.gate or shape.gate in text) and any(hint in text for hint in shape.hints)
+        ]
+        shapes, known = secrets._findings(text.encode())
+        assert shapes == expected
+        assert (known is not None) == ("known-value-0123" in text)
