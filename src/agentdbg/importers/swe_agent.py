@@ -1,4 +1,4 @@
-"""SWE-agent ``.traj`` files and mini-swe-agent trajectories as traces.
+"""SWE-agent ``.traj`` files as traces (mini-swe-agent's trajectories are in ``mini_swe_agent``).
 
 SWE-agent's ``history`` is the exact chat sent to the model, so each assistant
 turn becomes an llm step whose request is the chat so far (OpenAI chat shape),
@@ -20,15 +20,12 @@ from agentdbg.importers._common import (
     as_list,
     make_usage,
     maybe_json,
-    parse_time,
     read_json_file,
     sniff_json_head,
-    text_of,
 )
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
-from agentdbg.model.views import usage_from_response
 
 #: Observation text that marks a failed action: a rejected edit, a Python traceback, a missing command or file.
 OBSERVATION_ERROR = re.compile(
@@ -36,8 +33,6 @@ OBSERVATION_ERROR = re.compile(
     r"|No such file or directory|^Error: ",
     re.M,
 )
-_RETURNCODE = re.compile(r"<returncode>\s*(-?\d+)\s*</returncode>")
-_MINI_ACTION = re.compile(r"```(?:mswea_bash_command|bash)\s*\n(.*?)```", re.S)
 
 
 def sniff(head: bytes, path: Path) -> bool:
@@ -49,21 +44,6 @@ def sniff(head: bytes, path: Path) -> bool:
     # a long run: ``history`` and ``info`` follow a trajectory longer than the head; its steps open the file
     compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
     return b'"trajectory":[{"action":' in compact
-
-
-def sniff_mini(head: bytes, path: Path) -> bool:
-    text = sniff_json_head(head)
-    if text.startswith(b"{") and b'"trajectory_format"' in text and b"mini-swe-agent" in text:
-        return True
-    # ``trajectory_format`` is the last key, past the head of a real run: the ``info`` block opens the file
-    compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
-    if compact.startswith(b'{"info":{') and (b'"mini_version"' in compact or b'"minisweagent.' in compact):
-        return True
-    return (
-        text.startswith(b"[")
-        and b'"role"' in text[:2000]
-        and (b"mswea_bash_command" in text or b"<returncode>" in text)
-    )
 
 
 def _chat_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -218,85 +198,8 @@ def load(path: Path) -> Trace:
     return b.build(name=f"swe-agent {instance}", metadata={"exit_status": exit_status, "model": model})
 
 
-def load_mini(path: Path) -> Trace:
-    b = ImportBuilder(path, "mini-swe-agent")
-    data = read_json_file(path, b)
-    info: dict[str, Any] = {}
-    if isinstance(data, dict):
-        info = as_dict(data.get("info"))
-        data = data.get("messages")
-    if not isinstance(data, list):
-        if data is not None:
-            b.problem(f"expected a list of chat messages, got {type(data).__name__}", 1, "error", "messages")
-        return b.build()
-    messages = [m for m in data if isinstance(m, dict)]
-    if len(messages) != len(data):
-        b.problem(f"{len(data) - len(messages)} message(s) are not objects; skipped", 1, "warning", "messages")
-    config = as_dict(info.get("config"))
-    model_cfg = as_dict(config.get("model"))
-    model = model_cfg.get("model_name")
-    stats = as_dict(info.get("model_stats"))
-    root = b.add(
-        "agent",
-        "mini-swe-agent",
-        output=info.get("submission"),
-        attributes={"exit_status": info.get("exit_status"), "model_stats": stats},
-    )
-    chat = [{"role": m.get("role", "user"), "content": m.get("content", "")} for m in messages]
-    for position, message in enumerate(messages):
-        if message.get("role") != "assistant":
-            continue
-        request = {"model": model, "messages": chat[:position]} if model else {"messages": chat[:position]}
-        # the provider's own response, when mini-swe-agent kept it (``extra.response``: usage, id, time)
-        response = as_dict(as_dict(message.get("extra")).get("response"))
-        if not isinstance(response.get("choices"), list):
-            response = {}
-        b.add(
-            "llm",
-            str(model or "model"),
-            parent_id=root.id,
-            started_at=parse_time(response.get("created")),
-            input={"provider": "openai", "api": "chat.completions", "request": request},
-            output=response
-            or {
-                "object": "chat.completion",
-                "model": model,
-                "choices": [{"index": 0, "message": chat[position]}],
-            },
-            usage=usage_from_response("openai.chat.completions", response) if response else None,
-            attributes={"replayable": False, "model": model},
-            line=position + 1,
-        )
-        commands = _MINI_ACTION.findall(text_of(message.get("content", "")))
-        following = messages[position + 1] if position + 1 < len(messages) else None
-        observation = following.get("content") if following and following.get("role") == "user" else None
-        for command in commands:
-            code_match = _RETURNCODE.search(observation) if isinstance(observation, str) else None
-            code = int(code_match.group(1)) if code_match else None
-            error = (
-                ErrorInfo(type="returncode", message=f"returncode {code}") if code not in (None, 0) else None
-            )
-            b.add(
-                "tool",
-                "bash",
-                parent_id=root.id,
-                input={"name": "bash", "arguments": {"command": command.strip()}, "call_id": None},
-                output=observation,
-                error=error,
-                attributes={"returncode": code},
-                ended=observation is not None,
-                line=position + 2,
-            )
-    return b.build(name="mini-swe-agent", metadata={"model": model})
-
-
 register(
     Importer(
         "swe-agent", "SWE-agent trajectory (.traj: function-calling and text-action variants)", sniff, load
-    )
-)
-register(
-    Importer(
-        "mini-swe-agent", "mini-swe-agent trajectory (chat message list or .traj.json)", sniff_mini, load_mini
     )
 )
