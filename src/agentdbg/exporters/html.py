@@ -1,9 +1,10 @@
 """Export a trace as one self-contained HTML file: execution tree, findings, prompt/response panes.
 
-The page needs no network and no other file: CSS and vanilla JS are inline (from
-``html_template.html``). It is written as it is produced (``page_bytes``), in one pass over the
-steps (``llm_chain.export_steps``: no pydantic ``Span`` per step where the index gives light ones),
-so its size and cost grow with the trace, as the trace file does:
+The page needs no network and no other file: CSS and vanilla JS are inline (the skeleton
+``html_template.html``, its style ``html_page.css`` and its script ``html_page_*.js``, put in place
+by ``template``). It is written as it is produced (``page_bytes``), in one pass over the steps
+(``llm_chain.export_steps``: no pydantic ``Span`` per step where the index gives light ones), so its
+size and cost grow with the trace, as the trace file does:
 
 - one ``<script type="application/json" class="agentdbg-step">`` block per step, parsed by the page
   only when the step is selected; an llm step's request and prompt are written once, relative to a
@@ -20,6 +21,7 @@ script inserts every piece of trace text with ``textContent``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -49,7 +51,13 @@ ROWS_PER_BLOCK = 2048
 _SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _UNSAFE_BYTES = re.compile(b"[<>&]|\xe2\x80[\xa8\xa9]")
-_BYTE_ESCAPES = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026", b"\xe2\x80\xa8": b"\\u2028", b"\xe2\x80\xa9": b"\\u2029"}
+_BYTE_ESCAPES = {
+    b"<": b"\\u003c",
+    b">": b"\\u003e",
+    b"&": b"\\u0026",
+    b"\xe2\x80\xa8": b"\\u2028",
+    b"\xe2\x80\xa9": b"\\u2029",
+}
 _STEP_OPEN = '<script type="application/json" class="agentdbg-step" id="agentdbg-step-{}">'
 _ROWS_OPEN = b'<script type="application/json" class="agentdbg-rows">'
 _LINE_OPEN = b'<script type="application/json" class="agentdbg-line">'
@@ -62,7 +70,9 @@ _ODD_ESCAPE = re.compile(rb"\\(?:/|u(?!00[01][0-9a-fA-F]))")
 
 # depth, step, kind, name, duration, input tokens, output tokens, status, origin (``TraceIndex.tree_fields``)
 Row = tuple[int, int, str, str, float | None, int | None, int | None, str, str | None]
-_SUMMARY_FIELDS = attrgetter("step", "kind", "name", "duration", "input_tokens", "output_tokens", "status", "origin")
+_SUMMARY_FIELDS = attrgetter(
+    "step", "kind", "name", "duration", "input_tokens", "output_tokens", "status", "origin"
+)
 
 
 def _escape(match: re.Match[bytes]) -> bytes:
@@ -178,9 +188,24 @@ def page_data(trace: Trace, findings: Any = None) -> dict[str, Any]:
     }
 
 
+# The page's style and script, kept in their own files and put inside the template (the page is one file).
+STYLE_NAME = "html_page.css"
+SCRIPT_NAMES = ("html_page_data.js", "html_page_wire.js", "html_page_views.js", "html_page_ui.js")
+
+
+@functools.cache
 def template() -> str:
-    """The page template shipped with the package."""
-    return resources.files("agentdbg.exporters").joinpath(TEMPLATE_NAME).read_text(encoding="utf-8")
+    """The page template shipped with the package, its style and script in place."""
+    files = resources.files("agentdbg.exporters")
+
+    def read(name: str) -> str:
+        return files.joinpath(name).read_text(encoding="utf-8")
+
+    page = read(TEMPLATE_NAME)
+    if page.count("/*AGENTDBG_STYLE*/") != 1 or page.count("/*AGENTDBG_SCRIPT*/\n") != 1:
+        raise RuntimeError(f"{TEMPLATE_NAME} lost a placeholder")
+    script = "".join(read(name) for name in SCRIPT_NAMES)
+    return page.replace("/*AGENTDBG_STYLE*/\n", read(STYLE_NAME)).replace("/*AGENTDBG_SCRIPT*/\n", script)
 
 
 def page_bytes(trace: Trace, findings: Any = None) -> Iterator[bytes]:
@@ -229,7 +254,11 @@ def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
     repaired: set[int] = set()
     if problem_lines or state.broken:
         for position in range(len(index)):
-            if position in state.broken or lines[position] in problem_lines or end_lines[position] in problem_lines:
+            if (
+                position in state.broken
+                or lines[position] in problem_lines
+                or end_lines[position] in problem_lines
+            ):
                 repaired.add(position + 1)
                 block = whole_block(index.read_span(position))
                 yield _STEP_OPEN.format(position + 1).encode() + script_bytes(block) + _CLOSE
@@ -238,17 +267,48 @@ def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
         """``step_row``'s fields, then the step's start line, end line (0: none), base step (0: none),
         duration, its text and the token text; a repaired step's lines are 0 (its block holds it)."""
         bases_get = bases.get
-        for depth, step, kind, name, duration, tokens_in, tokens_out, status, _, _, origin in index.tree_fields():
+        for (
+            depth,
+            step,
+            kind,
+            name,
+            duration,
+            tokens_in,
+            tokens_out,
+            status,
+            _,
+            _,
+            origin,
+        ) in index.tree_fields():
             duration_text = fmt_duration(duration) if duration is not None else ""
-            tokens = tokens_text(tokens_in, tokens_out) if tokens_in is not None or tokens_out is not None else ""
+            tokens = (
+                tokens_text(tokens_in, tokens_out) if tokens_in is not None or tokens_out is not None else ""
+            )
             meta = f"{duration_text}  {tokens}" if duration_text and tokens else duration_text or tokens
             if step in repaired:
-                yield [step, depth, kind, name, name, status, origin, meta, 0, 0, 0, duration, duration_text, tokens]
+                yield [
+                    step,
+                    depth,
+                    kind,
+                    name,
+                    name,
+                    status,
+                    origin,
+                    meta,
+                    0,
+                    0,
+                    0,
+                    duration,
+                    duration_text,
+                    tokens,
+                ]
                 continue
             position = step - 1
             base = bases_get(position)
             end_line = end_lines[position]
-            title = None if kind == "tool" else name  # the page names a tool step from its line (``ToolView``)
+            title = (
+                None if kind == "tool" else name
+            )  # the page names a tool step from its line (``ToolView``)
             yield [
                 step, depth, kind, name, title, status, origin, meta,
                 lines[position], end_line if end_line > 0 else 0, 0 if base is None else base + 1,

@@ -6,7 +6,7 @@ compactor's ``keys``, the trace format's ``request_ref`` rules), and its prompt 
 messages converted from the request's keys but ``messages`` (``head``, left out when they are the
 base's), and per item of ``messages`` the prompt messages it converts to (``items``, following
 ``keys["messages"]``: the base's first N groups, then these). The page's script rebuilds a step's
-request and prompt on demand from the chain (``html_template.html``: ``resolved``); ``decode_step``
+request and prompt on demand from the chain (``html_page_data.js``: ``rebuild``); ``decode_step``
 here is the same algorithm in Python, for tests. A step whose view is not message by message
 (another API, a request shown as JSON) carries its whole ``prompt``; ``tools`` is left out when it is
 the base's very list.
@@ -236,7 +236,7 @@ def whole_block(span: Span) -> dict[str, Any]:
 
 def step_view(span: Span) -> dict[str, Any]:
     """What the page shows of one whole step: the fields its script builds from the step's lines
-    (``html_template.html``: ``lineStep``), here with the library's own views, for tests."""
+    (``html_page_views.js``: ``lineStep``), here with the library's own views, for tests."""
     data = decode_step({span.step: whole_block(span)}.__getitem__, span.step)
     data.pop("ref", None)
     if "llm" in data:
