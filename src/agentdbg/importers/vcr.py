@@ -1,4 +1,5 @@
-"""VCR cassettes (YAML or JSON; Python's vcrpy and Ruby's VCR) of OpenAI and Anthropic API calls as replayable llm steps.
+"""VCR cassettes (YAML or JSON, plain or gzipped; Python's vcrpy and Ruby's VCR) of OpenAI and Anthropic API calls
+as replayable llm steps.
 
 Each recorded interaction holds the whole request body as sent, so it becomes an
 llm step that replay can re-send. Bodies come from pydantic-ai's ``parsed_body``
@@ -54,14 +55,39 @@ _KEPT_RESPONSE_HEADERS = {
 }
 
 
+_GZIP = b"\x1f\x8b"
+MAX_GUNZIPPED_BYTES = 256 * 1024 * 1024  # a compressed cassette may not grow past this (gzip bombs)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """At most ``limit`` bytes of gzip ``data`` decompressed (a head that stops mid-stream gives what it has)."""
+    return zlib.decompressobj(wbits=31).decompress(data, limit)
+
+
 def sniff(head: bytes, path: Path) -> bool:
+    if head.startswith(_GZIP):  # LangChain's standard-tests keep their cassettes as gzipped YAML (.yaml.gz)
+        try:
+            head = _gunzip(head, 64 * 1024)
+        except zlib.error:
+            return False
     text = sniff_json_head(head)
     if text.startswith(b"{"):
-        return b'"interactions"' in text[:4096] and b'"request"' in text
+        window = text[:4096]
+        return (b'"interactions"' in window and b'"request"' in text) or (
+            b'"requests"' in window and b'"responses"' in text and b'"uri"' in text
+        )
     head = text[:4096]
     starts = text.startswith(b"interactions:") or b"\ninteractions:" in head
     ruby = b"\nhttp_interactions:" in head or text.startswith(b"http_interactions:")  # Ruby's VCR
-    return (starts or ruby) and b"request:" in text
+    if (starts or ruby) and b"request:" in text:
+        return True
+    # vcrpy's cassette dict as LangChain's CustomSerializer dumps it: parallel ``requests`` / ``responses`` lists
+    # (keys sorted: ``requests`` first, each request's ``body`` before its ``uri``, which a long body pushes
+    # past the head)
+    first = text.lstrip()[:200]
+    return first.startswith(b"requests:") and any(
+        key in first for key in (b"- body:", b"- headers:", b"- method:", b"- uri:")
+    )
 
 
 def _load_document(path: Path, b: ImportBuilder) -> Any:
@@ -70,11 +96,52 @@ def _load_document(path: Path, b: ImportBuilder) -> Any:
     except OSError as exc:
         b.problem(f"cannot read file: {exc.strerror or exc}", severity="error")
         return None
+    if raw.startswith(_GZIP):
+        stream = zlib.decompressobj(wbits=31)
+        try:
+            raw = stream.decompress(raw, MAX_GUNZIPPED_BYTES + 1)
+        except zlib.error as exc:
+            b.problem(f"not a readable gzip file (corrupt?): {exc}", 1, "error")
+            return None
+        if len(raw) <= MAX_GUNZIPPED_BYTES and not stream.eof:
+            b.problem("the gzip stream ends early (truncated file?); not read", 1, "error")
+            return None
+        if len(raw) > MAX_GUNZIPPED_BYTES:
+            b.problem(f"decompressed cassette is over {MAX_GUNZIPPED_BYTES >> 20} MB; not read", 1, "error")
+            return None
     try:
         return load_yaml(raw, path)  # a safe loader, aliases bounded; JSON is valid YAML
     except yaml.YAMLError as exc:
-        b.problem(f"not valid YAML/JSON (truncated or corrupt cassette?): {str(exc)[:300]}", severity="error")
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        b.problem(f"not valid YAML/JSON (truncated or corrupt cassette?): {str(exc)[:300]}", line, "error")
         return None
+
+
+def _interactions(document: Any, b: ImportBuilder) -> Any:
+    """The cassette's interactions: ``interactions`` (vcrpy), ``http_interactions`` (Ruby's VCR), or vcrpy's
+    own ``requests`` / ``responses`` lists paired in order (LangChain's gzipped YAML cassettes)."""
+    if not isinstance(document, dict):
+        return None
+    if "interactions" in document or "http_interactions" in document:
+        return document.get("interactions", document.get("http_interactions"))
+    requests, responses = document.get("requests"), document.get("responses")
+    if not isinstance(requests, list):
+        return None
+    if not isinstance(responses, list):
+        b.problem("no `responses` list beside `requests`; requests kept without answers", 1, "warning", "responses")
+        responses = []
+    elif len(responses) != len(requests):
+        b.problem(
+            f"{len(requests)} requests but {len(responses)} responses; paired in order",
+            1,
+            "warning",
+            "responses",
+        )
+    return [
+        {"request": request, "response": responses[i] if i < len(responses) else None}
+        for i, request in enumerate(requests)
+    ]
 
 
 def _header(headers: Any, name: str) -> Any:
@@ -217,22 +284,19 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "vcr")
     document = _load_document(path, b)
-    interactions = (
-        document.get("interactions", document.get("http_interactions"))
-        if isinstance(document, dict)
-        else None
-    )
+    interactions = _interactions(document, b)
     if not isinstance(interactions, list):
         if document is not None:
-            b.problem("no `interactions` list in the cassette", 1, "error", "interactions")
+            b.problem("no `interactions` (or `requests`) list in the cassette", 1, "error", "interactions")
         return b.build()
-    root = b.add("agent", path.stem, attributes={"cassette_version": document.get("version")})
+    name = Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem  # run.yaml.gz -> run
+    root = b.add("agent", name, attributes={"cassette_version": as_dict(document).get("version")})
     for index, interaction in enumerate(interactions):
         _interaction(b, index, interaction, root.id)
     times = [s.started_at for s in b.spans if s.started_at is not None]
     root.started_at = min(times, default=None)
     root.ended_at = max(times, default=None)
-    return b.build(name=path.stem, metadata={"interactions": len(interactions)})
+    return b.build(name=name, metadata={"interactions": len(interactions)})
 
 
 register(
