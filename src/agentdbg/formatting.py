@@ -12,12 +12,12 @@ def fmt_duration(seconds: float | None) -> str:
     """``—``, ``350ms``, ``2.41s`` or ``9m32s``."""
     if seconds is None:
         return "—"
-    if seconds < 1:
+    if round(seconds * 1000) < 1000:  # rounded before choosing the unit: 0.9996 s is 1.00s, not 1000ms
         return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
+    if round(seconds, 2) < 60:
         return f"{seconds:.2f}s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}m{rest:02.0f}s"
+    minutes, rest = divmod(round(seconds), 60)  # 899.99 s is 15m00s, not 14m60s
+    return f"{minutes}m{rest:02d}s"
 
 
 def fmt_tokens(count: int | None) -> str:
