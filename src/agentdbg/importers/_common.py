@@ -306,6 +306,41 @@ def read_json_file(path: Path, builder: ImportBuilder) -> Any:
         return None
 
 
+def read_json_documents(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
+    """The file's JSON documents with the line each starts on: one whole (maybe indented) document, or one
+    per line; an indented document that does not parse is one error where it breaks, a bad line one each."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        b.problem(f"cannot read file: {exc.strerror or exc}", severity="error")
+        return []
+    try:
+        return [(1, orjson.loads(raw))]
+    except orjson.JSONDecodeError:
+        pass
+    first = next((line.strip() for line in raw.splitlines() if line.strip()), b"")
+    if first in (b"{", b"["):  # one indented document, not one per line: say where it breaks, once
+        try:
+            json.loads(raw.decode("utf-8", "replace"))
+        except ValueError as exc:
+            where = int(getattr(exc, "lineno", 0))
+            reason = f"{getattr(exc, 'msg', exc)} (line {where}, column {getattr(exc, 'colno', '?')})"
+            b.problem(f"not valid JSON (truncated or corrupt document?): {reason}", where, "error")
+            return []
+    documents, bad = [], 0
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            documents.append((number, orjson.loads(line)))
+        except orjson.JSONDecodeError as exc:
+            bad += 1
+            b.problem(f"not valid JSON: {exc}", number, "error")
+    if not documents and not bad:
+        read_json_file(path, b)
+    return documents
+
+
 def read_jsonl(path: Path, builder: ImportBuilder) -> list[tuple[int, dict[str, Any]]]:
     """(line number, object) for each parseable JSON-object line; bad lines become problems."""
     records: list[tuple[int, dict[str, Any]]] = []

@@ -9,14 +9,11 @@ ids, nanosecond times as strings. Spans become steps through the one span mappin
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from agentdbg.importers import Importer, register
-from agentdbg.importers._common import ImportBuilder, as_dict, as_int, read_json_file, sniff_json_head
+from agentdbg.importers._common import ImportBuilder, as_dict, as_int, read_json_documents, sniff_json_head
 from agentdbg.importers._otel_spans import OtelSpan, build_trace
 from agentdbg.model.trace import Trace
 
@@ -95,40 +92,6 @@ def key_values(items: Any) -> dict[str, Any]:
 def _nanos(value: Any) -> float | None:
     number = as_int(value)
     return number / 1e9 if number else None
-
-
-def _documents(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
-    """The file's documents with the line each starts on: one whole document, or one per line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        b.problem(f"cannot read file: {exc.strerror or exc}", severity="error")
-        return []
-    try:
-        return [(1, orjson.loads(raw))]
-    except orjson.JSONDecodeError:
-        pass
-    first = next((line.strip() for line in raw.splitlines() if line.strip()), b"")
-    if first in (b"{", b"["):  # one indented document, not one per line: say where it breaks, once
-        try:
-            json.loads(raw.decode("utf-8", "replace"))
-        except ValueError as exc:
-            where = int(getattr(exc, "lineno", 0))
-            reason = f"{getattr(exc, 'msg', exc)} (line {where}, column {getattr(exc, 'colno', '?')})"
-            b.problem(f"not valid JSON (truncated or corrupt document?): {reason}", where, "error")
-            return []
-    documents, bad = [], 0
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            documents.append((number, orjson.loads(line)))
-        except orjson.JSONDecodeError as exc:
-            bad += 1
-            b.problem(f"not valid JSON: {exc}", number, "error")
-    if not documents and not bad:
-        read_json_file(path, b)
-    return documents
 
 
 def _field(record: dict[str, Any], camel: str, snake: str) -> Any:
@@ -275,7 +238,7 @@ def spans_of(document: Any, b: ImportBuilder, line: int = 1) -> list[OtelSpan]:
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "otlp-json")
-    documents = _documents(path, b)
+    documents = read_json_documents(path, b)
     if len(documents) == 1 and isinstance(documents[0][1], list):  # a JSON array of OTLP documents
         documents = [(1, document) for document in documents[0][1]]
     spans = [span for line, document in documents for span in spans_of(document, b, line)]
