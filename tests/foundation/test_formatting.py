@@ -20,7 +20,8 @@ from agentdbg.formatting import fmt_duration, fmt_tokens
         (59.996, "1m00s"),  # not "60.00s"
         (572.45, "9m32s"),
         (899.99, "15m00s"),  # not "14m60s" (a 1 GB trace's header showed that)
-        (3600.0, "60m00s"),
+        (3599.6, "1h00m"),
+        (87_899, "24h24m"),
     ],
 )
 def test_durations_round_before_the_unit_is_chosen(seconds, shown):

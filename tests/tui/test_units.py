@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdbg.formatting import fmt_duration, fmt_tokens
 from agentdbg.model.pricing import price_of, step_cost
 from agentdbg.model.records import Usage
 from agentdbg.store.reader import read_trace
@@ -16,7 +17,6 @@ from agentdbg.tui.search import search_file
 from agentdbg.tui.steps import StepTable
 from agentdbg.tui.visible import VisibleRows
 from agentdbg.tui.widgets.token_chart import downsample
-from agentdbg.tui.widgets.trace_header import big_tokens, long_duration
 
 from .conftest import NESTED, OPENAI
 
@@ -57,8 +57,8 @@ def test_downsample_keeps_peaks() -> None:
 
 
 def test_header_figures_for_long_runs() -> None:
-    assert big_tokens(97_662_800) == "97.7M" and big_tokens(1234) == "1234"
-    assert long_duration(87_899) == "24h24m" and long_duration(12.5) == "12.50s"
+    assert fmt_tokens(97_662_800) == "97.7M" and fmt_tokens(1234) == "1234"
+    assert fmt_duration(87_899) == "24h24m" and fmt_duration(12.5) == "12.50s"
 
 
 def test_cost_uses_list_prices_and_provider_cache_rules() -> None:

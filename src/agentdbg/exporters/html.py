@@ -267,6 +267,9 @@ def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
         """``step_row``'s fields, then the step's start line, end line (0: none), base step (0: none),
         duration, its text and the token text; a repaired step's lines are 0 (its block holds it)."""
         bases_get = bases.get
+        # runs repeat their durations and token counts: each text is made once (C-level cache lookups)
+        duration_of = functools.lru_cache(maxsize=4096)(fmt_duration)
+        tokens_of = functools.lru_cache(maxsize=4096)(tokens_text)
         for (
             depth,
             step,
@@ -280,9 +283,9 @@ def _indexed_steps(trace: Trace, index: TraceIndex) -> Iterator[bytes]:
             _,
             origin,
         ) in index.tree_fields():
-            duration_text = fmt_duration(duration) if duration is not None else ""
+            duration_text = duration_of(duration) if duration is not None else ""
             tokens = (
-                tokens_text(tokens_in, tokens_out) if tokens_in is not None or tokens_out is not None else ""
+                tokens_of(tokens_in, tokens_out) if tokens_in is not None or tokens_out is not None else ""
             )
             meta = f"{duration_text}  {tokens}" if duration_text and tokens else duration_text or tokens
             if step in repaired:

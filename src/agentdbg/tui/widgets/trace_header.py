@@ -17,19 +17,6 @@ from agentdbg.textsafe import safe_line
 from agentdbg.tui.steps import StepTable, header_summary
 
 
-def big_tokens(count: int) -> str:
-    """Token totals of long runs: ``12.3M`` rather than ``12345.6k``."""
-    return f"{count / 1e6:.1f}M" if count >= 1_000_000 else fmt_tokens(count)
-
-
-def long_duration(seconds: float | None) -> str:
-    """Run durations past an hour as ``3h05m``."""
-    if seconds is None or seconds < 3600:
-        return fmt_duration(seconds)
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}m"
-
-
 def _item(text: str, style: str = "") -> Text:
     return Text(text, style=style)
 
@@ -51,9 +38,9 @@ def header_lines(
     facts = [
         _item(f"{figures['steps']:,} steps", "bold"),
         _item(
-            f"tokens {big_tokens(figures['input_tokens'])} in{cached_note(figures)} / {big_tokens(figures['output_tokens'])} out"
+            f"tokens {fmt_tokens(figures['input_tokens'])} in{cached_note(figures)} / {fmt_tokens(figures['output_tokens'])} out"
         ),
-        _item(long_duration(figures["duration"])),
+        _item(fmt_duration(figures["duration"])),
         _item(f"{figures['errors']} error(s)", "bold red" if figures["errors"] else "dim"),
         _item(f"{figures['incomplete']} incomplete", "bold yellow" if figures["incomplete"] else "dim"),
     ]
@@ -108,11 +95,11 @@ def column_figures(table: StepTable) -> Text:
     """One line for a tree column (the fork view): its own steps, duration, tokens and errors."""
     figures = header_summary(table)
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{figures['steps']:,} steps · {long_duration(figures['duration'])}")
+    text.append(f"{figures['steps']:,} steps · {fmt_duration(figures['duration'])}")
     text.append(f" · {figures['errors']} error(s)", style="bold red" if figures["errors"] else "green")
     if figures["incomplete"]:
         text.append(f" · {figures['incomplete']} incomplete", style="bold yellow")
-    text.append(f" · {big_tokens(figures['input_tokens'])}→{big_tokens(figures['output_tokens'])} tokens")
+    text.append(f" · {fmt_tokens(figures['input_tokens'])}→{fmt_tokens(figures['output_tokens'])} tokens")
     return text
 
 
@@ -147,4 +134,4 @@ class TraceHeaderBar(Static):
 def cached_note(figures: dict) -> str:
     """`` (N cached)`` when part of the input was read from the prompt cache."""
     cached = figures.get("cached_input_tokens") or 0
-    return f" ({big_tokens(cached)} cached)" if cached else ""
+    return f" ({fmt_tokens(cached)} cached)" if cached else ""
