@@ -26,7 +26,7 @@ from agentdbg.importers._genai_messages import (
     to_chat_response,
     vercel_tool_calls,
 )
-from agentdbg.importers._genai_request import rebuild_request
+from agentdbg.importers._genai_request import chat_tool, pydantic_ai_tools, rebuild_request
 from agentdbg.model.records import ErrorInfo, SpanKind, Usage, span_kind
 
 
@@ -118,10 +118,16 @@ def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
     ls_kind = str(attrs.get("langsmith.span.kind") or "").lower()
     vercel = str(attrs.get("ai.operationId") or "")
     traceloop = str(attrs.get("traceloop.span.kind") or "").lower()  # OpenLLMetry's @workflow/@agent/@tool
+    pydantic_ai_tool = (  # pydantic-ai's 'running tool' span names no operation (its instrumentation v1, v2)
+        not operation
+        and bool(attrs.get("gen_ai.tool.name"))
+        and ("tool_arguments" in attrs or "gen_ai.tool.call.arguments" in attrs)
+    )
     if (
         operation == "execute_tool"
         or "tool" in (oi_kind.lower(), ls_kind, traceloop)
         or vercel == "ai.toolCall"
+        or pydantic_ai_tool
     ):
         return "tool"
     if (
@@ -135,15 +141,21 @@ def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
     if operation in ("embeddings", "retrieval") or oi_kind in ("RETRIEVER", "EMBEDDING", "RERANKER"):
         return "retrieval"
     vercel_call = vercel in ("ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject")
+    pydantic_ai_run = bool(attrs.get("agent_name")) and not _PYDANTIC_AI_RUN.isdisjoint(attrs)
     if (
         operation in ("invoke_agent", "create_agent")
         or oi_kind in ("AGENT", "CHAIN")
         or ls_kind == "chain"
         or traceloop in ("workflow", "agent")
         or vercel_call
+        or pydantic_ai_run
     ):
         return "agent"
     return hint or "custom"
+
+
+_LOGFIRE_ERROR = 17  # logfire.level_num of "error"
+_PYDANTIC_AI_RUN = {"final_result", "all_messages_events", "pydantic_ai.all_messages"}  # its 'agent run' span
 
 
 def _model(attrs: dict[str, Any], fallback: Any = None) -> Any:
@@ -243,10 +255,19 @@ def interpret(
             "tool_call.function.arguments",
             "ai.toolCall.args",
             "gcp.vertex.agent.tool_call_args",  # Google ADK
+            "tool_arguments",  # pydantic-ai (instrumentation v1)
         )
         result = _first_present(
-            attrs, "gen_ai.tool.call.result", "ai.toolCall.result", "gcp.vertex.agent.tool_response"
+            attrs,
+            "gen_ai.tool.call.result",
+            "ai.toolCall.result",
+            "gcp.vertex.agent.tool_response",
+            "tool_response",
         )
+        if error is None and (as_int(attrs.get("logfire.level_num")) or 0) >= _LOGFIRE_ERROR:
+            error = ErrorInfo(
+                type="tool_error", message=text_of(result if result is not None else name)[:500]
+            )
         tool_attributes: dict[str, Any] = {}
         schema = maybe_json(attrs.get("tool.parameters"))
         if schema is not None:
@@ -275,23 +296,10 @@ def interpret(
         kind=kind,
         name=str(attrs.get("gen_ai.agent.name") or name),
         input=maybe_json(input_value),
-        output=maybe_json(output_value),
+        output=maybe_json(output_value if output_value is not None else attrs.get("final_result")),
         error=error,
         attributes=kept,
     )
-
-
-def _chat_tool(tool: Any) -> Any:
-    """A chat.completions tool from an OpenInference JSON schema or a GenAI-semconv/Vercel definition."""
-    tool = maybe_json(tool)  # Vercel's ai.prompt.tools: one JSON string per tool
-    if isinstance(tool, dict) and "function" in tool:
-        return tool
-    if isinstance(tool, dict) and "name" in tool:  # semconv: {type: function, name, description, parameters}
-        function = {k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool}
-        if "parameters" not in function and "inputSchema" in tool:  # AI SDK 5
-            function["parameters"] = tool["inputSchema"]
-        return {"type": "function", "function": function}
-    return {"type": "function", "function": tool}
 
 
 def _llm(
@@ -362,9 +370,10 @@ def _llm(
         [maybe_json(t.get("tool.json_schema")) for t in indexed(attrs, "llm.tools")]
         or maybe_json(attrs.get("gen_ai.tool.definitions"))
         or maybe_json(attrs.get("ai.prompt.tools"))
+        or pydantic_ai_tools(attrs.get("model_request_parameters"))
     )
     if isinstance(tools, list) and tools:
-        request["tools"] = [_chat_tool(t) for t in tools]
+        request["tools"] = [chat_tool(t) for t in tools]
     params = maybe_json(attrs.get("llm.invocation_parameters"))
     attributes: dict[str, Any] = {"model": model}
     if isinstance(params, dict):

@@ -65,6 +65,35 @@ def unmatched_calls(messages: list[dict[str, Any]]) -> bool:
     return False
 
 
+def pydantic_ai_tools(parameters: Any) -> list[dict[str, Any]]:
+    """pydantic-ai's ``model_request_parameters`` (function and output tools) as semconv tool definitions."""
+    parameters = as_dict(maybe_json(parameters))
+    tools = [*(parameters.get("function_tools") or []), *(parameters.get("output_tools") or [])]
+    return [
+        {
+            "type": "function",
+            "name": t.get("name"),
+            "description": t.get("description"),
+            "parameters": t.get("parameters_json_schema"),
+        }
+        for t in tools
+        if isinstance(t, dict) and t.get("name")
+    ]
+
+
+def chat_tool(tool: Any) -> Any:
+    """A chat.completions tool from an OpenInference JSON schema or a GenAI-semconv/Vercel definition."""
+    tool = maybe_json(tool)  # Vercel's ai.prompt.tools: one JSON string per tool
+    if isinstance(tool, dict) and "function" in tool:
+        return tool
+    if isinstance(tool, dict) and "name" in tool:  # semconv: {type: function, name, description, parameters}
+        function = {k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool}
+        if "parameters" not in function and "inputSchema" in tool:  # AI SDK 5
+            function["parameters"] = tool["inputSchema"]
+        return {"type": "function", "function": function}
+    return {"type": "function", "function": tool}
+
+
 def _whole_request(value: Any) -> dict[str, Any] | None:
     """``input.value`` when it is a whole chat.completions body (openinference-instrumentation-openai)."""
     body = as_dict(value)

@@ -83,14 +83,31 @@ def _event_tool_calls(value: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _attribute_events(attrs: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """pydantic-ai's ``events`` attribute (its ``event_mode='attributes'``): the same GenAI events as a JSON
+    list, each named by its ``event.name`` or, as pydantic-ai writes them, by its role (a choice by ``message``)."""
+    if attrs.get("gen_ai.operation.name") != "chat" or not isinstance(attrs.get("events"), (str, list)):
+        return []
+    events = []
+    for item in as_list(maybe_json(attrs["events"], depth=1)):
+        if not isinstance(item, dict):
+            continue
+        name = item.get("event.name")
+        if not name:
+            name = "gen_ai.choice" if "message" in item else f"gen_ai.{item.get('role') or 'user'}.message"
+        events.append((str(name), item))
+    return events
+
+
 def with_event_messages(span: OtelSpan) -> dict[str, Any]:
     """Older GenAI semconv put messages in span events; fold them into the message attributes."""
     attrs = span.attrs
-    if not span.events or "gen_ai.input.messages" in attrs:
+    events = span.events or _attribute_events(attrs)
+    if not events or "gen_ai.input.messages" in attrs:
         return attrs
     prompt: list[Any] = []
     answer: list[Any] = []
-    for name, fields in span.events:
+    for name, fields in events:
         if name == "gen_ai.content.prompt" and fields.get("gen_ai.prompt") is not None:
             prompt.extend(as_list(maybe_json(fields["gen_ai.prompt"])))
         elif name == "gen_ai.content.completion" and fields.get("gen_ai.completion") is not None:
@@ -110,6 +127,8 @@ def with_event_messages(span: OtelSpan) -> dict[str, Any]:
                 "role": "assistant",
                 "content": fields.get("content", ""),
             }
+            if choice.get("tool_calls"):  # arguments as the chat API's JSON text
+                choice = {**choice, "tool_calls": _event_tool_calls(choice["tool_calls"])}
             answer.append({"role": "assistant", **choice})
     if not prompt and not answer:
         return attrs
