@@ -37,12 +37,14 @@ OBSERVATION_ERROR = re.compile(
 
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
+    compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
+    if compact.startswith(b'{"trajectory":[{"query":['):  # each step's messages first: nothing else need show
+        return True
     if not (text.startswith(b"{") and b'"trajectory"' in text and b'"observation"' in text):
         return False
     if b'"history"' in text or b'"info"' in text:
         return True
     # a long run: ``history`` and ``info`` follow a trajectory longer than the head; its steps open the file
-    compact = text[:8192].replace(b" ", b"").replace(b"\n", b"")
     return b'"trajectory":[{"action":' in compact
 
 
@@ -172,9 +174,10 @@ def load(path: Path) -> Trace:
             position = assistant_at[index]
             reply = messages[position]
             request_messages = [_chat_message(m) for m in messages[:position]]
-        else:
+        else:  # no history (or a shorter one): the step's own ``query`` is what the model was sent
             reply = {"role": "assistant", "content": entry.get("response", "")}
-            request_messages = []
+            query = [m for m in as_list(entry.get("query")) if isinstance(m, dict)]
+            request_messages = [_chat_message(m) for m in query]
         answer = _chat_message(reply)
         request: dict[str, Any] = (
             {"model": model, "messages": request_messages} if model else {"messages": request_messages}
