@@ -102,6 +102,9 @@ def fast_lines(
     bases = state.bases
     kinds = state.kinds
     broken = state.broken
+    ref_keys = state.ref_keys
+    keys_seen = state._keys_seen.setdefault
+    low, high = _LOW, _HIGH
     number = state.line_no
     cursor = 0
     for raw in lines:
@@ -137,19 +140,24 @@ def fast_lines(
             continue
         cls = record.__class__
         if cls is _End:
-            span_id = record.id
-            position = by_id_get(span_id)
-            ended = record.ended_at
+            position = by_id_get(record.id)
             usage = record.usage
-            if (
-                position is None
-                or flags[position]
-                or record.error is not None
-                or not (usage is None or _usage_plain(usage))
-            ):
+            if position is None or flags[position] or record.error is not None:
                 state.line_no = number
                 slow(raw, offset, _UNPARSED)
                 continue
+            if usage is not None:
+                plain = type(usage) is dict
+                if plain:
+                    for value in usage.values():  # usually every count is an int that fits: _usage_plain inline
+                        if type(value) is not int or not low <= value < high:
+                            plain = _usage_plain(usage)
+                            break
+                if not plain:
+                    state.line_no = number
+                    slow(raw, offset, _UNPARSED)
+                    continue
+            ended = record.ended_at
             flags[position] = 1
             if ended is not None:
                 ended_at[position] = ended
@@ -223,7 +231,12 @@ def fast_lines(
             capacity = state.grow()
         if base_position is not None:
             bases[position] = base_position
-            state.note_ref(position, ref["keys"])  # for index_refs: one request rebuilt without its chain
+            keys = ref["keys"]  # for index_refs: one request rebuilt without its chain (state.note_ref inline)
+            for how in keys.values():  # JSON keys are str: the counts must be ints
+                if type(how) is not int:
+                    break
+            else:
+                ref_keys[position] = keys_seen(tuple(keys.items()), keys)
         if origin is not None:
             state.origins[position] = origin
         if parent_position is None:
