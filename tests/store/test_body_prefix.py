@@ -20,6 +20,14 @@ from agentdbg.store.writer import TraceWriter, write_trace
 HEADER = {"type": "trace", "schema_version": 2, "trace_id": "t", "name": "n", "started_at": 0.0}
 
 
+@pytest.fixture(autouse=True, params=["digest", "bytes"])
+def prefix_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with the prefix's XXH3 digest kept, and without xxhash (the body kept and compared)."""
+    if request.param == "bytes":
+        monkeypatch.setattr(body_prefix, "xxhash", None)
+    return str(request.param)
+
+
 def _messages(count: int) -> list[dict[str, Any]]:
     return [
         {"role": "user" if n % 2 else "assistant", "content": f"message number {n} " * 4}
@@ -83,6 +91,23 @@ def test_a_branch_from_an_earlier_request_and_a_changed_parameter(tmp_path: Path
         found = [_record(writer, f"s{n}", orjson.dumps(r)) for n, r in enumerate(sent)]
     assert found == [False, True, False, True, False, True]
     assert _requests(path) == sent
+
+
+def test_a_history_item_changed_in_place_is_written_as_sent(tmp_path: Path, prefix_check: str) -> None:
+    """One byte of an early item changed, the length the same: the body no longer extends the last one."""
+    path = tmp_path / "t.jsonl"
+    history = _messages(40)
+    sent = [{"model": "m", "messages": history[:30]}, {"model": "m", "messages": history[:32]}]
+    edited = [dict(item) for item in history[:34]]
+    edited[3]["content"] = edited[3]["content"].replace("number 3", "number 7", 1)
+    sent += [{"model": "m", "messages": edited}, {"model": "m", "messages": edited + history[34:36]}]
+    with TraceWriter(path) as writer:
+        writer.write(HEADER)
+        found = [_record(writer, f"s{n}", orjson.dumps(r)) for n, r in enumerate(sent)]
+        kept = writer._bodies._entries[0] if writer._bodies is not None else None
+    assert found == [False, True, False, True]
+    assert _requests(path) == sent
+    assert kept is not None and (kept.body is None) == (prefix_check == "digest")  # no body held with a digest
 
 
 def test_bodies_that_only_look_like_an_extension_are_read_whole(tmp_path: Path) -> None:
