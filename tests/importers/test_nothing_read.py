@@ -41,7 +41,7 @@ def _cut(tmp_path: Path) -> Path:
 CASES = {
     "langfuse": (_langfuse, "langfuse", ":1: error [observations]"),
     "otlp": (_otlp, "otlp-json", ":1: warning [resourceSpans[0].scopeSpans]: is a string, not a list"),
-    "cut": (_cut, "langfuse", ":38: error: not valid JSON (truncated or corrupt file?)"),
+    "cut": (_cut, "langfuse", ":38: error: not valid JSON (truncated or corrupt"),
 }
 
 

@@ -39,13 +39,16 @@ def as_list(value: Any) -> list[Any]:
 
 
 def parse_time(value: Any) -> float | None:
-    """Unix seconds from an ISO-8601 string (naive = UTC), epoch seconds/ms/ns, or ``None``."""
+    """Unix seconds from an ISO-8601 string (naive = UTC), epoch seconds/ms/µs/ns (told apart by size, for
+    times after 1973), or ``None``."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         number = float(value)
         if number > 1e17:  # nanoseconds
             return number / 1e9
+        if number > 1e14:  # microseconds
+            return number / 1e6
         if number > 1e11:  # milliseconds
             return number / 1e3
         return number

@@ -1,4 +1,5 @@
-"""Langfuse trace exports (``{trace, observations}`` as downloaded from the UI) as traces.
+"""Langfuse trace exports (``{trace, observations}`` as downloaded from the UI; observation lists in
+``_langfuse_rows``) as traces.
 
 Observations become steps linked by ``parentObservationId`` (GENERATION → llm,
 TOOL → tool, others by their instrumentation's own kind attribute, else a
@@ -21,10 +22,10 @@ from agentdbg.importers._common import (
     maybe_json,
     parents_first,
     parse_time,
-    read_json_file,
     sniff_json_head,
 )
 from agentdbg.importers._genai_attrs import Step, interpret
+from agentdbg.importers._langfuse_rows import export_document, sniff_rows
 from agentdbg.model.records import ErrorInfo, SpanKind, Usage
 from agentdbg.model.trace import Trace
 
@@ -56,6 +57,8 @@ _KEPT_FIELDS = (
 
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
+    if sniff_rows(text):  # observations without their trace: the UI table, the API page, the blob export
+        return True
     if not text.startswith(b"{"):
         return False
     compact = text[:400].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
@@ -168,7 +171,7 @@ def _aggregates_off_the_totals(b: ImportBuilder) -> None:
 
 def load(path: Path) -> Trace:
     b = ImportBuilder(path, "langfuse")
-    data = read_json_file(path, b)
+    data = export_document(path, b)
     if not isinstance(data, dict):
         if data is not None:
             b.problem(f"expected a JSON object {{trace, observations}}, got {type(data).__name__}", 1, "error")

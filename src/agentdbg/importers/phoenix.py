@@ -77,17 +77,6 @@ def flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def _time(value: Any) -> float | None:
-    """Seconds since the epoch from an ISO time or a number in s, ms, µs or ns (by its size)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-        for floor, per_second in ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3)):  # ns, µs, ms (past 1973)
-            if abs(number) >= floor:
-                return number / per_second
-        return number
-    return parse_time(value)
-
-
 def _attributes(record: dict[str, Any]) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     flatten(as_dict(record.get("attributes")), "", attrs)
@@ -130,8 +119,8 @@ def phoenix_span(record: dict[str, Any]) -> OtelSpan | None:
         name=str(record.get("name") or ""),
         parent_id=span_id_hex(parent) if parent else None,
         trace_id=span_id_hex(trace_id) if trace_id else None,
-        start=_time(record.get("start_time")),
-        end=_time(record.get("end_time")),
+        start=parse_time(record.get("start_time")),
+        end=parse_time(record.get("end_time")),
         attrs=_attributes(record),
         events=_events(record),
         status_error=status in ("ERROR", "STATUS_CODE_ERROR", "2"),
