@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -208,6 +209,32 @@ def _api_of(uri: str, request: Any) -> tuple[str | None, str | None]:
     return host or None, route or None
 
 
+def _status_code(response: dict[str, Any]) -> int | None:
+    """The HTTP status: vcrpy's and Ruby VCR's ``status.code``, go-vcr's ``code`` (its ``status`` is the
+    "200 OK" text)."""
+    status = response.get("status")
+    for value in (as_dict(status).get("code"), response.get("code"), status):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.split(" ", 1)[0].isdigit():
+            return int(value.split(" ", 1)[0])
+    return None
+
+
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+
+
+def _go_duration(value: Any) -> float | None:
+    """Seconds from a Go duration string (go-vcr's response ``duration``, e.g. "1m2.5s", "812.3ms")."""
+    if not isinstance(value, str) or not value:
+        return None
+    parts = _GO_DURATION.findall(value)
+    if not parts or "".join(n + u for n, u in parts) != value.strip():
+        return None
+    return sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
+
+
 def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -> None:
     if not isinstance(interaction, dict) or not isinstance(interaction.get("request"), dict):
         b.problem(f"interaction {index} has no request object; kept raw", index + 1, "warning")
@@ -222,13 +249,12 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
         return
     request_part = interaction["request"]
     response_part = as_dict(interaction.get("response"))
-    uri = str(request_part.get("uri") or "")
+    uri = str(request_part.get("uri") or request_part.get("url") or "")  # go-vcr writes ``url``
     request = _body(request_part)
     response = _body(response_part) if response_part else None
     provider, api = _api_of(uri, request)
     known = api_key(provider, api) in ("openai.chat.completions", "openai.responses", "anthropic.messages")
-    status = as_dict(response_part.get("status"))
-    code = status.get("code") if isinstance(status, dict) else None
+    code = _status_code(response_part)
     headers = response_part.get("headers") or {}
     attributes: dict[str, Any] = {
         "replayable": known and isinstance(request, dict),
@@ -248,6 +274,9 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
     if request_id:
         attributes["request_id"] = request_id
     started = parse_time(response.get("created")) if isinstance(response, dict) else None
+    took = _go_duration(response_part.get("duration"))
+    if took is not None:
+        attributes["duration_s"] = took
     date = _header(headers, "date")
     if started is None and isinstance(date, str):
         try:
@@ -272,6 +301,7 @@ def _interaction(b: ImportBuilder, index: int, interaction: Any, root_id: str) -
         id=response.get("id") if isinstance(response, dict) and isinstance(response.get("id"), str) else None,
         parent_id=root_id,
         started_at=started,
+        ended_at=started + took if started is not None and took is not None else None,
         input={"provider": provider, "api": api, "request": request},
         output=response if error is None else None,
         error=error,
@@ -295,7 +325,7 @@ def load(path: Path) -> Trace:
         _interaction(b, index, interaction, root.id)
     times = [s.started_at for s in b.spans if s.started_at is not None]
     root.started_at = min(times, default=None)
-    root.ended_at = max(times, default=None)
+    root.ended_at = max([s.ended_at or s.started_at or 0.0 for s in b.spans if s.started_at], default=None)
     return b.build(name=name, metadata={"interactions": len(interactions)})
 
 
