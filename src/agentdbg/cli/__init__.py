@@ -41,7 +41,7 @@ def _root(
 # Command modules register themselves on ``app`` when imported.
 from agentdbg.cli import registry  # noqa: E402
 
-registry.load_command_modules()
+registry.load_command_modules(registry.wanted_module(sys.argv))
 
 
 def main() -> None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from agentdbg.errors import AgentdbgError
 from agentdbg.textsafe import TerminalSafeWriter, safe_text
+
+if TYPE_CHECKING:  # rich is imported when something is printed with it (validate and --json runs never do)
+    from rich.console import Console
 
 PIPE_WIDTH = 4096  # a pipe or file has no width: lines are not wrapped there (paths stay whole for grep/awk)
 
 
 def stdout_console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
@@ -61,11 +63,15 @@ def result_stdout() -> Any:
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
 def print_error(error: AgentdbgError | str) -> None:
     """``error: message`` (and a hint) on stderr, safe for any text the message quotes."""
+    from rich.text import Text
+
     console = stderr_console()
     message = error.message if isinstance(error, AgentdbgError) else error
     text = Text("error: ", style="bold red")
@@ -76,6 +82,8 @@ def print_error(error: AgentdbgError | str) -> None:
 
 
 def print_warning(message: str) -> None:
+    from rich.text import Text
+
     text = Text("warning: ", style="yellow")
     text.append(safe_text(message))
     stderr_console().print(text)
@@ -83,6 +91,8 @@ def print_warning(message: str) -> None:
 
 def print_problem(problem: object) -> None:
     """A read problem (``file:line: severity [field]: reason``) on stderr."""
+    from rich.text import Text
+
     stderr_console().print(Text(safe_text(str(problem)), style="yellow"))
 
 
