@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import lzma
+import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,30 @@ def resolve(value: Any, attachments: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {key: resolve(item, attachments) for key, item in value.items()}
     return value
+
+
+def expand_refs(refs: Any, pool: list[Any]) -> tuple[list[Any], str | None]:
+    """The pool entries that inspect's range-encoded refs (``[[start, end_exclusive], ...]``) name, and why not all.
+
+    inspect_ai >= 0.3.2xx stores a sample's model inputs and provider requests once, in
+    ``events_data.messages`` / ``events_data.calls``; each model event's ``input_refs`` and
+    ``call.call_refs`` slice them back out (``inspect_ai.event._pool._expand_refs``).
+    """
+    if not isinstance(refs, list):
+        return [], f"is {type(refs).__name__}, not a list of [start, end] ranges"
+    entries: list[Any] = []
+    for number, ref in enumerate(refs):
+        if not (
+            isinstance(ref, (list, tuple))
+            and len(ref) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in ref)
+        ):
+            return entries, f"[{number}] is {json.dumps(ref)[:80]}, not a [start, end] range of integers"
+        start, end = ref
+        if start < 0 or end < start or end > len(pool):
+            return entries, f"[{number}] = [{start}, {end}] is outside the pool of {len(pool)} entries"
+        entries.extend(pool[start:end])
+    return entries, None
 
 
 def scrub(request: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +132,67 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one JSON file inside a .eval, inflated
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024  # every member read from one .eval, inflated
 _MIB = 1024 * 1024
 # What a damaged member raises: bad deflate data, encryption, an unknown compression method, a cut file.
-_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, OSError, ValueError, lzma.LZMAError)
+_MEMBER_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    lzma.LZMAError,
+    struct.error,
+)
+#: zip method 93, Zstandard: inspect_ai writes its ``.eval`` members with it (zipfile reads it from Python 3.14 on)
+ZSTD_METHOD = 93
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., file name length, extra field length
+
+
+def _zstd_chunks(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The inflated bytes of a Zstandard member, in chunks, read from its raw data; the CRC is checked at the end."""
+    try:
+        import zstandard
+    except ImportError:
+        raise NotImplementedError(
+            "members are Zstandard-compressed (zip method 93, inspect_ai's default); "
+            "reading them needs the 'zstandard' package (pip install zstandard) or Python 3.14+"
+        ) from None
+    if info.compress_size > MAX_MEMBER_BYTES:
+        raise ValueError(
+            f"compressed size {info.compress_size} is over the {MAX_MEMBER_BYTES // _MIB} MiB cap"
+        )
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        signature, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+        if signature != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        handle.seek(name_length + extra_length, 1)
+        raw = handle.read(info.compress_size)
+    if len(raw) != info.compress_size:
+        raise EOFError(f"member data cut short ({len(raw)} of {info.compress_size} bytes)")
+    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+    crc = 0
+    try:
+        while chunk := reader.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+            yield chunk
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"bad Zstandard data ({exc})") from None
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 (0x{crc:08x}, the directory says 0x{info.CRC:08x})")
+
+
+def _member_chunks(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's inflated bytes in chunks: through zipfile, or by hand for Zstandard where zipfile has no codec."""
+    try:
+        member = archive.open(info)
+    except NotImplementedError:
+        if info.compress_type != ZSTD_METHOD:
+            raise
+        yield from _zstd_chunks(path, info)
+        return
+    with member:
+        while chunk := member.read(1 << 20):
+            yield chunk
 
 
 class _Inflated:
@@ -128,14 +214,15 @@ class _Inflated:
             raise self._refuse(info.filename, info.file_size, MAX_MEMBER_BYTES, "one member may hold")
         chunks = []
         size = 0
-        with self.archive.open(info) as member:
-            while chunk := member.read(1 << 20):
-                size += len(chunk)
-                if size > MAX_MEMBER_BYTES:
-                    raise self._refuse(info.filename, size, MAX_MEMBER_BYTES, "one member may hold")
-                if self.total + size > MAX_ARCHIVE_BYTES:
-                    raise self._refuse("the archive", self.total + size, MAX_ARCHIVE_BYTES, "all members may hold")
-                chunks.append(chunk)
+        for chunk in _member_chunks(self.path, self.archive, info):
+            size += len(chunk)
+            if size > MAX_MEMBER_BYTES:
+                raise self._refuse(info.filename, size, MAX_MEMBER_BYTES, "one member may hold")
+            if self.total + size > MAX_ARCHIVE_BYTES:
+                raise self._refuse(
+                    "the archive", self.total + size, MAX_ARCHIVE_BYTES, "all members may hold"
+                )
+            chunks.append(chunk)
         self.total += size
         return b"".join(chunks)
 

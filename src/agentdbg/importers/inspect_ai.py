@@ -25,6 +25,7 @@ from agentdbg.importers._common import (
 from agentdbg.importers._inspect_log import (
     chat_message,
     error_info,
+    expand_refs,
     inspect_usage,
     provider_api,
     read_eval_zip,
@@ -63,6 +64,10 @@ class _Sample:
         self.b = b
         self.sample = sample
         self.attachments = as_dict(sample.get("attachments"))
+        # inputs and provider requests stored once per sample, sliced back out by the events' refs
+        pools = as_dict(sample.get("events_data"))
+        self.message_pool = as_list(pools.get("messages"))
+        self.call_pool = as_list(pools.get("calls"))
         self.spans: dict[str, str] = {}  # inspect span id -> our span id
         self.open_steps: list[
             str
@@ -158,7 +163,7 @@ class _Sample:
             ):
                 self.b.finish(ending, ended_at=ts, output=None)
         elif kind == "model":
-            self.model(event, ts)
+            self.model(event, ts, index)
         elif kind == "tool":
             self.tool(event, ts)
         elif kind == "error":
@@ -203,22 +208,40 @@ class _Sample:
             if ending is not None:
                 self.b.finish(ending, ended_at=ts, output=None)
 
-    def model(self, event: dict[str, Any], ts: float | None) -> None:
+    def pooled(self, index: int, field: str, refs: Any, pool: list[Any]) -> list[Any]:
+        """Entries of an events_data pool that a model event's refs name; a bad ref is a problem naming its field."""
+        entries, trouble = expand_refs(refs, pool)
+        if trouble is not None:
+            self.b.problem(
+                f"sample {self.sample.get('id')}: model event {field} {trouble}; "
+                f"the step shows {len(entries)} of its entries",
+                severity="warning",
+                field=f"events[{index}].{field}",
+            )
+        return entries
+
+    def model(self, event: dict[str, Any], ts: float | None, index: int = 0) -> None:
         model = str(event.get("model") or "")
         output = (
             resolve(event.get("output"), self.attachments) if isinstance(event.get("output"), dict) else {}
         )
         call = as_dict(event.get("call"))
-        raw_request = (
-            resolve(call.get("request"), self.attachments) if isinstance(call.get("request"), dict) else None
-        )
+        pooled_request = call.get("request")
+        if call.get("call_refs") is not None and isinstance(pooled_request, dict):
+            pooled_request = dict(pooled_request)
+            key = str(call.get("call_key") or "messages")
+            pooled_request[key] = self.pooled(index, "call.call_refs", call["call_refs"], self.call_pool)
+        raw_request = resolve(pooled_request, self.attachments) if isinstance(pooled_request, dict) else None
+        inputs = event.get("input") or []
+        if not inputs and event.get("input_refs") is not None:
+            inputs = self.pooled(index, "input_refs", event["input_refs"], self.message_pool)
         if raw_request is not None:
             request = scrub(raw_request)
             provider, api = provider_api(model, request)
             response = resolve(call.get("response"), self.attachments)
             replayable = "model" in request
         else:
-            messages = [chat_message(m) for m in resolve(event.get("input") or [], self.attachments)]
+            messages = [chat_message(m) for m in resolve(inputs, self.attachments)]
             request = {"model": model.split("/", 1)[-1], "messages": messages}
             provider, api = "openai", "chat.completions"
             choices = [
