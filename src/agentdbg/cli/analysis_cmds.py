@@ -9,10 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import FormatOption, load, user_errors
+from agentdbg.cli.common import FormatOption, load, nothing_read, user_errors
 from agentdbg.cli.output import print_error, print_json, print_result
-from agentdbg.errors import AgentdbgError, TraceReadError, WindowOptionError
-from agentdbg.model.trace import Trace
+from agentdbg.errors import AgentdbgError, WindowOptionError
 
 
 class FailOn(str, Enum):
@@ -41,20 +40,6 @@ def parse_windows(values: list[str] | None) -> dict[str, int]:
             )
         windows[model.strip()] = int(cleaned) * multiplier
     return windows
-
-
-def nothing_read(trace: Trace, path: str) -> TraceReadError | None:
-    """The error for a file whose import read no step and reported a problem (an error, or a warning about
-    what it skipped): "no findings" would be about nothing. Else ``None``. An agent step the importer made
-    for the file itself is not a step read."""
-    errors = [p for p in trace.problems if p.severity != "info"]
-    if not errors or any(trace.spans_of_kind(kind) for kind in ("llm", "tool", "retrieval", "custom")):
-        return None
-    first = min(errors, key=lambda p: p.line)
-    return TraceReadError(
-        f"{path}: no step could be read, nothing to diagnose ({len(errors)} problem(s); first: {first})",
-        hint=f"run `agentdbg validate {path}` to list every problem",
-    )
 
 
 LoopThreshold = Annotated[
@@ -132,7 +117,7 @@ def diagnose(
     for path in traces:
         try:
             trace = load(path, format, lazy=True)  # our format streams through the index: one pass
-            empty = nothing_read(trace, path)
+            empty = nothing_read(trace, path, "nothing to diagnose")
             if empty is not None:
                 raise empty
             every = run_diagnose(trace, options)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from agentdbg.cli.output import print_error, print_problem, print_warning
-from agentdbg.errors import AgentdbgError
+from agentdbg.errors import AgentdbgError, TraceReadError
 from agentdbg.model.trace import Trace
 
 FormatOption = Annotated[
@@ -71,3 +71,17 @@ def resolve_source(path: str) -> str:
     from agentdbg.textsafe import safe_text
 
     return resolve(path, on_fetch=lambda message: typer.echo(safe_text(message), err=True))
+
+
+def nothing_read(trace: Trace, path: str, outcome: str) -> TraceReadError | None:
+    """The error for a file whose import read no step and reported a problem (an error, or a warning about
+    what it skipped): a tree, an export or "no findings" would be about nothing. Else ``None``. An agent step
+    the importer made for the file itself is not a step read. ``outcome``: "nothing to show", ..."""
+    errors = [p for p in trace.problems if p.severity != "info"]
+    if not errors or any(trace.spans_of_kind(kind) for kind in ("llm", "tool", "retrieval", "custom")):
+        return None
+    first = min(errors, key=lambda p: p.line)
+    return TraceReadError(
+        f"{path}: no step could be read, {outcome} ({len(errors)} problem(s); first: {first})",
+        hint=f"run `agentdbg validate {path}` to list every problem",
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import load, refuse_overwriting_input, user_errors
+from agentdbg.cli.common import load, nothing_read, refuse_overwriting_input, user_errors
 from agentdbg.cli.output import result_stdout
 
 _FORMATS = ("otlp-json", "html", "md")
@@ -105,6 +105,9 @@ def export(
             raise ExportError("--step, --from, --to and --full go with --format md")
         refuse_overwriting_input(trace_path, output)
         trace = load(trace_path, input_format, lazy=True)  # every format streams the steps
+        empty = nothing_read(trace, trace_path, "nothing to export")
+        if empty is not None:
+            raise empty
         render = None
         if to == "md":
             render = _markdown_render(_step_range(step, first, last, len(trace.spans)), full)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from agentdbg.cli import app
-from agentdbg.cli.common import FormatOption, load, resolve_source, user_errors
+from agentdbg.cli.common import FormatOption, load, nothing_read, resolve_source, user_errors
 from agentdbg.cli.output import print_error, print_json, stdout_console
 from agentdbg.errors import AgentdbgError
 from agentdbg.model.messages import Message
@@ -101,6 +101,9 @@ def show(
             run_tui(path, step=step, follow=follow, format=format)
             return
         trace = load(trace_path, format, lazy=True)
+        empty = nothing_read(trace, trace_path, "nothing to show")
+        if empty is not None:
+            raise empty
         if as_json:
             print_json(step_json(trace.step(step)) if step else tree_json(trace))
             return
