@@ -26,7 +26,7 @@ from agentdbg.importers._genai_messages import (
     to_chat_response,
     vercel_tool_calls,
 )
-from agentdbg.importers._genai_request import chat_tool, pydantic_ai_tools, rebuild_request
+from agentdbg.importers._genai_request import rebuild_request, request_tools
 from agentdbg.model.records import ErrorInfo, SpanKind, Usage, span_kind
 
 
@@ -136,6 +136,7 @@ def classify(attrs: dict[str, Any], hint: SpanKind | None = None) -> SpanKind:
         or ls_kind == "llm"
         or vercel.endswith(".doGenerate")
         or vercel.endswith(".doStream")
+        or (not oi_kind and attrs.get("gcp.vertex.agent.llm_request") is not None)  # Google ADK's call_llm
     ):
         return "llm"
     if operation in ("embeddings", "retrieval") or oi_kind in ("RETRIEVER", "EMBEDDING", "RERANKER"):
@@ -235,9 +236,13 @@ def interpret(
         return _lossless(attrs)
     kind = classify(attrs, kind_hint)
     if input_value is None:
-        input_value = _first_present(attrs, "input.value", "traceloop.entity.input")
+        input_value = _first_present(
+            attrs, "input.value", "traceloop.entity.input", "gcp.vertex.agent.llm_request"
+        )
     if output_value is None:
-        output_value = _first_present(attrs, "output.value", "traceloop.entity.output")
+        output_value = _first_present(
+            attrs, "output.value", "traceloop.entity.output", "gcp.vertex.agent.llm_response"
+        )
     error = _error(attrs, error)
     usage = attr_usage(attrs)
     model = _model(attrs, model)
@@ -366,14 +371,9 @@ def _llm(
             },
         }
     request: dict[str, Any] = {"model": model, "messages": messages} if model else {"messages": messages}
-    tools = (
-        [maybe_json(t.get("tool.json_schema")) for t in indexed(attrs, "llm.tools")]
-        or maybe_json(attrs.get("gen_ai.tool.definitions"))
-        or maybe_json(attrs.get("ai.prompt.tools"))
-        or pydantic_ai_tools(attrs.get("model_request_parameters"))
-    )
-    if isinstance(tools, list) and tools:
-        request["tools"] = [chat_tool(t) for t in tools]
+    tools = request_tools(attrs, input_value)
+    if tools:
+        request["tools"] = tools
     params = maybe_json(attrs.get("llm.invocation_parameters"))
     attributes: dict[str, Any] = {"model": model}
     if isinstance(params, dict):

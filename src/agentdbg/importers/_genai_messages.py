@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from agentdbg.importers._common import as_dict, maybe_json, text_of
+from agentdbg.importers._gemini_parts import gemini_answer, gemini_messages, gemini_system, is_gemini_content
 from agentdbg.wire import anthropic_messages
 
 _INDEXED = re.compile(r"^(\d+)\.(.+)$")
@@ -224,7 +225,7 @@ def to_chat_messages(value: Any, default_role: str = "user") -> list[dict[str, A
         for key in ("messages", "contents", "prompt", "input", "args"):
             if key in value:
                 messages = to_chat_messages(value[key], default_role)
-                system = value.get("system")
+                system = value.get("system") or (gemini_system(value) if key == "contents" else None)
                 return ([{"role": "system", "content": text_of(system)}] if system else []) + messages
         if "parts" in value or "role" in value:
             return to_chat_messages([value], default_role)
@@ -234,18 +235,8 @@ def to_chat_messages(value: Any, default_role: str = "user") -> list[dict[str, A
         for item in value:
             item = maybe_json(item, depth=1)
             if isinstance(item, dict) and "parts" in item and isinstance(item.get("parts"), list):
-                if (
-                    item["parts"] and isinstance(item["parts"][0], dict) and "type" not in item["parts"][0]
-                ):  # Gemini contents
-                    text = "\n".join(text_of(p.get("text", p)) for p in item["parts"] if isinstance(p, dict))
-                    out.append(
-                        {
-                            "role": "assistant"
-                            if item.get("role") == "model"
-                            else item.get("role", default_role),
-                            "content": text,
-                        }
-                    )
+                if is_gemini_content(item):  # Gemini contents: text, function calls and responses
+                    out.extend(gemini_messages(item, default_role))
                 else:
                     out.extend(_parts_messages(item))
             elif isinstance(item, dict) and (
@@ -310,13 +301,9 @@ def to_chat_response(value: Any, model: Any = None, finish_reason: Any = None) -
             "finish_reason": value.get("finish_reason"),
         }
         return {"object": "chat.completion", "model": model, "choices": [choice]}
-    if isinstance(value, dict) and isinstance(value.get("candidates"), list):  # Gemini
-        texts = []
-        for candidate in value["candidates"]:
-            content = candidate.get("content") if isinstance(candidate, dict) else None
-            for part in (content or {}).get("parts") or []:
-                texts.append(text_of(part.get("text", part)) if isinstance(part, dict) else text_of(part))
-        messages = [{"role": "assistant", "content": "\n".join(texts)}]
+    gemini = gemini_answer(value)  # candidates, or ADK's LlmResponse {content, finish_reason}
+    if gemini is not None:
+        messages = gemini
     elif (
         isinstance(value, dict)
         and isinstance(value.get("content"), list)

@@ -14,6 +14,8 @@ from typing import Any
 
 from agentdbg.errors import ConversionError
 from agentdbg.importers._common import as_dict, as_list, maybe_json
+from agentdbg.importers._gemini_parts import gemini_tools
+from agentdbg.importers._genai_messages import indexed
 from agentdbg.wire import anthropic_messages, openai_chat
 
 # GenAI-semconv request attributes -> chat.completions parameter
@@ -63,6 +65,19 @@ def unmatched_calls(messages: list[dict[str, Any]]) -> bool:
         if message.get("role") == "tool" and not message.get("tool_call_id"):
             return True
     return False
+
+
+def request_tools(attrs: dict[str, Any], input_value: Any) -> list[Any]:
+    """The chat tools a span's call offered: OpenInference ``llm.tools``, GenAI ``gen_ai.tool.definitions``,
+    Vercel ``ai.prompt.tools``, pydantic-ai's ``model_request_parameters``, or a Gemini body's declarations."""
+    tools = (
+        [maybe_json(t.get("tool.json_schema")) for t in indexed(attrs, "llm.tools")]
+        or maybe_json(attrs.get("gen_ai.tool.definitions"))
+        or maybe_json(attrs.get("ai.prompt.tools"))
+        or pydantic_ai_tools(attrs.get("model_request_parameters"))
+        or gemini_tools(maybe_json(input_value))
+    )
+    return [chat_tool(t) for t in tools] if isinstance(tools, list) else []
 
 
 def pydantic_ai_tools(parameters: Any) -> list[dict[str, Any]]:
