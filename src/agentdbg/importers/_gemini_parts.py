@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentdbg.importers._common import as_dict, text_of
+from agentdbg.importers._shapes import function_call
 
 
 def is_gemini_content(item: Any) -> bool:
@@ -42,14 +43,7 @@ def gemini_messages(content: dict[str, Any], default_role: str = "user") -> list
         if call is not None:
             args = call.get("args")
             calls.append(
-                {
-                    "id": call.get("id"),
-                    "type": "function",
-                    "function": {
-                        "name": call.get("name"),
-                        "arguments": text_of(args if args is not None else {}),
-                    },
-                }
+                function_call(call.get("id"), str(call.get("name") or ""), args if args is not None else {})
             )
         elif response is not None:
             results.append(

@@ -45,8 +45,9 @@ def chat_response(
     return response
 
 
-def function_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
-    """One OpenAI chat ``tool_calls`` entry (arguments as a JSON string)."""
+def function_call(call_id: str | None, name: str, arguments: Any) -> dict[str, Any]:
+    """One OpenAI chat ``tool_calls`` entry (arguments as a JSON string; ``call_id`` None when the source gave
+    none)."""
     text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False, default=str)
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": text}}
 
