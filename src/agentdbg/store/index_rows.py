@@ -9,6 +9,7 @@ the values ``TraceIndex.summary`` would give, without the object (a test compare
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import repeat
 from typing import Any
 
 # depth, step, kind, name, duration, input tokens, output tokens, status, error type, error message, origin
@@ -38,7 +39,12 @@ def tree_fields(state: Any) -> Iterator[TreeFields]:
         status = "error" if error is not None else "ok" if flags[position] & 1 else "incomplete"
         started = started_at[position]
         ended = ended_at[position]
-        duration = None if started != started or ended != ended else max(0.0, ended - started)
+        if started != started or ended != ended:  # NaN marks an unknown time
+            duration = None
+        else:
+            duration = ended - started
+            if not duration > 0.0:
+                duration = 0.0  # max(0.0, ended - started) as the summary's, without the call (inf - inf too)
         yield (
             depth,
             position + 1,
@@ -54,7 +60,7 @@ def tree_fields(state: Any) -> Iterator[TreeFields]:
         )
         below = children_get(position)
         if below:
-            extend((child, depth + 1) for child in reversed(below))
+            extend(zip(reversed(below), repeat(depth + 1)))
 
 
 __all__ = ["TreeFields", "tree_fields"]
