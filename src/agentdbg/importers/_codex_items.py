@@ -110,6 +110,18 @@ class Conversation:
         if target in self.pending_usage:
             self.pending_usage.remove(target)
 
+    def usage_record(self, payload: dict[str, Any]) -> None:
+        """A ``token_usage_record`` (Codex 0.17x) names the response of the call it follows; its counts
+        repeat the ``token_count`` event's, which gives the usage."""
+        target = self.current_llm or (self.pending_usage[-1] if self.pending_usage else None)
+        response_id = payload.get("response_id")
+        if target is None or not response_id:
+            self.quiet["token_usage_record"] = self.quiet.get("token_usage_record", 0) + 1
+            return
+        target.attributes["response_id"] = response_id
+        if isinstance(target.output, dict) and not target.output.get("id"):
+            target.output["id"] = response_id
+
     def item(self, line: int, item: dict[str, Any], ts: float | None) -> None:
         kind = item.get("type", "message")
         is_output = kind in _OUTPUT_ITEMS or (kind == "message" and item.get("role") == "assistant")

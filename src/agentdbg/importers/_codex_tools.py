@@ -3,7 +3,9 @@
 A call the model made as a ``function_call`` / ``custom_tool_call`` item and the event pair that
 ran it share one ``call_id``: the events add to the same tool step (exit code, duration, output,
 failure), they never make a second one. A ``*_begin`` without an item opens the step, an ``*_end``
-closes it (or makes it whole when there was no begin).
+closes it (or makes it whole when there was no begin). Codex 0.17x writes ``item_started`` /
+``item_completed`` events holding a turn item (``CommandExecution``, ``McpToolCall``, ``FileChange``,
+``WebSearch``; the item id is the call id) instead: ``item_tool_event`` turns them into the same pair.
 """
 
 from __future__ import annotations
@@ -60,6 +62,62 @@ QUIET_EVENTS = {
 }
 
 
+#: turn item type (``CommandExecution`` in rollouts, ``commandExecution`` in the app-server protocol) -> family
+_TOOL_ITEMS = {
+    "commandexecution": "exec_command",
+    "mcptoolcall": "mcp_tool_call",
+    "filechange": "patch_apply",
+    "websearch": "web_search",
+}
+
+
+def _field(item: dict[str, Any], snake: str) -> Any:
+    """A turn item field, written snake_case in rollouts and camelCase by the app-server protocol."""
+    if snake in item:
+        return item[snake]
+    head, *rest = snake.split("_")
+    return item.get(head + "".join(part.title() for part in rest))
+
+
+def item_tool_event(payload: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    """(family, ``begin``/``end``, event payload) of an ``item_started`` / ``item_completed`` event whose
+    item ran a tool, in the shape of the ``*_begin`` / ``*_end`` event it replaces; else ``None``."""
+    item = as_dict(payload.get("item"))
+    family = _TOOL_ITEMS.get(str(item.get("type") or "").replace("_", "").lower())
+    if family is None or not item.get("id"):
+        return None
+    phase = "end" if payload.get("type") == "item_completed" else "begin"
+    status = str(item.get("status") or "")
+    event: dict[str, Any] = {"call_id": item["id"], "item_type": item.get("type")}
+    if status:
+        event["status"] = "failed" if status in ("failed", "declined") else status
+        event["item_status"] = status
+    duration = item.get("duration", _field(item, "duration_ms"))
+    if duration is not None:
+        event["duration"] = duration
+    if family == "exec_command":
+        for key in ("command", "cwd", "aggregated_output", "exit_code", "process_id"):
+            if _field(item, key) is not None:
+                event[key] = _field(item, key)
+        actions = _field(item, "parsed_cmd") or _field(item, "command_actions")
+        if actions is not None:
+            event["parsed_cmd"] = actions
+    elif family == "mcp_tool_call":
+        event["invocation"] = {k: item.get(k) for k in ("server", "tool", "arguments") if k in item}
+        error = item.get("error")
+        if error:
+            event["result"] = {"Err": as_dict(error).get("message", error)}
+        elif item.get("result") is not None:
+            event["result"] = {"Ok": item["result"]}
+    elif family == "patch_apply":
+        event["changes"] = item.get("changes")
+        if status:
+            event["success"] = event["status"] != "failed"
+    else:
+        event.update({k: item[k] for k in ("query", "action") if item.get(k) is not None})
+    return family, phase, event
+
+
 def split_event(kind: str) -> tuple[str, str] | None:
     """(tool family, ``begin``/``end``) of a tool event type, else ``None``."""
     for family in TOOL_EVENTS:
@@ -111,9 +169,12 @@ def end_outcome(family: str, payload: dict[str, Any]) -> tuple[Any, ErrorInfo | 
         failed = (isinstance(exit_code, int) and exit_code != 0) or payload.get("status") == "failed"
         if failed:
             detail = payload.get("stderr") or output or ""
-            return output, ErrorInfo(
-                type="exit_code", message=f"exit code {exit_code}: {text_of(detail)[:500]}"
+            how = (
+                f"exit code {exit_code}"
+                if isinstance(exit_code, int)
+                else f"command {payload.get('item_status') or 'failed'}"
             )
+            return output, ErrorInfo(type="exit_code", message=f"{how}: {text_of(detail)[:500]}")
         return output, None
     if family == "mcp_tool_call":
         result = payload.get("result")
@@ -140,6 +201,23 @@ def end_outcome(family: str, payload: dict[str, Any]) -> tuple[Any, ErrorInfo | 
 _TEXT_ERROR = re.compile(
     r"^(tool call error|error:|failed in sandbox)|sandbox denied|exit code: [1-9]", re.IGNORECASE
 )
+#: the header unified exec (Codex 0.17x) puts before a command's output: "Chunk ID: …\nWall time: …\n
+#: Process exited with code N\nOriginal token count: …\nOutput:\n…"
+_EXEC_HEADER = re.compile(
+    r"\A(?:[A-Z][\w ]*: [^\n]*\n)*?Process exited with code (-?\d+)\n(?:.*\n)*?Output:\n"
+)
+
+
+def _exec_header_error(text: str) -> tuple[int, ErrorInfo | None] | None:
+    """(exit code, error when not 0) from a unified-exec output header; ``None`` when there is none."""
+    header = _EXEC_HEADER.match(text[:2000])
+    if header is None:
+        return None
+    code = int(header.group(1))
+    if code == 0:
+        return code, None
+    body = text[header.end() :]
+    return code, ErrorInfo(type="exit_code", message=f"exit code {code}: {body[:500]}")
 
 
 def tool_output(raw: Any) -> tuple[Any, dict[str, Any], ErrorInfo | None]:
@@ -161,6 +239,10 @@ def tool_output(raw: Any) -> tuple[Any, dict[str, Any], ErrorInfo | None]:
         return text, attributes, ErrorInfo(type="tool_error", message=text_of(text)[:500])
     if isinstance(decoded, list):  # MCP tools: a content-block list in a string
         return decoded, attributes, None
+    exec_header = _exec_header_error(text) if isinstance(text, str) else None
+    if exec_header is not None:
+        attributes["exit_code"] = exec_header[0]
+        return text, attributes, exec_header[1]
     if isinstance(text, str) and _TEXT_ERROR.search(text[:300]):
         return text, attributes, ErrorInfo(type="tool_error", message=text[:500])
     return text, attributes, None

@@ -8,7 +8,9 @@ Token counts come from ``last_token_usage`` (the per-call delta), never the
 cumulative ``total_token_usage``. Recent CLI versions add tool events
 (``exec_command_end``, ``mcp_tool_call_end``, ``patch_apply_end``, ``web_search_end``) and
 items (``web_search_call``, ``tool_search_call``): they are tool steps, merged by ``call_id``
-with the item that asked for them (see ``_codex_tools``). Times before 2000 or after 2100
+with the item that asked for them (see ``_codex_tools``); Codex 0.17x says how a command ended in
+``item_completed`` events instead, and adds ``token_usage_record`` lines (the response id of each call),
+``world_state`` lines and a ``thread_settings_applied`` event (kept on the session step). Times before 2000 or after 2100
 (counters, not clock times) are ignored. llm steps are replayable as Responses requests
 (``instructions`` from the session, the conversation so far; tool definitions are not in the file).
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 from agentdbg.importers import Importer, register
 from agentdbg.importers._codex_items import Conversation
-from agentdbg.importers._codex_tools import QUIET_EVENTS, split_event
+from agentdbg.importers._codex_tools import QUIET_EVENTS, item_tool_event, split_event
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
@@ -161,6 +163,10 @@ class _Importer:
             self.event(line, payload, ts)
         elif kind == "compacted":
             self.chat.compacted(line, payload, ts)
+        elif kind == "token_usage_record" and isinstance(payload, dict):
+            self.chat.usage_record(payload)
+        elif kind == "world_state" and isinstance(payload, dict) and self.root is not None:
+            self.root.attributes.setdefault("world_states", []).append(payload)
         else:
             self.keep(line, record, str(kind))
 
@@ -185,6 +191,13 @@ class _Importer:
                 self.turn.ended_at = ts or _clock(parse_time(payload.get("completed_at")))
                 self.turn.output = payload.get("last_agent_message")
                 self.turn.attributes["completion"] = payload
+                failure = payload.get("error")  # Codex 0.17x: the turn ended on this error
+                if failure:
+                    info = failure if isinstance(failure, dict) else {"message": failure}
+                    self.turn.error = self.turn.error or ErrorInfo(
+                        type=str(info.get("codex_error_info") or "task_error"),
+                        message=str(info.get("message") or failure),
+                    )
             self.turn = None
         elif kind == "token_count":
             self.chat.token_count(line, payload)
@@ -210,6 +223,10 @@ class _Importer:
         elif split_event(str(kind)) is not None:
             family, phase = split_event(str(kind))  # type: ignore[misc]
             self.chat.tool_event(line, family, phase, payload, ts)
+        elif kind in ("item_started", "item_completed") and (ran := item_tool_event(payload)) is not None:
+            self.chat.tool_event(line, *ran, ts)
+        elif kind == "thread_settings_applied" and self.root is not None:
+            self.root.attributes["thread_settings"] = payload.get("thread_settings", payload)
         elif kind in _DUPLICATE_EVENTS:
             return  # user_message / agent_message duplicate response items already imported
         elif kind in QUIET_EVENTS:

@@ -4,7 +4,7 @@ Events: ``thread.started`` (the session id), ``turn.started`` / ``turn.completed
 usage) / ``turn.failed``, ``item.started`` / ``item.updated`` / ``item.completed`` and ``error``. Items:
 ``reasoning`` and ``agent_message`` are what the model said (consecutive ones form one llm step);
 ``command_execution``, ``file_change``, ``mcp_tool_call``, ``web_search`` and ``todo_list`` are tool steps,
-one per item id; an ``error`` item is a step of its own. The file has no timestamps, no requests (llm steps
+one per item id; an ``error`` item (a non-fatal notice) is a step of its own, not a failure. The file has no timestamps, no requests (llm steps
 cannot be re-sent) and one usage per turn, kept on the turn's last llm step.
 """
 
@@ -142,6 +142,19 @@ class _Run:
             line=line,
         )
 
+    def notice_step(self, line: int, item: dict[str, Any]) -> None:
+        """An ``error`` item: Codex's non-fatal notice (its warnings, e.g. unknown model metadata), which the
+        run goes on after; a step with the message, not a failure (fatal ones are ``error`` / ``turn.failed``)."""
+        message = str(item.get("message") or "error")
+        self.b.add(
+            "custom",
+            "codex notice",
+            parent_id=self.parent(),
+            output=message,
+            attributes={"raw": item, "severity": "warning", "nonfatal": True},
+            line=line,
+        )
+
     def end_turn(self, line: int = 0, record: dict[str, Any] | None = None) -> None:
         self.llm = None
         if self.turn is None or record is None:
@@ -177,7 +190,7 @@ class _Run:
             return
         self.llm = None  # a tool item ends the model's run of output
         if kind == "error":
-            self.error_step(line, item)
+            self.notice_step(line, item)
             return
         item_id = str(item.get("id") or f"{kind}@{line}")
         span = self.tools.get(item_id)
