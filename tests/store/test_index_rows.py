@@ -98,3 +98,31 @@ def test_rows_from_columns_print_as_the_summaries_do(tmp_path: Path) -> None:
         and "[live]" in printed
         and "[recorded]" not in printed
     )
+
+
+def test_column_totals_equal_the_plain_formulas_on_unknown_and_odd_values() -> None:
+    """``TraceIndex.totals``'s shortcuts (no NaN: the arrays' own min/max; only -1 below zero: sum plus
+    the markers) give what the element-by-element formulas give, odd values included."""
+    from array import array
+    from types import SimpleNamespace
+
+    from agentdbg.store import index_rows
+
+    nan, inf = float("nan"), float("inf")
+    times = [[], [1.0, 2.0], [nan, 3.0, 1.0], [1.0, inf], [-inf, inf, 2.0], [nan, nan], [5.0, nan]]
+    for starts in times:
+        for ends in times:
+            count = min(len(starts), len(ends))
+            state = SimpleNamespace(started_at=array("d", starts), ended_at=array("d", ends))
+            known_starts = [t for t in starts[:count] if t == t]
+            known_ends = [t for t in ends[:count] if t == t]
+            expected = (max(known_ends) - min(known_starts)) if known_starts and known_ends else None
+            got = index_rows.duration(state, count)
+            assert got == expected or (got != got and expected != expected), (starts, ends)
+    for counts in ([], [-1, -1], [3, -1, 0, 7], [-5, 2, -1], [1 << 62, 1 << 62, -1]):
+        assert index_rows.positive_sum(array("q", counts)) == sum(t for t in counts if t > 0), counts
+    for flags, errors in ((b"", {}), (b"\x00\x01\x00", {0: ("E", "m")}), (b"\x01\x03\x02\x00", {3: ("E", "m"), 9: ("E", "m")}), (b"\x00\x00", {1: ("E", "m"), 7: ("E", "m")})):
+        state = SimpleNamespace(flags=bytearray(flags), errors=errors)
+        count = len(flags)
+        expected_incomplete = sum(1 for i, f in enumerate(flags) if not f & 1 and i not in errors)
+        assert index_rows.incomplete(state, count) == expected_incomplete, flags

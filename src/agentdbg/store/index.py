@@ -47,7 +47,7 @@ from agentdbg.model.problems import Problem
 from agentdbg.model.records import TraceHeader
 from agentdbg.model.span import Span, Status, StepSummary
 from agentdbg.model.trace import step_number
-from agentdbg.store import compact, index_pass, index_spans
+from agentdbg.store import compact, index_pass, index_rows, index_spans
 from agentdbg.store.index_pass import PassStep
 from agentdbg.store.index_rows import TreeFields, tree_fields
 from agentdbg.store.index_scan import ScanState, scan_batch
@@ -317,16 +317,14 @@ class TraceIndex:
         """Same figures as ``Trace.totals()``, from the small fields only."""
         s = self._state
         count = len(s.ids)
-        starts = [t for t in s.started_at[:count] if t == t]
-        ends = [t for t in s.ended_at[:count] if t == t]
         return {
             "steps": count,
-            "input_tokens": sum(t for t in s.input_tokens[:count] if t > 0),
+            "input_tokens": index_rows.positive_sum(s.input_tokens[:count]),
             "cached_input_tokens": sum(s.cached_input.values()),
-            "output_tokens": sum(t for t in s.output_tokens[:count] if t > 0),
-            "duration": (max(ends) - min(starts)) if starts and ends else None,
+            "output_tokens": index_rows.positive_sum(s.output_tokens[:count]),
+            "duration": index_rows.duration(s, count),
             "errors": len(s.errors),
-            "incomplete": sum(1 for i, f in enumerate(s.flags[:count]) if not f & 1 and i not in s.errors),
+            "incomplete": index_rows.incomplete(s, count),
         }
 
     # -- payloads -------------------------------------------------------------------------------

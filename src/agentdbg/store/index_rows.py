@@ -8,6 +8,7 @@ the values ``TraceIndex.summary`` would give, without the object (a test compare
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any
@@ -63,4 +64,31 @@ def tree_fields(state: Any) -> Iterator[TreeFields]:
             extend(zip(reversed(below), repeat(depth + 1)))
 
 
-__all__ = ["TreeFields", "tree_fields"]
+def duration(state: Any, count: int) -> float | None:
+    """``Trace.totals()``'s duration: last known end minus first known start (``None`` if either is missing)."""
+    starts = state.started_at[:count]
+    ends = state.ended_at[:count]
+    if math.isfinite(sum(starts)) and math.isfinite(sum(ends)):  # no unknown time: the arrays' own min and max
+        return (max(ends) - min(starts)) if count else None
+    known_starts = [t for t in starts if t == t]
+    known_ends = [t for t in ends if t == t]
+    return (max(known_ends) - min(known_starts)) if known_starts and known_ends else None
+
+
+def positive_sum(counts: Any) -> int:
+    """The sum of the counts above zero (``-1`` marks an unknown count)."""
+    if not counts or min(counts) >= -1:  # only the unknown marker below zero: add those back
+        return sum(counts) + counts.count(-1)
+    return sum(t for t in counts if t > 0)
+
+
+def incomplete(state: Any, count: int) -> int:
+    """Steps with no end and no error."""
+    flags = state.flags[:count]
+    errors = state.errors
+    if count and max(flags) <= 1:  # bit 0 (ended) is the only flag set
+        return flags.count(0) - sum(1 for position in list(errors) if position < count and not flags[position] & 1)
+    return sum(1 for i, f in enumerate(flags) if not f & 1 and i not in errors)
+
+
+__all__ = ["TreeFields", "duration", "incomplete", "positive_sum", "tree_fields"]
