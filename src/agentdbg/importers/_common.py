@@ -309,6 +309,36 @@ def read_json_file(path: Path, builder: ImportBuilder) -> Any:
         return None
 
 
+def _concatenated(text: str, b: ImportBuilder) -> list[tuple[int, Any]]:
+    """Documents written one after another (each may span lines) with the line each starts on; a broken one
+    is an error at its line and reading goes on at the next line that opens a document."""
+    decoder = json.JSONDecoder()
+    documents: list[tuple[int, Any]] = []
+    position, line, counted = 0, 1, 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n\ufeff":
+            position += 1
+        if position >= len(text):
+            return documents
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            document, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            b.problem(
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}); skipped",
+                exc.lineno,
+                "error",
+            )
+            following = text.find("\n{", max(exc.pos - 1, position + 1))
+            if following < 0:
+                return documents
+            position = following + 1
+            continue
+        documents.append((line, document))
+        position = end
+
+
 def read_json_documents(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
     """The file's JSON documents with the line each starts on: one whole (maybe indented) document, or one
     per line; an indented document that does not parse is one error where it breaks, a bad line one each."""
@@ -326,6 +356,8 @@ def read_json_documents(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
         try:
             json.loads(raw.decode("utf-8", "replace"))
         except ValueError as exc:
+            if getattr(exc, "msg", None) == "Extra data":  # indented documents one after another (OTel console)
+                return _concatenated(raw.decode("utf-8", "replace"), b)
             where = int(getattr(exc, "lineno", 0))
             reason = f"{getattr(exc, 'msg', exc)} (line {where}, column {getattr(exc, 'colno', '?')})"
             b.problem(f"not valid JSON (truncated or corrupt document?): {reason}", where, "error")

@@ -45,8 +45,17 @@ def _looks_like_span(record: Any) -> bool:
     return has_id and any(key in record for key in ("span_kind", "parent_id", "attributes", "start_time"))
 
 
+def _console_opening(head: bytes) -> bool:
+    """OpenTelemetry's ``ConsoleSpanExporter`` output: indented ``ReadableSpan.to_json()`` documents one after
+    another, ids as ``0x``-prefixed hex, ``kind`` as ``SpanKind.X``."""
+    compact = sniff_json_head(head)[:4096].translate(None, b" \n\r\t")
+    return compact.startswith(b'{"name":') and b'"context":{"trace_id":"0x' in compact
+
+
 def sniff(head: bytes, path: Path) -> bool:
     text = sniff_json_head(head)
+    if _console_opening(text):
+        return False  # the otel-console importer's
     for record in first_jsonl_objects(text, limit=2):  # JSON lines (or a one-line document)
         if _looks_like_span(record):
             return True
@@ -84,7 +93,7 @@ def _attributes(record: dict[str, Any]) -> dict[str, Any]:
         if key.startswith("attributes.") and value is not None:
             flatten(value, key[len("attributes.") :], attrs)
     kind = record.get("span_kind") or record.get("kind")
-    if kind and "openinference.span.kind" not in attrs:
+    if kind and not str(kind).startswith("SpanKind.") and "openinference.span.kind" not in attrs:
         attrs["openinference.span.kind"] = str(kind).upper()
     return attrs
 
@@ -108,12 +117,14 @@ def _events(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def phoenix_span(record: dict[str, Any]) -> OtelSpan | None:
     """One exported span record as an ``OtelSpan`` (``None`` when it names no span id)."""
     context = as_dict(record.get("context"))
-    span_id = context.get("span_id") or record.get("context.span_id") or record.get("span_id")
+    span_id = _hex(context.get("span_id") or record.get("context.span_id") or record.get("span_id"))
     if not span_id:
         return None
-    trace_id = context.get("trace_id") or record.get("context.trace_id") or record.get("trace_id")
-    parent = record.get("parent_id") or record.get("parent_span_id")
-    status = str(record.get("status_code") or as_dict(record.get("status")).get("code") or "").upper()
+    trace_id = _hex(context.get("trace_id") or record.get("context.trace_id") or record.get("trace_id"))
+    parent = _hex(record.get("parent_id") or record.get("parent_span_id"))
+    status_of = as_dict(record.get("status"))  # OTel's console exporter: {status_code, description}
+    status = str(record.get("status_code") or status_of.get("status_code") or status_of.get("code") or "")
+    status = status.upper().removeprefix("STATUSCODE.")
     return OtelSpan(
         span_id=span_id_hex(span_id),
         name=str(record.get("name") or ""),
@@ -124,9 +135,16 @@ def phoenix_span(record: dict[str, Any]) -> OtelSpan | None:
         attrs=_attributes(record),
         events=_events(record),
         status_error=status in ("ERROR", "STATUS_CODE_ERROR", "2"),
-        status_message=str(record.get("status_message") or ""),
-        kind=record.get("span_kind"),
+        status_message=str(record.get("status_message") or status_of.get("description") or ""),
+        kind=record.get("span_kind") or record.get("kind"),
+        resource=as_dict(as_dict(record.get("resource")).get("attributes")),
     )
+
+
+def _hex(value: Any) -> str | None:
+    """An id as plain hex (the console exporter writes ``0x5b8aa5a2...``)."""
+    text = str(value) if value not in (None, "") else ""
+    return text[2:] if text.lower().startswith("0x") else (text or None)
 
 
 def _records(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
@@ -148,8 +166,8 @@ def _records(path: Path, b: ImportBuilder) -> list[tuple[int, Any]]:
     return [(1, record) for record in data]
 
 
-def load(path: Path) -> Trace:
-    b = ImportBuilder(path, "phoenix")
+def load(path: Path, format_name: str = "phoenix") -> Trace:
+    b = ImportBuilder(path, format_name)
     spans: list[OtelSpan] = []
     for line, record in _records(path, b):
         span = phoenix_span(record) if isinstance(record, dict) else None
@@ -166,5 +184,13 @@ register(
         "Arize Phoenix span export (OpenInference span records: JSON, {data: [...]}, JSONL, spans dataframe)",
         sniff,
         load,
+    )
+)
+register(
+    Importer(
+        "otel-console",
+        "OpenTelemetry ConsoleSpanExporter output (indented span JSON one after another)",
+        lambda head, path: _console_opening(head),
+        lambda path: load(path, "otel-console"),
     )
 )
