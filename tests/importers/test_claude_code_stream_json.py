@@ -50,10 +50,9 @@ def test_init_and_result_records_describe_the_session() -> None:
     )
     assert session.output == result["result"] and session.error is None
     assert session.attributes["result"]["total_cost_usd"] == result["total_cost_usd"]
-    # the result's totals are not counted a second time on top of the llm steps
-    assert trace.totals()["output_tokens"] == sum(
-        r["message"].get("usage", {}).get("output_tokens", 0) for r in records if r["type"] == "assistant"
-    )
+    # the result's totals are not counted a second time on top of the llm steps; the assistant records'
+    # output counts are message_start's (2 here), so the run's output is the result's total (5)
+    assert trace.totals()["output_tokens"] == result["usage"]["output_tokens"]
 
 
 def test_failed_run_and_sub_agent_messages(tmp_path: Path) -> None:

@@ -13,21 +13,16 @@ import json
 from pathlib import Path
 
 from agentdbg.importers import detect_format, open_trace
-from tests.importers.corpus import errors
+from tests.importers.corpus import DATA, errors, jsonl
 
-DATA = Path(__file__).parent / "data"
 ROLLOUT = DATA / "codex/codex_0.171.0_fake_server_exec_command.jsonl"
 ROLLOUT_FAILED = DATA / "codex/codex_0.171.0_fake_server_context_error.jsonl"
 EXEC = DATA / "codex_exec/exec_0.171.0_fake_server.jsonl"
 EXEC_FAILED = DATA / "codex_exec/exec_0.171.0_fake_server_context_error.jsonl"
 
 
-def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 def test_rollout_steps_calls_and_usage_match_the_file() -> None:
-    records = _records(ROLLOUT)
+    records = jsonl(ROLLOUT)
     calls = [r["payload"] for r in records if r["payload"].get("type") == "function_call"]
     assert detect_format(ROLLOUT) == "codex"
     trace = open_trace(ROLLOUT)
@@ -83,7 +78,7 @@ def test_rollout_session_keeps_world_state_and_thread_settings() -> None:
 
 def test_rollout_turn_failure_from_task_complete() -> None:
     complete = next(
-        r["payload"] for r in _records(ROLLOUT_FAILED) if r["payload"].get("type") == "task_complete"
+        r["payload"] for r in jsonl(ROLLOUT_FAILED) if r["payload"].get("type") == "task_complete"
     )
     trace = open_trace(ROLLOUT_FAILED)
     turn = next(s for s in trace.spans if s.name == "turn")

@@ -129,7 +129,22 @@ def api_error(record: dict[str, Any], blocks: list[Any]) -> ErrorInfo:
         type=str(detail) if isinstance(detail, str) and detail else "api_error",
         message=text[:500] or "API error",
         status_code=status if isinstance(status, int) and not isinstance(status, bool) else None,
+        body=error_body(record.get("errorDetails")),
     )
+
+
+def error_body(details: Any) -> Any:
+    """The provider's answer in ``errorDetails`` (CLI 2.1.x: ``'400 {"type":"error",...}'``), parsed when it
+    is JSON after the status; other text as it is."""
+    if not isinstance(details, str) or not details:
+        return details
+    status, _, rest = details.partition(" ")
+    if status.isdigit() and rest.lstrip().startswith("{"):
+        try:
+            return orjson.loads(rest)
+        except ValueError:
+            return details
+    return details
 
 
 def content_blocks(content: Any) -> list[Any]:

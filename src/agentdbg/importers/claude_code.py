@@ -29,7 +29,13 @@ from agentdbg.importers._claude_records import (
 )
 from agentdbg.importers._claude_records import Chain as _Chain
 from agentdbg.importers._claude_sidechains import Sidechains
-from agentdbg.importers._claude_stream import apply_result, is_stream, stream_meta
+from agentdbg.importers._claude_stream import (
+    StreamEvents,
+    apply_result,
+    is_stream,
+    settle_output_tokens,
+    stream_meta,
+)
 from agentdbg.importers._common import (
     ImportBuilder,
     first_jsonl_objects,
@@ -80,6 +86,7 @@ class _Importer:
         self.source_file: str | None = None  # set while reading a sub-agent file
         self.current_meta: dict[str, Any] = {}  # its agent-<id>.meta.json
         self.last_api_error: Span | None = None  # retries of one failed call join its error step
+        self.stream: StreamEvents | None = None  # set for stream-json output
 
     def chain_for(self, record: dict[str, Any], line: int) -> _Chain:
         agent_id = record.get("agentId")
@@ -108,6 +115,7 @@ class _Importer:
         }
         if not first and is_stream([r for _, r in self.records[:8]]):
             self.meta = stream_meta(self.records)
+            self.stream = StreamEvents()
             first = {"sessionId": self.meta.get("sessionId", "unknown")}
         start = next((parse_time(r.get("timestamp")) for _, r in self.records if r.get("timestamp")), None)
         self.session_root = self.b.add(
@@ -129,6 +137,8 @@ class _Importer:
                 elif kind == "result" and "session_id" in record:
                     assert self.session_root is not None
                     apply_result(self.session_root, record)
+                elif kind == "stream_event" and self.stream is not None:
+                    self.stream.event(record, self.llm_by_message)
                 elif kind == "summary":
                     self.summaries.append(
                         {"summary": record.get("summary"), "leafUuid": record.get("leafUuid")}
@@ -295,6 +305,11 @@ class _Importer:
                 "info",
             )
         assert self.session_root is not None
+        if self.stream is not None:
+            self.other.update(self.stream.counts)
+            note = settle_output_tokens(self.session_root, [s for s in self.b.spans if s.kind == "llm"])
+            if note:
+                self.b.problem(note, 0, "info")
         if self.other:
             self.session_root.attributes["other_records"] = dict(sorted(self.other.items()))
         ends = [s.ended_at for s in self.b.spans if s.ended_at is not None]
