@@ -83,9 +83,12 @@ def test_observations_become_steps_with_the_source_figures(path: Path) -> None:
         request = span.input["request"]
         messages = request.get("messages") or []
         uses_tools = bool(span.llm.tool_calls) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
-        linked = all(c.get("id") for m in messages for c in m.get("tool_calls") or []) and all(
-            m.get("tool_call_id") for m in messages if m.get("role") == "tool"
-        )  # every call and result carries its call id (agno's tool message names none)
+        called = [c.get("id") for m in messages for c in m.get("tool_calls") or []]
+        linked = all(called) and all(
+            m.get("tool_call_id") in called[: sum(len(n.get("tool_calls") or []) for n in messages[:i])]
+            for i, m in enumerate(messages)
+            if m.get("role") == "tool"
+        )  # every call and result carries its call id, each result after its call (agno's names none)
         complete = (
             bool(request.get("model") and messages) and (bool(request.get("tools")) or not uses_tools) and linked
         )

@@ -53,18 +53,28 @@ NO_CALL_ID = (
     "a tool call or result in the conversation carries no call id (Gemini's calls have none; some "
     "instrumentations drop it), so a re-sent request could not tie each result to its call"
 )
+NO_CALL_BEFORE = (
+    "a tool result in the conversation answers no call before it (the span kept only the new turn of a "
+    "conversation continued on the server, e.g. by previous_response_id), so the request sent is not all here"
+)
 
 
-def unmatched_calls(messages: list[dict[str, Any]]) -> bool:
-    """Whether a chat history holds a tool call or result without a call id, or two calls of one answer that
-    share an id: the request names no safe call -> result link, so it cannot be re-sent as it is."""
+def unmatched_calls(messages: list[dict[str, Any]]) -> str | None:
+    """Why a chat history names no safe call -> result link (a call or result without a call id, two calls of
+    one answer sharing an id, a result whose call is not before it), so it cannot be re-sent as it is; else
+    ``None``."""
+    called: set[Any] = set()
     for message in messages:
         ids = [as_dict(call).get("id") for call in as_list(message.get("tool_calls"))]
         if any(not call_id for call_id in ids) or len(set(ids)) < len(ids):
-            return True
-        if message.get("role") == "tool" and not message.get("tool_call_id"):
-            return True
-    return False
+            return NO_CALL_ID
+        called.update(ids)
+        if message.get("role") == "tool":
+            if not message.get("tool_call_id"):
+                return NO_CALL_ID
+            if message["tool_call_id"] not in called:
+                return NO_CALL_BEFORE
+    return None
 
 
 def request_tools(attrs: dict[str, Any], input_value: Any) -> list[Any]:
@@ -225,8 +235,9 @@ def rebuild_request(
     tools_known = bool(request.get("tools")) or not _uses_tools(messages + [m for m in answers if m])
     complete = bool(request.get("model")) and bool(messages) and tools_known
     chat = {"provider": "openai", "api": "chat.completions", "request": request}
-    if complete and unmatched_calls(messages):
-        return chat, response, NO_CALL_ID
+    broken_links = unmatched_calls(messages) if complete else None
+    if broken_links is not None:
+        return chat, response, broken_links
     if str(provider or "").lower().startswith(_ANTHROPIC_NAMES) and complete:
         try:  # the wire codecs: chat request -> neutral conversation -> Anthropic request
             converted = anthropic_messages.build_request(
