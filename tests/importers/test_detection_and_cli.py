@@ -113,8 +113,9 @@ def test_clear_errors_for_bad_arguments(tmp_path: Path) -> None:
     assert unwritable.exit_code != 0 and "Traceback" not in unwritable.output
     forced = runner.invoke(
         app, ["show", source, "--print", "--format", "langfuse"]
-    )  # the wrong importer: problems, no crash
-    assert forced.exit_code == 0 and "not valid JSON" in forced.stderr
+    )  # the wrong importer: its problem named, then refused as a file no step could be read from (5e70d72)
+    assert forced.exit_code == 2 and "not valid JSON" in forced.stderr and "Traceback" not in forced.output
+    assert "no step could be read, nothing to show" in forced.stderr
 
 
 def _mutations(data: bytes, rng: random.Random) -> list[bytes]:
