@@ -130,7 +130,9 @@ def _interactions(document: Any, b: ImportBuilder) -> Any:
     if not isinstance(requests, list):
         return None
     if not isinstance(responses, list):
-        b.problem("no `responses` list beside `requests`; requests kept without answers", 1, "warning", "responses")
+        b.problem(
+            "no `responses` list beside `requests`; requests kept without answers", 1, "warning", "responses"
+        )
         responses = []
     elif len(responses) != len(requests):
         b.problem(
@@ -331,6 +333,9 @@ def load(path: Path) -> Trace:
 
 register(
     Importer(
-        "vcr", "VCR cassette (YAML/JSON) of OpenAI/Anthropic API calls; steps are replayable", sniff, load
+        "vcr",
+        "VCR cassette (YAML/JSON, plain or gzipped: vcrpy, Ruby VCR, go-vcr) of OpenAI/Anthropic API calls; replayable",
+        sniff,
+        load,
     )
 )
