@@ -121,3 +121,34 @@ def test_zstd_without_the_package_says_what_to_install(monkeypatch: pytest.Monke
     trace = open_trace(EVAL)
     messages = [p.message for p in trace.problems if p.severity == "error"]
     assert messages and all("pip install zstandard" in m for m in messages), messages
+
+
+ANTHROPIC = DATA / "inspect_0.3.285_fake_server_anthropic.eval"
+MOCK_ERROR = DATA / "inspect_0.3.285_mockllm_model_error.eval"
+
+
+def test_anthropic_provider_requests_from_the_call_pool() -> None:
+    """anthropic/claude-sonnet-4-5: call.request is a Messages request; the pooled messages are its own."""
+    llm = open_trace(ANTHROPIC).spans_of_kind("llm")
+    assert [s.input["api"] for s in llm] == ["messages"] * 3
+    assert [_roles(s.input["request"]) for s in llm] == [
+        ["user"],
+        ["user", "assistant", "user"],
+        ["user", "assistant", "user", "assistant", "user"],
+    ]
+    (result,) = llm[1].input["request"]["messages"][2]["content"]
+    assert (result["type"], result["tool_use_id"], result["is_error"]) == (
+        "tool_result",
+        "call_add_bad",
+        True,
+    )
+
+
+def test_model_event_without_call_takes_its_prompt_from_input_refs() -> None:
+    """mockllm/model failed (tiktoken could not fetch its encoding offline): no call, input only by refs."""
+    trace = open_trace(MOCK_ERROR)
+    assert trace.problems == []
+    (llm,) = trace.spans_of_kind("llm")
+    assert llm.input["request"]["messages"] == [{"role": "user", "content": "What is 1 + 1?"}]
+    assert llm.error is not None and llm.error.message.startswith("ConnectionError(")
+    assert [s.kind for s in trace.spans if s.error] == ["agent", "agent", "llm", "custom"]
