@@ -112,3 +112,26 @@ def test_api_error_session_and_stream() -> None:
     session = open_trace(ERROR_STREAM).spans[0]
     assert session.error is not None
     assert (session.error.type, session.error.status_code) == ("api_error", 400)  # was type 'success'
+
+
+PARALLEL = DATA / "claude_code_2.1.197/3f695f15-8240-4372-a3c1-8cb078d08f6c.jsonl"
+PARALLEL_STREAM = DATA / "claude_code_stream/stream_2.1.197_fake_server_parallel_thinking.jsonl"
+
+
+def test_parallel_calls_and_thinking_in_session_and_stream() -> None:
+    """One answer (thinking, text, two Write calls over four records) is one llm step; both results pair."""
+    for path in (PARALLEL, PARALLEL_STREAM):
+        trace = open_trace(path)
+        first = trace.spans_of_kind("llm")[0]
+        assert [b["type"] for b in first.output["content"]] == ["thinking", "text", "tool_use", "tool_use"]
+        tools = trace.spans_of_kind("tool")
+        assert [(t.name, t.input["call_id"], t.ended) for t in tools] == [
+            ("Write", "toolu_write_a", True),
+            ("Write", "toolu_write_b", True),
+            ("Read", "toolu_read_a", True),
+        ]
+        assert str(tools[2].output).startswith("1\talpha")
+    assert _outputs(PARALLEL) == [120, 30, 15]
+    assert open_trace(PARALLEL_STREAM).totals()["output_tokens"] == 165
+    counted = open_trace(PARALLEL_STREAM).spans[0].attributes["other_records"]
+    assert counted["system.thinking_tokens"] == 6
