@@ -98,3 +98,19 @@ def test_exec_json_warning_item_is_not_a_failure() -> None:
     assert [(s.kind, s.error.type) for s in errors(trace) if s.error] == [("tool", "exit_code")]
     failed = open_trace(EXEC_FAILED)
     assert {s.error.type for s in errors(failed) if s.error} == {"turn_failed", "error"}
+
+
+PATCHED = DATA / "codex/codex_0.171.0_fake_server_apply_patch.jsonl"
+EXEC_PATCHED = DATA / "codex_exec/exec_0.171.0_fake_server_apply_patch.jsonl"
+
+
+def test_apply_patch_through_exec_command() -> None:
+    """apply_patch run by exec_command: the FileChange item joins the call's step; a patch that cannot
+    apply answers 'apply_patch verification failed' (no item), which is the step's error."""
+    tools = open_trace(PATCHED).spans_of_kind("tool")
+    assert [t.input["call_id"] for t in tools] == ["call_patch_1", "call_patch_2"]
+    assert tools[0].error is None and tools[0].attributes["events"] == ["end"]
+    assert tools[1].error is not None
+    assert tools[1].error.message.startswith("apply_patch verification failed: Failed to read file")
+    (change,) = open_trace(EXEC_PATCHED).spans_of_kind("tool")
+    assert (change.name, change.error) == ("apply_patch", None)

@@ -111,6 +111,7 @@ def item_tool_event(payload: dict[str, Any]) -> tuple[str, str, dict[str, Any]] 
             event["result"] = {"Ok": item["result"]}
     elif family == "patch_apply":
         event["changes"] = item.get("changes")
+        event.update({k: item[k] for k in ("stdout", "stderr") if item.get(k)})
         if status:
             event["success"] = event["status"] != "failed"
     else:
@@ -199,7 +200,8 @@ def end_outcome(family: str, payload: dict[str, Any]) -> tuple[Any, ErrorInfo | 
 
 
 _TEXT_ERROR = re.compile(
-    r"^(tool call error|error:|failed in sandbox)|sandbox denied|exit code: [1-9]", re.IGNORECASE
+    r"^(tool call error|error:|failed in sandbox|apply_patch verification failed)|sandbox denied|exit code: [1-9]",
+    re.IGNORECASE,
 )
 #: the header unified exec (Codex 0.17x) puts before a command's output: "Chunk ID: …\nWall time: …\n
 #: Process exited with code N\nOriginal token count: …\nOutput:\n…"
