@@ -152,3 +152,21 @@ def test_model_event_without_call_takes_its_prompt_from_input_refs() -> None:
     assert llm.input["request"]["messages"] == [{"role": "user", "content": "What is 1 + 1?"}]
     assert llm.error is not None and llm.error.message.startswith("ConnectionError(")
     assert [s.kind for s in trace.spans if s.error] == ["agent", "agent", "llm", "custom"]
+
+
+CONTEXT_ERROR = DATA / "inspect_0.3.285_fake_server_context_length.eval"
+
+
+def test_refused_call_is_an_llm_error_with_the_providers_body() -> None:
+    """HTTP 400 context_length_exceeded: inspect marks call.error, keeps the error body as call.response
+    and turns it into an output with stop_reason model_length (the sample itself succeeds)."""
+    trace = open_trace(CONTEXT_ERROR)
+    (llm,) = trace.spans_of_kind("llm")
+    assert llm.error is not None
+    assert (llm.error.type, llm.error.message) == (
+        "context_length_exceeded",
+        "This model's maximum context length is 128000 tokens.",
+    )
+    assert llm.error.body["type"] == "invalid_request_error"
+    assert llm.output is None
+    assert llm.attributes["inspect_output"]["choices"][0]["stop_reason"] == "model_length"

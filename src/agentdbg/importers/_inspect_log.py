@@ -117,6 +117,22 @@ def error_info(raw: Any) -> ErrorInfo | None:
     return ErrorInfo(type="error", message=text_of(raw))
 
 
+def call_error(body: Any, output: dict[str, Any]) -> ErrorInfo:
+    """The error of a model call inspect marked ``call.error``: the provider's error body (OpenAI's
+    ``{message, type, code}``, Anthropic's ``{type: error, error: {type, message}}``), else the output's
+    stop reason."""
+    detail = body if isinstance(body, dict) else {}
+    if isinstance(detail.get("error"), dict):
+        detail = detail["error"]
+    choices = output.get("choices") if isinstance(output.get("choices"), list) else []
+    stop = next((c.get("stop_reason") for c in choices if isinstance(c, dict)), None)
+    return ErrorInfo(
+        type=str(detail.get("code") or detail.get("type") or stop or "provider_error"),
+        message=str(detail.get("message") or text_of(body) or stop or "the provider refused the call")[:500],
+        body=body,
+    )
+
+
 def provider_api(model: str, request: dict[str, Any]) -> tuple[str, str]:
     provider = model.split("/", 1)[0] if "/" in model else "openai"
     if provider == "anthropic":

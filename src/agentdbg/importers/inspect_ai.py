@@ -23,6 +23,7 @@ from agentdbg.importers._common import (
     sniff_json_head,
 )
 from agentdbg.importers._inspect_log import (
+    call_error,
     chat_message,
     error_info,
     expand_refs,
@@ -232,6 +233,7 @@ class _Sample:
             key = str(call.get("call_key") or "messages")
             pooled_request[key] = self.pooled(index, "call.call_refs", call["call_refs"], self.call_pool)
         raw_request = resolve(pooled_request, self.attachments) if isinstance(pooled_request, dict) else None
+        provider_error = error_info(event.get("error"))
         inputs = event.get("input") or []
         if not inputs and event.get("input_refs") is not None:
             inputs = self.pooled(index, "input_refs", event["input_refs"], self.message_pool)
@@ -240,6 +242,11 @@ class _Sample:
             provider, api = provider_api(model, request)
             response = resolve(call.get("response"), self.attachments)
             replayable = "model" in request
+            if call.get("error") and provider_error is None:
+                # the provider refused the call: inspect keeps its error body as the response and turns it
+                # into an output (e.g. stop_reason model_length for a context-length error)
+                provider_error = call_error(response, output)
+                response = None
         else:
             messages = [chat_message(m) for m in resolve(inputs, self.attachments)]
             request = {"model": model.split("/", 1)[-1], "messages": messages}
@@ -251,7 +258,6 @@ class _Sample:
             ]
             response = {"object": "chat.completion", "model": output.get("model"), "choices": choices}
             replayable = False
-        error = error_info(event.get("error"))
         self.b.add(
             "llm",
             model or "model",
@@ -261,7 +267,7 @@ class _Sample:
             or ((ts + float(event["working_time"])) if ts and event.get("working_time") else ts),
             input={"provider": provider, "api": api, "request": request},
             output=response,
-            error=error,
+            error=provider_error,
             usage=inspect_usage(output.get("usage")),
             attributes={
                 "replayable": replayable,
