@@ -124,8 +124,11 @@ def call_error(body: Any, output: dict[str, Any]) -> ErrorInfo:
     detail = body if isinstance(body, dict) else {}
     if isinstance(detail.get("error"), dict):
         detail = detail["error"]
-    choices = output.get("choices") if isinstance(output.get("choices"), list) else []
-    stop = next((c.get("stop_reason") for c in choices if isinstance(c, dict)), None)
+    choices = output.get("choices")
+    stop = next(
+        (c.get("stop_reason") for c in (choices if isinstance(choices, list) else []) if isinstance(c, dict)),
+        None,
+    )
     return ErrorInfo(
         type=str(detail.get("code") or detail.get("type") or stop or "provider_error"),
         message=str(detail.get("message") or text_of(body) or stop or "the provider refused the call")[:500],
