@@ -8,7 +8,8 @@ smolagents' ``final_answer``, instructor's response model (the one tool the
 request forces with ``tool_choice``). Users name others with
 ``agentdbg.trace(final_tools=[...])`` (kept in the header metadata) or
 ``--final-tool NAME``. Replay stops cleanly at such a call and ``diagnose``
-counts it as the final answer; both ask ``is_terminal_call`` here.
+counts it as the final answer; both ask ``is_terminal_call`` here. A coding agent's run that ends
+by submitting (its agent step's ``exit_status``, ``submitted``) has its answer too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ RUN_ERROR = "run_error"  # attribute of the step ``trace()`` writes for an excep
 FINAL_TOOLS_KEY = "final_tools"  # in the trace header's metadata
 KNOWN_FINAL_TOOLS = ("final_answer",)  # smolagents
 KNOWN_FINAL_PREFIXES = ("final_result",)  # pydantic-ai: final_result, final_result_<OutputType>
+
+
+EXIT_STATUS = "exit_status"  # attribute of an imported run's agent step: how the agent says the run ended
+
+
+def submitted(attributes: Mapping[str, Any] | None) -> bool:
+    """Whether an agent step says its run ended by submitting its result (SWE-agent's ``submitted``,
+    ``submitted (exit_cost)``; mini-swe-agent's ``Submitted``): the submit action was the final answer."""
+    status = (attributes or {}).get(EXIT_STATUS)
+    return isinstance(status, str) and status.strip().lower().startswith("submitted")
 
 
 def declared_final_tools(metadata: Mapping[str, Any] | None, extra: Iterable[str] = ()) -> frozenset[str]:

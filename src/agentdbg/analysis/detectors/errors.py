@@ -10,7 +10,7 @@ from agentdbg.analysis.facts import PassFacts, RunContext, Step, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.analysis.llm_facts import LlmFacts
-from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call
+from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call, submitted
 
 _MAX_STEPS = re.compile(
     r"max(imum)?[ _-]?(steps|turns|iterations)|recursion limit|step limit|too many (steps|turns|iterations)",
@@ -127,7 +127,9 @@ def _incomplete(context: RunContext, span: Step) -> Finding | None:
     )
 
 
-def _final_answer(facts: PassFacts, max_steps_error: bool, options: DiagnoseOptions) -> Finding | None:
+def _final_answer(
+    facts: PassFacts, max_steps_error: bool, options: DiagnoseOptions, was_submitted: bool = False
+) -> Finding | None:
     if facts.last_llm is None:
         return None
     span, view = facts.last_llm
@@ -138,7 +140,7 @@ def _final_answer(facts: PassFacts, max_steps_error: bool, options: DiagnoseOpti
     terminal = bool(view.tool_calls) and any(
         is_terminal_call(call.name, view.request, declared) for call in view.tool_calls
     )
-    has_answer = (
+    has_answer = was_submitted or (  # a submitted run answered with its submit action
         span.ended
         and span.error is None
         and (terminal or (bool(view.answer_text.strip()) and not view.tool_calls))
@@ -187,8 +189,11 @@ class Detector:
         self.incomplete: list[Finding] = []
         self.last_ok_llm: dict[str | None, int] = {}  # per agent: its latest llm step that succeeded
         self.max_steps_error = False
+        self.submitted = False  # a root agent step says the run ended by submitting
 
     def step(self, span: Step, view: LlmFacts | None) -> None:
+        if span.kind == "agent" and span.parent_id is None and submitted(span.attributes):
+            self.submitted = True
         if span.kind == "llm" and span.status == "ok":
             self.last_ok_llm[span.parent_id] = span.step
         if span.id in self.stale:
@@ -232,7 +237,7 @@ class Detector:
                 )
             )
         findings.extend(self.incomplete)
-        final = _final_answer(facts, self.max_steps_error, self.context.options)
+        final = _final_answer(facts, self.max_steps_error, self.context.options, self.submitted)
         if final is not None:
             findings.append(final)
         return findings

@@ -1,0 +1,58 @@
+"""A coding agent's run that ends by submitting (SWE-agent, mini-swe-agent: the agent step's ``exit_status``)
+answered with its submit action: diagnose does not call it a run without a final answer; one that stopped
+for another reason still is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentdbg.analysis import diagnose
+from agentdbg.importers import open_trace
+from agentdbg.model.run_end import submitted
+from tests.importers.corpus import CORPUS, DATA
+
+SUBMITTED = [  # real runs whose last llm step asked for the submit command (a tool call)
+    DATA / "mini_swe_agent" / "v2_toolcall_fixture.traj.json",
+    CORPUS / "swe_agent" / "marshmallow-1867_function_calling_replace.traj",
+]
+
+
+def _no_answer(path: Path) -> list[str]:
+    return [f.title for f in diagnose(open_trace(path)) if f.details.get("kind") == "no-final-answer"]
+
+
+@pytest.mark.parametrize("path", SUBMITTED, ids=lambda path: path.name)
+def test_a_submitted_run_has_its_answer(path: Path) -> None:
+    assert submitted(open_trace(path).spans[0].attributes)
+    assert _no_answer(path) == []
+
+
+def test_a_run_that_stopped_otherwise_still_has_no_answer(tmp_path: Path) -> None:
+    data = json.loads(SUBMITTED[0].read_text("utf-8"))
+    data["info"]["exit_status"] = "LimitsExceeded"
+    for message in data["messages"]:
+        extra = message.get("extra")
+        if isinstance(extra, dict) and "exit_status" in extra:
+            extra["exit_status"] = "LimitsExceeded"
+    path = tmp_path / "limits.traj.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert not submitted(open_trace(path).spans[0].attributes)
+    assert _no_answer(path) == ["run ended without a final answer"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("submitted", True),
+        ("Submitted", True),
+        ("submitted (exit_cost)", True),
+        ("exit_format", False),
+        (None, False),
+        (3, False),
+    ],
+)
+def test_submitted_statuses(status: object, expected: bool) -> None:
+    assert submitted({"exit_status": status}) is expected
