@@ -11,8 +11,11 @@ Three message shapes, one file each (``info.config.model_type`` says which model
   (``object: response``, ``function_call`` output items) and each output a ``function_call_output`` item.
 
 The provider's response, when kept (``extra.response``, or the Response itself), is the llm step's output
-(usage, cached tokens, id, time). The run ends with an ``exit`` message (``extra.exit_status``,
-``submission``): the submit command raises it, so it is that call's result. Not replayable: the
+(usage, cached tokens, id, time). An answer mini-swe-agent refused (no action in it) is not in the list: the
+``user`` message telling the model so keeps it (``extra.interrupt_type``, ``extra.response``), and it is an llm
+step too. The run ends with an ``exit`` message (``extra.exit_status``, ``submission``): the submit command
+raises it, so it is that call's result; any other status (``LimitsExceeded``, ``RepeatedFormatError``) is
+the run's error. Not replayable: the
 trajectory keeps the messages, not the request (tool definitions, settings).
 """
 
@@ -35,6 +38,7 @@ from agentdbg.importers._common import (
 )
 from agentdbg.model.apis import OPENAI_CHAT, OPENAI_RESPONSES
 from agentdbg.model.records import ErrorInfo
+from agentdbg.model.run_end import submitted
 from agentdbg.model.span import Span
 from agentdbg.model.trace import Trace
 from agentdbg.model.views import usage_from_response
@@ -98,6 +102,7 @@ class _Run:
         self.history: list[dict[str, Any]] = []
         self.open: dict[str, Span] = {}  # call id -> tool step awaiting its output
         self.pending_text: list[Span] = []  # text actions awaiting the next user message
+        self.last_calls: list[Span] = []  # the tool steps of the latest answer (the submit call, at the end)
         self.api = OPENAI_CHAT
 
     def request(self) -> dict[str, Any]:
@@ -110,6 +115,7 @@ class _Run:
     def llm(self, line: int, output: Any, response: dict[str, Any], started: Any, ended: Any) -> Span:
         """One llm step: sent the history so far, answered at ``started`` (the provider's time), kept at
         ``ended`` (mini-swe-agent's ``extra.timestamp``, after the answer came)."""
+        self.last_calls = []
         provider_api = "responses" if self.api == OPENAI_RESPONSES else "chat.completions"
         started_at, ended_at = parse_time(started), parse_time(ended)
         return self.b.add(
@@ -141,6 +147,7 @@ class _Run:
             self.open[str(call_id)] = span
         else:
             self.pending_text.append(span)
+        self.last_calls.append(span)
 
     def result(self, line: int, call_id: Any, content: Any, extra: dict[str, Any], what: str) -> None:
         span = self.open.pop(str(call_id), None) if call_id else None
@@ -180,6 +187,19 @@ class _Run:
         for command in commands:
             self.call(line, None, "bash", {"command": command}, extra.get("timestamp"))
 
+    def refused_answer(self, line: int, message: dict[str, Any], extra: dict[str, Any]) -> None:
+        """A user message saying the model's answer held no action (``interrupt_type``): that answer, kept in
+        ``extra.response`` and never added to the history, as its llm step."""
+        response = as_dict(extra.get("response"))
+        if response.get("object") == "response":
+            self.api = OPENAI_RESPONSES
+        elif not isinstance(response.get("choices"), list):
+            return  # the answer was not kept: nothing to show but the message itself
+        created = response.get("created") or response.get("created_at")
+        span = self.llm(line, response, response, created, extra.get("timestamp"))
+        span.error = ErrorInfo(type="format_error", message=text_of(message.get("content", ""))[:500])
+        span.attributes["interrupt_type"] = extra.get("interrupt_type")
+
     def response_answer(self, line: int, message: dict[str, Any]) -> None:
         self.api = OPENAI_RESPONSES
         extra = as_dict(message.get("extra"))
@@ -206,6 +226,13 @@ class _Run:
         """The ``exit`` message: the run's status and submission; the submit command(s) it answered end."""
         extra = as_dict(message.get("extra"))
         self.root.attributes.setdefault("exit_status", extra.get("exit_status"))
+        status = self.root.attributes.get("exit_status")
+        if isinstance(status, str) and status and not submitted(self.root.attributes):
+            content = text_of(message.get("content", ""))
+            said = content[:500] if content.strip() != status else ""
+            self.root.error = ErrorInfo(
+                type=status, message=said or f"the run ended with exit status {status}"
+            )
         if self.root.output is None and extra.get("submission") is not None:
             self.root.output = extra.get("submission")
         for span in [*self.open.values(), *self.pending_text]:
@@ -213,6 +240,13 @@ class _Run:
             span.attributes["exit"] = extra.get("exit_status")
             span.end_line = line
         self.open, self.pending_text = {}, []
+        if submitted(
+            self.root.attributes
+        ):  # the interactive ``mini`` answers the submit call "action was not
+            for span in self.last_calls:  # executed" (it exits instead of running it): no failure
+                if span.error is not None and "not executed" in span.error.message:
+                    span.error = None
+                    span.attributes["exit"] = status
 
     def run(self, messages: list[tuple[int, dict[str, Any]]]) -> None:
         for line, message in messages:
@@ -232,6 +266,8 @@ class _Run:
                 continue  # not part of any request
             elif role == "user" and self.pending_text:
                 self.observation(line, message)
+            elif role == "user" and as_dict(message.get("extra")).get("interrupt_type"):
+                self.refused_answer(line, message, as_dict(message.get("extra")))
             self.history.extend(_sent(message))
 
 
