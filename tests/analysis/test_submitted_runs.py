@@ -56,3 +56,18 @@ def test_a_run_that_stopped_otherwise_still_has_no_answer(tmp_path: Path) -> Non
 )
 def test_submitted_statuses(status: object, expected: bool) -> None:
     assert submitted({"exit_status": status}) is expected
+
+
+def test_a_refused_answer_is_a_format_finding_not_an_api_error() -> None:
+    """mini-swe-agent refused three answers, then gave up: three format warnings (grouped) and the run's error."""
+    findings = diagnose(
+        open_trace(DATA / "mini_swe_agent" / "v2.4.6_fake_server_repeated_format_error.traj.json")
+    )
+    kinds = [(f.step, f.details.get("kind"), f.severity) for f in findings]
+    assert ("API error" not in " ".join(f.title for f in findings)) and kinds[0][1] != "api"
+    assert [k for k in kinds if k[1] == "format"] == [
+        (2, "format", "warning"),
+        (3, "format", "warning"),
+        (4, "format", "warning"),
+    ]
+    assert any("RepeatedFormatError" in f.title for f in findings)

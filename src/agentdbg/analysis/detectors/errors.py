@@ -10,6 +10,7 @@ from agentdbg.analysis.facts import PassFacts, RunContext, Step, StepRef
 from agentdbg.analysis.findings import DiagnoseOptions, Finding
 from agentdbg.analysis.lexical import snippet
 from agentdbg.analysis.llm_facts import LlmFacts
+from agentdbg.model.records import ErrorInfo
 from agentdbg.model.run_end import RUN_ERROR, declared_final_tools, is_terminal_call, submitted
 
 _MAX_STEPS = re.compile(
@@ -46,9 +47,30 @@ def stale_spans(context: RunContext) -> set[str]:
     return stale
 
 
+FORMAT_ERROR = "format_error"  # an llm step whose answer the agent refused (no action in it: mini-swe-agent)
+
+
+def _format_error(span: StepRef, error: ErrorInfo) -> Finding:
+    return Finding(
+        severity="warning",
+        pattern="error",
+        step=span.step,
+        span_id=span.id,
+        title="the agent refused the model's answer (format error)",
+        evidence=f"the call succeeded, but its answer did not have the form the agent parses: {snippet(error.message, 200)}",
+        fix=(
+            "Compare the answer with the format the system prompt asks for; restate the format with an example, "
+            "or have the model call a tool (tool_choice) instead of writing the action as text."
+        ),
+        details={"kind": "format", "type": error.type},
+    )
+
+
 def _api_error(span: StepRef, recovered: bool) -> Finding:
     error = span.error
     assert error is not None
+    if error.type == FORMAT_ERROR:
+        return _format_error(span, error)
     status = f" (HTTP {error.status_code})" if error.status_code else ""
     return Finding(
         severity="warning" if recovered else "error",
