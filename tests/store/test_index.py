@@ -287,3 +287,22 @@ def test_find_reads_step_addresses_like_the_trace_does(tmp_path: Path) -> None:
             index.find(address)
         with pytest.raises(StepNotFoundError):
             trace.step(address)
+
+
+def test_a_compact_request_without_a_request_object_is_named_like_the_reader_names_it(tmp_path: Path) -> None:
+    """The fast path took a ``request_ref`` line whose input holds no request (the reader's error) as plain."""
+    request = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    base_input = {"provider": "openai", "api": "chat.completions", "request": request}
+    records: list[Any] = [
+        {"type": "trace", "schema_version": 2, "trace_id": "t-1", "name": "n", "started_at": 1.0, "metadata": {}},
+        {"type": "span_start", "id": "a", "kind": "llm", "name": "x", "started_at": 1.0, "input": base_input},
+        {"type": "span_end", "id": "a", "ended_at": 2.0, "output": {}},
+    ]
+    for number, llm_input in enumerate(({"provider": "openai"}, {"provider": "openai", "request": "text"}, None), 1):
+        span_id = f"b{number}"
+        start = {"type": "span_start", "id": span_id, "kind": "llm", "name": "x", "started_at": 3.0}
+        start |= {"input": llm_input} if llm_input is not None else {}
+        start["request_ref"] = {"base": "a", "keys": {"messages": 1}}
+        records += [start, {"type": "span_end", "id": span_id, "ended_at": 4.0, "output": {}}]
+    index = assert_same_as_reader(write_lines(tmp_path / "refs.jsonl", records))
+    assert [p.line for p in index.problems] == [4, 6, 8]

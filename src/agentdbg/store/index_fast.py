@@ -30,6 +30,10 @@ from agentdbg.store.compact import COMPACT_KEY
 from agentdbg.store.record_structs import SpanEndLine, SpanLine, SpanStartLine
 
 _NAN = math.nan
+# A compact request's line holds its request as a JSON object (``compact.llm_request``); the key
+# comes early in the input. Not found (or written with spaces): the slow path decides. The only
+# miss: a line whose input has no request but some nested object has one (then, as before, no problem).
+_REQUEST_KEY = b'"request":{'
 _LOW, _HIGH = -(1 << 63), 1 << 63
 _USAGE_KEYS = tuple(Usage.model_fields)
 
@@ -203,6 +207,7 @@ def fast_lines(
                     or span_kind != "llm"
                     or kinds[base_position] != "llm"
                     or type(ref.get("keys")) is not dict
+                    or _REQUEST_KEY not in raw  # no request object: the reader names the ref's problem
                 )
             )
             or (
