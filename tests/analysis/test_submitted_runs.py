@@ -71,3 +71,23 @@ def test_a_refused_answer_is_a_format_finding_not_an_api_error() -> None:
         (4, "format", "warning"),
     ]
     assert any("RepeatedFormatError" in f.title for f in findings)
+
+
+def test_an_overflow_recorded_on_an_agent_step_is_a_context_finding() -> None:
+    """Codex 0.171 fails the turn with context_window_exceeded; the llm call itself shows no error."""
+    findings = diagnose(open_trace(DATA / "codex" / "codex_0.171.0_fake_server_context_error.jsonl"))
+    overflow = [f for f in findings if f.pattern == "context"]
+    assert [(f.step, f.title, f.details["type"]) for f in overflow] == [
+        (2, "context window overflow", "context_window_exceeded")
+    ]
+    assert "ran out of room" in overflow[0].evidence
+
+
+def test_an_overflow_repeated_on_the_session_step_is_reported_once_at_the_call() -> None:
+    """Claude Code 2.1.197's stream: the refused call and the session step both carry 'Prompt is too long'."""
+    findings = diagnose(
+        open_trace(DATA / "claude_code_stream" / "stream_2.1.197_fake_server_api_error.jsonl")
+    )
+    overflow = [f for f in findings if f.pattern == "context"]
+    assert [(f.step, f.title) for f in overflow] == [(2, "context window overflow")]
+    assert overflow[0].evidence.startswith("the API refused the request")

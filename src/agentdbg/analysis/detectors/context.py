@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from agentdbg.analysis.facts import RunContext, Step, StepFindings
+from agentdbg.analysis.facts import PassFacts, RunContext, Step, StepFindings
 from agentdbg.analysis.findings import Finding
+from agentdbg.analysis.lexical import snippet
 from agentdbg.analysis.llm_facts import LlmFacts
 from agentdbg.model.records import ErrorInfo
 from agentdbg.model.windows import context_window
@@ -60,15 +61,38 @@ def _finish_reason(span: Step, view: LlmFacts) -> str | None:
     return str(reason) if isinstance(reason, str) and reason else None
 
 
+OVERFLOW_TITLE = "context window overflow"
+
+
+def _step_overflow(span: Step) -> Finding:
+    """An overflow an agent recorded on its own step (Codex fails the turn; the llm call shows no error)."""
+    assert span.error is not None
+    return Finding(
+        severity="error",
+        pattern="context",
+        step=span.step,
+        span_id=span.id,
+        title=OVERFLOW_TITLE,
+        evidence=f"{span.kind} step {snippet(span.name, 60)!r} failed: {snippet(span.error.message, 200)}",
+        fix="Trim or summarise older messages and large tool results before the last call, or use a model with a larger window.",
+        details={"kind": "step-overflow", "type": span.error.type},
+    )
+
+
 class Detector(StepFindings):
     """Each llm step's input against its model's window; pressure is reported once, at the first step."""
+
+    SEES = "all"  # an agent's own step may be where the overflow is recorded (a Codex turn)
 
     def __init__(self, context: RunContext) -> None:
         super().__init__(context)
         self.pressure_seen = False
+        self.step_overflows: list[Finding] = []  # on agent steps: kept unless a call inside shows it
 
     def step(self, span: Step, view: LlmFacts | None) -> None:
         if view is None:
+            if span.kind != "llm" and is_overflow_error(span.error):
+                self.step_overflows.append(_step_overflow(span))
             return
         findings, options = self.findings, self.options
         window = context_window(view.model, options.windows)
@@ -81,7 +105,7 @@ class Detector(StepFindings):
                     pattern="context",
                     step=span.step,
                     span_id=span.id,
-                    title="context window overflow",
+                    title=OVERFLOW_TITLE,
                     evidence=(
                         f"the API refused the request: {span.error.message[:200]}"
                         + (
@@ -143,3 +167,21 @@ class Detector(StepFindings):
                     details={"finish_reason": reason},
                 )
             )
+
+    def finish(self, facts: PassFacts) -> list[Finding]:
+        """The findings, with an agent step's overflow only where no llm step inside it was refused for it
+        (Claude Code's session step repeats its failed call's error: one finding, at the call)."""
+        if not self.step_overflows:
+            return self.findings
+        shown: set[str] = set()
+        for finding in self.findings:
+            if finding.title != OVERFLOW_TITLE:
+                continue
+            cursor: str | None = finding.span_id
+            while cursor is not None and cursor not in shown and len(shown) < 100_000:
+                shown.add(cursor)
+                node = self.context.node(cursor)
+                cursor = node[0] if node is not None else None
+        self.findings.extend(f for f in self.step_overflows if f.span_id not in shown)
+        self.findings.sort(key=lambda finding: finding.step)
+        return self.findings
