@@ -1,6 +1,7 @@
-"""A coding agent's run that ends by submitting (SWE-agent, mini-swe-agent: the agent step's ``exit_status``)
-answered with its submit action: diagnose does not call it a run without a final answer; one that stopped
-for another reason still is."""
+"""How a coding agent's run ended, as its own files say it, in diagnose: a run that ends by submitting
+(SWE-agent, mini-swe-agent: the agent step's ``exit_status``) answered with its submit action; an answer the agent
+refused is a format finding, not an API error; an overflow recorded on an agent's own step is a context finding,
+once."""
 
 from __future__ import annotations
 
