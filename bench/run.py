@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import json
 import os
 import subprocess
@@ -37,7 +38,11 @@ EXPECTED = [
     "search_bench",
     "commands_bench",
 ]
-NOT_BENCHES = {"run", "gen", "export_cli"}  # export_cli: a standalone A/B tool (CPU per GB written, output hashes)
+NOT_BENCHES = {
+    "run",
+    "gen",
+    "export_cli",
+}  # export_cli: a standalone A/B tool (CPU per GB written, output hashes)
 MARK = "@@bench-rows@@"
 CHILD = f"""
 import json, os, sys
@@ -130,7 +135,9 @@ def run_module(
         return [], f"FAILED (exit {done.returncode}): {tail[0][:160]}", took
     given = json.loads(lines[-1][len(MARK) :])
     rows: list[dict[str, Any]] = [row for row in given if isinstance(row, dict)]
-    if len(rows) != len(given) or not isinstance(given, list):  # one module's bad rows must not lose the table
+    if len(rows) != len(given) or not isinstance(
+        given, list
+    ):  # one module's bad rows must not lose the table
         return rows, f"FAILED: run() returned {len(given) - len(rows)} row(s) that are not dicts", took
     return rows, "ok", took
 
@@ -178,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    # byte-compile the package first: with PYTHONDONTWRITEBYTECODE set (as on this team's machines) every
+    # command would compile its modules on each run, which an installed copy never does
+    compileall.compile_dir(str(BENCH.parent / "src"), quiet=1)
     print(f"generating inputs ({'quick' if args.quick else 'full'}) ...", file=sys.stderr, flush=True)
     rows = generate_inputs(args.quick)
     statuses: list[tuple[str, str, float]] = []

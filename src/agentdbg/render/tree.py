@@ -38,7 +38,9 @@ def step_segments(row: Row, depth: int) -> list[tuple[str, str]]:
     ]
     has_usage = row.usage is not None if isinstance(row, Span) else summary.has_usage
     if has_usage:
-        parts.append((f"  {fmt_tokens(summary.input_tokens)}→{fmt_tokens(summary.output_tokens)} tok", "blue"))
+        parts.append(
+            (f"  {fmt_tokens(summary.input_tokens)}→{fmt_tokens(summary.output_tokens)} tok", "blue")
+        )
     parts.append((f"  {status}", STATUS_STYLES[status]))
     if summary.error_type is not None:
         message = safe_line(summary.error_message or "")[:120]
@@ -65,8 +67,28 @@ def plain_tree_lines(trace: Trace) -> Iterator[str]:
 def plain_index_lines(rows: Iterable[TreeFields]) -> Iterator[str]:
     """``plain_tree_lines`` for an indexed trace, from ``TraceIndex.tree_fields()`` tuples (same text)."""
     glyph = KIND_GLYPHS.get
-    for depth, step, kind, name, duration, tokens_in, tokens_out, status, error_type, error_message, origin in rows:
-        line = f"{'  ' * depth}{'step-' + str(step):<8} {glyph(kind, '•')} {kind:<9} {_safe_name(name)}  {fmt_duration(duration)}"
+
+    def parts(depth: int, kind: str, name: str) -> tuple[str, str]:
+        return "  " * depth, f" {glyph(kind, '•')} {kind:<9} {_safe_name(name)}  "
+
+    # a run repeats its depths, kinds, names and durations: each piece of text is made once (bounded caches)
+    head_of = functools.lru_cache(maxsize=4096)(parts)
+    duration_of = functools.lru_cache(maxsize=4096)(fmt_duration)
+    for (
+        depth,
+        step,
+        kind,
+        name,
+        duration,
+        tokens_in,
+        tokens_out,
+        status,
+        error_type,
+        error_message,
+        origin,
+    ) in rows:
+        indent, head = head_of(depth, kind, name)
+        line = f"{indent}{'step-' + str(step):<8}{head}{duration_of(duration)}"
         if tokens_in is not None or tokens_out is not None:
             line += f"  {fmt_tokens(tokens_in)}→{fmt_tokens(tokens_out)} tok"
         line += f"  {status}"
@@ -100,7 +122,10 @@ def header_lines(trace: Trace) -> Text:
         text.append(f" · {totals['incomplete']} incomplete", style="yellow")
     fork = trace.header.fork_of
     if fork is not None:
-        text.append(f"\nfork of {safe_line(fork.source or fork.trace_id)} at {safe_line(str(fork.step))}", style="magenta")
+        text.append(
+            f"\nfork of {safe_line(fork.source or fork.trace_id)} at {safe_line(str(fork.step))}",
+            style="magenta",
+        )
     if trace.format != "agentdbg":
         text.append(f"\nimported from {trace.format}", style="dim")
     return text
