@@ -302,3 +302,43 @@ def test_conversations_recorded_at_once_from_threads(
     assert len(sent) == 100 and len(set(sent)) == 99  # the two shared starts are the same request
     assert sorted(orjson.dumps(span.input["request"]) for span in llm_steps(trace)) == sent
     assert trace_path.read_text().count('"request_ref"') >= 90
+
+
+def test_derived_tool_steps_go_out_with_the_llm_start_in_one_write(
+    oai: openai.OpenAI, server: FakeLLMServer, trace_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request extending the last one that carries a tool result: the tool step and the llm start are one write()."""
+    from agentdbg.store import writer as writer_module
+
+    writes: list[bytes] = []
+    real_write = os.write
+
+    class CountingOs:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(os, name)
+
+        @staticmethod
+        def write(fd: int, data: bytes) -> int:
+            writes.append(bytes(data))
+            return real_write(fd, data)
+
+    messages = history(5)
+    with agentdbg.trace("one-write", path=trace_path):
+        for step in range(4):
+            server.enqueue(tool_call_reply("get_weather", {}, call_id=f"call_{step}"))
+            if step == 2:
+                monkeypatch.setattr(writer_module, "os", CountingOs())
+            oai.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=TOOLS)
+            messages.extend(turn(step))
+            messages[-2]["tool_calls"][0]["id"] = messages[-1]["tool_call_id"] = f"call_{step}"
+    lines = [line.split(b"\n")[:-1] for line in writes]
+    assert [[json.loads(x)["type"] for x in chunk] for chunk in lines[:2]] == [
+        ["span", "span_start"],
+        ["span_end"],
+    ]
+    trace = load(trace_path)
+    derived = [span.input["call_id"] for span in trace.spans if span.kind == "tool"]
+    assert derived == ["call_0", "call_1", "call_2"]
+    assert [span.input["request"] for span in llm_steps(trace)] == [
+        as_written(r.json) for r in server.requests
+    ]

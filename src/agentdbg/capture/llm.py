@@ -140,11 +140,15 @@ class LLMCall:
         """Open the step of a request that extends one already written: its new items are all that is read."""
         session = self.session
         tail = session.next_tail(extension.items, extension.base.span_id)
+        derived = None
         if session.waiting_for_tool_results:  # pair tool results with the calls they answer
             ledger_request = {extension.key: tail} if tail is not None else orjson.loads(content)
-            session.derive_tool_steps(f"{self.provider}.{self.api}", ledger_request, self.started_at)
+            derived = session.derived_tool_steps(
+                f"{self.provider}.{self.api}", ledger_request, self.started_at
+            )
         sent = SentBody(content, extension=extension)
-        self._open_span(extension.request(), None, None, sent=sent, extra={COMPACT_KEY: extension.ref()})
+        extra = {COMPACT_KEY: extension.ref()}
+        self._open_span(extension.request(), None, None, sent=sent, extra=extra, before=derived)
         if self.span is not None:
             session.keep_tail(self.span.id, tail)
 
@@ -156,7 +160,9 @@ class LLMCall:
         *,
         sent: SentBody | None = None,
         extra: dict[str, Any] | None = None,
+        before: list[dict[str, Any]] | None = None,
     ) -> None:
+        """Write the step's start (``before``: derived tool steps, written ahead of it in one write)."""
         model = request.get("model") if isinstance(request, dict) else None
         stream = bool(request.get("stream")) if isinstance(request, dict) else False
         api_name = f"{self.api} {model}" if model else self.api
@@ -175,6 +181,7 @@ class LLMCall:
             diverged=diverged is not None,
             extra=extra,
             sent=sent,
+            before=before,
         )
         self.session.track(id(self), self._abandon)
 

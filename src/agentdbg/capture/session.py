@@ -132,19 +132,36 @@ class TraceSession:
         except (OSError, ValueError):
             pass  # stderr itself is gone: nowhere left to warn
 
-    def write(self, record: dict[str, Any], *, sent: SentBody | None = None) -> None:
-        """Write one record as one line (secrets masked); never raises. ``sent``: see ``TraceWriter.write``."""
+    def write(
+        self,
+        record: dict[str, Any],
+        *,
+        sent: SentBody | None = None,
+        before: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Write one record as one line (secrets masked); never raises. ``sent``: see ``TraceWriter.write``.
+
+        ``before``: records (not llm starts) written just ahead of it, in the same ``write()``.
+        """
         if self._writer is None:
             return
+        written = []
         try:
+            lines = []
+            for step in before or ():
+                cleaned, encoded = clean_and_encode(step, self.redact)
+                lines.append(TraceWriter.line(cleaned, encoded=encoded, clean=encoded is not None))
+                written.append(cleaned)
             cleaned, encoded = clean_and_encode(record, self.redact)
-            self._writer.write(cleaned, encoded=encoded, sent=sent, clean=encoded is not None)
+            self._writer.write(
+                cleaned, encoded=encoded, sent=sent, clean=encoded is not None, before=tuple(lines)
+            )
         except Exception as exc:  # noqa: BLE001 - a full disk or removed file must not crash the agent
             self.warn_once(f"cannot write trace {self.path}: {exc}")
             return
-        mirror_record(
-            cleaned, self.trace_id
-        )  # to an OpenTelemetry TracerProvider, when enable_otel() was called
+        written.append(cleaned)
+        for cleaned in written:  # to an OpenTelemetry TracerProvider, when enable_otel() was called
+            mirror_record(cleaned, self.trace_id)
 
     def find_extension(self, body: bytes) -> Extension | None:
         """How an llm request body extends one already written here (``None``: read it whole); never raises."""
@@ -205,15 +222,22 @@ class TraceSession:
 
     def derive_tool_steps(self, api: str, request: Any, answered_at: float) -> None:
         """Write a derived tool step for each open call whose result ``request`` carries (before its llm step)."""
+        for record in self.derived_tool_steps(api, request, answered_at):
+            self.write(record)
+
+    def derived_tool_steps(self, api: str, request: Any, answered_at: float) -> list[dict[str, Any]]:
+        """The records ``derive_tool_steps`` writes, for the caller to write ahead of its llm step (``write(before=)``)."""
         with self._lock:
             if not self._tool_ledger.waiting:
-                return
+                return []
             derived = self._tool_ledger.answered(api, request, answered_at)
+        records = []
         for tool in derived:
             record = tool.record(os.urandom(8).hex())
             if self.replaying is not None:  # code-level replay: every step says where it came from
                 record["origin"] = self.replaying.phase_origin()
-            self.write(record)
+            records.append(record)
+        return records
 
     def claim_tool_call(self, name: str, candidates: list[Any]) -> str | None:
         """The newest unclaimed call of tool ``name`` whose arguments equal one of ``candidates``.

@@ -64,8 +64,10 @@ class SpanHandle:
         diverged: bool = False,
         extra: dict[str, Any] | None = None,
         sent: SentBody | None = None,
+        before: list[dict[str, Any]] | None = None,
     ) -> None:
-        """``extra``: more top-level fields of the start record; ``sent``: an llm request's body as sent."""
+        """``extra``: more top-level fields of the start record; ``sent``: an llm request's body as sent;
+        ``before``: records written just ahead of the start, in the same write (``TraceSession.write``)."""
         self.session = session
         self.id = new_span_id()
         self.name = name
@@ -99,7 +101,7 @@ class SpanHandle:
                 record["diverged"] = True
             if extra:
                 record.update(extra)
-            session.write(record, sent=sent)
+            session.write(record, sent=sent, before=before)
 
     def set_output(self, output: Any) -> None:
         """What the step produced (written when it ends)."""

@@ -88,6 +88,7 @@ class TraceWriter:
         encoded: bytes | None = None,
         sent: SentBody | None = None,
         clean: bool = False,
+        before: tuple[bytes, ...] = (),
     ) -> None:
         """Write one record as one line.
 
@@ -96,7 +97,8 @@ class TraceWriter:
         encoded it); it is used, still masked, unless compaction changes the record.
         ``clean=True``: the caller found no secret in ``encoded`` (``has_secret_bytes``), so
         masking it again is skipped. ``sent``: an llm start's request body as sent,
-        remembered for the requests after it.
+        remembered for the requests after it. ``before``: whole lines (``line()``) written
+        ahead of this one in the same ``write()``, e.g. the tool steps an llm request answers.
         """
         record_type = record.get("type")
         if record_type == "span_end" and self._unwritten_starts:
@@ -114,10 +116,9 @@ class TraceWriter:
                 record, parts = extended if extended is not None else compactor.compact(record, recent)
             elif record.get("type") == "trace" and record.get("schema_version") != SCHEMA_VERSION:
                 record = {**record, "schema_version": SCHEMA_VERSION}  # the lines below may be compact
-        if encoded is not None and record is given:
-            line = (encoded if clean else mask_secret_bytes(encoded)) + b"\n"
-        else:
-            line = encode_record(record)
+        line = self.line(record, encoded=encoded if record is given else None, clean=clean)
+        if before:
+            line = b"".join(before) + line
         with self._lock:
             if self._fd is None:
                 raise OSError("trace writer is closed")
@@ -141,6 +142,13 @@ class TraceWriter:
                 and isinstance(record.get("id"), str)
             ):
                 self._remember(record, given, parts, sent)  # only written lines can be referred to
+
+    @staticmethod
+    def line(record: dict[str, Any], *, encoded: bytes | None = None, clean: bool = False) -> bytes:
+        """The line ``write`` writes for a record that is not an llm start (``encoded``, ``clean`` as there)."""
+        if encoded is not None:
+            return (encoded if clean else mask_secret_bytes(encoded)) + b"\n"
+        return encode_record(record)
 
     def _remember(
         self, record: dict[str, Any], given: dict[str, Any], parts: Any, sent: SentBody | None
